@@ -1,0 +1,6 @@
+"""practicebook: bookkeeping for small therapy practices over one standard workbook."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]
