@@ -1,0 +1,217 @@
+"""Located findings (``Issue``) and the few exceptions practicebook raises.
+
+Bad data never raises: every problem in a workbook becomes an ``Issue`` with a stable
+reason ``Code``, a ``Severity``, the cell it points to (``Sessions!F12``), a message
+naming the value and a hint saying how to fix it. All of them are collected and returned.
+
+Exceptions are for programmer and environment errors only::
+
+    PracticebookError
+     ├── UnreadableWorkbook     the file cannot be opened as a workbook (not a zip, .xls,
+     │                          password-protected, truncated, zip bomb, DTD in a part)
+     ├── IssuesFound            raised on request by ``raise_for_issues``
+     └── MissingDependency      an optional integration is not installed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Severity(str, Enum):
+    """How serious a finding is. Errors make ``check`` exit 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """0 for errors, 1 for warnings, 2 for notes (sort order)."""
+        return ("error", "warning", "note").index(self.value)
+
+
+class Code(str, Enum):
+    """Stable kebab-case reason codes, used in JSON, filters, tests and docs."""
+
+    # workbook structure
+    MISSING_SHEET = "missing-sheet"
+    MISSING_COLUMN = "missing-column"
+    DUPLICATE_COLUMN = "duplicate-column"
+    UNKNOWN_COLUMN = "unknown-column"
+    MERGED_CELLS = "merged-cells"
+    NEWER_SCHEMA = "newer-schema"
+    # cell values
+    MISSING_VALUE = "missing-value"
+    CELL_ERROR = "cell-error"
+    BAD_MONEY = "bad-money"
+    AMBIGUOUS_MONEY = "ambiguous-money"
+    BAD_NUMBER = "bad-number"
+    BAD_DATE = "bad-date"
+    AMBIGUOUS_DATE = "ambiguous-date"
+    BAD_BOOL = "bad-bool"
+    BAD_CHOICE = "bad-choice"
+    OUT_OF_RANGE = "out-of-range"
+    # settings
+    UNKNOWN_SETTING = "unknown-setting"
+    BAD_SETTING = "bad-setting"
+    # rows and references
+    DUPLICATE_ID = "duplicate-id"
+    UNKNOWN_CLIENT = "unknown-client"
+    UNKNOWN_CLINICIAN = "unknown-clinician"
+    UNKNOWN_SERVICE = "unknown-service"
+    UNKNOWN_POLICY = "unknown-policy"
+    UNKNOWN_SESSION = "unknown-session"
+    UNKNOWN_PAYMENT = "unknown-payment"
+    UNKNOWN_ADJUSTMENT = "unknown-adjustment"
+    BAD_PERIOD = "bad-period"
+    OVERLAPPING_PERIODS = "overlapping-periods"
+
+
+#: Which code reports an unknown reference into each sheet.
+UNKNOWN_REFERENCE: dict[str, Code] = {
+    "Clients": Code.UNKNOWN_CLIENT,
+    "Clinicians": Code.UNKNOWN_CLINICIAN,
+    "Services": Code.UNKNOWN_SERVICE,
+    "Policies": Code.UNKNOWN_POLICY,
+    "Sessions": Code.UNKNOWN_SESSION,
+    "Payments": Code.UNKNOWN_PAYMENT,
+    "Adjustments": Code.UNKNOWN_ADJUSTMENT,
+}
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 1-based column index.
+
+    >>> column_letter(1), column_letter(26), column_letter(27), column_letter(703)
+    ('A', 'Z', 'AA', 'AAA')
+    """
+    letters = ""
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True, order=True)
+class CellRef:
+    """A cell (or a whole row when ``col`` is 0) of a sheet, in Excel's own syntax.
+
+    >>> str(CellRef("Sessions", 12, 6))
+    'Sessions!F12'
+    >>> str(CellRef("Policy Tiers", 3, 1))
+    "'Policy Tiers'!A3"
+    """
+
+    sheet: str
+    row: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        sheet = self.sheet if self.sheet.replace("_", "").isalnum() else f"'{self.sheet}'"
+        if not self.row:
+            return sheet
+        return f"{sheet}!{column_letter(self.col) if self.col else 'A'}{self.row}"
+
+    @property
+    def cell(self) -> str:
+        """The cell part alone (``F12``), or ``""`` for a whole sheet."""
+        return str(self).rpartition("!")[2] if self.row else ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding about the workbook, located at a cell.
+
+    Messages never contain client-identifying text: they name IDs, codes, amounts and
+    dates, and refer to PHI columns (names, email, memo) only by cell reference.
+    """
+
+    code: Code
+    severity: Severity
+    message: str
+    where: CellRef
+    hint: str = ""
+    row_id: str | None = None
+    client_id: str | None = None
+    excerpt: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        """True for error-level findings."""
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[object, ...]:
+        """Order by sheet, row, column, then severity and code."""
+        w = self.where
+        return (w.sheet, w.row, w.col, self.severity.rank, self.code.value, self.message)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form: the same fields the text rendering shows."""
+        return {
+            "code": self.code.value,
+            "severity": self.severity.value,
+            "sheet": self.where.sheet,
+            "cell": self.where.cell,
+            "ref": str(self.where),
+            "row_id": self.row_id,
+            "client_id": self.client_id,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Issues in sheet and row order, duplicates removed."""
+    return sorted(set(issues), key=Issue.sort_key)
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    """True when any issue is error-level."""
+    return any(i.is_error for i in issues)
+
+
+class PracticebookError(Exception):
+    """Base of every exception practicebook raises on purpose."""
+
+
+class UnreadableWorkbook(PracticebookError):
+    """The file cannot be read as a workbook; ``reason`` says why in one line."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class IssuesFound(PracticebookError):
+    """Raised by ``raise_for_issues`` when issues at or above a severity exist."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        first = issues[0]
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        super().__init__(f"{first.where}: {first.message}{more}")
+
+
+class MissingDependency(PracticebookError):
+    """An optional integration is used without its extra installed."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"{module} is not installed; install it with: pip install 'practicebook[{extra}]'"
+        )
+
+
+def raise_for_issues(issues: Iterable[Issue], at_least: Severity = Severity.ERROR) -> None:
+    """Raise ``IssuesFound`` if any issue is at least as severe as ``at_least``."""
+    found = [i for i in sort_issues(issues) if i.severity.rank <= at_least.rank]
+    if found:
+        raise IssuesFound(found)

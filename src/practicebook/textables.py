@@ -1,0 +1,78 @@
+"""Workbook sheets written as text tables, for tests, examples and documentation.
+
+A sheet is a ``## Name`` heading followed by a Markdown-style table; each cell is read
+the way Excel reads what a person types: numbers become numbers, ``TRUE``/``FALSE``
+booleans, blank cells empty, and everything else text (dates stay text, so they go
+through the same strict date reading as typed dates). Prefix a cell with ``'`` to keep
+it text (``'00123``), as in Excel.
+
+>>> [t.name for t in read_tables('''
+... ## Clients
+... | client_id | first_name | last_name |
+... | C1        | Ada        | Example   |
+... ''')]
+['Clients']
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from practicebook.model import RawTable
+
+__all__ = ["read_tables", "typed_cell"]
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def typed_cell(text: str) -> object:
+    """One typed cell as Excel would store it."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.startswith("'"):
+        return text[1:]
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.upper() == "TRUE"
+    if _NUMBER.match(text) and not (len(text) > 1 and text.startswith("0") and "." not in text):
+        return float(text)
+    return text
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def read_tables(text: str) -> list[RawTable]:
+    """Parse ``## Sheet`` headings and their tables into raw tables (header in row 1)."""
+    tables: list[RawTable] = []
+    name: str | None = None
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if name is None or not rows:
+            return
+        headers = tuple(rows[0])
+        body = [r for r in rows[1:] if not set("".join(r)) <= set("-: ")]
+        data = pd.DataFrame(
+            {i: pd.Series([typed_cell(r[i]) if i < len(r) else None for r in body],
+                          dtype=object)
+             for i in range(len(headers))}
+        )
+        tables.append(RawTable(name, headers, data))
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("## "):
+            flush()
+            name, rows = stripped[3:].strip(), []
+        elif stripped.startswith("|"):
+            rows.append(_cells(stripped))
+        elif not stripped and rows:
+            flush()
+            name, rows = name, []
+            rows = []
+    flush()
+    return tables
