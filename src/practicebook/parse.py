@@ -245,14 +245,15 @@ def _datetime_text(text: str, ctx: CoerceContext) -> dt.datetime:
         try:
             return _build(text, ctx, year, month, day, hh, mm, ss, ampm)
         except Bad:
-            swapped = "day/month/year" if order == "MDY" else "month/day/year"
-            raise Bad(
-                Code.BAD_DATE,
-                f"{text!r} is not a valid date in {ctx.locale} "
-                f"({'month/day/year' if order == 'MDY' else 'day/month/year'}); "
-                f"it looks like {swapped}",
-                _date_hint(ctx),
-            ) from None
+            reading = "month/day/year" if order == "MDY" else "day/month/year"
+            message = f"{text!r} is not a valid date in {ctx.locale} ({reading})"
+            try:
+                _build(text, ctx, year, day, month, hh, mm, ss, ampm)
+                other = "day/month/year" if order == "MDY" else "month/day/year"
+                message += f"; it looks like {other}"
+            except Bad:
+                pass
+            raise Bad(Code.BAD_DATE, message, _date_hint(ctx)) from None
     raise Bad(Code.BAD_DATE, f"{text!r} is not a date", _date_hint(ctx))
 
 
