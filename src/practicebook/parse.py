@@ -49,6 +49,7 @@ class Bad(Exception):
         self.code = code
         self.message = message
         self.hint = hint
+        self.raw: object = None  # the cell's content, for the row excerpt
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
                               "Fix the formula or type the value.")
                 overrides[pos] = convert(raw)
             except Bad as exc:
+                exc.raw = raw.text if isinstance(raw, CellErrorValue) else raw
                 bad[pos] = exc
                 overrides[pos] = None
         values = values.astype(object) if values.dtype != object else values.copy()
@@ -379,6 +381,7 @@ def _coerce_by_distinct(series: pd.Series, convert: Callable[[object], object],
         try:
             converted.append(convert(value))
         except Bad as exc:
+            exc.raw = value
             failed[k] = exc
             converted.append(None)
     lookup = np.empty(len(converted) + 1, dtype=object)
@@ -571,7 +574,7 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
             issues.append(Issue(
                 exc.code, Severity.ERROR, f"{col.header}: {message}",
                 layout.cell(col.key, int(rows.iat[pos])), exc.hint, row_id(pos),
-                excerpt=excerpt(pos, col, "?"),
+                excerpt=excerpt(pos, col, exc.raw),
             ))
             if col.required:
                 unusable[pos] = True

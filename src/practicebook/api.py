@@ -1,0 +1,55 @@
+"""The façade every front door calls: load a workbook, check it, create a new one.
+
+Only ``load`` and ``new_workbook`` touch the disk (through ``reader`` and ``template``);
+everything else is the pure core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from practicebook import checks
+from practicebook.issues import Issue, sort_issues
+from practicebook.model import Book, RawTable
+from practicebook.parse import parse
+from practicebook.reader import read_workbook
+
+__all__ = ["check", "load", "load_tables", "new_workbook"]
+
+
+def load_tables(tables: Iterable[RawTable], *, schema_version: int | None = None
+                ) -> tuple[Book, list[Issue]]:
+    """Parse raw tables from any medium and run the named checks.
+
+    Returns:
+        The ``Book`` and every issue found, in sheet and row order.
+    """
+    book, issues = parse(tables, schema_version=schema_version)
+    return book, sort_issues(issues + checks.run(book))
+
+
+def load(path: str | Path, *, password: str | None = None) -> tuple[Book, list[Issue]]:
+    """Read and check a workbook file.
+
+    Raises:
+        UnreadableWorkbook: the file cannot be read as a workbook (one-line reason).
+    """
+    workbook, tables = read_workbook(path, password=password)
+    return load_tables(tables, schema_version=workbook.schema_version)
+
+
+def check(path: str | Path, *, password: str | None = None) -> list[Issue]:
+    """Every issue in a workbook file, in sheet and row order."""
+    return load(path, password=password)[1]
+
+
+def new_workbook(target: str | Path | IO[bytes], *, currency: str = "USD",
+                 locale: str = "en_US", timezone: str = "America/New_York",
+                 practice_name: str = "") -> None:
+    """Write an empty standard workbook with the given practice settings."""
+    from practicebook.template import write_workbook
+
+    write_workbook(target, settings={"currency": currency, "locale": locale,
+                                     "timezone": timezone, "practice_name": practice_name})
