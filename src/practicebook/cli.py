@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from practicebook import __version__, api
+from practicebook import api
+from practicebook import __version__
 from practicebook.formatting import issues_to_json, render_issues
 from practicebook.issues import PracticebookError, UnreadableWorkbook, has_errors
 from practicebook.money import is_currency, known_locale

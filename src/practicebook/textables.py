@@ -55,7 +55,7 @@ def read_tables(text: str) -> list[RawTable]:
         if name is None or not rows:
             return
         headers = tuple(rows[0])
-        body = [r for r in rows[1:] if not set("".join(r)) <= set("-: ")]
+        body = [r for r in rows[1:] if not all(c and set(c) <= set("-: ") for c in r)]
         data = pd.DataFrame(
             {i: pd.Series([typed_cell(r[i]) if i < len(r) else None for r in body],
                           dtype=object)
