@@ -137,8 +137,8 @@ def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
                                        "(--password, or PRACTICEBOOK_PASSWORD)")
     out = io.BytesIO()
     try:
-        office.load_key(password=password)
-        office.decrypt(out, verify_password=True)
+        office.load_key(password=password, verify_password=True)
+        office.decrypt(out)
     except Exception:
         raise UnreadableWorkbook(name, "wrong password for this workbook") from None
     return out.getvalue()
