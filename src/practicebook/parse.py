@@ -349,8 +349,7 @@ def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
         for pos, raw in raw_cells.items():
             try:
                 if isinstance(raw, CellErrorValue):
-                    raise Bad(Code.CELL_ERROR, f"the cell shows the Excel error {raw.text}",
-                              "Fix the formula or type the value.")
+                    raise _cell_error(raw)
                 overrides[pos] = convert(raw)
             except Bad as exc:
                 exc.raw = raw.text if isinstance(raw, CellErrorValue) else raw
@@ -360,6 +359,11 @@ def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
         for pos, value in overrides.items():
             values.iat[pos] = value
     return ColumnResult(_finish(values, col), bad)
+
+
+def _cell_error(value: CellErrorValue) -> Bad:
+    return Bad(Code.CELL_ERROR, f"the cell shows the Excel error {value.text}",
+               "Fix the formula, or type the value itself.")
 
 
 def _clean_strings(series: pd.Series) -> pd.Series:
@@ -379,9 +383,11 @@ def _coerce_by_distinct(series: pd.Series, convert: Callable[[object], object],
             converted.append(None)
             continue
         try:
+            if isinstance(value, CellErrorValue):
+                raise _cell_error(value)
             converted.append(convert(value))
         except Bad as exc:
-            exc.raw = value
+            exc.raw = value.text if isinstance(value, CellErrorValue) else value
             failed[k] = exc
             converted.append(None)
     lookup = np.empty(len(converted) + 1, dtype=object)

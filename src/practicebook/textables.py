@@ -20,11 +20,12 @@ import re
 
 import pandas as pd
 
-from practicebook.model import RawTable
+from practicebook.model import CellErrorValue, RawTable
 
 __all__ = ["read_tables", "typed_cell"]
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
 
 def typed_cell(text: str) -> object:
@@ -34,6 +35,8 @@ def typed_cell(text: str) -> object:
         return None
     if text.startswith("'"):
         return text[1:]
+    if text in _EXCEL_ERRORS:
+        return CellErrorValue(text)
     if text.upper() in ("TRUE", "FALSE"):
         return text.upper() == "TRUE"
     if _NUMBER.match(text) and not (len(text) > 1 and text.startswith("0") and "." not in text):
