@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from practicebook.docs import END, START, workbook_reference
+
+from conftest import ROOT
+
+
+def test_readme_workbook_reference_is_current():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(START, 1)[1].split(END, 1)[0].strip()
+    assert section == workbook_reference().strip(), (
+        "README is stale: run python -m practicebook.docs README.md")
+
+
+def test_reference_lists_every_sheet_and_column():
+    from practicebook.schema import WORKBOOK
+
+    ref = workbook_reference()
+    for sheet in WORKBOOK.sheets:
+        assert f"#### {sheet.name}" in ref
+        for col in sheet.columns:
+            assert f"`{col.key}`" in ref
+
+
+def test_readme_opens_with_the_two_commands():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    commands = [line for line in lines[:12] if line.startswith(("python3 -m venv", "scripts/"))]
+    assert commands[0].startswith("python3 -m venv .venv && .venv/bin/pip install . && ")
+    assert commands[1] == "scripts/test"
+    assert (ROOT / ".ci" / "run").read_text().strip().endswith("exec scripts/test")
