@@ -30,10 +30,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from practicebook.issues import Code, Issue, Severity
-from practicebook.lookup import codes, in_effect, take
+from practicebook.issues import Code, Severity
+from practicebook.lookup import codes, frame as object_frame, in_effect, isin, sort_order, take
 from practicebook.model import ROW, Book
-from practicebook.money import from_minor, to_minor
+from practicebook.flags import combine, rule_flags, text
+from practicebook.money import digits, from_minor, to_minor
 
 __all__ = [
     "CANCEL_STATUSES",
@@ -105,6 +106,41 @@ def hours_text(seconds: int) -> str:
     return format(value.normalize(), "f")
 
 
+def hours_texts(seconds: np.ndarray) -> np.ndarray:
+    """``hours_text`` for a whole column, in integer arithmetic.
+
+    >>> list(hours_texts(np.array([86400, 84600, -4500, 90])))
+    ['24', '23.5', '-1.25', '0.03']
+    """
+    seconds = np.asarray(seconds, dtype=np.int64)
+    centi = (np.abs(seconds) * 100 + 1800) // 3600  # half-up to 0.01 h
+    whole = text(np.where(seconds < 0, "-", ""), centi // 100)
+    frac = (centi % 100).astype(np.int64)
+    tail = np.where(frac == 0, "", np.where(frac % 10 == 0, text(".", frac // 10),
+                                            text(".", np.char.zfill((frac).astype(str), 2))))
+    return text(whole, tail.astype(object))
+
+
+def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:
+    """Minor units as plain decimal text with the currency's digits (``150.00``).
+
+    >>> list(money_texts(np.array([15000, -5, 0]), "USD"))
+    ['150.00', '-0.05', '0.00']
+    """
+    minor = np.asarray(minor, dtype=np.int64)
+    places = digits(currency)
+    whole, part = np.divmod(np.abs(minor), 10 ** places)
+    sign = np.where(minor < 0, "-", "")
+    if not places:
+        return text(sign, whole)
+    return text(sign, whole, ".", np.char.zfill(part.astype(str), places))
+
+
+def ordinals(numbers: np.ndarray) -> np.ndarray:
+    """``ordinal`` for a whole column."""
+    return np.array([ordinal(int(n)) for n in numbers], dtype=object)
+
+
 def ordinal(n: int) -> str:
     """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``.
 
@@ -132,11 +168,11 @@ class Assessment:
     does not count), ``fee`` (``Int64`` minor units, blank unless the recorded status
     is late_cancelled or no_show), ``fee_code`` (``LATECXL``/``NOSHOW``), ``reason``
     (the zero-fee flag code) and ``basis`` (the one-line explanation, for every
-    cancellation-type row).
+    cancellation-type row). ``flags`` holds the findings (see ``practicebook.flags``).
     """
 
     frame: pd.DataFrame
-    issues: list[Issue]
+    flags: pd.DataFrame
 
 
 @dataclass
@@ -156,10 +192,7 @@ class _Policy:
     window_days: np.ndarray
     min_amount: np.ndarray
     cap_amount: np.ndarray
-
-    @property
-    def found(self) -> np.ndarray:
-        return self.pos >= 0
+    found: np.ndarray  # a policy is in force
 
 
 def _first_rows(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.Index]:
@@ -168,18 +201,24 @@ def _first_rows(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.Index]:
     return unique, pd.Index(unique[key])
 
 
-def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray) -> _Policy:
-    clients, client_index = _first_rows(book.clients, "client_id")
-    cpos = codes(w["client_id"], client_index)
-    own = take(clients["policy_id"].to_numpy(dtype=object, na_value=None), cpos, None)
-    chosen = pd.Series(own, dtype=object)
+def _client_rows(book: Book, client_index: pd.Index) -> tuple[pd.DataFrame, np.ndarray]:
+    """The Clients rows (first per ID) and, per code of ``client_index``, its row."""
+    clients, index = _first_rows(book.clients, "client_id")
+    return clients, codes(client_index, index)
+
+
+def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray,
+                     client_index: pd.Index) -> _Policy:
+    clients, row_of = _client_rows(book, client_index)
+    chosen = pd.Series(take(clients["policy_id"].to_numpy(dtype=object), row_of, None),
+                       dtype=object)
     default = book.settings.default_policy_id
     if default:
         chosen = chosen.where(chosen.notna(), default)
     policies = book.policies
     ids = pd.Index(pd.unique(policies["policy_id"]))
-    pos = in_effect([codes(chosen, ids)], day,
-                    [codes(policies["policy_id"], ids)], [len(ids)],
+    wanted = take(codes(chosen, ids), w["_client"].to_numpy(dtype=np.int64), -1)
+    pos = in_effect([wanted], day, [codes(policies["policy_id"], ids)], [len(ids)],
                     policies["effective_from"], policies["effective_to"])
 
     def col(name: str, fill: object, dtype: object = None) -> np.ndarray:
@@ -203,6 +242,7 @@ def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray) -> _Policy:
         window_days=col("reschedule_window_days", 7, np.int64),
         min_amount=col("min_amount", -1, np.int64),
         cap_amount=col("cap_amount", -1, np.int64),
+        found=pos >= 0,
     )
 
 
@@ -217,7 +257,7 @@ def _computed_status(w: pd.DataFrame, pol: _Policy, notice: np.ndarray,
     after = has_t & (notice <= 0)
     rules = [
         (by_practice, "clinician_cancelled"),
-        (np.isin(recorded, _HELD) | (recorded == "scheduled"), recorded),
+        (isin(recorded, _HELD) | (recorded == "scheduled"), recorded),
         (~has_t & (recorded == "no_show"), "no_show"),
         (~has_t | ~pol.found, recorded),
         (after, pol.after_start_is),
@@ -226,22 +266,37 @@ def _computed_status(w: pd.DataFrame, pol: _Policy, notice: np.ndarray,
     return np.select([m for m, _ in rules], [v for _, v in rules], "late_cancelled")
 
 
+def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by client, start, then session id."""
+    start = w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    client = w["_client"].to_numpy(dtype=np.int64)
+    sid = w["session_id"].to_numpy(dtype=object)
+    return rows[sort_order([client[rows], start[rows]], sid[rows])]
+
+
 def _first_session(w: pd.DataFrame) -> np.ndarray:
     """True for each client's earliest session of any status (tie: lowest id)."""
-    order = w.sort_values(["client_id", "scheduled_start", "session_id"]).index
-    first = ~w.loc[order, "client_id"].duplicated().to_numpy()
+    order = _in_session_order(w, np.arange(len(w)))
+    client = w["_client"].to_numpy(dtype=np.int64)[order]
     out = np.zeros(len(w), dtype=bool)
-    out[order.to_numpy()[first]] = True
+    out[order[np.r_[True, client[1:] != client[:-1]]] if len(order) else order] = True
     return out
 
 
 def _rescheduled_into_attended(w: pd.DataFrame, pol: _Policy, day: np.ndarray) -> np.ndarray:
     """C-2.7: moved to a session that was attended within the policy's window."""
-    target = codes(w["rescheduled_to_session_id"], pd.Index(w["session_id"]))
+    out = np.zeros(len(w), dtype=bool)
+    moved = np.flatnonzero(w["rescheduled_to_session_id"].notna().to_numpy() & pol.found)
+    if moved.size == 0:
+        return out
+    target = codes(w["rescheduled_to_session_id"].iloc[moved],
+                   pd.Index(w["session_id"], dtype=object).drop_duplicates())
     attended = take(w["status"].to_numpy(dtype=object), target, None) == "attended"
-    gap = (take(day, target, np.datetime64("NaT")) - day).astype("timedelta64[D]")
+    gap = (take(day, target, np.datetime64("NaT")) - day[moved]).astype("timedelta64[D]")
     gap_days = np.where(target >= 0, gap.astype(np.int64), -1)
-    return pol.reschedule_waiver & attended & (gap_days >= 0) & (gap_days <= pol.window_days)
+    out[moved] = (pol.reschedule_waiver[moved] & attended & (gap_days >= 0)
+                  & (gap_days <= pol.window_days[moved]))
+    return out
 
 
 # --- occurrences --------------------------------------------------------------------
@@ -257,11 +312,8 @@ def _occurrences(w: pd.DataFrame, counted: np.ndarray, day: np.ndarray, client: 
     idx = np.flatnonzero(counted)
     if idx.size == 0:
         return k, since
-    sub = pd.DataFrame({"c": client[idx], "t": w["scheduled_start"].to_numpy()[idx],
-                        "s": w["session_id"].to_numpy(dtype=object)[idx], "i": idx})
-    sub = sub.sort_values(["c", "t", "s"], kind="stable")
-    i = sub["i"].to_numpy()
-    c = sub["c"].to_numpy(dtype=np.int64)
+    i = _in_session_order(w, idx)
+    c = client[i]
     dnum = _day_numbers(day[i])
     rank = np.arange(len(i))
     key = (c << _DAY_BITS) + dnum
@@ -294,11 +346,8 @@ def _pattern_reached(w: pd.DataFrame, events: np.ndarray, day: np.ndarray, clien
     idx = np.flatnonzero(events)
     if idx.size == 0 or count <= 0:
         return reached, in_window
-    sub = pd.DataFrame({"c": client[idx], "t": w["scheduled_start"].to_numpy()[idx],
-                        "s": w["session_id"].to_numpy(dtype=object)[idx], "i": idx})
-    sub = sub.sort_values(["c", "t", "s"], kind="stable")
-    i = sub["i"].to_numpy()
-    c = sub["c"].to_numpy(dtype=np.int64)
+    i = _in_session_order(w, idx)
+    c = client[i]
     dnum = _day_numbers(day[i])
     key = (c << _DAY_BITS) + dnum
     rank = np.arange(len(i))
@@ -438,16 +487,18 @@ def _rule_text(charge_type: str, value: object, rate: int, currency: str) -> str
 # --- the engine ---------------------------------------------------------------------
 
 
-def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp) -> Assessment:
+def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.Index
+           ) -> Assessment:
     """Classify every session and price its late cancellation or no-show.
 
     Args:
         book: the parsed workbook (policies, tiers, clients, services, settings).
         w: the Sessions rows dated on or before ``as_of`` (index ``0..n-1``) with three
-            extra columns: ``_client`` (integer client code), ``_rate`` (the session
+            extra columns: ``_client`` (position in ``client_index``), ``_rate`` (the session
             rate in minor units, C-1) and ``_service`` (position of the Services row in
             effect, ``-1`` for none).
         as_of: the reconciliation date.
+        client_index: every client ID, once.
     """
     settings = book.settings
     currency = settings.currency
@@ -455,19 +506,19 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp) -> Assessment:
     client = w["_client"].to_numpy(dtype=np.int64)
     rate = w["_rate"].to_numpy(dtype=np.int64)
     status = w["status"].to_numpy(dtype=object)
-    pol = _policy_in_force(book, w, day)
+    pol = _policy_in_force(book, w, day, client_index)
     has_t = w["cancel_requested_at"].notna().to_numpy()
     notice = notice_seconds(w["scheduled_start"], w["cancel_requested_at"], settings.timezone)
     by_practice = w["cancelled_by"].isin(_BY_PRACTICE).to_numpy()
     computed = _computed_status(w, pol, notice, by_practice)
 
-    clients, client_index = _first_rows(book.clients, "client_id")
-    cpos = codes(w["client_id"], client_index)
-    exempt = take(clients["fee_exempt"].to_numpy(dtype=bool), cpos, False)
-    ack = take(clients["policy_ack_date"].to_numpy(dtype="datetime64[ns]"), cpos,
-               np.datetime64("NaT"))
+    clients, row_of = _client_rows(book, client_index)
+    exempt = take(take(clients["fee_exempt"].to_numpy(dtype=bool), row_of, False), client,
+                  False)
+    ack = take(take(clients["policy_ack_date"].to_numpy(dtype="datetime64[ns]"), row_of,
+                    np.datetime64("NaT")), client, np.datetime64("NaT"))
 
-    chargeable = np.isin(status, CHARGEABLE) & ~by_practice
+    chargeable = isin(status, CHARGEABLE) & ~by_practice
     waived = w["fee_waived"].to_numpy(dtype=bool) & chargeable
     intake = chargeable & pol.exempt_intake & _first_session(w)
     moved = chargeable & _rescheduled_into_attended(w, pol, day)
@@ -492,25 +543,22 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp) -> Assessment:
     basis[rows] = _priced_basis(rule, raw, rate[rows], k[rows], since[rows], pol.found[rows],
                                 raised, capped, low, cap, currency)
 
-    frame = pd.DataFrame({
-        "policy_id": pd.Series(pol.policy_id, dtype="str"),
-        "notice_seconds": pd.array(np.where(has_t, notice, 0), dtype="Int64"),
+    fee_code = np.where(status == "late_cancelled", FEE_CODES["late_cancelled"],
+                        FEE_CODES["no_show"])
+    frame = object_frame({
+        "policy_id": pol.policy_id,
+        "notice_seconds": pd.arrays.IntegerArray(np.where(has_t, notice, 0), ~has_t),
         "computed_status": computed.astype(object),
-        "occurrence": pd.array(k, dtype="Int64"),
-        "fee": pd.array(fee, dtype="Int64"),
-        "fee_code": pd.Series(np.where(chargeable, pd.Series(status).map(FEE_CODES), None),
-                              dtype="str"),
-        "reason": pd.Series(reason, dtype="str"),
+        "occurrence": pd.arrays.IntegerArray(k, ~counted),
+        "fee": pd.arrays.IntegerArray(fee, ~chargeable),
+        "fee_code": np.where(chargeable, fee_code, None).astype(object),
+        "reason": reason,
         "basis": basis,
     })
-    frame.loc[~has_t, "notice_seconds"] = pd.NA
-    frame.loc[~counted, "occurrence"] = pd.NA
-    frame.loc[~chargeable, "fee"] = pd.NA
-    _fill_other_basis(frame, w, pol, status, computed, by_practice, has_t, notice, k, since,
-                      chargeable)
-    issues = _issues(book, w, frame, pol, day, client, as_of, status, computed, by_practice,
+    _fill_other_basis(frame, w, pol, status, computed, by_practice, has_t, notice, k, since)
+    flags = _issues(book, w, frame, pol, day, client, as_of, status, computed, by_practice,
                      has_t, notice, chargeable, waived, exempt, ack)
-    return Assessment(frame, issues)
+    return Assessment(frame, flags)
 
 
 def _since_text(since: np.datetime64) -> str:
@@ -538,40 +586,40 @@ def _priced_basis(rule: _Rule, raw: np.ndarray, rate: np.ndarray, k: np.ndarray,
 
 def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, status: np.ndarray,
                       computed: np.ndarray, by_practice: np.ndarray, has_t: np.ndarray,
-                      notice: np.ndarray, k: np.ndarray, since: np.ndarray,
-                      chargeable: np.ndarray) -> None:
-    """Why a cancellation-type session costs nothing, in one line."""
-    logged = (np.isin(status, CANCEL_STATUSES) | np.isin(computed, CANCEL_STATUSES))
-    todo = np.flatnonzero(logged & frame["basis"].isna().to_numpy())
-    sid = w["rescheduled_to_session_id"].to_numpy(dtype=object)
-    reason = frame["reason"].to_numpy(dtype=object)
-    reason_text = {
-        Code.FEE_EXEMPT_CLIENT.value: lambda j: "no fee: the client is fee-exempt",
-        Code.FEE_WAIVED.value: lambda j: "no fee: waived",
-        Code.GRACE_INTAKE.value: lambda j: "no fee: first session, intake exempt "
-                                           f"under {pol.policy_id[j]}",
-        Code.RESCHEDULE_WAIVED.value: lambda j: f"no fee: rescheduled to {sid[j]} within "
-                                                f"{pol.window_days[j]} days",
-        Code.GRACE_APPLIED.value: lambda j: f"no fee: grace for the {ordinal(int(k[j]))} "
-                                            f"occurrence{_since_text(since[j])} (policy "
-                                            f"{pol.policy_id[j]} forgives "
-                                            f"{pol.grace_count[j]})",
-    }
-    texts = []
-    for j in todo:
-        if by_practice[j]:
-            texts.append(f"no fee: cancelled by the {w['cancelled_by'].iat[j]}")
-        elif chargeable[j]:
-            texts.append(reason_text[reason[j]](j))
-        elif status[j] == "clinician_cancelled":
-            texts.append("no fee: recorded as cancelled by the clinician")
-        elif status[j] == "cancelled" and has_t[j] and pol.found[j]:
-            texts.append(f"no fee: cancelled with {hours_text(int(notice[j]))} h notice "
-                         f"(policy {pol.policy_id[j]} asks "
-                         f"{hours_text(int(pol.threshold[j]))} h)")
-        else:
-            texts.append(f"no fee: recorded as {status[j]}")
-    frame.loc[todo, "basis"] = pd.Series(texts, index=todo, dtype=object)
+                      notice: np.ndarray, k: np.ndarray, since: np.ndarray) -> None:
+    """Why a cancellation-type session costs nothing, in one line (priced rows already
+    have their basis; every chargeable row left has a zero-fee reason)."""
+    logged = (isin(status, CANCEL_STATUSES) | isin(computed, CANCEL_STATUSES))
+    j = np.flatnonzero(logged & frame["basis"].isna().to_numpy())
+    if j.size == 0:
+        return
+    reason = frame["reason"].to_numpy(dtype=object)[j]
+    st = status[j]
+    texts = text("no fee: recorded as ", st)
+    rules = [  # later rules win where several apply, so the most specific goes last
+        ((st == "cancelled") & has_t[j] & pol.found[j],
+         lambda i: text("no fee: cancelled with ", hours_texts(notice[i]), " h notice (policy ",
+                        pol.policy_id[i], " asks ", hours_texts(pol.threshold[i]), " h)")),
+        (st == "clinician_cancelled",
+         lambda i: "no fee: recorded as cancelled by the clinician"),
+        (reason == Code.GRACE_APPLIED.value,
+         lambda i: text("no fee: grace for the ", ordinals(k[i]), " occurrence",
+                        np.where(np.isnat(since[i]), "", text(" since ", since[i])),
+                        " (policy ", pol.policy_id[i], " forgives ", pol.grace_count[i], ")")),
+        (reason == Code.RESCHEDULE_WAIVED.value,
+         lambda i: text("no fee: rescheduled to ", w["rescheduled_to_session_id"].to_numpy(
+             dtype=object)[i], " within ", pol.window_days[i], " days")),
+        (reason == Code.GRACE_INTAKE.value,
+         lambda i: text("no fee: first session, intake exempt under ", pol.policy_id[i])),
+        (reason == Code.FEE_WAIVED.value, lambda i: "no fee: waived"),
+        (reason == Code.FEE_EXEMPT_CLIENT.value, lambda i: "no fee: the client is fee-exempt"),
+        (by_practice[j], lambda i: text("no fee: cancelled by the ",
+                                        w["cancelled_by"].to_numpy(dtype=object)[i])),
+    ]
+    for mask, message in rules:
+        if mask.any():
+            texts[mask] = message(j[mask])
+    frame.loc[j, "basis"] = pd.Series(texts, index=j, dtype=object)
 
 
 # --- findings -----------------------------------------------------------------------
@@ -581,109 +629,107 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
             client: np.ndarray, as_of: pd.Timestamp, status: np.ndarray, computed: np.ndarray,
             by_practice: np.ndarray, has_t: np.ndarray, notice: np.ndarray,
             chargeable: np.ndarray, waived: np.ndarray, exempt: np.ndarray,
-            ack: np.ndarray) -> list[Issue]:
+            ack: np.ndarray) -> pd.DataFrame:
+    """Every session finding, one rule at a time, messages built column-wise."""
     settings = book.settings
-    currency = settings.currency
     sid = w["session_id"].to_numpy(dtype=object)
     cid = w["client_id"].to_numpy(dtype=object)
     rows = w[ROW].to_numpy()
-    kind = pd.Series(status).map(_NOTE_KIND).to_numpy(dtype=object)
-    issues: list[Issue] = []
+    kind = np.where(status == "late_cancelled", "late-cancel", "no-show").astype(object)
+    found: list[pd.DataFrame] = []
 
     def add(mask: np.ndarray, code: Code, severity: Severity, key: str, message, hint: str
             ) -> None:
-        for j in np.flatnonzero(mask):
-            issues.append(Issue(code, severity, message(j), book.cell("Sessions", key,
-                                                                      int(rows[j])),
-                                hint, str(sid[j]), str(cid[j])))
+        j = np.flatnonzero(mask)
+        if j.size:
+            found.append(rule_flags(code, severity, book.cell("Sessions", key, 0), rows[j],
+                                    sid[j], cid[j], message(j), hint))
 
-    def date(j: int) -> str:
-        return str(day[j])[:10]
+    def hours(j: np.ndarray) -> np.ndarray:
+        return hours_texts(notice[j])
 
-    def hours(j: int) -> str:
-        return hours_text(int(notice[j]))
-
-    def threshold(j: int) -> str:
-        return hours_text(int(pol.threshold[j]))
+    def threshold(j: np.ndarray) -> np.ndarray:
+        return hours_texts(pol.threshold[j])
 
     add((status == "scheduled") & (day < as_of.to_datetime64()), Code.UNRESOLVED_PAST_SESSION,
         Severity.WARNING, "status",
-        lambda j: f"session {sid[j]} on {date(j)} is still marked scheduled",
+        lambda j: text("session ", sid[j], " on ", day[j], " is still marked scheduled"),
         "Record what happened: attended, cancelled, late_cancelled, no_show…")
     _duration_issues(book, w, status, add)
-    mismatch = (computed != status) & (status != "scheduled")
-    add(mismatch, Code.STATUS_MISMATCH, Severity.WARNING, "status",
-        lambda j: f"session {sid[j]} is recorded as {status[j]} but "
-                  f"{_implied(j, by_practice, has_t, notice, pol, hours, threshold)} "
-                  f"{computed[j]}",
+    implied = np.select(
+        [by_practice, ~has_t, notice <= 0],
+        [np.full(len(w), "the cancellation came from the practice, so it is", dtype=object),
+         np.full(len(w), "without a cancel time it is", dtype=object),
+         np.full(len(w), "it was cancelled after the start, so its policy counts it as",
+                 dtype=object)],
+        "the notice makes it")
+    add((computed != status) & (status != "scheduled"), Code.STATUS_MISMATCH, Severity.WARNING,
+        "status",
+        lambda j: text("session ", sid[j], " is recorded as ", status[j], " but ", implied[j],
+                       " ", computed[j], np.where(has_t[j] & pol.found[j], text(
+                           " (", hours(j), " h notice, policy ", pol.policy_id[j], " asks ",
+                           threshold(j), " h)"), "")),
         "The recorded status decides the fee; correct it if the times are right.")
-    add(np.isin(status, ("cancelled", "late_cancelled")) & ~has_t & ~by_practice,
+    add(isin(status, ("cancelled", "late_cancelled")) & ~has_t & ~by_practice,
         Code.MISSING_CANCEL_TIME, Severity.WARNING, "cancel_requested_at",
-        lambda j: f"session {sid[j]} is {status[j]} but has no cancel time",
+        lambda j: text("session ", sid[j], " is ", status[j], " but has no cancel time"),
         "Fill in Cancel Requested At so the notice can be checked.")
-    near = (has_t & (notice > 0) & pol.found & ~by_practice & np.isin(status, CANCEL_STATUSES)
+    near = (has_t & (notice > 0) & pol.found & ~by_practice & isin(status, CANCEL_STATUSES)
             & (np.abs(notice - pol.threshold) < 3600))
     add(near, Code.NOTICE_NEAR_THRESHOLD, Severity.WARNING, "cancel_requested_at",
-        lambda j: f"session {sid[j]} was cancelled {hours(j)} h ahead, within an hour of "
-                  f"the {threshold(j)} h notice of policy {pol.policy_id[j]}",
+        lambda j: text("session ", sid[j], " was cancelled ", hours(j), " h ahead, within an "
+                       "hour of the ", threshold(j), " h notice of policy ", pol.policy_id[j]),
         "Borderline: check the cancel time before a fee is charged.")
     late = w["arrived_minutes_late"].to_numpy(dtype=np.int64, na_value=0)
-    arrived_late = np.isin(status, _HELD) & (late > pol.ns_grace)
-    add(arrived_late, Code.LATE_ARRIVAL, Severity.NOTE, "arrived_minutes_late",
-        lambda j: f"the client arrived {late[j]} minutes late to session {sid[j]} "
-                  f"(grace {pol.ns_grace[j]} minutes)", "The full session fee still applies.")
+    add(isin(status, _HELD) & (late > pol.ns_grace), Code.LATE_ARRIVAL, Severity.NOTE,
+        "arrived_minutes_late",
+        lambda j: text("the client arrived ", late[j], " minutes late to session ", sid[j],
+                       " (grace ", pol.ns_grace[j], " minutes)"),
+        "The full session fee still applies.")
     add(chargeable & ~pol.found, Code.NO_POLICY_IN_FORCE, Severity.WARNING, "status",
-        lambda j: f"no cancellation policy is in force for session {sid[j]} on {date(j)}; "
-                  "the fee follows the service settings",
+        lambda j: text("no cancellation policy is in force for session ", sid[j], " on ",
+                       day[j], "; the fee follows the service settings"),
         "Set default_policy_id on the Practice sheet or a policy on the client.")
     reason = frame["reason"].to_numpy(dtype=object)
     k = frame["occurrence"].to_numpy(dtype=np.int64, na_value=0)
     zero_text = {
-        Code.FEE_EXEMPT_CLIENT: lambda j: f"no {kind[j]} fee for session {sid[j]}: client "
-                                          f"{cid[j]} is fee-exempt",
-        Code.FEE_WAIVED: lambda j: f"the {kind[j]} fee for session {sid[j]} is waived",
-        Code.GRACE_INTAKE: lambda j: f"no {kind[j]} fee for session {sid[j]}: the client's "
-                                     f"first session, exempt under policy {pol.policy_id[j]}",
-        Code.RESCHEDULE_WAIVED: lambda j: f"no {kind[j]} fee for session {sid[j]}: "
-                                          "rescheduled into an attended session within "
-                                          f"{pol.window_days[j]} days",
-        Code.GRACE_APPLIED: lambda j: f"no {kind[j]} fee for session {sid[j]}: "
-                                      f"{ordinal(int(k[j]))} occurrence, policy "
-                                      f"{pol.policy_id[j]} forgives {pol.grace_count[j]}",
+        Code.FEE_EXEMPT_CLIENT: lambda j: text("no ", kind[j], " fee for session ", sid[j],
+                                               ": client ", cid[j], " is fee-exempt"),
+        Code.FEE_WAIVED: lambda j: text("the ", kind[j], " fee for session ", sid[j],
+                                        " is waived"),
+        Code.GRACE_INTAKE: lambda j: text("no ", kind[j], " fee for session ", sid[j],
+                                          ": the client's first session, exempt under "
+                                          "policy ", pol.policy_id[j]),
+        Code.RESCHEDULE_WAIVED: lambda j: text("no ", kind[j], " fee for session ", sid[j],
+                                               ": rescheduled into an attended session "
+                                               "within ", pol.window_days[j], " days"),
+        Code.GRACE_APPLIED: lambda j: text("no ", kind[j], " fee for session ", sid[j], ": ",
+                                           ordinals(k[j]), " occurrence, policy ",
+                                           pol.policy_id[j], " forgives ",
+                                           pol.grace_count[j]),
     }
-    for code, text in zero_text.items():
+    for code, message in zero_text.items():
         add(reason == code.value, code, Severity.NOTE,
-            "fee_waived" if code is Code.FEE_WAIVED else "status", text, "")
-    no_reason = waived & w["waiver_reason"].isna().to_numpy()
-    add(no_reason, Code.WAIVER_WITHOUT_REASON, Severity.WARNING, "waiver_reason",
-        lambda j: f"the {kind[j]} fee for session {sid[j]} is waived without a reason",
+            "fee_waived" if code is Code.FEE_WAIVED else "status", message, "")
+    add(waived & w["waiver_reason"].isna().to_numpy(), Code.WAIVER_WITHOUT_REASON,
+        Severity.WARNING, "waiver_reason",
+        lambda j: text("the ", kind[j], " fee for session ", sid[j], " is waived without a "
+                       "reason"),
         "Fill in Waiver Reason (illness, emergency, weather…).")
     fee = frame["fee"].to_numpy(dtype=np.int64, na_value=0)
-    unsigned = (fee > 0) & (np.isnat(ack) | (ack > day))
-    add(unsigned, Code.POLICY_NOT_ACKNOWLEDGED, Severity.WARNING, "status",
-        lambda j: f"a {kind[j]} fee of {from_minor(int(fee[j]), currency)} is charged for "
-                  f"session {sid[j]} but client {cid[j]} had not acknowledged the policy by "
-                  f"{date(j)}",
+    add((fee > 0) & (np.isnat(ack) | (ack > day)), Code.POLICY_NOT_ACKNOWLEDGED,
+        Severity.WARNING, "status",
+        lambda j: text("a ", kind[j], " fee of ", money_texts(fee[j], settings.currency),
+                       " is charged for session ", sid[j], " but client ", cid[j],
+                       " had not acknowledged the policy by ", day[j]),
         "Record Policy Ack Date on the Clients sheet, or waive the fee.")
     reached, counts = _pattern_reached(w, chargeable, day, client, settings.pattern_count,
                                        settings.pattern_days)
     add(reached, Code.CANCELLATION_PATTERN, Severity.WARNING, "status",
-        lambda j: f"client {cid[j]} has {counts[j]} late cancellations or no-shows within "
-                  f"{settings.pattern_days} days (session {sid[j]})",
+        lambda j: text("client ", cid[j], " has ", counts[j], " late cancellations or "
+                       f"no-shows within {settings.pattern_days} days (session ", sid[j], ")"),
         "Consider talking with the client about attendance.")
-    return issues
-
-
-def _implied(j: int, by_practice: np.ndarray, has_t: np.ndarray, notice: np.ndarray,
-             pol: _Policy, hours, threshold) -> str:
-    if by_practice[j]:
-        return "the cancellation came from the practice, so it is"
-    if not has_t[j]:
-        return "without a cancel time it is"
-    if notice[j] <= 0:
-        return f"it was cancelled {hours(j)} h after the start, so policy {pol.policy_id[j]} " \
-               "counts it as"
-    return f"{hours(j)} h notice against {threshold(j)} h of policy {pol.policy_id[j]} makes it"
+    return combine(found)
 
 
 def _duration_issues(book: Book, w: pd.DataFrame, status: np.ndarray, add) -> None:
@@ -692,20 +738,21 @@ def _duration_issues(book: Book, w: pd.DataFrame, status: np.ndarray, add) -> No
     spos = w["_service"].to_numpy()
     lo = take(services["min_minutes"].to_numpy(dtype=np.int64, na_value=-1), spos, -1)
     hi = take(services["max_minutes"].to_numpy(dtype=np.int64, na_value=-1), spos, -1)
+    actual = w["actual_minutes"].notna().to_numpy()
     minutes = w["actual_minutes"].fillna(w["scheduled_minutes"]).to_numpy(
         dtype=np.int64, na_value=-1)
-    delivered = np.isin(status, ("attended", "non_billable", "scheduled")) & (minutes >= 0)
+    delivered = isin(status, ("attended", "non_billable", "scheduled")) & (minutes >= 0)
     outside = delivered & (((lo >= 0) & (minutes < lo)) | ((hi >= 0) & (minutes > hi)))
     sid = w["session_id"].to_numpy(dtype=object)
     code = w["service_code"].to_numpy(dtype=object)
-    key = np.where(w["actual_minutes"].notna().to_numpy(), "actual_minutes", "scheduled_minutes")
 
-    def text(j: int) -> str:
-        span = (f"{lo[j]}–{hi[j]}" if lo[j] >= 0 and hi[j] >= 0
-                else f"at least {lo[j]}" if lo[j] >= 0 else f"at most {hi[j]}")
-        return f"session {sid[j]} lasted {minutes[j]} minutes; {code[j]} is for {span} minutes"
+    def message(j: np.ndarray) -> np.ndarray:
+        span = np.select([(lo[j] >= 0) & (hi[j] >= 0), lo[j] >= 0],
+                         [text(lo[j], "–", hi[j]), text("at least ", lo[j])],
+                         text("at most ", hi[j]))
+        return text("session ", sid[j], " lasted ", minutes[j], " minutes; ", code[j],
+                    " is for ", span, " minutes")
 
-    for column in ("actual_minutes", "scheduled_minutes"):
-        add(outside & (key == column), Code.CPT_DURATION_MISMATCH, Severity.WARNING, column,
-            text, "Check the minutes or the service code.")
-
+    for column, mask in (("actual_minutes", actual), ("scheduled_minutes", ~actual)):
+        add(outside & mask, Code.CPT_DURATION_MISMATCH, Severity.WARNING, column, message,
+            "Check the minutes or the service code.")

@@ -27,19 +27,22 @@ columns, with Python loops only over findings and over one client in ``explain``
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from practicebook import policy
-from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
-from practicebook.lookup import codes, in_effect, take
+from practicebook import policy, schema
+from practicebook.flags import combine, from_issues, text, to_issues
+from practicebook.issues import CellRef, Code, Issue, Severity
+from practicebook.lookup import Keys, codes, in_effect, isin, sort_order, take
+from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import from_minor
 
@@ -60,42 +63,42 @@ def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> np.ndarray:
     """``Sheet!A14`` for each Excel row, for the column holding ``key``."""
     layout = book.layouts.get(sheet)
     col = (layout.column_of.get(key, 1) if layout else 1) or 1
-    prefix = str(CellRef(sheet, 1, col))[:-1]
-    return (prefix + pd.Series(rows, dtype="int64").astype(str)).to_numpy(dtype=object)
+    return text(str(CellRef(sheet, 1, col))[:-1], rows)
 
 
 # --- C-1: the rate of each session --------------------------------------------------
 
 
-def _service_positions(book: Book, w: pd.DataFrame, day: np.ndarray) -> np.ndarray:
+def _service_positions(book: Book, service: Keys, day: np.ndarray) -> np.ndarray:
+    """Position of each session's Services row in effect on its day (-1 for none)."""
     services = book.services
     index = pd.Index(pd.unique(services["service_code"]))
-    return in_effect([codes(w["service_code"], index)], day,
+    return in_effect([service.positions(index)], day,
                      [codes(services["service_code"], index)], [len(index)],
                      services["effective_from"], services["effective_to"])
 
 
-def _rate_positions(book: Book, w: pd.DataFrame, day: np.ndarray, scope: str, who: str,
+def _rate_positions(book: Book, who: Keys, service: Keys, day: np.ndarray, scope: str,
                     with_service: bool) -> np.ndarray:
     """Position of the Rates row for the session's client or clinician (-1 for none)."""
     rates = book.rates
     chosen = ((rates["scope"] == scope) & (rates["service_code"].notna() == with_service)
               ).to_numpy()
     if not chosen.any():
-        return np.full(len(w), -1, dtype=np.int64)
+        return np.full(len(day), -1, dtype=np.int64)
     people = pd.Index(pd.unique(rates["scope_id"][chosen]))
     right_who = np.where(chosen, codes(rates["scope_id"], people), -1)
-    left, right, sizes = [codes(w[who], people)], [right_who], [len(people)]
+    left, right, sizes = [who.positions(people)], [right_who], [len(people)]
     if with_service:
         svc = pd.Index(pd.unique(rates["service_code"][chosen]))
-        left.append(codes(w["service_code"], svc))
+        left.append(service.positions(svc))
         right.append(codes(rates["service_code"], svc))
         sizes.append(len(svc))
     return in_effect(left, day, right, sizes, rates["effective_from"], rates["effective_to"])
 
 
-def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.ndarray,
+                  service: Keys) -> tuple[np.ndarray, np.ndarray]:
     """Each session's rate in minor units and where it came from (one line of text)."""
     rates, services = book.rates, book.services
     fees = rates["fee"].to_numpy(dtype=np.int64, na_value=0)
@@ -104,15 +107,13 @@ def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.
     rate = base.copy()
     source = take(("base fee of " + services["service_code"]).to_numpy(dtype=object),
                   service_pos, "no fee: unknown service")
-    steps = [("clinician", "clinician_id", False, "clinician rate"),
-             ("clinician", "clinician_id", True, "clinician rate"),
-             ("client", "client_id", False, "client rate"),
-             ("client", "client_id", True, "client rate")]
-    for scope, who, with_service, label in steps:  # lowest precedence first
-        pos = _rate_positions(book, w, day, scope, who, with_service)
+    people = {"client": Keys.of(w["client_id"]), "clinician": Keys.of(w["clinician_id"])}
+    steps = [("clinician", False), ("clinician", True), ("client", False), ("client", True)]
+    for scope, with_service in steps:  # lowest precedence first, so later steps win
+        pos = _rate_positions(book, people[scope], service, day, scope, with_service)
         found = pos >= 0
         rate[found] = fees[pos[found]]
-        source[found] = label + " " + rate_ids[pos[found]]
+        source[found] = f"{scope} rate " + rate_ids[pos[found]]
     override = w["fee_override"].to_numpy(dtype=np.int64, na_value=-1)
     rate = np.where(override >= 0, override, rate)
     source[override >= 0] = "fee override"
@@ -133,8 +134,9 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
     charged = fee > 0
     eligible = take(book.services["superbill_eligible"].to_numpy(dtype=bool),
                     w["_service"].to_numpy(), False)
-    cells = _cells(book, "Sessions", "session_id", w[ROW].to_numpy())
     sid = w["session_id"].to_numpy(dtype=object)
+    client = w["_client"].to_numpy(dtype=np.int64)
+    rows = w[ROW].to_numpy()
     parts = []
     for mask, amount, code, kind, basis, superbill in (
         (attended, rate, w["service_code"].to_numpy(dtype=object), "session",
@@ -144,7 +146,7 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
     ):
         idx = np.flatnonzero(mask)
         code_part = code[idx]
-        parts.append(pd.DataFrame({
+        parts.append(object_frame({
             "charge_id": sid[idx] if kind else sid[idx] + "-" + code_part,
             "date": day[idx],
             "client_id": w["client_id"].to_numpy(dtype=object)[idx],
@@ -154,12 +156,17 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
             "amount": amount[idx],
             "superbill_eligible": superbill[idx],
             "basis": basis[idx],
-            "source": cells[idx],
-            "_client": w["_client"].to_numpy()[idx],
+            "source": _cells(book, "Sessions", "session_id", rows[idx]),
+            "_client": client[idx],
         }))
     charges = pd.concat(parts, ignore_index=True)
-    return charges.sort_values(["_client", "date", "charge_id"], kind="stable",
-                               ignore_index=True)
+    order = sort_order([charges["_client"].to_numpy(), _day_ints(charges["date"])],
+                       charges["charge_id"].to_numpy(dtype=object))
+    return charges.take(order).reset_index(drop=True)
+
+
+def _day_ints(dates: pd.Series) -> np.ndarray:
+    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
@@ -169,13 +176,13 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
     frames = [
-        pd.DataFrame({
+        object_frame({
             "entry_id": charges["charge_id"], "date": charges["date"],
             "client_id": charges["client_id"], "kind": charges["kind"],
             "amount": charges["amount"], "session_id": charges["session_id"],
             "target": None, "description": charges["basis"], "source": charges["source"],
         }),
-        pd.DataFrame({
+        object_frame({
             "entry_id": payments["payment_id"], "date": payments["received_date"],
             "client_id": payments["client_id"],
             "kind": np.where(is_refund, "refund", "payment"),
@@ -185,7 +192,7 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
             "description": _payment_text(payments, is_refund),
             "source": _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
         }),
-        pd.DataFrame({
+        object_frame({
             "entry_id": adjustments["adjustment_id"], "date": adjustments["date"],
             "client_id": adjustments["client_id"],
             "kind": np.where(adj_amount < 0, "credit_adjustment", "adjustment"),
@@ -199,18 +206,25 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     ]
     ledger = pd.concat([f.astype({"amount": np.int64}) for f in frames], ignore_index=True)
     ledger["date"] = ledger["date"].astype("datetime64[ns]")
-    ledger["_client"] = codes(ledger["client_id"], client_index)
+    ledger["_client"] = np.concatenate([
+        charges["_client"].to_numpy(dtype=np.int64),
+        codes(payments["client_id"], client_index),
+        codes(adjustments["client_id"], client_index)])
     ledger["_phase"] = ledger["kind"].map(_PHASE).astype(np.int64)
-    return ledger.sort_values(["_client", "date", "_phase", "entry_id"], kind="stable",
-                              ignore_index=True)
+    order = sort_order([ledger["_client"].to_numpy(), _day_ints(ledger["date"]),
+                        ledger["_phase"].to_numpy()], ledger["entry_id"].to_numpy(dtype=object))
+    return ledger.take(order).reset_index(drop=True)
 
 
-def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> pd.Series:
-    method = payments["method"].fillna("").astype(str).str.replace("_", " ")
-    what = pd.Series(np.where(is_refund, "refund", "payment"), index=payments.index)
-    text = what + (" " + method).where(method != "", "")
-    return text + (" of " + payments["refund_of_payment_id"].astype(str)).where(
-        payments["refund_of_payment_id"].notna() & is_refund, "")
+def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
+    """``payment card``, ``refund e transfer of P12``."""
+    methods = {m: " " + m.replace("_", " ") for m in schema.PAYMENT_METHODS}
+    method_text = payments["method"].map(methods).fillna("").to_numpy(dtype=object)
+    of = payments["refund_of_payment_id"]
+    refunds_of = of.notna().to_numpy() & is_refund
+    of_text = np.where(refunds_of, text(" of ", np.where(refunds_of, of.to_numpy(object), "")),
+                       "")
+    return text(np.where(is_refund, "refund", "payment"), method_text, of_text)
 
 
 # --- allocation ---------------------------------------------------------------------
@@ -251,7 +265,8 @@ def _place_targeted(ledger: pd.DataFrame, remaining_debit: np.ndarray,
         return
     charge_rows = np.flatnonzero(ledger["kind"].isin(("session", "late_cancel_fee",
                                                       "no_show_fee")).to_numpy())
-    charge_sessions = pd.Index(ledger["session_id"].to_numpy(dtype=object)[charge_rows])
+    charge_sessions = pd.Index(ledger["session_id"].to_numpy(dtype=object)[charge_rows],
+                               dtype=object)
     first = ~charge_sessions.duplicated()
     charge_sessions, charge_rows = charge_sessions[first], charge_rows[first]
     hit = codes(target.iloc[targeted], charge_sessions)
@@ -305,7 +320,7 @@ def _balances(ledger: pd.DataFrame, open_debit: np.ndarray, unallocated: np.ndar
     amount = ledger["amount"].to_numpy(dtype=np.int64)
 
     def total(kinds: tuple[str, ...], sign: int = 1) -> np.ndarray:
-        return _sum_by(client, np.where(np.isin(kind, kinds), sign * amount, 0), n)
+        return _sum_by(client, np.where(isin(kind, kinds), sign * amount, 0), n)
 
     charges = total(("session", "late_cancel_fee", "no_show_fee"))
     payments = total(("payment",), -1)
@@ -397,13 +412,12 @@ def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> li
 def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     """Same client, amount, date, method and reference: warned, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
-    paid = payments[payments["kind"] == "payment"]
-    filled = paid[keys].astype(str)
-    repeat = filled.duplicated(keep="first").to_numpy()
+    paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
+    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
     if not repeat.any():
         return []
-    first_of = filled.reset_index(drop=True).groupby(keys, sort=False).ngroup()
-    first_id = paid["payment_id"].groupby(first_of.to_numpy()).transform("first")
+    same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    first_id = paid["payment_id"].groupby(same).transform("first")
     issues = []
     for j in np.flatnonzero(repeat):
         issues.append(_issue(
@@ -424,7 +438,7 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     if refunds.empty:
         return []
     originals = payments[payments["kind"] == "payment"]
-    index = pd.Index(originals["payment_id"]).drop_duplicates()
+    index = pd.Index(originals["payment_id"], dtype=object).drop_duplicates()
     of = codes(refunds["refund_of_payment_id"], index)
     paid = take(originals.drop_duplicates("payment_id")["amount"].to_numpy(dtype=np.int64),
                 of, 0)
@@ -433,7 +447,8 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     over_payment = (of >= 0) & (cum > paid)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
     before = _cumsum_by(ledger["_client"].to_numpy(), amount) - amount
-    credit_then = pd.Series(np.maximum(-before, 0), index=ledger["entry_id"].to_numpy())
+    credit_then = pd.Series(np.maximum(-before, 0),
+                            index=pd.Index(ledger["entry_id"], dtype=object))
     is_refund = (ledger["kind"] == "refund").to_numpy()
     credit_then = credit_then[is_refund]
     credit_then = credit_then[~credit_then.index.duplicated()]
@@ -464,7 +479,7 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged."""
     currency = book.settings.currency
-    sessions = pd.Index(w["session_id"]).drop_duplicates()
+    sessions = pd.Index(w["session_id"], dtype=object).drop_duplicates()
     owner = w.drop_duplicates("session_id")["client_id"].to_numpy(dtype=object)
     issues = []
     credit_adj = adjustments[(adjustments["amount"] < 0).to_numpy()]
@@ -569,7 +584,7 @@ class Reconciliation:
       credit, last_payment_date, oldest_open_date.
     * ``aging`` — per client: open debits by days past due, credit, total (= balance).
     * ``flags`` — one row per finding (code, severity, sheet, cell, row_id, client_id,
-      message, hint); the same findings are in ``issues``.
+      message, hint, row, col) in sheet and row order; ``issues`` has them as ``Issue``.
     * ``cancellations`` — every session recorded or computed as cancelled,
       late_cancelled, no_show or clinician_cancelled, with notice, policy, occurrence,
       fee and basis.
@@ -583,7 +598,11 @@ class Reconciliation:
     aging: pd.DataFrame
     flags: pd.DataFrame
     cancellations: pd.DataFrame
-    issues: list[Issue] = field(default_factory=list)
+
+    @functools.cached_property
+    def issues(self) -> list[Issue]:
+        """The findings as ``Issue`` objects, in sheet and row order."""
+        return to_issues(self.flags)
 
     def explain(self, client_id: str) -> Explanation:
         """The client's ledger with running balance, each charge's basis, and where each
@@ -625,9 +644,8 @@ class Reconciliation:
         ]
         aging = [{k: (v if k == "client_id" else money(v)) for k, v in row.items()}
                  for row in self.aging.to_dict("records")]
-        flags = [{k: i.to_dict()[k] for k in ("code", "severity", "sheet", "cell", "row_id",
-                                              "client_id", "message")}
-                 for i in self.issues]
+        keys = ["code", "severity", "sheet", "cell", "row_id", "client_id", "message"]
+        flags = self.flags[keys].to_dict("records")
         cancellations = [
             {"session_id": r.session_id, "client_id": r.client_id,
              "date": day(r.date), "recorded_status": r.recorded_status,
@@ -645,7 +663,8 @@ class Reconciliation:
     def _totals(self, money) -> dict[str, object]:
         b = self.balances
         fees = self.charges.groupby("kind")["amount"].sum()
-        counts = {s.value: sum(1 for i in self.issues if i.severity is s) for s in Severity}
+        found = self.flags["severity"].value_counts()
+        counts = {s.value: int(found.get(s.value, 0)) for s in Severity}
         return {
             "clients": len(b),
             "charges": money(b["charges"].sum()), "payments": money(b["payments"].sum()),
@@ -716,6 +735,19 @@ def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
     return as_of
 
 
+#: Columns the core never reads (free text, and how a cancellation arrived).
+_UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
+
+
+def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows the core reads, text columns as Python strings converted once (the
+    engines read them as numpy arrays many times over)."""
+    frame = frame.drop(columns=[c for c in _UNUSED if c in frame.columns])
+    text_columns = {c: object for c in frame.columns
+                    if pd.api.types.is_string_dtype(frame[c].dtype)}
+    return frame.astype(text_columns).reset_index(drop=True)
+
+
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     """Derive charges, ledger, balances, aging, flags and the cancellation log.
 
@@ -728,42 +760,38 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
-    w = sessions[(sessions["scheduled_start"] < end + pd.Timedelta(days=1)).to_numpy()]
-    w = w.reset_index(drop=True)
-    payments = book.payments[(book.payments["received_date"] <= end).to_numpy()]
-    adjustments = book.adjustments[(book.adjustments["date"] <= end).to_numpy()]
-    client_index = pd.Index(np.sort(pd.unique(pd.concat(
-        [book.clients["client_id"], w["client_id"], payments["client_id"],
-         adjustments["client_id"]], ignore_index=True).dropna()).astype(object)))
+    w = _text_as_objects(
+        sessions[(sessions["scheduled_start"] < end + pd.Timedelta(days=1)).to_numpy()])
+    payments = _text_as_objects(book.payments[(book.payments["received_date"] <= end).to_numpy()])
+    adjustments = _text_as_objects(book.adjustments[(book.adjustments["date"] <= end).to_numpy()])
+    client_index = pd.Index(np.sort(pd.unique(np.concatenate([
+        book.clients["client_id"].dropna().to_numpy(dtype=object),
+        *(f["client_id"].dropna().to_numpy(dtype=object) for f in (w, payments, adjustments)),
+    ]))), dtype=object)
     day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
-    service_pos = _service_positions(book, w, day)
+    service = Keys.of(w["service_code"])
+    service_pos = _service_positions(book, service, day)
     w = w.assign(_client=codes(w["client_id"], client_index), _service=service_pos)
-    rate, source = session_rates(book, w, day, service_pos)
+    rate, source = session_rates(book, w, day, service_pos, service)
     w["_rate"] = rate
-    assessment = policy.assess(book, w, end)
+    assessment = policy.assess(book, w, end, client_index)
     charges = _charges(book, w, assessment, source, day)
     ledger = _ledger(book, charges, payments, adjustments, client_index)
     open_debit, unallocated = _allocate(ledger)
     balances = _balances(ledger, open_debit, unallocated, client_index)
     aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
                    settings.payment_terms_days, settings.aging_buckets, client_index)
-    issues = sort_issues(assessment.issues
-                         + _ledger_issues(book, payments, adjustments, ledger, charges, w)
-                         + _aging_mismatch(book, balances, aging))
+    flags = combine([assessment.flags, from_issues(
+        _ledger_issues(book, payments, adjustments, ledger, charges, w)
+        + _aging_mismatch(book, balances, aging))])
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
                            amount=pd.array(ledger["amount"], dtype="Int64"))
     return Reconciliation(
         as_of=day_of, currency=settings.currency,
         charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
         ledger=ledger.drop(columns=["_client", "_phase"]),
-        balances=balances, aging=aging, flags=_flags_frame(issues),
-        cancellations=_cancellations(book, w, assessment, day), issues=issues)
-
-
-def _flags_frame(issues: list[Issue]) -> pd.DataFrame:
-    keys = ("code", "severity", "sheet", "cell", "row_id", "client_id", "message", "hint")
-    return pd.DataFrame([{k: i.to_dict()[k] for k in keys} for i in issues],
-                        columns=list(keys))
+        balances=balances, aging=aging, flags=flags,
+        cancellations=_cancellations(book, w, assessment, day))
 
 
 def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
@@ -771,17 +799,18 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
     a = assessment.frame
     status = w["status"].to_numpy(dtype=object)
     computed = a["computed_status"].to_numpy(dtype=object)
-    rows = np.flatnonzero(np.isin(status, policy.CANCEL_STATUSES)
-                          | np.isin(computed, policy.CANCEL_STATUSES))
+    rows = np.flatnonzero(isin(status, policy.CANCEL_STATUSES)
+                          | isin(computed, policy.CANCEL_STATUSES))
     notice = a["notice_seconds"].iloc[rows]
-    return pd.DataFrame({
+    return object_frame({
         "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
         "client_id": w["client_id"].iloc[rows].to_numpy(dtype=object),
         "date": day[rows],
         "recorded_status": status[rows],
         "computed_status": computed[rows],
-        "notice_hours": [None if pd.isna(s) else Decimal(policy.hours_text(int(s)))
-                         for s in notice],
+        "notice_hours": np.where(notice.isna().to_numpy(), None, [
+            Decimal(h) for h in policy.hours_texts(notice.to_numpy(dtype=np.int64,
+                                                                   na_value=0))]),
         "policy_id": a["policy_id"].iloc[rows].to_numpy(dtype=object),
         "occurrence": a["occurrence"].iloc[rows].reset_index(drop=True),
         "fee": a["fee"].iloc[rows].fillna(0).reset_index(drop=True),
@@ -885,6 +914,6 @@ def simulate(book: Book, policy_changes: Mapping[str, object], *,
         "fees_change": int(a["fees"].sum() - b["fees"].sum()),
         "clients_charged_before": int((b["fees"] > 0).sum()),
         "clients_charged_after": int((a["fees"] > 0).sum()),
-        "flags_before": len(before.issues), "flags_after": len(after.issues),
+        "flags_before": len(before.flags), "flags_after": len(after.flags),
     }
     return Simulation(dict(policy_changes), per_client, flags, totals, before, after)
