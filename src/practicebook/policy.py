@@ -117,7 +117,7 @@ def hours_texts(seconds: np.ndarray) -> np.ndarray:
     whole = text(np.where(seconds < 0, "-", ""), centi // 100)
     frac = (centi % 100).astype(np.int64)
     tail = np.where(frac == 0, "", np.where(frac % 10 == 0, text(".", frac // 10),
-                                            text(".", np.char.zfill((frac).astype(str), 2))))
+                                            text(".", frac // 10, frac % 10)))
     return text(whole, tail.astype(object))
 
 
@@ -129,6 +129,8 @@ def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:
     """
     minor = np.asarray(minor, dtype=np.int64)
     places = digits(currency)
+    if minor.size == 0:
+        return np.empty(0, dtype=object)
     whole, part = np.divmod(np.abs(minor), 10 ** places)
     sign = np.where(minor < 0, "-", "")
     if not places:
