@@ -48,12 +48,10 @@ from practicebook.money import from_minor
 
 __all__ = ["Explanation", "Reconciliation", "Simulation", "reconcile", "simulate"]
 
-#: Ledger ``kind`` values; the phase orders a day's entries (debits, credits, refunds).
-DEBIT_KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "refund")
-_PHASE = {"session": 0, "late_cancel_fee": 0, "no_show_fee": 0, "adjustment": 0,
-          "payment": 1, "credit_adjustment": 1, "refund": 2}
-_FEE_KIND = {"LATECXL": "late_cancel_fee", "NOSHOW": "no_show_fee"}
-_NAT = np.datetime64("NaT", "ns")
+#: Ledger ``kind`` values. A day's entries are ordered debits (charges, adjustments),
+#: then credits (payments, credit adjustments), then refunds.
+KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "payment",
+         "credit_adjustment", "refund")
 
 
 # --- locating rows ------------------------------------------------------------------
@@ -63,7 +61,8 @@ def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> np.ndarray:
     """``Sheet!A14`` for each Excel row, for the column holding ``key``."""
     layout = book.layouts.get(sheet)
     col = (layout.column_of.get(key, 1) if layout else 1) or 1
-    return text(str(CellRef(sheet, 1, col))[:-1], rows)
+    prefix = str(CellRef(sheet, 1, col))[:-1]
+    return np.array([prefix + str(r) for r in rows.tolist()], dtype=object)
 
 
 # --- C-1: the rate of each session --------------------------------------------------
@@ -125,95 +124,89 @@ def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.
 
 def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source: np.ndarray,
              day: np.ndarray) -> pd.DataFrame:
-    """Session fee lines (attended sessions) and LC/NS fee lines (non-zero fees)."""
+    """Session fee lines (attended sessions) and LC/NS fee lines (non-zero fees), sorted
+    by client, date and id."""
     a = assessment.frame
     rate = w["_rate"].to_numpy(dtype=np.int64)
     by_practice = w["cancelled_by"].isin(("clinician", "practice")).to_numpy()
-    attended = (w["status"] == "attended").to_numpy() & ~by_practice & (rate > 0)
     fee = a["fee"].to_numpy(dtype=np.int64, na_value=0)
-    charged = fee > 0
+    sessions = np.flatnonzero((w["status"] == "attended").to_numpy() & ~by_practice
+                              & (rate > 0))
+    fees = np.flatnonzero(fee > 0)
+    idx = np.concatenate([sessions, fees])
+    is_fee = np.arange(len(idx)) >= len(sessions)
+    sid = w["session_id"].to_numpy(dtype=object)[idx]
+    fee_code = a["fee_code"].to_numpy(dtype=object)[fees]
+    code = np.concatenate([w["service_code"].to_numpy(dtype=object)[sessions], fee_code])
+    charge_id = sid.copy()
+    charge_id[is_fee] = text(sid[is_fee], "-", fee_code)
     eligible = take(book.services["superbill_eligible"].to_numpy(dtype=bool),
                     w["_service"].to_numpy(), False)
-    sid = w["session_id"].to_numpy(dtype=object)
-    client = w["_client"].to_numpy(dtype=np.int64)
-    rows = w[ROW].to_numpy()
-    parts = []
-    for mask, amount, code, kind, basis, superbill in (
-        (attended, rate, w["service_code"].to_numpy(dtype=object), "session",
-         source, eligible),
-        (charged, fee, a["fee_code"].to_numpy(dtype=object), None,
-         a["basis"].to_numpy(dtype=object), np.zeros(len(w), dtype=bool)),
-    ):
-        idx = np.flatnonzero(mask)
-        code_part = code[idx]
-        parts.append(object_frame({
-            "charge_id": sid[idx] if kind else sid[idx] + "-" + code_part,
-            "date": day[idx],
-            "client_id": w["client_id"].to_numpy(dtype=object)[idx],
-            "session_id": sid[idx],
-            "code": code_part,
-            "kind": kind or pd.Series(code_part, dtype=object).map(_FEE_KIND).to_numpy(),
-            "amount": amount[idx],
-            "superbill_eligible": superbill[idx],
-            "basis": basis[idx],
-            "source": _cells(book, "Sessions", "session_id", rows[idx]),
-            "_client": client[idx],
-        }))
-    charges = pd.concat(parts, ignore_index=True)
-    order = sort_order([charges["_client"].to_numpy(), _day_ints(charges["date"])],
-                       charges["charge_id"].to_numpy(dtype=object))
-    return charges.take(order).reset_index(drop=True)
-
-
-def _day_ints(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    client = w["_client"].to_numpy(dtype=np.int64)[idx]
+    columns = {
+        "charge_id": charge_id,
+        "date": day[idx],
+        "client_id": w["client_id"].to_numpy(dtype=object)[idx],
+        "session_id": sid,
+        "code": code,
+        "kind": np.concatenate([np.full(len(sessions), "session", dtype=object),
+                                np.where(fee_code == "LATECXL", "late_cancel_fee",
+                                         "no_show_fee").astype(object)]),
+        "amount": np.where(is_fee, fee[idx], rate[idx]),
+        "superbill_eligible": eligible[idx] & ~is_fee,
+        "basis": np.where(is_fee, a["basis"].to_numpy(dtype=object)[idx], source[idx]),
+        "source": _cells(book, "Sessions", "session_id", w[ROW].to_numpy()[idx]),
+        "_client": client,
+    }
+    order = sort_order([client, day[idx].view(np.int64)], charge_id)
+    return object_frame({k: v[order] for k, v in columns.items()})
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
             adjustments: pd.DataFrame, client_index: pd.Index) -> pd.DataFrame:
-    """Every entry with a signed amount (+ raises what the client owes) and its target."""
+    """Every entry with a signed amount (+ raises what the client owes) and the session a
+    credit is aimed at, sorted by client, date, phase (debits, credits, refunds) and id.
+    ``_pos`` is the entry's position in its own frame (charges, payments, adjustments)."""
     is_refund = (payments["kind"] == "refund").to_numpy()
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
-    frames = [
-        object_frame({
-            "entry_id": charges["charge_id"], "date": charges["date"],
-            "client_id": charges["client_id"], "kind": charges["kind"],
-            "amount": charges["amount"], "session_id": charges["session_id"],
-            "target": None, "description": charges["basis"], "source": charges["source"],
-        }),
-        object_frame({
-            "entry_id": payments["payment_id"], "date": payments["received_date"],
-            "client_id": payments["client_id"],
-            "kind": np.where(is_refund, "refund", "payment"),
-            "amount": np.where(is_refund, pay_amount, -pay_amount),
-            "session_id": payments["applies_to_session_id"],
-            "target": payments["applies_to_session_id"].where(~is_refund),
-            "description": _payment_text(payments, is_refund),
-            "source": _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
-        }),
-        object_frame({
-            "entry_id": adjustments["adjustment_id"], "date": adjustments["date"],
-            "client_id": adjustments["client_id"],
-            "kind": np.where(adj_amount < 0, "credit_adjustment", "adjustment"),
-            "amount": adj_amount, "session_id": adjustments["session_id"],
-            "target": adjustments["session_id"].where(adj_amount < 0),
-            "description": "adjustment: " + adjustments["type"].astype(str).str.replace(
-                "_", " "),
-            "source": _cells(book, "Adjustments", "adjustment_id",
-                             adjustments[ROW].to_numpy()),
-        }),
-    ]
-    ledger = pd.concat([f.astype({"amount": np.int64}) for f in frames], ignore_index=True)
-    ledger["date"] = ledger["date"].astype("datetime64[ns]")
-    ledger["_client"] = np.concatenate([
-        charges["_client"].to_numpy(dtype=np.int64),
-        codes(payments["client_id"], client_index),
-        codes(adjustments["client_id"], client_index)])
-    ledger["_phase"] = ledger["kind"].map(_PHASE).astype(np.int64)
-    order = sort_order([ledger["_client"].to_numpy(), _day_ints(ledger["date"]),
-                        ledger["_phase"].to_numpy()], ledger["entry_id"].to_numpy(dtype=object))
-    return ledger.take(order).reset_index(drop=True)
+    pay_target = payments["applies_to_session_id"].to_numpy(dtype=object)
+    adj_session = adjustments["session_id"].to_numpy(dtype=object)
+    adj_kind = np.where(adj_amount < 0, "credit_adjustment", "adjustment").astype(object)
+    pay_kind = np.where(is_refund, "refund", "payment").astype(object)
+    adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
+    parts = {
+        "entry_id": (charges["charge_id"], payments["payment_id"],
+                     adjustments["adjustment_id"]),
+        "date": (charges["date"], payments["received_date"], adjustments["date"]),
+        "client_id": (charges["client_id"], payments["client_id"], adjustments["client_id"]),
+        "kind": (charges["kind"], pay_kind, adj_kind),
+        "amount": (charges["amount"], np.where(is_refund, pay_amount, -pay_amount),
+                   adj_amount),
+        "session_id": (charges["session_id"], pay_target, adj_session),
+        "target": (np.full(len(charges), None, dtype=object),
+                   np.where(is_refund, None, pay_target),
+                   np.where(adj_amount < 0, adj_session, None)),
+        "description": (charges["basis"], _payment_text(payments, is_refund),
+                        adjustments["type"].map(adjustment_text)),
+        "source": (charges["source"],
+                   _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
+                   _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())),
+        "_client": (charges["_client"], codes(payments["client_id"], client_index),
+                    codes(adjustments["client_id"], client_index)),
+        "_pos": (np.arange(len(charges)), np.arange(len(payments)),
+                 np.arange(len(adjustments))),
+    }
+    columns = {k: np.concatenate([np.asarray(v) for v in vs]) for k, vs in parts.items()}
+    columns["date"] = columns["date"].astype("datetime64[ns]")
+    columns["amount"] = columns["amount"].astype(np.int64)
+    columns["_client"] = columns["_client"].astype(np.int64)
+    kind = columns["kind"]
+    columns["_phase"] = np.where(kind == "refund", 2, np.where(
+        (kind == "payment") | (kind == "credit_adjustment"), 1, 0)).astype(np.int64)
+    order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
+                       columns["entry_id"])
+    return object_frame({k: v[order] for k, v in columns.items()})
 
 
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
@@ -447,13 +440,10 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     over_payment = (of >= 0) & (cum > paid)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
     before = _cumsum_by(ledger["_client"].to_numpy(), amount) - amount
-    credit_then = pd.Series(np.maximum(-before, 0),
-                            index=pd.Index(ledger["entry_id"], dtype=object))
-    is_refund = (ledger["kind"] == "refund").to_numpy()
-    credit_then = credit_then[is_refund]
-    credit_then = credit_then[~credit_then.index.duplicated()]
-    available = credit_then.reindex(refunds["payment_id"]).to_numpy(dtype=np.int64,
-                                                                     na_value=0)
+    in_ledger = np.flatnonzero((ledger["kind"] == "refund").to_numpy())
+    credit_then = np.zeros(len(payments), dtype=np.int64)  # by position in ``payments``
+    credit_then[ledger["_pos"].to_numpy()[in_ledger]] = np.maximum(-before[in_ledger], 0)
+    available = credit_then[np.flatnonzero((payments["kind"] == "refund").to_numpy())]
     refund_amount = refunds["amount"].to_numpy(dtype=np.int64)
     over_credit = (of < 0) & (refund_amount > available)
     issues = []
@@ -789,7 +779,7 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     return Reconciliation(
         as_of=day_of, currency=settings.currency,
         charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
-        ledger=ledger.drop(columns=["_client", "_phase"]),
+        ledger=ledger.drop(columns=["_client", "_phase", "_pos"]),
         balances=balances, aging=aging, flags=flags,
         cancellations=_cancellations(book, w, assessment, day))
 
