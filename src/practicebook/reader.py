@@ -221,7 +221,7 @@ def _describe(name: str, data: bytes, archive: zipfile.ZipFile) -> WorkbookFile:
 def _resolve(target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
-    return str(PurePosixPath("xl") / target).replace("xl/../", "")
+    return _normalize_part(str(PurePosixPath("xl") / target))
 
 
 def _schema_version(archive: zipfile.ZipFile) -> int | None:
@@ -394,15 +394,82 @@ def read_workbook(path: str | Path, data: bytes | None = None, *,
                                             f"({type(exc).__name__})") from None
     tables = []
     with zipfile.ZipFile(io.BytesIO(book.data)) as archive:
-        for name, sheet in _match_sheets(book):
-            try:
-                tables.append(_read_sheet(reader, archive, book, name, sheet))
-            except UnreadableWorkbook:
-                raise
-            except Exception as exc:
-                raise UnreadableWorkbook(book.path, f"sheet {name!r} could not be read "
-                                                    f"({type(exc).__name__})") from None
+        try:
+            sheets = list(_match_sheets(book))
+            scans = {name: _scan_sheet(archive, book.sheets[name]) for name, _ in sheets}
+            headers = _header_texts(archive, book, scans)
+            for name, sheet in sheets:
+                tables.append(_read_sheet(reader, name, sheet, scans[name], headers[name]))
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:
+            raise UnreadableWorkbook(book.path, f"a sheet could not be read "
+                                                f"({type(exc).__name__})") from None
     return book, tables
+
+
+def _header_texts(archive: zipfile.ZipFile, book: WorkbookFile,
+                  scans: Mapping[str, _SheetScan]) -> dict[str, list[tuple[int, str]]]:
+    """Header texts per sheet, resolving shared strings from Excel Table definitions
+    (a few hundred bytes) and only when needed from the shared-string part."""
+    resolved: dict[str, dict[int, str]] = {}
+    wanted: set[int] = set()
+    for name, scan in scans.items():
+        table = _table_columns(archive, book.sheets[name])
+        if table and table[0] == scan.header_row:
+            resolved[name] = table[1]
+        else:
+            resolved[name] = {}
+        for col, value in scan.header_cells:
+            if isinstance(value, int) and col not in resolved[name]:
+                wanted.add(value)
+    sst = _shared_strings(archive, book.shared_strings, wanted)
+    out: dict[str, list[tuple[int, str]]] = {}
+    for name, scan in scans.items():
+        out[name] = [(col, resolved[name].get(col, sst.get(value, ""))
+                      if isinstance(value, int) else value)
+                     for col, value in scan.header_cells]
+    return out
+
+
+def _table_columns(archive: zipfile.ZipFile, part: str) -> tuple[int, dict[int, str]] | None:
+    """Header row and column names of the Excel Table on a worksheet, if it has one."""
+    folder, _, file = part.rpartition("/")
+    try:
+        rels = SafeET.fromstring(archive.read(f"{folder}/_rels/{file}.rels"))
+    except KeyError:
+        return None
+    for rel in rels.iter(f"{{{NS_PKG_REL}}}Relationship"):
+        if not str(rel.get("Type", "")).endswith("/table"):
+            continue
+        target = str(rel.get("Target", ""))
+        path = target.lstrip("/") if target.startswith("/") else str(
+            PurePosixPath(folder, target))
+        path = _normalize_part(path)
+        try:
+            table = SafeET.fromstring(archive.read(path))
+        except KeyError:
+            continue
+        ref = str(table.get("ref", "")).split(":")[0]
+        letters = "".join(ch for ch in ref if ch.isalpha())
+        digits = "".join(ch for ch in ref if ch.isdigit())
+        if not letters or not digits:
+            continue
+        first_col, row = _col_number(letters.encode()), int(digits)
+        names = [str(c.get("name", "")) for c in table.iter(f"{{{NS_MAIN}}}tableColumn")]
+        return row, {first_col + i: n for i, n in enumerate(names)}
+    return None
+
+
+def _normalize_part(path: str) -> str:
+    parts: list[str] = []
+    for piece in path.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
 
 
 def read_tables(path: str | Path, *, password: str | None = None) -> list[RawTable]:
@@ -410,12 +477,8 @@ def read_tables(path: str | Path, *, password: str | None = None) -> list[RawTab
     return read_workbook(path, password=password)[1]
 
 
-def _read_sheet(reader: fastexcel.ExcelReader, archive: zipfile.ZipFile, book: WorkbookFile,
-                name: str, sheet: Sheet) -> RawTable:
-    scan = _scan_sheet(archive, book.sheets[name])
-    sst = _shared_strings(archive, book.shared_strings,
-                          {v for _, v in scan.header_cells if isinstance(v, int)})
-    headers = [(col, sst.get(v, "") if isinstance(v, int) else v) for col, v in scan.header_cells]
+def _read_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet, scan: _SheetScan,
+                headers: list[tuple[int, str]]) -> RawTable:
     if not headers:
         return RawTable(name, (), pd.DataFrame(), max(scan.header_row, 1))
     by_norm = {normalize_header(c.header): c for c in sheet.columns}
@@ -425,7 +488,7 @@ def _read_sheet(reader: fastexcel.ExcelReader, archive: zipfile.ZipFile, book: W
         spec = by_norm.get(normalize_header(str(text)))
         dtypes[col - 1] = _FASTEXCEL_DTYPE[spec.kind] if spec else "string"
     loaded = reader.load_sheet(name, header_row=0, dtypes=dtypes, dtype_coercion="coerce",
-                               use_columns=sorted(dtypes))
+                               use_columns=sorted(dtypes), whitespace_as_null=True)
     batch, errors = loaded.to_arrow_with_errors()
     frame = batch.to_pandas()
     columns = [c.absolute_index + 1 for c in loaded.selected_columns]
