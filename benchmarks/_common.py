@@ -1,7 +1,7 @@
 """Shared helpers for the benchmarks: cached generated workbooks and fresh-process timing.
 
 Every measurement runs in a fresh Python process (imports excluded from the timed
-region) so peak memory (ru_maxrss) belongs to that one job; methods are interleaved
+region) so peak memory (VmHWM, the process's own high-water mark) belongs to that job; methods are interleaved
 round-robin so a noisy machine slows them alike. Report ratios from the same run.
 """
 
@@ -43,7 +43,12 @@ fn = getattr(m, "run_" + {name!r})
 t0 = time.perf_counter()
 result = fn(state)
 elapsed = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = 0.0
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):  # high-water mark of this process only
+        peak = int(line.split()[1]) / 1024
+if not peak:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({{"seconds": elapsed, "peak_mb": peak, "result": result}}))
 """
 

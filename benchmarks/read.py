@@ -19,6 +19,12 @@ SHEETS = ("Practice", "Clinicians", "Clients", "Services", "Rates", "Policies",
           "PolicyTiers", "Sessions", "Payments", "Adjustments")
 
 
+def setup_practicebook(path: str) -> str:
+    import practicebook  # noqa: F401  (imports are not part of the measured read)
+
+    return path
+
+
 def run_practicebook(path: str) -> int:
     import practicebook
 
@@ -27,12 +33,25 @@ def run_practicebook(path: str) -> int:
     return len(book.sessions)
 
 
+def setup_calamine(path: str) -> str:
+    import python_calamine  # noqa: F401
+
+    return path
+
+
 def run_calamine(path: str) -> int:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(path)
     rows = {name: wb.get_sheet_by_name(name).to_python() for name in SHEETS}
     return len(rows["Sessions"]) - 1
+
+
+def setup_openpyxl(path: str) -> str:
+    import openpyxl  # noqa: F401
+    import pandas  # noqa: F401
+
+    return path
 
 
 def run_openpyxl(path: str) -> int:
