@@ -150,12 +150,18 @@ def clean_text(text: str) -> str:
 
 
 def _text_xml(text: str) -> str:
-    """Escape cleaned text for a `<t>` element, including ECMA-376's ``_xHHHH_`` escape."""
-    return _xml_escape(_ECMA_ESCAPE.sub(r"_x005F_\1", text))
+    """Escape cleaned text for a `<t>` element, including ECMA-376's ``_xHHHH_`` escape.
+
+    CR is written as a character reference: a literal CR would be normalised to LF by every
+    XML parser, changing the value.
+    """
+    return _xml_escape(_ECMA_ESCAPE.sub(r"_x005F_\1", text), {"\r": "&#13;"})
 
 
 def _attr(text: str) -> str:
-    return _xml_escape(clean_text(text), {'"': "&quot;"})
+    """Escape text for an attribute value; whitespace controls survive attribute normalisation."""
+    return _xml_escape(clean_text(text), {'"': "&quot;", "\t": "&#9;", "\n": "&#10;",
+                                          "\r": "&#13;"})
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -211,14 +217,16 @@ class _CellWriter:
 
         Args:
             ref: A1-style reference.
-            value: The value; "" and None both mean an empty cell.
+            value: The value; None, "" and text of only illegal characters leave the cell empty.
             style: The column's cell format index. A date in a column without a number format
                 gets a copy of that format showing an ISO date, so it does not read as a number.
         """
-        if value is None or value == "":
+        if value is None:
             return ""
         if isinstance(value, str):
             text = clean_text(value)
+            if not text:
+                return ""
             if len(text) > MAX_TEXT:
                 raise ValueError(f"text in {ref} is longer than Excel's 32767 characters")
             if needs_quote_prefix(text):
@@ -817,7 +825,7 @@ def _add_table(pkg: _Package, book: _Workbook, sheet: _Sheet, spec: SheetSpec) -
     while f"xl/tables/table{number}.xml" in pkg:
         number += 1
     part = f"xl/tables/table{number}.xml"
-    base = "PB_" + re.sub(r"\W", "_", spec.name, flags=re.ASCII)
+    base = "PB_" + re.sub(r"\W", "_", sheet.name, flags=re.ASCII)
     name, suffix = base, 1
     while name.casefold() in names:
         suffix += 1
