@@ -330,7 +330,11 @@ def _remove_stale_temps(path: Path) -> None:
 
 
 def _write_temp(path: Path, data: bytes) -> Path:
-    """Write `data` to a 0600 temp file beside `path`, flushed and fsynced."""
+    """Write `data` to a temp file beside `path`, flushed and fsynced.
+
+    `mkstemp` creates it 0600, as the workbook's data is confidential; the name ends in the
+    workbook's own suffix because spreadsheet readers choose their parser by extension.
+    """
     try:
         fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp" + path.suffix,
                                     dir=path.parent)
@@ -339,7 +343,6 @@ def _write_temp(path: Path, data: bytes) -> Path:
     temp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), 0o600)
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
