@@ -71,6 +71,9 @@ DEFAULT_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _NEW_MEMBER_TIME = (1980, 1, 1, 0, 0, 0)
+# Rewritten parts above this size are deflated at level 1: an append to a 40 MB sheet must
+# recompress the whole part, and level 6 costs ~4x the time for ~15% smaller output.
+_FAST_DEFLATE_FROM = 1 << 20
 _INVALID_SHEET_CHARS = set("[]:*?/\\")
 
 
@@ -362,7 +365,8 @@ class _Package:
             method, crc, body, size = info.compress_type, info.CRC, entry.raw, info.file_size
         else:
             assert entry.data is not None
-            compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+            level = 6 if len(entry.data) < _FAST_DEFLATE_FROM else 1
+            compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
             method, crc, size = zipfile.ZIP_DEFLATED, zlib.crc32(entry.data), len(entry.data)
             body = compressor.compress(entry.data) + compressor.flush()
             flags &= 0x0800
