@@ -40,7 +40,8 @@ def test_intact_chain_verifies_also_as_plain_values() -> None:
 
 def test_appending_continues_an_existing_chain() -> None:
     first = _log(2)
-    more = audit_rows(first[-1].hash, [AuditEntry("a", "excel", "Payments", "P1", "append", "amount")])
+    entry = AuditEntry("a", "excel", "Payments", "P1", "append", "amount")
+    more = audit_rows(first[-1].hash, [entry])
     assert verify_chain(first + more) == []
 
 

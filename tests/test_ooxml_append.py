@@ -56,7 +56,8 @@ def test_self_closed_sheet_data() -> None:
 def test_spans_omitted_refs_and_shared_strings_copy_last_row_styles() -> None:
     xml = (HEAD + '<dimension ref="A1:C3"/><sheetData>'
            '<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c></row>'
-           '<row r="3" spans="1:3"><c s="1"><v>45000</v></c><c/><c r="C3" s="2"><v>1.5</v></c></row>'
+           '<row r="3" spans="1:3"><c s="1"><v>45000</v></c><c/>'
+           '<c r="C3" s="2"><v>1.5</v></c></row>'
            '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
            'header="0.3" footer="0.3"/></worksheet>')
     out, rows = append_rows(with_sheet(xml), "Data", [[dt.date(2024, 1, 2), "t", 2.25]])
@@ -86,9 +87,9 @@ def test_header_row_below_a_title() -> None:
            '<row r="1"><c r="A1" t="inlineStr"><is><t>Practice ledger</t></is></c></row>'
            '<row r="3"><c r="A3" t="inlineStr"><is><t>id</t></is></c></row>'
            "</sheetData></worksheet>")
-    out, rows = append_rows(with_sheet(xml), "Data", [[1]], header_row=3)
+    _, rows = append_rows(with_sheet(xml), "Data", [[1]], header_row=3)
     assert rows == [4]
-    out, rows = append_rows(with_sheet(xml), "Data", [[1]], header_row=5)
+    _, rows = append_rows(with_sheet(xml), "Data", [[1]], header_row=5)
     assert rows == [6]
 
 
@@ -105,8 +106,8 @@ def test_totals_row_table_is_refused() -> None:
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True})
     ws = wb.add_worksheet("Data")
-    ws.add_table("A1:B4", {"total_row": True, "columns": [{"header": "a"},
-                                                          {"header": "b", "total_function": "sum"}]})
+    columns = [{"header": "a"}, {"header": "b", "total_function": "sum"}]
+    ws.add_table("A1:B4", {"total_row": True, "columns": columns})
     wb.close()
     with pytest.raises(PackageError, match="totals row"):
         append_rows(out.getvalue(), "Data", [[1, 2]])

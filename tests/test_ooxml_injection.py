@@ -8,8 +8,8 @@ import re
 import zipfile
 
 import openpyxl
-import python_calamine
 import pytest
+import python_calamine
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from writer_fixtures import rich_workbook
 
 from practicebook.ooxml import SheetSpec, append_rows, write_sheets
+from writer_fixtures import rich_workbook
 
 pytestmark = [
     pytest.mark.slow,

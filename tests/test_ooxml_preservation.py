@@ -12,9 +12,16 @@ from pathlib import Path
 import fastexcel
 import openpyxl
 import pytest
-from writer_fixtures import SESSION_HEADER, rich_workbook, vba_project_bin, zip_raw_members
 
-from practicebook.ooxml import PackageError, SheetSpec, append_rows, read_sheet, sheet_names, write_sheets
+from practicebook.ooxml import (
+    PackageError,
+    SheetSpec,
+    append_rows,
+    read_sheet,
+    sheet_names,
+    write_sheets,
+)
+from writer_fixtures import rich_workbook, vba_project_bin, zip_raw_members
 
 SHARED_PARTS = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
                 "xl/styles.xml"}
@@ -117,7 +124,7 @@ def test_append_extends_table_and_keeps_the_rest(rich: bytes) -> None:
     assert numbers == [7, 8]
     assert _changed_raw(rich, out) == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml",
                                        "xl/styles.xml"}
-    assert read_sheet(out, "Sessions")[6:8] == [r + [None, None] for r in rows]
+    assert read_sheet(out, "Sessions")[6:8] == [[*r, None, None] for r in rows]
     ws = _openpyxl(out)["Sessions"]
     assert ws.tables["Sessions"].ref == "A1:E8"
     assert ws.tables["Sessions"].autoFilter.ref == "A1:E8"
@@ -136,7 +143,8 @@ def test_append_without_styles_change_touches_two_parts(rich: bytes) -> None:
 
 
 def test_append_to_written_sheet_and_to_an_empty_table(rich: bytes) -> None:
-    out = write_sheets(rich, [SheetSpec("Log", ["when", "what"], [], number_formats=["yyyy-mm-dd"])])
+    log = SheetSpec("Log", ["when", "what"], [], number_formats=["yyyy-mm-dd"])
+    out = write_sheets(rich, [log])
     out, numbers = append_rows(out, "Log", [[dt.date(2024, 1, 1), "a"]])
     assert numbers == [2]
     out, numbers = append_rows(out, "Log", [[dt.date(2024, 1, 2), "b"]])

@@ -121,7 +121,8 @@ def test_refuses_while_open_in_an_editor(book: Path, lock_name: str, content: by
     before = book.read_bytes()
     with pytest.raises(WorkbookBusy) as info:
         update_workbook(book, write_results, retry_on_change=False)
-    assert str(info.value) == f"practice.xlsx is open in {program} by {owner}; close it and try again"
+    expected = f"practice.xlsx is open in {program} by {owner}; close it and try again"
+    assert str(info.value) == expected
     assert editor_lock_files(book) == [book.parent / lock_name]
     assert book.read_bytes() == before
 

@@ -30,8 +30,8 @@ import io
 import posixpath
 import re
 import struct
-import zlib
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -525,7 +525,8 @@ class _Workbook:
         rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', self.xml)
         rid_attr = (f"{rel_prefix.group(1)}:id" if rel_prefix
                     else f'xmlns:r="{NS_REL}" r:id')
-        element = f'<{prefix}sheet name="{_attr(name)}" sheetId="{sheet_id}" {rid_attr}="{rel_id}"/>'
+        element = (f'<{prefix}sheet name="{_attr(name)}" sheetId="{sheet_id}" '
+                   f'{rid_attr}="{rel_id}"/>')
         self.xml = _insert_before_close(self.xml, "sheets", element)
         self.add_override(part, CT_WORKSHEET)
         sheet = _Sheet(name, sheet_id, rel_id, part)
