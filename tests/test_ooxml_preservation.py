@@ -181,3 +181,20 @@ def test_rejects_what_excel_cannot_store(rich: bytes) -> None:
         SheetSpec("T", ["a", "A"], [])
     with pytest.raises(PackageError, match="no sheet"):
         append_rows(rich, "Nope", [[1]])
+
+
+def test_value_types_round_trip(rich: bytes) -> None:
+    import numpy as np
+
+    row = [np.int64(7), True, 0.1, Decimal("1234567.8900"), dt.datetime(2024, 2, 29, 23, 59, 59),
+           dt.date(1900, 3, 1), -5, None, ""]
+    out = write_sheets(rich, [SheetSpec("Types", [f"c{i}" for i in range(len(row))], [row])])
+    assert read_sheet(out, "Types")[1] == [7, True, Decimal("0.1"), Decimal("1234567.8900"),
+                                           dt.datetime(2024, 2, 29, 23, 59, 59),
+                                           dt.date(1900, 3, 1), -5, None, None]
+    ws = _openpyxl(out)["Types"]
+    assert [c.value for c in ws[2]][:7] == [7, True, 0.1, 1234567.89,
+                                            dt.datetime(2024, 2, 29, 23, 59, 59),
+                                            dt.datetime(1900, 3, 1), -5]
+    with pytest.raises(ValueError, match="1900-03-01"):
+        write_sheets(rich, [SheetSpec("T", ["a"], [[dt.date(1900, 2, 28)]])])

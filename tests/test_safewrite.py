@@ -9,6 +9,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+import filelock
 import pytest
 import xlsxwriter
 
@@ -282,3 +283,9 @@ def test_wrong_or_missing_password(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(WriteFailed, match="does not exist"):
         update_workbook(tmp_path / "none.xlsx", write_results, retry_on_change=False)
+
+
+def test_waits_for_and_then_refuses_a_concurrent_practicebook_run(book: Path) -> None:
+    with filelock.FileLock(str(book.with_name(".practice.xlsx.practicebook.lock"))):
+        with pytest.raises(WorkbookBusy, match="open in another practicebook run"):
+            update_workbook(book, write_results, retry_on_change=False, lock_timeout=0.1)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 import posixpath
 import re
 import struct
@@ -136,8 +137,8 @@ class SheetSpec:
 def _check_sheet_name(name: str) -> None:
     if not 1 <= len(name) <= 31 or _INVALID_SHEET_CHARS & set(name) or name.startswith("'"):
         raise ValueError("invalid sheet name (1-31 characters, none of []:*?/\\, no leading ')")
-    if name.endswith("'") or name != clean_text(name):
-        raise ValueError("invalid sheet name (trailing ' or control characters)")
+    if name.endswith("'") or name != clean_text(name) or name.casefold() == "history":
+        raise ValueError("invalid sheet name (trailing ', control characters, or 'History')")
 
 
 # --------------------------------------------------------------------------- text and values
@@ -173,7 +174,7 @@ def needs_quote_prefix(text: str) -> bool:
 
 
 def _serial(value: dt.date, epoch: dt.datetime) -> str:
-    """Excel serial number of a date or naive datetime, exact to the microsecond in float."""
+    """Excel serial number of a date (exact) or naive datetime (float, to about 1 µs)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             raise ValueError("timezone-aware datetimes cannot be stored in Excel")
@@ -251,8 +252,8 @@ def _s(style: int) -> str:
 
 
 def _number(value: int | float | Decimal, ref: str) -> str:
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, numbers.Integral):  # also numpy integers from pandas frames
+        return str(int(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{ref}: NaN or infinite numbers cannot be stored")
@@ -288,6 +289,8 @@ class _Package:
         self._entries: dict[str, _Entry] = {}
         for info in self._zip.infolist():
             self._check_member(info)
+            if info.filename in self._entries:
+                raise PackageError("the zip has two members with the same name")
             self._entries[info.filename] = _Entry(info, self._raw_bytes(info))
         if "[Content_Types].xml" not in self._entries:
             raise PackageError("the package has no [Content_Types].xml")
@@ -580,6 +583,11 @@ def _section(xml: str, tag: str) -> re.Match[str] | None:
     return re.search(rf"<(?:\w+:)?{tag}\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?{tag}>)", xml, re.DOTALL)
 
 
+def _section_body(xml: str, tag: str) -> str | None:
+    match = _section(xml, tag)
+    return match.group(1) if match else None
+
+
 def _children(body: str | None, tag: str) -> list[str]:
     if not body:
         return []
@@ -595,19 +603,15 @@ class _Styles:
     def __init__(self, xml: str) -> None:
         self.xml = xml
         self.num_fmts = {_xml_unescape(a["formatCode"]): int(a["numFmtId"])
-                         for a in map(_attrs, _children(self._body("numFmts"), "numFmt"))}
-        self.fonts = _children(self._body("fonts"), "font")
-        self.xfs = _children(self._body("cellXfs"), "xf")
+                         for a in map(_attrs, _children(_section_body(xml, "numFmts"), "numFmt"))}
+        self.fonts = _children(_section_body(xml, "fonts"), "font")
+        self.xfs = _children(_section_body(xml, "cellXfs"), "xf")
         if not self.xfs or not self.fonts:
             raise PackageError("styles.xml has no cell formats or fonts")
         self.new_fmts: list[str] = []
         self.new_fonts: list[str] = []
         self.new_xfs: list[str] = []
         self._memo: dict[tuple[object, ...], int] = {}
-
-    def _body(self, tag: str) -> str | None:
-        match = _section(self.xml, tag)
-        return match.group(1) if match else None
 
     def format_id(self, code: str) -> int:
         if code in _BUILTIN_FORMATS:
@@ -1110,7 +1114,9 @@ def read_sheet(package: bytes, sheet_name: str) -> list[list[CellValue]]:
 
     Meant for verifying a write: text comes back as `str` (inline or shared strings, with
     ``_xHHHH_`` unescaped), booleans as `bool`, numbers as `int` or exact `Decimal`, and numbers
-    in a date-formatted cell as `date` (whole days) or `datetime`. Missing cells are None.
+    in a date-formatted cell as `date` (whole days) or `datetime` rounded to the millisecond
+    (a serial number is a double: about 1 µs of noise; Excel shows milliseconds at most).
+    Rows are padded with None to the widest row.
     """
     pkg = _Package(package)
     book = _Workbook(pkg)
@@ -1158,14 +1164,14 @@ def _cell_value(el: object, shared: list[str], date_styles: set[int],
     if int(el.get("s", "0")) in date_styles:  # type: ignore[attr-defined]
         if number == number.to_integral_value():
             return (epoch + dt.timedelta(days=int(number))).date()
-        return epoch + dt.timedelta(microseconds=round(number * 86_400_000_000))
+        return epoch + dt.timedelta(milliseconds=round(number * 86_400_000))
     return int(number) if number == number.to_integral_value() and "." not in raw else number
 
 
 def _date_styles(styles_xml: str) -> set[int]:
-    codes = {a["numFmtId"]: _xml_unescape(a["formatCode"]) for a in map(
-        _attrs, _children((_section(styles_xml, "numFmts") or [None, None])[1], "numFmt"))}
-    xfs = _children((_section(styles_xml, "cellXfs") or [None, None])[1], "xf")
+    codes = {a["numFmtId"]: _xml_unescape(a["formatCode"])
+             for a in map(_attrs, _children(_section_body(styles_xml, "numFmts"), "numFmt"))}
+    xfs = _children(_section_body(styles_xml, "cellXfs"), "xf")
     dates = set()
     for index, xf in enumerate(xfs):
         fmt_id = _attrs(xf).get("numFmtId", "0")

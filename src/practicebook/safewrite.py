@@ -245,17 +245,19 @@ def update_workbook(path: str | os.PathLike[str], transform: Transform, *,
         WrongPassword.
     """
     path = Path(path).absolute()
-    sidecar = path.with_name(f".{path.name}.practicebook.lock")
+    lock = filelock.FileLock(str(path.with_name(f".{path.name}.practicebook.lock")))
     try:
-        lock = filelock.FileLock(str(sidecar), timeout=lock_timeout)
-        with lock:
-            _remove_stale_temps(path)
-            return _update_locked(path, transform, retry_on_change, password, expected_sha256,
-                                  verify, keep_backups, max_attempts)
+        lock.acquire(timeout=lock_timeout)
     except filelock.Timeout as exc:
         raise WorkbookBusy(path, by="another practicebook run") from exc
-    except OSError as exc:  # the lock file itself could not be created
-        raise _os_failure(path, exc, "cannot lock the workbook") from exc
+    except OSError as exc:
+        raise _os_failure(path, exc, "cannot create the lock file") from exc
+    try:
+        _remove_stale_temps(path)
+        return _update_locked(path, transform, retry_on_change, password, expected_sha256,
+                              verify, keep_backups, max_attempts)
+    finally:
+        lock.release()
 
 
 def _update_locked(path: Path, transform: Transform, retry_on_change: bool,
@@ -281,6 +283,8 @@ def _update_locked(path: Path, transform: Transform, retry_on_change: bool,
                 raise WorkbookChanged(path)
             backup = _backup(path, original, keep_backups)
             _install(path, temp)
+        except OSError as exc:  # anything not mapped closer to its cause
+            raise _os_failure(path, exc, "the write failed") from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
@@ -422,7 +426,7 @@ def _backup(path: Path, original: bytes, keep: int) -> Path | None:
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise _os_failure(path, exc, "cannot keep a backup") from exc
-    for old in sorted(folder.glob(f"{path.name}.*.bak"))[:-keep]:
+    for old in sorted(folder.glob(glob.escape(path.name) + ".*.bak"))[:-keep]:
         with contextlib.suppress(OSError):
             old.unlink()
     return target
@@ -436,8 +440,11 @@ def _install(path: Path, temp: Path) -> None:
         if os.name == "nt" and exc.errno in (errno.EACCES, errno.EPERM):
             raise WorkbookBusy(path, by="another program") from exc  # Excel holds the file
         raise _os_failure(path, exc, "cannot replace the file") from exc
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    # The new version is in place now; a folder that cannot be fsynced (some network file
+    # systems) must not turn that success into an error claiming the file is unchanged.
+    with contextlib.suppress(OSError):
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
