@@ -14,7 +14,13 @@ import pytest
 import xlsxwriter
 
 from practicebook import safewrite
-from practicebook.ooxml import SheetSpec, append_rows, read_sheet, write_sheets
+from practicebook.ooxml import (
+    SheetSpec,
+    append_rows,
+    changed_members,
+    read_sheet,
+    write_sheets,
+)
 from practicebook.safewrite import (
     DiskFull,
     PasswordRequired,
@@ -70,7 +76,12 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_update_replaces_file_and_keeps_a_private_backup(book: Path) -> None:
     before = book.read_bytes()
-    result = update_workbook(book, write_results, retry_on_change=False)
+    changed: list[set[str]] = []
+    result = update_workbook(book, write_results, retry_on_change=False,
+                             verify=lambda old, new: changed.append(changed_members(old, new)))
+    assert changed == [{"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                        "xl/worksheets/sheet2.xml", "xl/worksheets/_rels/sheet2.xml.rels",
+                        "xl/tables/table2.xml", "xl/styles.xml"}]
     assert read_sheet(book.read_bytes(), "Results") == [["client", "balance"], ["C1", 10]]
     assert result.attempts == 1 and result.backup is not None
     assert result.backup.read_bytes() == before

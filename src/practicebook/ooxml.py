@@ -47,6 +47,8 @@ __all__ = [
     "SheetSpec",
     "append_rows",
     "changed_members",
+    "clean_text",
+    "needs_quote_prefix",
     "read_sheet",
     "sheet_names",
     "write_sheets",
