@@ -90,6 +90,12 @@ def test_update_replaces_file_and_keeps_a_private_backup(book: Path) -> None:
     assert leftovers(book.parent) == []
 
 
+def test_installed_file_keeps_the_original_permissions(book: Path) -> None:
+    os.chmod(book, 0o640)
+    update_workbook(book, write_results, retry_on_change=False)
+    assert stat.S_IMODE(book.stat().st_mode) == 0o640
+
+
 def test_backups_are_bounded(book: Path) -> None:
     for i in range(5):
         update_workbook(book, add_row(100 + i), retry_on_change=True, keep_backups=3)

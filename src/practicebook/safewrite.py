@@ -27,6 +27,7 @@ import glob
 import hashlib
 import io
 import os
+import stat
 import struct
 import tempfile
 import zipfile
@@ -433,8 +434,13 @@ def _backup(path: Path, original: bytes, keep: int) -> Path | None:
 
 
 def _install(path: Path, temp: Path) -> None:
-    """Atomically put `temp` in place of `path`, then make the rename durable."""
+    """Atomically put `temp` in place of `path`, then make the rename durable.
+
+    The temp file was private while being written; the installed file gets the original's
+    permissions back, so a practice sharing the folder with a group keeps its access.
+    """
     try:
+        os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
         os.replace(temp, path)
     except OSError as exc:
         if os.name == "nt" and exc.errno in (errno.EACCES, errno.EPERM):
