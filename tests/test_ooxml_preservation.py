@@ -65,6 +65,23 @@ def test_new_sheet_changes_only_the_registry_parts(rich: bytes) -> None:
     assert sheet_names(out) == ["Sessions", "Summary", "Balances"]
 
 
+def test_registry_parts_change_only_by_insertion(rich: bytes) -> None:
+    out = write_sheets(rich, [BALANCES])
+    old, new = zipfile.ZipFile(io.BytesIO(rich)), zipfile.ZipFile(io.BytesIO(out))
+    inserted = {
+        "xl/workbook.xml": '<sheet name="Balances" sheetId="3" r:id="rId6"/>',
+        "xl/_rels/workbook.xml.rels": '<Relationship Id="rId6" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet3.xml"/>',
+    }
+    for part, fragment in inserted.items():
+        text = new.read(part).decode()
+        assert text.count(fragment) == 1
+        assert text.replace(fragment, "") == old.read(part).decode()
+    types = new.read("[Content_Types].xml").decode()
+    assert types.startswith(old.read("[Content_Types].xml").decode()[:-len("</Types>")])
+
+
 def test_written_values_read_back_in_three_readers(rich: bytes) -> None:
     out = write_sheets(rich, [BALANCES])
     expected = [list(BALANCES.header), *map(list, BALANCES.rows)]
