@@ -40,6 +40,8 @@ import msoffcrypto
 from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from practicebook.issues import PracticebookError
+
 __all__ = [
     "BACKUP_DIR",
     "DiskFull",
@@ -66,7 +68,7 @@ Transform = Callable[[bytes], bytes]
 Verify = Callable[[bytes, bytes], None]
 
 
-class WriteError(Exception):
+class WriteError(PracticebookError):
     """Base of every error raised while writing a workbook; the message is one line."""
 
 
