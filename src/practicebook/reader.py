@@ -26,6 +26,7 @@ import pandas as pd
 
 from practicebook.issues import UnreadableWorkbook
 from practicebook.model import CellErrorValue, RawTable
+from practicebook.safewrite import WrongPassword, decrypt_workbook, is_encrypted
 from practicebook.schema import WORKBOOK, Kind, Sheet, normalize_header
 
 if TYPE_CHECKING:
@@ -123,26 +124,19 @@ def preflight(path: str | Path, data: bytes | None = None, *,
 
 
 def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
-    import msoffcrypto
-
-    try:
-        office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        encrypted = office.is_encrypted()
-    except Exception:  # msoffcrypto raises many types for non-Office OLE2 files
-        encrypted = False
-    if not encrypted:
+    if not is_encrypted(data):
         raise UnreadableWorkbook(name, "this is an old-style .xls workbook; open it in Excel "
                                        "and save it as .xlsx")
     if password is None:
         raise UnreadableWorkbook(name, "the workbook is password-protected; give the password "
                                        "(--password, or PRACTICEBOOK_PASSWORD)")
-    out = io.BytesIO()
     try:
-        office.load_key(password=password, verify_password=True)
-        office.decrypt(out)
-    except Exception:
+        return decrypt_workbook(data, password)
+    except WrongPassword:
         raise UnreadableWorkbook(name, "wrong password for this workbook") from None
-    return out.getvalue()
+    except Exception as exc:  # a damaged encrypted container
+        raise UnreadableWorkbook(name, f"the protected workbook could not be decrypted "
+                                       f"({type(exc).__name__})") from None
 
 
 def _check_members(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:
