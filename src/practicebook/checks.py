@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from practicebook.issues import UNKNOWN_REFERENCE, Code, Issue, Severity
 from practicebook.model import ROW, Book
@@ -22,11 +24,22 @@ def _present(series: pd.Series) -> np.ndarray:
     return series.notna().to_numpy(dtype=bool)
 
 
+def _arrow_strings(values: pd.Series) -> pa.Array:
+    array = pa.array(values, from_pandas=True)
+    return array if array.type == pa.string() else array.cast(pa.string())
+
+
+def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """``values.isin(allowed)`` through Arrow's hash kernel (pandas converts per value)."""
+    found = pc.is_in(_arrow_strings(values), value_set=_arrow_strings(allowed.dropna()))
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def _unknown(book: Book, sheet: Sheet, key: str, allowed: pd.Series, target: str,
              mask: np.ndarray | None = None) -> list[Issue]:
     frame = book.all_rows(sheet.name)
     values = frame[key]
-    missing = _present(values) & ~values.isin(allowed).to_numpy(dtype=bool)
+    missing = _present(values) & ~_isin(values, allowed)
     if mask is not None:
         missing &= mask
     issues = []
@@ -120,8 +133,10 @@ def check_periods(book: Book) -> list[Issue]:
             ))
         if not sheet.periods:
             continue
-        ordered = frame.assign(_start=start, _end=end)[~backwards]
-        group_keys = [ordered[k].fillna("") for k in sheet.periods]
+        keys = list(sheet.periods)
+        shared = frame[keys].fillna("").duplicated(keep=False).to_numpy(dtype=bool)
+        ordered = frame.assign(_start=start, _end=end)[shared & ~backwards]
+        group_keys = [ordered[k].fillna("") for k in keys]
         for _, group in ordered.groupby(group_keys, sort=False):
             if len(group) < 2:
                 continue

@@ -80,6 +80,7 @@ class MoneyTextError(ValueError):
         super().__init__(reason)
 
 
+_DIGITS = re.compile(r"^-?\d+$")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 
@@ -102,6 +103,8 @@ def parse_money_text(text: str, locale: str, currency: str) -> Decimal:
     practicebook.money.MoneyTextError: '1.234,50' does not follow en_US number format
     """
     raw = text.strip()
+    if _DIGITS.match(raw):  # whole numbers read the same in every locale
+        return Decimal(raw)
     body = raw
     negative = False
     if body.startswith("(") and body.endswith(")"):

@@ -323,9 +323,13 @@ def _coercer(col: Column, ctx: CoerceContext) -> Callable[[object], object]:
 
 def _blank_mask(series: pd.Series) -> np.ndarray:
     mask = series.isna().to_numpy(dtype=bool).copy()
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+    if series.dtype == object:
         text = series.astype("str")
-        mask |= (text.str.strip() == "").to_numpy(dtype=bool) & ~mask
+    elif pd.api.types.is_string_dtype(series.dtype):
+        text = series
+    else:
+        return mask
+    mask |= (text.str.strip() == "").fillna(False).to_numpy(dtype=bool)
     return mask
 
 
@@ -367,8 +371,10 @@ def _cell_error(value: CellErrorValue) -> Bad:
 
 
 def _clean_strings(series: pd.Series) -> pd.Series:
-    out = series.str.replace(_ZERO_WIDTH.pattern, "", regex=True).str.strip()
-    out = out.str.normalize("NFC")
+    out = series.str.strip()
+    if not (out.str.isascii() | out.isna()).all():  # zero-width, composed forms: not ASCII
+        out = out.str.replace(_ZERO_WIDTH.pattern, "", regex=True).str.strip()
+        out = out.str.normalize("NFC")
     return out.where(out != "", other=None)
 
 
@@ -404,17 +410,20 @@ def _finish(values: pd.Series, col: Column) -> pd.Series:
     """Give the column its frame dtype (see ``practicebook.model``)."""
     kind = col.kind
     if kind in (Kind.MONEY, Kind.INTEGER):
-        return pd.Series(pd.array(values.tolist(), dtype="Int64"), index=values.index)
+        if values.dtype == object:
+            missing = values.isna().to_numpy(dtype=bool)
+            numbers = values.where(~missing, 0).to_numpy(dtype=np.int64)
+            return pd.Series(pd.arrays.IntegerArray(numbers, missing), index=values.index)
+        return values.astype("Int64")
     if kind in (Kind.DATE, Kind.DATETIME):
         if values.dtype == object:
             values = pd.to_datetime(values, errors="raise")
-        values = values.astype("datetime64[ns]")
+        if str(values.dtype) != "datetime64[ns]":
+            values = values.astype("datetime64[ns]")
         return values.dt.normalize() if kind is Kind.DATE else values
-    if kind is Kind.BOOL:
+    if kind in (Kind.BOOL, Kind.DECIMAL):
         return values.astype(object)
-    if kind is Kind.DECIMAL:
-        return values.astype(object)
-    return values.astype("str")
+    return values if str(values.dtype) == "str" else values.astype("str")
 
 
 # --- sheets -------------------------------------------------------------------------
@@ -426,25 +435,25 @@ def empty_frame(sheet: Sheet) -> pd.DataFrame:
                         pd.Series([], dtype="int64"))
 
 
+_FRAME_DTYPE = {Kind.MONEY: "Int64", Kind.INTEGER: "Int64", Kind.DATE: "datetime64[ns]",
+                Kind.DATETIME: "datetime64[ns]", Kind.DECIMAL: "object"}
+
+
 def _typed_frame(sheet: Sheet, columns: dict[str, object], rows: pd.Series) -> pd.DataFrame:
     data: dict[str, object] = {}
     for col in sheet.columns:
         values = columns[col.key]
         series = values if isinstance(values, pd.Series) else pd.Series(values)
         series = series.reset_index(drop=True)
-        if col.kind in (Kind.MONEY, Kind.INTEGER):
-            series = series.astype("Int64")
-        elif col.kind in (Kind.DATE, Kind.DATETIME):
-            series = series.astype("datetime64[ns]")
-        elif col.kind is Kind.BOOL:
+        if col.kind is Kind.BOOL:
             series = series.fillna(bool(col.default)).astype(bool)
-        elif col.kind is Kind.DECIMAL:
-            series = series.astype(object)
         else:
-            series = series.astype("str")
+            dtype = _FRAME_DTYPE.get(col.kind, "str")
+            if str(series.dtype) != dtype:
+                series = series.astype(dtype)
         data[col.key] = series
     data[ROW] = rows.reset_index(drop=True).astype("int64")
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 @dataclass
@@ -517,14 +526,13 @@ def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> _SheetPars
     rows = pd.Series(table.header_row + 1 + keep, dtype="int64")
     raw_cols: dict[str, pd.Series] = {}
     problems: dict[str, dict[int, Bad]] = {}
-    remap = {int(old): new for new, old in enumerate(keep)}
     for col in sheet.columns:
         if col.key not in found:
             raw_cols[col.key] = pd.Series([col.default] * len(keep), dtype=object)
             continue
         pos = found[col.key]
         series = data[data.columns[pos]].iloc[keep].reset_index(drop=True)
-        overrides = {remap[r]: v for r, v in raw_by_col.get(pos, {}).items() if r in remap}
+        overrides = _renumber(raw_by_col.get(pos, {}), keep)
         result = coerce_column(series, col, ctx, overrides)
         raw_cols[col.key] = result.values
         problems[col.key] = result.bad
@@ -532,6 +540,17 @@ def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> _SheetPars
     frame, rejected, cell_issues = _validate_rows(sheet, layout, raw_cols, problems, rows,
                                                   found)
     return _SheetParse(frame, layout, issues + cell_issues, rejected)
+
+
+def _renumber(cells: Mapping[int, object], keep: np.ndarray) -> dict[int, object]:
+    """Re-key raw cells from table rows to positions among the kept (non-blank) rows."""
+    if not cells:
+        return {}
+    rows = np.fromiter(cells, dtype=np.int64, count=len(cells))
+    at = np.searchsorted(keep, rows)
+    found = (at < len(keep)) & (keep[np.minimum(at, len(keep) - 1)] == rows)
+    values = list(cells.values())
+    return {int(at[i]): values[i] for i in np.flatnonzero(found)}
 
 
 def _merged_issues(table: RawTable, found: Mapping[str, int],
@@ -610,8 +629,12 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
         if col.unique and col.key != sheet.key:
             issues += _duplicate_issues(sheet, raw_cols[col.key], layout, rows, col)
     def subset(mask: np.ndarray) -> pd.DataFrame:
+        if not mask.any():
+            return empty_frame(sheet)
+        if mask.all():
+            return _typed_frame(sheet, raw_cols, rows)
         part = {k: v[mask].reset_index(drop=True) for k, v in raw_cols.items()}
-        return _typed_frame(sheet, part, rows[mask])
+        return _typed_frame(sheet, part, rows[mask].reset_index(drop=True))
 
     return subset(~unusable), subset(unusable), issues
 
@@ -622,24 +645,20 @@ def _range_issues(col: Column, values: pd.Series, layout: Layout, rows: pd.Serie
         return []
     if col.minimum is None and not col.positive:
         return []
-    issues = []
-    for pos, value in enumerate(values.tolist()):
-        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            continue
-        if col.positive and value <= 0:
-            rule = "greater than zero"
-        elif col.minimum is not None and value < col.minimum:
-            rule = f"at least {col.minimum}"
-        else:
-            continue
-        issues.append(Issue(
-            Code.OUT_OF_RANGE, Severity.ERROR, f"{col.header} must be {rule}",
-            layout.cell(col.key, int(rows.iat[pos])),
-            "Payments are always positive; record money paid back as kind 'refund'."
-            if col.positive else f"Correct {col.header}.",
-            row_id(pos),
-        ))
-    return issues
+    bound = 0 if col.positive else col.minimum
+    if col.kind is Kind.DECIMAL:  # exact Decimal objects; these sheets are small
+        too_small = values.map(lambda v: v is not None and (v <= bound if col.positive
+                                                             else v < bound))
+    else:  # Int64
+        too_small = values <= bound if col.positive else values < bound
+    rule = "greater than zero" if col.positive else f"at least {col.minimum}"
+    hint = ("Payments are always positive; record money paid back as kind 'refund'."
+            if col.positive else f"Correct {col.header}.")
+    return [
+        Issue(Code.OUT_OF_RANGE, Severity.ERROR, f"{col.header} must be {rule}",
+              layout.cell(col.key, int(rows.iat[pos])), hint, row_id(int(pos)))
+        for pos in np.flatnonzero(too_small.fillna(False).to_numpy(dtype=bool))
+    ]
 
 
 def _duplicate_issues(sheet: Sheet, values: pd.Series, layout: Layout, rows: pd.Series,
