@@ -389,10 +389,10 @@ def test_explain_text_lists_every_line_with_its_source():
 | P1         | 2026-03-03    | C1        | 200    | zelle  |
 """, as_of="2026-03-31")
     assert str(rec.explain("C1")).splitlines() == [
-        "client C1, as of 2026-03-31 (USD)",
-        "date        entry   amount  balance  source       what",
-        "2026-03-02  S1      150.00   150.00  Sessions!A2  base fee of 90834",
-        "2026-03-03  P1     -200.00   -50.00  Payments!A2  payment zelle → S1 150.00, "
+        "client C1, as of Mar 31, 2026 (USD)",
+        "date        entry    amount  balance  source       what",
+        "2026-03-02  S1      $150.00  $150.00  Sessions!A2  base fee of 90834",
+        "2026-03-03  P1     -$200.00  -$50.00  Payments!A2  payment zelle → S1 150.00, "
         "credit 50.00",
     ]
 

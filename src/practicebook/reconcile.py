@@ -540,24 +540,13 @@ class Explanation:
     client_id: str
     as_of: dt.date
     currency: str
+    locale: str
     lines: pd.DataFrame
 
     def __str__(self) -> str:
-        head = f"client {self.client_id}, as of {self.as_of.isoformat()} ({self.currency})"
-        if self.lines.empty:
-            return f"{head}\nno entries"
-        money = lambda v: str(from_minor(int(v), self.currency))  # noqa: E731
-        rows = [("date", "entry", "amount", "balance", "source", "what")]
-        for line in self.lines.itertuples(index=False):
-            rows.append((str(line.date)[:10], str(line.entry_id), money(line.amount),
-                         money(line.balance), str(line.source), str(line.description)))
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        out = [head]
-        for r in rows:
-            cells = [r[i].rjust(widths[i]) if i in (2, 3) else r[i].ljust(widths[i])
-                     for i in range(5)]
-            out.append("  ".join([*cells, r[5]]).rstrip())
-        return "\n".join(out)
+        from practicebook.formatting import render_explanation
+
+        return render_explanation(self, self.locale)
 
 
 @dataclass(frozen=True)
@@ -582,6 +571,7 @@ class Reconciliation:
 
     as_of: dt.date
     currency: str
+    locale: str
     charges: pd.DataFrame
     ledger: pd.DataFrame
     balances: pd.DataFrame
@@ -612,7 +602,7 @@ class Reconciliation:
             "balance": pd.array(np.cumsum(amount), dtype="Int64"),
             "open": lines["open"], "source": lines["source"],
         })
-        return Explanation(client_id, self.as_of, self.currency, out)
+        return Explanation(client_id, self.as_of, self.currency, self.locale, out)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape documented in ``docs/reconcile-json.md``."""
@@ -777,7 +767,7 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
                            amount=pd.array(ledger["amount"], dtype="Int64"))
     return Reconciliation(
-        as_of=day_of, currency=settings.currency,
+        as_of=day_of, currency=settings.currency, locale=settings.locale,
         charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
         ledger=ledger.drop(columns=["_client", "_phase", "_pos"]),
         balances=balances, aging=aging, flags=flags,
