@@ -443,3 +443,15 @@ def test_an_empty_workbook_reconciles():
     rec = reconcile(book, "2026-03-31")
     assert len(rec.balances) == 2 and rec.balances["balance"].sum() == 0
     assert rec.flags.empty and rec.cancellations.empty
+
+
+def test_aging_mismatch_is_reported_if_the_invariant_ever_breaks():
+    from practicebook.reconcile import _aging_mismatch
+
+    book, _ = loaded("")
+    rec = reconcile(book, "2026-03-31")
+    broken = rec.aging.assign(total=pd.array([100, 0], dtype="Int64"))
+    issues = _aging_mismatch(book, rec.balances, broken)
+    assert [(i.code.value, str(i.where), i.client_id) for i in issues] == [
+        ("aging-mismatch", "Clients!A2", "C1")]
+    assert issues[0].is_error
