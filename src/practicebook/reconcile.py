@@ -27,8 +27,8 @@ columns, with Python loops only over findings and over one client in ``explain``
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,7 +41,7 @@ import pandas as pd
 from practicebook import policy, schema
 from practicebook.flags import combine, from_issues, text, to_issues
 from practicebook.issues import CellRef, Code, Issue, Severity
-from practicebook.lookup import Keys, codes, in_effect, isin, sort_order, take
+from practicebook.lookup import Keys, codes, in_effect, sort_order, take
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import from_minor
@@ -52,6 +52,12 @@ __all__ = ["Explanation", "Reconciliation", "Simulation", "reconcile", "simulate
 #: then credits (payments, credit adjustments), then refunds.
 KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "payment",
          "credit_adjustment", "refund")
+_PHASE = np.array([0, 0, 0, 0, 1, 1, 2], dtype=np.int64)  # per kind code
+
+
+def _kind_is(ledger: pd.DataFrame, *kinds: str) -> np.ndarray:
+    """Rows of the ledger whose kind is one of ``kinds`` (by integer code)."""
+    return np.isin(ledger["_kind"].to_numpy(), [KINDS.index(k) for k in kinds])
 
 
 # --- locating rows ------------------------------------------------------------------
@@ -201,9 +207,8 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     columns["date"] = columns["date"].astype("datetime64[ns]")
     columns["amount"] = columns["amount"].astype(np.int64)
     columns["_client"] = columns["_client"].astype(np.int64)
-    kind = columns["kind"]
-    columns["_phase"] = np.where(kind == "refund", 2, np.where(
-        (kind == "payment") | (kind == "credit_adjustment"), 1, 0)).astype(np.int64)
+    columns["_kind"] = pd.Index(KINDS).get_indexer(columns["kind"]).astype(np.int64)
+    columns["_phase"] = _PHASE[columns["_kind"]]
     order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
                        columns["entry_id"])
     return object_frame({k: v[order] for k, v in columns.items()})
@@ -256,8 +261,8 @@ def _place_targeted(ledger: pd.DataFrame, remaining_debit: np.ndarray,
     targeted = np.flatnonzero(target.notna().to_numpy())
     if targeted.size == 0:
         return
-    charge_rows = np.flatnonzero(ledger["kind"].isin(("session", "late_cancel_fee",
-                                                      "no_show_fee")).to_numpy())
+    charge_rows = np.flatnonzero(_kind_is(ledger, "session", "late_cancel_fee",
+                                          "no_show_fee"))
     charge_sessions = pd.Index(ledger["session_id"].to_numpy(dtype=object)[charge_rows],
                                dtype=object)
     first = ~charge_sessions.duplicated()
@@ -309,18 +314,17 @@ def _balances(ledger: pd.DataFrame, open_debit: np.ndarray, unallocated: np.ndar
     """Per client: the balance identity's parts, credit, and two dates people ask for."""
     n = len(client_index)
     client = ledger["_client"].to_numpy(dtype=np.int64)
-    kind = ledger["kind"].to_numpy(dtype=object)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
 
     def total(kinds: tuple[str, ...], sign: int = 1) -> np.ndarray:
-        return _sum_by(client, np.where(isin(kind, kinds), sign * amount, 0), n)
+        return _sum_by(client, np.where(_kind_is(ledger, *kinds), sign * amount, 0), n)
 
     charges = total(("session", "late_cancel_fee", "no_show_fee"))
     payments = total(("payment",), -1)
     refunds = total(("refund",))
     adjustments = total(("adjustment", "credit_adjustment"))
     dates = ledger["date"]
-    paid_on = dates.where(kind == "payment").groupby(client).max()
+    paid_on = dates.where(_kind_is(ledger, "payment")).groupby(client).max()
     open_since = dates.where(open_debit > 0).groupby(client).min()
     return pd.DataFrame({
         "client_id": client_index.astype(str),
@@ -440,7 +444,7 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     over_payment = (of >= 0) & (cum > paid)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
     before = _cumsum_by(ledger["_client"].to_numpy(), amount) - amount
-    in_ledger = np.flatnonzero((ledger["kind"] == "refund").to_numpy())
+    in_ledger = np.flatnonzero(_kind_is(ledger, "refund"))
     credit_then = np.zeros(len(payments), dtype=np.int64)  # by position in ``payments``
     credit_then[ledger["_pos"].to_numpy()[in_ledger]] = np.maximum(-before[in_ledger], 0)
     available = credit_then[np.flatnonzero((payments["kind"] == "refund").to_numpy())]
@@ -769,7 +773,7 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     return Reconciliation(
         as_of=day_of, currency=settings.currency, locale=settings.locale,
         charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
-        ledger=ledger.drop(columns=["_client", "_phase", "_pos"]),
+        ledger=ledger.drop(columns=["_client", "_phase", "_pos", "_kind"]),
         balances=balances, aging=aging, flags=flags,
         cancellations=_cancellations(book, w, assessment, day))
 
@@ -779,8 +783,8 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
     a = assessment.frame
     status = w["status"].to_numpy(dtype=object)
     computed = a["computed_status"].to_numpy(dtype=object)
-    rows = np.flatnonzero(isin(status, policy.CANCEL_STATUSES)
-                          | isin(computed, policy.CANCEL_STATUSES))
+    rows = np.flatnonzero(policy.StatusColumn(status).isin(policy.CANCEL_STATUSES)
+                          | policy.StatusColumn(computed).isin(policy.CANCEL_STATUSES))
     notice = a["notice_seconds"].iloc[rows]
     return object_frame({
         "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
