@@ -56,7 +56,6 @@ CHARGEABLE = ("late_cancelled", "no_show")
 CANCEL_STATUSES = ("cancelled", "late_cancelled", "no_show", "clinician_cancelled")
 _BY_PRACTICE = ("clinician", "practice")
 _HELD = ("attended", "non_billable")
-_NOTE_KIND = {"late_cancelled": "late-cancel", "no_show": "no-show"}
 #: Zero-fee reasons, in the order the first applicable one is reported.
 ZERO_REASONS = (Code.FEE_EXEMPT_CLIENT, Code.FEE_WAIVED, Code.GRACE_INTAKE,
                 Code.RESCHEDULE_WAIVED, Code.GRACE_APPLIED)
@@ -106,18 +105,18 @@ def hours_text(seconds: int) -> str:
     ('24', '23.5', '-1.25')
     """
     value = (Decimal(seconds) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return format(value.normalize(), "f")
+    return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
 
 
 def hours_texts(seconds: np.ndarray) -> np.ndarray:
     """``hours_text`` for a whole column, in integer arithmetic.
 
-    >>> list(hours_texts(np.array([86400, 84600, -4500, 90])))
-    ['24', '23.5', '-1.25', '0.03']
+    >>> list(hours_texts(np.array([86400, 84600, -4500, 90, -10])))
+    ['24', '23.5', '-1.25', '0.03', '0']
     """
     seconds = np.asarray(seconds, dtype=np.int64)
     centi = (np.abs(seconds) * 100 + 1800) // 3600  # half-up to 0.01 h
-    whole = text(np.where(seconds < 0, "-", ""), centi // 100)
+    whole = text(np.where((seconds < 0) & (centi > 0), "-", ""), centi // 100)
     frac = (centi % 100).astype(np.int64)
     tail = np.where(frac == 0, "", np.where(frac % 10 == 0, text(".", frac // 10),
                                             text(".", frac // 10, frac % 10)))
@@ -445,6 +444,7 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
     services = book.services
     spos = w["_service"].to_numpy()[rows]
     late = status[rows] == "late_cancelled"
+    code = w["service_code"].to_numpy(dtype=object)[rows]
     for prefix, mask, label in (("lc", late, "late-cancel"), ("ns", ~late, "no-show")):
         s_type = take(services[f"{prefix}_fee_type"].to_numpy(dtype=object, na_value=None),
                       spos, None)
@@ -452,7 +452,6 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
         use = mask & (tier < 0) & pd.notna(s_type)
         charge_type[use] = s_type[use]
         value[use] = s_value[use]
-        code = w["service_code"].to_numpy(dtype=object)[rows]
         source[use] = [f"service {c} {label} fee" for c in code[use]]
     has_tier = tier >= 0
     if has_tier.any():
