@@ -410,9 +410,11 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     """Same client, amount, date, method and reference: warned, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
     paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
-    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
-    if not repeat.any():
+    involved = paid.duplicated(subset=keys, keep=False).to_numpy()
+    if not involved.any():
         return []
+    paid = paid[involved].reset_index(drop=True)
+    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
     same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     first_id = paid["payment_id"].groupby(same).transform("first")
     issues = []
@@ -473,8 +475,9 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged."""
     currency = book.settings.currency
-    sessions = pd.Index(w["session_id"], dtype=object).drop_duplicates()
-    owner = w.drop_duplicates("session_id")["client_id"].to_numpy(dtype=object)
+    first = ~w["session_id"].duplicated().to_numpy()
+    sessions = pd.Index(w["session_id"].to_numpy(dtype=object)[first], dtype=object)
+    owner = w["client_id"].to_numpy(dtype=object)[first]
     issues = []
     credit_adj = adjustments[(adjustments["amount"] < 0).to_numpy()]
     for sheet, frame, key, id_key in (
