@@ -728,11 +728,17 @@ _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
 
 def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows the core reads, text columns as Python strings converted once (the
-    engines read them as numpy arrays many times over)."""
+    engines read them as numpy arrays many times over). Each distinct text becomes one
+    string object shared by its rows, so a million rows with seven statuses hold seven
+    strings, not a million."""
     frame = frame.drop(columns=[c for c in _UNUSED if c in frame.columns])
-    text_columns = {c: object for c in frame.columns
-                    if pd.api.types.is_string_dtype(frame[c].dtype)}
-    return frame.astype(text_columns).reset_index(drop=True)
+    converted = {}
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column].dtype):
+            found, uniques = pd.factorize(frame[column])
+            shared = np.append(np.asarray(uniques, dtype=object), None)
+            converted[column] = pd.Series(shared[found], index=frame.index, dtype=object)
+    return frame.assign(**converted).reset_index(drop=True)
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
