@@ -177,7 +177,7 @@ class StatusColumn:
 # --- the result ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Assessment:
     """What the policy engine found for each session (rows aligned with the input).
 

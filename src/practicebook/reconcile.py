@@ -534,7 +534,7 @@ def _aging_mismatch(book: Book, balances: pd.DataFrame, aging: pd.DataFrame) -> 
 # --- the result ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Explanation:
     """One client's ledger, line by line, with a running balance and each line's row.
 
@@ -556,7 +556,7 @@ class Explanation:
         return render_explanation(self, self.locale)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Reconciliation:
     """Everything derived from a workbook as of one day.
 
@@ -824,7 +824,7 @@ POLICY_CHANGES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Simulation:
     """The same sessions replayed under changed policy settings.
 
