@@ -19,8 +19,14 @@ _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
 
 
-def codes(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each value in ``index`` (``-1`` for a blank or unknown value)."""
+def codes(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (``-1`` for a blank or unknown value).
+
+    Python-string columns are looked up as they are: handed over bare, pandas would
+    first copy them into an Arrow string array.
+    """
+    if values.dtype == object:
+        values = pd.Index(values, dtype=object)
     return index.get_indexer(values)
 
 

@@ -160,12 +160,15 @@ def _day_numbers(days: np.ndarray) -> np.ndarray:
     return (days.astype("datetime64[D]") - np.datetime64("1900-01-01", "D")).astype(np.int64)
 
 
+_STATUS_INDEX = pd.Index(STATUSES, dtype=object)
+
+
 class StatusColumn:
     """A status column as codes into ``schema.STATUSES``: membership tests then compare
     small integers instead of strings."""
 
     def __init__(self, values: np.ndarray) -> None:
-        self.codes = pd.Index(STATUSES).get_indexer(values)
+        self.codes = codes(values, _STATUS_INDEX)
 
     def isin(self, names: tuple[str, ...]) -> np.ndarray:
         return np.isin(self.codes, [STATUSES.index(n) for n in names])

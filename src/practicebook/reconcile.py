@@ -207,7 +207,7 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     columns["date"] = columns["date"].astype("datetime64[ns]")
     columns["amount"] = columns["amount"].astype(np.int64)
     columns["_client"] = columns["_client"].astype(np.int64)
-    columns["_kind"] = pd.Index(KINDS).get_indexer(columns["kind"]).astype(np.int64)
+    columns["_kind"] = codes(columns["kind"], pd.Index(KINDS, dtype=object)).astype(np.int64)
     columns["_phase"] = _PHASE[columns["_kind"]]
     order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
                        columns["entry_id"])
@@ -216,8 +216,10 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
 
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
     """``payment card``, ``refund e transfer of P12``."""
-    methods = {m: " " + m.replace("_", " ") for m in schema.PAYMENT_METHODS}
-    method_text = payments["method"].map(methods).fillna("").to_numpy(dtype=object)
+    method_text = take(np.array([" " + m.replace("_", " ") for m in schema.PAYMENT_METHODS],
+                                dtype=object),
+                       codes(payments["method"], pd.Index(schema.PAYMENT_METHODS, dtype=object)),
+                       "")
     of = payments["refund_of_payment_id"]
     refunds_of = of.notna().to_numpy() & is_refund
     of_text = np.where(refunds_of, text(" of ", np.where(refunds_of, of.to_numpy(object), "")),
