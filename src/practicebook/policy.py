@@ -161,14 +161,29 @@ def _day_numbers(days: np.ndarray) -> np.ndarray:
 
 
 _STATUS_INDEX = pd.Index(STATUSES, dtype=object)
+_STATUS_NAMES = np.array(STATUSES, dtype=object)
+
+
+def _code(name: str) -> int:
+    return STATUSES.index(name)
 
 
 class StatusColumn:
     """A status column as codes into ``schema.STATUSES``: membership tests then compare
     small integers instead of strings."""
 
-    def __init__(self, values: np.ndarray) -> None:
-        self.codes = codes(values, _STATUS_INDEX)
+    def __init__(self, status_codes: np.ndarray) -> None:
+        self.codes = status_codes
+
+    @classmethod
+    def of(cls, values: pd.Series | np.ndarray) -> StatusColumn:
+        """Codes of status texts (``-1`` for anything else)."""
+        return cls(codes(values, _STATUS_INDEX))
+
+    @property
+    def names(self) -> np.ndarray:
+        """The statuses as text again."""
+        return take(_STATUS_NAMES, self.codes, None)
 
     def isin(self, names: tuple[str, ...]) -> np.ndarray:
         return np.isin(self.codes, [STATUSES.index(n) for n in names])
@@ -189,7 +204,9 @@ class Assessment:
     does not count), ``fee`` (``Int64`` minor units, blank unless the recorded status
     is late_cancelled or no_show), ``fee_code`` (``LATECXL``/``NOSHOW``), ``reason``
     (the zero-fee flag code) and ``basis`` (the one-line explanation, for every
-    cancellation-type row). ``flags`` holds the findings (see ``practicebook.flags``).
+    cancellation-type row) and ``logged`` (the session belongs in the cancellation log:
+    recorded or computed as a cancellation of some kind). ``flags`` holds the findings
+    (see ``practicebook.flags``).
     """
 
     frame: pd.DataFrame
@@ -204,7 +221,7 @@ class _Policy:
     policy_id: np.ndarray
     threshold: np.ndarray  # notice seconds
     ns_grace: np.ndarray
-    after_start_is: np.ndarray
+    after_start: np.ndarray  # status code a cancellation at or after the start gets
     grace_count: np.ndarray
     grace_scope: np.ndarray
     rolling_days: np.ndarray
@@ -254,7 +271,8 @@ def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray,
         policy_id=col("policy_id", None),
         threshold=take(thresholds, pos, 0),
         ns_grace=col("ns_grace_minutes", 15, np.int64),
-        after_start_is=col("cancel_after_start_is", "no_show"),
+        after_start=take(codes(policies["cancel_after_start_is"], _STATUS_INDEX), pos,
+                         _code("no_show")),
         grace_count=col("grace_count", 0, np.int64),
         grace_scope=col("grace_scope", "lifetime"),
         rolling_days=col("grace_rolling_days", 365, np.int64),
@@ -271,20 +289,20 @@ def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray,
 
 
 def _computed_status(w: pd.DataFrame, st: StatusColumn, pol: _Policy, notice: np.ndarray,
-                     by_practice: np.ndarray) -> np.ndarray:
+                     by_practice: np.ndarray) -> StatusColumn:
     """C-2 in order; the first matching rule wins."""
-    recorded = w["status"].to_numpy(dtype=object)
     has_t = w["cancel_requested_at"].notna().to_numpy()
     after = has_t & (notice <= 0)
     rules = [
-        (by_practice, "clinician_cancelled"),
-        (st.isin((*_HELD, "scheduled")), recorded),
-        (~has_t & st.eq("no_show"), "no_show"),
-        (~has_t | ~pol.found, recorded),
-        (after, pol.after_start_is),
-        (notice >= pol.threshold, "cancelled"),
+        (by_practice, _code("clinician_cancelled")),
+        (st.isin((*_HELD, "scheduled")), st.codes),
+        (~has_t & st.eq("no_show"), _code("no_show")),
+        (~has_t | ~pol.found, st.codes),
+        (after, pol.after_start),
+        (notice >= pol.threshold, _code("cancelled")),
     ]
-    return np.select([m for m, _ in rules], [v for _, v in rules], "late_cancelled")
+    return StatusColumn(np.select([m for m, _ in rules], [v for _, v in rules],
+                                  _code("late_cancelled")))
 
 
 def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -531,7 +549,7 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     has_t = w["cancel_requested_at"].notna().to_numpy()
     notice = notice_seconds(w["scheduled_start"], w["cancel_requested_at"], settings.timezone)
     by_practice = w["cancelled_by"].isin(_BY_PRACTICE).to_numpy()
-    st = StatusColumn(status)
+    st = StatusColumn.of(status)
     computed = _computed_status(w, st, pol, notice, by_practice)
 
     clients, row_of = _client_rows(book, client_index)
@@ -570,15 +588,15 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     frame = object_frame({
         "policy_id": pol.policy_id,
         "notice_seconds": pd.arrays.IntegerArray(np.where(has_t, notice, 0), ~has_t),
-        "computed_status": computed.astype(object),
+        "computed_status": computed.names,
         "occurrence": pd.arrays.IntegerArray(k, ~counted),
         "fee": pd.arrays.IntegerArray(fee, ~chargeable),
         "fee_code": np.where(chargeable, fee_code, None).astype(object),
         "reason": reason,
         "basis": basis,
     })
-    _fill_other_basis(frame, w, pol, st, StatusColumn(computed), by_practice, has_t, notice, k,
-                      since)
+    frame["logged"] = st.isin(CANCEL_STATUSES) | computed.isin(CANCEL_STATUSES)
+    _fill_other_basis(frame, w, pol, st, by_practice, has_t, notice, k, since)
     flags = _issues(book, w, frame, pol, day, client, as_of, st, computed, by_practice,
                      has_t, notice, chargeable, waived, exempt, ack)
     return Assessment(frame, flags)
@@ -608,12 +626,11 @@ def _priced_basis(rule: _Rule, raw: np.ndarray, rate: np.ndarray, k: np.ndarray,
 
 
 def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, st: StatusColumn,
-                      computed: StatusColumn, by_practice: np.ndarray, has_t: np.ndarray,
+                      by_practice: np.ndarray, has_t: np.ndarray,
                       notice: np.ndarray, k: np.ndarray, since: np.ndarray) -> None:
     """Why a cancellation-type session costs nothing, in one line (priced rows already
     have their basis; every chargeable row left has a zero-fee reason)."""
-    logged = st.isin(CANCEL_STATUSES) | computed.isin(CANCEL_STATUSES)
-    j = np.flatnonzero(logged & frame["basis"].isna().to_numpy())
+    j = np.flatnonzero(frame["logged"].to_numpy() & frame["basis"].isna().to_numpy())
     if j.size == 0:
         return
     reason = frame["reason"].to_numpy(dtype=object)[j]
@@ -648,7 +665,7 @@ def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, st: St
 
 
 def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day: np.ndarray,
-            client: np.ndarray, as_of: pd.Timestamp, st: StatusColumn, computed: np.ndarray,
+            client: np.ndarray, as_of: pd.Timestamp, st: StatusColumn, computed: StatusColumn,
             by_practice: np.ndarray, has_t: np.ndarray, notice: np.ndarray,
             chargeable: np.ndarray, waived: np.ndarray, exempt: np.ndarray,
             ack: np.ndarray) -> pd.DataFrame:
@@ -686,10 +703,11 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
                           "it was cancelled after the start, so its policy counts it as"],
                          "the notice makes it").astype(object)
 
-    mismatch = (StatusColumn(computed).codes != st.codes) & ~st.eq("scheduled")
+    mismatch = (computed.codes != st.codes) & ~st.eq("scheduled")
+    computed_names = computed.names
     add(mismatch, Code.STATUS_MISMATCH, Severity.WARNING, "status",
         lambda j: text("session ", sid[j], " is recorded as ", status[j], " but ", implied(j),
-                       " ", computed[j], np.where(has_t[j] & pol.found[j], text(
+                       " ", computed_names[j], np.where(has_t[j] & pol.found[j], text(
                            " (", hours(j), " h notice, policy ", pol.policy_id[j], " asks ",
                            threshold(j), " h)"), "")),
         "The recorded status decides the fee; correct it if the times are right.")

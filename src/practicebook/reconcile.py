@@ -791,11 +791,11 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
 
 def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
                    day: np.ndarray) -> pd.DataFrame:
+    """The cancellation log: every session recorded or computed as a cancellation."""
     a = assessment.frame
+    rows = np.flatnonzero(a["logged"].to_numpy())
     status = w["status"].to_numpy(dtype=object)
     computed = a["computed_status"].to_numpy(dtype=object)
-    rows = np.flatnonzero(policy.StatusColumn(status).isin(policy.CANCEL_STATUSES)
-                          | policy.StatusColumn(computed).isin(policy.CANCEL_STATUSES))
     notice = a["notice_seconds"].iloc[rows]
     return object_frame({
         "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
