@@ -31,8 +31,8 @@ from practicebook.formatting import (
     summary_line,
 )
 from practicebook.issues import Issue, PracticebookError, Severity, UnreadableWorkbook, has_errors
-from practicebook.reconcile import Reconciliation, reconcile
 from practicebook.money import is_currency, known_locale
+from practicebook.reconcile import Reconciliation, reconcile
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 
