@@ -29,7 +29,7 @@ import pandas as pd
 
 from practicebook import entry, ooxml
 from practicebook.api import load_tables
-from practicebook.audit import AuditEntry, AuditRow, Tool, audit_rows
+from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
 from practicebook.issues import CellRef, Code, Issue, PracticebookError, Severity
@@ -53,7 +53,6 @@ __all__ = [
     "write_results",
 ]
 
-AUDIT_SHEET = "AuditLog"
 RESULT_SHEETS = ("Balances", "Aging", "Flags", "Ledger", "CancellationLog")
 DATE_FORMAT = "yyyy-mm-dd"
 _NEW_ROW: dict[str, Callable[[Book, Mapping[str, object]], entry.NewRow]] = {
