@@ -32,7 +32,7 @@ from practicebook.api import load_tables
 from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
-from practicebook.issues import CellRef, Code, Issue, PracticebookError, Severity
+from practicebook.issues import CellRef, Code, Issue, PracticebookError, Severity, sort_issues
 from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
@@ -92,10 +92,18 @@ class Appended:
 
 @dataclass(frozen=True)
 class ResultsWritten:
-    """What ``write_results`` wrote: rows per derived sheet, and the reconciliation."""
+    """What ``write_results`` wrote.
+
+    Attributes:
+        rows: data rows per derived sheet.
+        reconciliation: the results written.
+        issues: every finding: the workbook's own and the reconciliation's.
+        backup: the kept copy of the previous version, if any.
+    """
 
     rows: dict[str, int]
     reconciliation: Reconciliation
+    issues: list[Issue]
     backup: Path | None
 
 
@@ -222,7 +230,7 @@ def write_results(path: str | Path, reconciliation: Reconciliation | None = None
     result: UpdateResult = update_workbook(
         path, lambda plain: _with_audit(plain, specs, [audit]), retry_on_change=False,
         password=password, expected_sha256=hashlib.sha256(raw).hexdigest())
-    return ResultsWritten(counts, rec, result.backup)
+    return ResultsWritten(counts, rec, sort_issues([*issues, *rec.issues]), result.backup)
 
 
 def result_sheets(rec: Reconciliation, book: Book,
