@@ -104,7 +104,7 @@ def check(book: Path, fmt: str, password: str | None) -> None:
 
 def _interactive() -> bool:
     """True when a person can answer a prompt (stdin is a terminal)."""
-    return click.get_text_stream("stdin").isatty()
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _password(book: Path, password: str | None) -> str | None:
