@@ -177,15 +177,9 @@ def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object
     def transform(plain: bytes) -> bytes:
         book = _load(path, plain)
         stamp = entry.cancellation_stamp(book, session_id, moment, by=by, channel=channel)
-        layout = book.layouts["Sessions"]
-        absent = [k for k in stamp.values if k not in layout.column_of]
-        if absent:
-            raise RowRefused([Issue(
-                Code.MISSING_COLUMN, Severity.ERROR, f"the Sessions sheet has no {key!r} column",
-                CellRef(layout.sheet, layout.header_row), "Add the column to record "
-                "cancellations.", session_id) for key in absent])
         if not stamp.accepted:
             raise RowRefused(stamp.issues)
+        layout = book.layouts["Sessions"]
         cells = {(stamp.row, layout.column_of[k]): v for k, v in stamp.values.items()}
         package = ooxml.set_cells(plain, layout.sheet, cells)
         package = _with_audit(package, [], [AuditEntry(
