@@ -111,6 +111,7 @@ def _append_payments(path: str, count: int) -> list[str]:
     return [writer.add_payment(path, PAYMENT).row_id for _ in range(count)]
 
 
+@pytest.mark.slow
 def test_concurrent_appends_get_distinct_ids_and_all_rows_land(book: Path) -> None:
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         ids = pool.starmap(_append_payments, [(str(book), 4), (str(book), 4)])
