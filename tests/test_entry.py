@@ -11,6 +11,7 @@ import pytest
 
 from practicebook import api, entry
 from practicebook.issues import Code
+from practicebook.model import RawTable
 from practicebook.textables import read_tables
 
 PRACTICE = """
@@ -38,10 +39,10 @@ PRACTICE = """
 | POL1      | late_cancel | percent     | 50           |
 
 ## Sessions
-| session_id | client_id | service_code | scheduled_start  | status    | cancel_requested_at | cancelled_by | cancel_channel |
-| S0000600   | C1        | 90837        | 2026-03-02 10:00 | attended  |                     |              |                |
-| S0000601   | C1        | 90837        | 2026-03-09 10:00 | scheduled |                     |              |                |
-| S0000602   | C2        | 90837        | 2026-03-09 11:00 | scheduled |                     |              |                |
+| session_id | client_id | service_code | scheduled_start  | status    | cancel_requested_at |
+| S0000600   | C1        | 90837        | 2026-03-02 10:00 | attended  |                     |
+| S0000601   | C1        | 90837        | 2026-03-09 10:00 | scheduled |                     |
+| S0000602   | C2        | 90837        | 2026-03-09 11:00 | scheduled |                     |
 
 ## Payments
 | payment_id | received_date | client_id | method | amount |
@@ -50,9 +51,23 @@ PRACTICE = """
 """
 
 
+def with_cancel_columns(tables: list[RawTable]) -> list[RawTable]:
+    """Add blank Cancelled by (G) and Cancel channel (H) columns to the Sessions table."""
+    out = []
+    for table in tables:
+        if table.name == "Sessions":
+            data = table.data.copy()
+            n = len(table.headers)
+            data[n], data[n + 1] = None, None
+            table = dataclasses.replace(
+                table, headers=(*table.headers, "cancelled_by", "cancel_channel"), data=data)
+        out.append(table)
+    return out
+
+
 @pytest.fixture(scope="module")
 def book():
-    book, issues = api.load_tables(read_tables(PRACTICE))
+    book, issues = api.load_tables(with_cancel_columns(read_tables(PRACTICE)))
     assert not issues
     return book
 
@@ -74,8 +89,9 @@ def test_next_id_on_an_empty_sheet_starts_a_fresh_pattern(book):
 
 
 def test_next_id_skips_ids_already_taken_and_follows_the_last_rows_prefix():
-    text = PRACTICE.replace("| P12        |", "| X9         |") + "| P14 | 2026-03-04 | C1 | | 5 |\n"
-    book, _ = api.load_tables(read_tables(text))
+    text = PRACTICE.replace("| P12        |", "| X9         |")
+    text += "| P14 | 2026-03-04 | C1 | | 5 |\n"
+    book, _ = api.load_tables(with_cancel_columns(read_tables(text)))
     assert entry.next_id(book, "Payments") == "P15"
 
 

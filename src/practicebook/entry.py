@@ -29,8 +29,14 @@ from practicebook import checks
 from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout, RawTable
 from practicebook.money import from_minor
-from practicebook.parse import Bad, CoerceContext, _duplicate_issues, coerce_choice, \
-    coerce_datetime, parse_sheet
+from practicebook.parse import (
+    Bad,
+    CoerceContext,
+    _duplicate_issues,
+    coerce_choice,
+    coerce_datetime,
+    parse_sheet,
+)
 from practicebook.reconcile import reconcile
 from practicebook.schema import WORKBOOK, Kind, Sheet
 

@@ -32,7 +32,7 @@ from practicebook.api import load_tables
 from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
-from practicebook.issues import CellRef, Code, Issue, PracticebookError, Severity, sort_issues
+from practicebook.issues import CellRef, Issue, PracticebookError, sort_issues
 from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
