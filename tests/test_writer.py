@@ -298,3 +298,25 @@ def test_the_audit_chain_is_verified_by_check_and_tampering_is_found(book: Path)
     found = [(str(i.where), i.row_id) for i in api.check(book)
              if i.code is Code.AUDIT_CHAIN_BROKEN]
     assert found == [("AuditLog!A3", "P0000056")]
+
+
+def test_a_sheet_the_workbook_lacks_is_a_failed_write_not_a_crash(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from practicebook.safewrite import WriteFailed
+
+    path = tmp_path / "partial.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for name, rows in {"Clients": [["client_id", "first_name", "last_name"], ["C1", "A", "B"]],
+                       "Services": [["service_code", "description", "base_fee"]],
+                       "Sessions": [["session_id", "client_id", "service_code",
+                                     "scheduled_start", "status"]]}.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            ws.write_row(r, 0, row)
+    wb.close()
+    before = path.read_bytes()
+    with pytest.raises(WriteFailed, match=r"no sheet 'Payments'.*unchanged"):
+        writer.add_payment(path, {"client_id": "C1", "received_date": "2026-03-02",
+                                  "amount": 5})
+    assert path.read_bytes() == before

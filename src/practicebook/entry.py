@@ -92,8 +92,9 @@ class Stamp:
         session_id: the cancelled session.
         row: its Excel row (0 when the session is not in the book).
         values: ``cancel_requested_at``, ``cancelled_by``, ``cancel_channel`` and
-            ``status`` (the status the policy gives the notice: cancelled,
-            late_cancelled or clinician_cancelled).
+            ``status``: the status the policy gives the notice (cancelled or
+            late_cancelled; clinician_cancelled when the clinician or practice cancelled;
+            the policy's ``cancel_after_start_is`` for a request after the start).
         notice_hours: hours between the request and the scheduled start (``None`` when
             the stamp was refused).
         fee: the late-cancellation fee the policy charges, in the practice currency.
