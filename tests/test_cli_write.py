@@ -32,8 +32,8 @@ def test_reconcile_write_stores_the_results_and_says_what_it_wrote(tmp_path: Pat
     result = run("reconcile", book, "--as-of", "2026-06-30", "--write")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == f"wrote {book} as of 2026-06-30:"
-    written = {line.split(":")[0].strip(): line for line in lines[1:7]}
+    start = lines.index(f"wrote {book} as of 2026-06-30:")
+    written = {line.split(":")[0].strip(): line for line in lines[start + 1:start + 7]}
     assert list(written) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog",
                              "AuditLog"]
     balances = ooxml.read_sheet(book.read_bytes(), "Balances")
@@ -46,10 +46,23 @@ def test_reconcile_write_stores_the_results_and_says_what_it_wrote(tmp_path: Pat
 def test_reconcile_without_write_leaves_the_file_alone(tmp_path: Path, plain: bytes) -> None:
     book = tmp_path / "practice.xlsx"
     book.write_bytes(plain)
-    result = run("reconcile", book, "--as-of", "2026-06-30")
+    result = run("reconcile", book, "--as-of", "2026-06-30", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.output)["as_of"] == "2026-06-30"
+    assert "written" not in json.loads(result.output)
     assert book.read_bytes() == plain
+
+
+def test_reconcile_write_as_json_reports_the_sheets_written(tmp_path: Path,
+                                                            plain: bytes) -> None:
+    book = tmp_path / "practice.xlsx"
+    book.write_bytes(plain)
+    result = run("reconcile", book, "--as-of", "2026-06-30", "--write", "--format", "json")
+    written = json.loads(result.output)["written"]
+    assert list(written["sheets"]) == ["Balances", "Aging", "Flags", "Ledger",
+                                       "CancellationLog"]
+    assert written["sheets"]["Balances"] == len(json.loads(result.output)["balances"])
+    assert ".practicebook-backups" in written["backup"]
 
 
 def test_an_encrypted_workbook_asks_for_its_password_at_a_terminal(

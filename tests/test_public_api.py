@@ -13,6 +13,7 @@ EXPECTED = [
     "MissingDependency",
     "PracticebookError",
     "RawTable",
+    "Reconciliation",
     "Settings",
     "Severity",
     "UnreadableWorkbook",
@@ -26,6 +27,8 @@ EXPECTED = [
     "mark_cancellation",
     "new_workbook",
     "raise_for_issues",
+    "reconcile",
+    "simulate",
     "write_results",
 ]
 

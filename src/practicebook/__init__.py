@@ -22,6 +22,7 @@ from practicebook.issues import (
     raise_for_issues,
 )
 from practicebook.model import Book, RawTable, Settings
+from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 from practicebook.writer import (
     add_adjustment,
@@ -44,6 +45,7 @@ __all__ = [
     "MissingDependency",
     "PracticebookError",
     "RawTable",
+    "Reconciliation",
     "Settings",
     "Severity",
     "UnreadableWorkbook",
@@ -57,5 +59,7 @@ __all__ = [
     "mark_cancellation",
     "new_workbook",
     "raise_for_issues",
+    "reconcile",
+    "simulate",
     "write_results",
 ]

@@ -32,7 +32,7 @@ from practicebook.api import load_tables
 from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
-from practicebook.issues import CellRef, Issue, PracticebookError, sort_issues
+from practicebook.issues import CellRef, Issue, PracticebookError
 from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
@@ -97,7 +97,8 @@ class ResultsWritten:
     Attributes:
         rows: data rows per derived sheet.
         reconciliation: the results written.
-        issues: every finding: the workbook's own and the reconciliation's.
+        issues: the workbook's own findings from loading it (the reconciliation's are in
+            ``reconciliation.issues``; the Flags sheet lists both).
         backup: the kept copy of the previous version, if any.
     """
 
@@ -227,7 +228,7 @@ def write_results(path: str | Path, reconciliation: Reconciliation | None = None
         path, _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
         retry_on_change=False, password=password,
         expected_sha256=hashlib.sha256(raw).hexdigest())
-    return ResultsWritten(counts, rec, sort_issues([*issues, *rec.issues]), result.backup)
+    return ResultsWritten(counts, rec, issues, result.backup)
 
 
 def result_sheets(rec: Reconciliation, book: Book,
