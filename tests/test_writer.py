@@ -257,6 +257,23 @@ def test_ledger_and_money_are_formatted_for_the_practice(book: Path) -> None:
         assert row[6] == by_client[row[0]]
 
 
+def test_the_ledger_sheet_holds_every_clients_explanation(generated: bytes,
+                                                         tmp_path: Path) -> None:
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(generated)
+    loaded, _ = api.load(path)
+    rec = writer.reconcile(loaded, AS_OF)
+    ledger = writer.result_sheets(rec, loaded)[3]
+    assert ledger.name == "Ledger" and len(ledger.rows) == len(rec.ledger)
+    assert any("→" in str(row[4]) for row in ledger.rows)
+    for client_id in rec.balances["client_id"]:
+        lines = rec.explain(client_id).lines
+        mine = [row[1:] for row in ledger.rows if row[0] == client_id]
+        assert [row[3] for row in mine] == lines["description"].tolist()
+        assert [row[5] for row in mine] == [Decimal(int(v)) / 100 for v in lines["balance"]]
+        assert [row[7] for row in mine] == lines["source"].tolist()
+
+
 def test_results_are_refused_when_the_file_changed_after_reading(
         book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = writer.reconcile

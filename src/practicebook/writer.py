@@ -17,14 +17,15 @@ to the hash-chained ``AuditLog`` sheet (created when missing).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import getpass
 import hashlib
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from practicebook import entry, ooxml
@@ -36,7 +37,7 @@ from practicebook.issues import CellRef, Issue, PracticebookError
 from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
-from practicebook.reconcile import Reconciliation, reconcile
+from practicebook.reconcile import Reconciliation, _allocation_steps, reconcile
 from practicebook.safewrite import Transform, UpdateResult, WriteFailed, update_workbook
 
 __all__ = [
@@ -296,16 +297,31 @@ def _flags_sheet(flags: pd.DataFrame) -> ooxml.SheetSpec:
 
 
 def _explained_ledger(rec: Reconciliation) -> pd.DataFrame:
-    """Every client's ``explain`` lines, client by client, with the client's ID first."""
-    parts = []
-    for client_id, lines in rec.ledger.groupby("client_id", sort=True):
-        lines = dataclasses.replace(rec, ledger=lines).explain(str(client_id)).lines
-        parts.append(lines.assign(client_id=str(client_id)))
-    columns = ["client_id", "date", "entry_id", "kind", "description", "amount", "balance",
-               "open", "source"]
-    if not parts:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    return pd.concat(parts, ignore_index=True)[columns]
+    """Every client's ``explain`` lines, client by client, with the client's ID first.
+
+    Built for all clients at once (one ``explain`` per client costs a frame each): the
+    running balance restarts per client, and each credit's description says where it went,
+    placed by the core's own step-by-step allocation, exactly as ``explain`` shows it.
+    """
+    ledger = rec.ledger.sort_values("client_id", kind="stable").reset_index(drop=True)
+    clients = ledger["client_id"].to_numpy(dtype=object)
+    described = ledger["description"].to_numpy(dtype=object).copy()
+    starts = np.flatnonzero(np.r_[True, clients[1:] != clients[:-1]]) if len(ledger) else []
+    bounds = [*map(int, starts), len(ledger)]
+    for first, end in itertools.pairwise(bounds):
+        placed = _allocation_steps(ledger.iloc[first:end].reset_index(drop=True))
+        for j, parts in placed.items():
+            described[first + j] = f"{described[first + j]} → " + ", ".join(
+                f"{target} {from_minor(amount, rec.currency)}" if target else
+                f"credit {from_minor(amount, rec.currency)}" for target, amount in parts)
+    amount = pd.Series(ledger["amount"].to_numpy(dtype=np.int64))
+    return pd.DataFrame({
+        "client_id": clients, "date": ledger["date"], "entry_id": ledger["entry_id"],
+        "kind": ledger["kind"], "description": described,
+        "amount": amount.astype("Int64"),
+        "balance": amount.groupby(clients).cumsum().astype("Int64"),
+        "open": ledger["open"], "source": ledger["source"],
+    })
 
 
 def _is_dates(series: pd.Series) -> bool:
