@@ -329,12 +329,20 @@ def _is_dates(series: pd.Series) -> bool:
 
 
 def _cells(series: pd.Series, currency: str | None) -> list[object]:
-    """A column's values as cell values: money as exact Decimals, days as dates."""
+    """A column's values as cell values: money as exact Decimals, days as dates, blanks
+    as None, numpy numbers as Python ones."""
+    values = _python_values(series)
     if currency is not None:
-        return [None if pd.isna(v) else from_minor(int(v), currency) for v in series]
+        return [None if v is None else from_minor(v, currency) for v in values]
     if _is_dates(series):
-        return [None if pd.isna(v) else _day_or_moment(v) for v in series]
-    return [_text(v) for v in series]
+        return [None if v is None else _day_or_moment(v) for v in values]
+    return values
+
+
+def _python_values(series: pd.Series) -> list[object]:
+    present = series.notna().to_numpy()
+    values = series.astype(object).tolist()
+    return [v if keep else None for v, keep in zip(values, present, strict=True)]
 
 
 def _day_or_moment(value: pd.Timestamp) -> dt.date | dt.datetime:
@@ -343,7 +351,7 @@ def _day_or_moment(value: pd.Timestamp) -> dt.date | dt.datetime:
 
 
 def _text(value: object) -> object:
-    """Plain cell values; pandas blanks become empty cells, numpy numbers Python ones."""
+    """A plain cell value: pandas blanks become empty cells, numpy numbers Python ones."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
                          and pd.isna(value)):
         return None
