@@ -337,3 +337,10 @@ def test_a_sheet_the_workbook_lacks_is_a_failed_write_not_a_crash(tmp_path: Path
         writer.add_payment(path, {"client_id": "C1", "received_date": "2026-03-02",
                                   "amount": 5})
     assert path.read_bytes() == before
+
+
+def test_results_for_a_missing_file_are_an_unreadable_workbook(tmp_path: Path) -> None:
+    from practicebook.issues import UnreadableWorkbook
+
+    with pytest.raises(UnreadableWorkbook, match="No such file"):
+        writer.write_results(tmp_path / "nowhere.xlsx")

@@ -33,7 +33,7 @@ from practicebook.api import load_tables
 from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
-from practicebook.issues import CellRef, Issue, PracticebookError
+from practicebook.issues import CellRef, Issue, PracticebookError, UnreadableWorkbook
 from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
@@ -217,7 +217,10 @@ def write_results(path: str | Path, reconciliation: Reconciliation | None = None
         WorkbookChanged: the file changed after it was read (nothing written).
         WriteError, UnreadableWorkbook: the file could not be read or written safely.
     """
-    raw = Path(path).read_bytes()
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise UnreadableWorkbook(str(path), exc.strerror or type(exc).__name__) from None
     book, issues = _load_with_issues(path, raw, password)
     rec = reconciliation if reconciliation is not None else reconcile(book, as_of)
     specs = result_sheets(rec, book, issues)
