@@ -28,10 +28,11 @@ from typing import Any
 import pandas as pd
 
 from practicebook import api, schema, summary
+from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format, format_money
-from practicebook.issues import Issue, MissingDependency, PracticebookError, Severity
+from practicebook.issues import Issue, MissingDependency, PracticebookError
 from practicebook.model import Book
-from practicebook.money import MoneyTextError, from_minor, parse_money_text, to_minor
+from practicebook.money import from_minor, to_minor
 from practicebook.reconcile import Reconciliation, reconcile, simulate
 
 __all__ = ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm", "WorkbookState",
@@ -74,6 +75,9 @@ def _hook(widget: Any, name: str) -> Any:
 class WorkbookState:
     """The loaded book and its reconciliation, reloaded when the file changes.
 
+    ``findings`` holds every finding as flag rows: the workbook checks' issues and the
+    reconciliation's flags together.
+
     Args:
         path: the workbook.
         password: password of a protected workbook.
@@ -90,6 +94,7 @@ class WorkbookState:
         self.book: Book
         self.load_issues: list[Issue] = []
         self.result: Reconciliation
+        self.findings: pd.DataFrame
         self.refresh(force=True)
 
     def _changed(self) -> bool:
@@ -108,6 +113,7 @@ class WorkbookState:
             return False
         self.book, self.load_issues = api.load(self.path, password=self.password)
         self.result = reconcile(self.book, self.as_of)
+        self.findings = combine([self.result.flags, from_issues(self.load_issues)])
         return True
 
     def reconcile_as_of(self, day: dt.date | None) -> Reconciliation:
@@ -221,7 +227,7 @@ class SchemaForm:
 
     ID columns that reference another sheet become dropdowns of that sheet's IDs,
     choices become dropdowns, dates and date-times pickers, integers number boxes, money
-    and text plain text boxes (money text is read by the core's locale-aware parser).
+    and text plain text boxes (their text is read by the core, in the workbook's locale).
 
     Args:
         state: the workbook state (dropdown options, locale, currency).
@@ -274,24 +280,11 @@ class SchemaForm:
         """The input widget of column ``key``."""
         return self.fields[key].widget
 
-    def values(self) -> tuple[dict[str, object], list[str]]:
-        """The filled-in values by column key (blanks left out) and input errors
-        (text the money parser refused), one line each."""
-        settings = self.state.book.settings
-        values: dict[str, object] = {}
-        errors: list[str] = []
-        for key, f in self.fields.items():
-            value = f.widget.value
-            if value is None or value == "":
-                continue
-            if f.column.kind is schema.Kind.MONEY:
-                try:
-                    value = parse_money_text(str(value), settings.locale, settings.currency)
-                except MoneyTextError as exc:
-                    errors.append(f"{f.column.header}: {exc}")
-                    continue
-            values[key] = value
-        return values, errors
+    def values(self) -> dict[str, object]:
+        """The filled-in values by column key, blanks left out. Text (money included) is
+        passed on as typed: the core reads it in the workbook's locale."""
+        return {key: f.widget.value for key, f in self.fields.items()
+                if f.widget.value is not None and f.widget.value != ""}
 
     def observe(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback`` whenever any field changes."""
@@ -383,11 +376,9 @@ class SessionsTab(_Tab):
         """Show the core's verdict on the form as it stands; True if it can be saved."""
         from practicebook import entry
 
-        values, errors = self.form.values()
-        row = entry.new_session(self.state.book, values)
-        shown = "".join(_note(e, "error") for e in errors) + _issue_html(row.issues)
-        self.messages.value = shown
-        return row.accepted and not errors
+        row = entry.new_session(self.state.book, self.form.values())
+        self.messages.value = _issue_html(row.issues)
+        return row.accepted
 
     def save_session(self) -> None:
         """Append the session through the writer and show where it went."""
@@ -395,7 +386,7 @@ class SessionsTab(_Tab):
 
         if not self.validate():
             return
-        values, _ = self.form.values()
+        values = self.form.values()
         try:
             done = writer.add_session(self.state.path, values, **self.dash.write_options)
         except writer.RowRefused as exc:
@@ -426,12 +417,11 @@ class SessionsTab(_Tab):
             return
         stamp = entry.cancellation_stamp(self.state.book, sid, **self._stamp_args())
         fee = to_minor(stamp.fee, self.state.book.settings.currency)
-        blocked = any(i.severity is Severity.ERROR for i in stamp.issues)
         self.cancel_messages.value = (
             f"<div class='pb-cancel-fee'>Notice {html.escape(str(stamp.notice_hours))} h; "
             f"fee {html.escape(self.state.money(fee))}: {html.escape(str(stamp.basis))}</div>"
             + _issue_html(stamp.issues))
-        self.confirm.disabled = blocked
+        self.confirm.disabled = not stamp.accepted
 
     def save_cancellation(self) -> None:
         """Stamp the cancellation onto the session row through the writer."""
@@ -471,6 +461,7 @@ class PaymentsTab(_Tab):
         self.save = _hook(w.Button(description="Save payment", button_style="primary"),
                           "payment-save")
         self.form.widget("client_id").observe(lambda _c: self.show_before(), names="value")
+        self.form.observe(lambda _change: self.validate())
         self.save.on_click(lambda _b: self.save_payment())
         self.box = w.VBox([self.form.box(), self.before, self.save, self.messages])
         self.update()
@@ -489,14 +480,21 @@ class PaymentsTab(_Tab):
                              f"<b>{html.escape(self._balance_text(client))}</b></div>"
                              if client else "")
 
+    def validate(self) -> bool:
+        """Show the core's verdict on the form as it stands; True if it can be saved."""
+        from practicebook import entry
+
+        row = entry.new_payment(self.state.book, self.form.values())
+        self.messages.value = _issue_html(row.issues)
+        return row.accepted
+
     def save_payment(self) -> None:
         """Append the payment through the writer; show the balance before and after."""
         from practicebook import writer
 
-        values, errors = self.form.values()
-        if errors:
-            self.messages.value = "".join(_note(e, "error") for e in errors)
+        if not self.validate():
             return
+        values = self.form.values()
         client = str(values.get("client_id", ""))
         before = self._balance_text(client)
         try:
@@ -585,7 +583,7 @@ class FlagsTab(_Tab):
         self.update()
 
     def update(self) -> None:
-        flags = self.state.result.flags
+        flags = self.state.findings
         for widget, column in ((self.code, "code"), (self.client, "client_id")):
             keep = widget.value
             options = [ALL, *sorted(flags[column].dropna().astype(str).unique())]
@@ -595,7 +593,7 @@ class FlagsTab(_Tab):
 
     def rows(self) -> pd.DataFrame:
         """The findings the filters let through."""
-        flags = self.state.result.flags
+        flags = self.state.findings
         keep = pd.Series(True, index=flags.index)
         if self.code.value != ALL:
             keep &= flags["code"] == self.code.value
