@@ -247,7 +247,7 @@ class SchemaForm:
 
     def _make(self, col: schema.Column) -> Any:
         w = _widgets()
-        common = {"description": col.header, "description_tooltip": col.help or None,
+        common = {"description": col.header, "tooltip": col.help or None,
                   "style": {"description_width": "140px"}}
         if col.kind is schema.Kind.CHOICE:
             options = ([] if col.required else [""]) + list(col.choices)
@@ -538,7 +538,8 @@ class BalancesTab(_Tab):
 
     def update(self) -> None:
         table, rec = self.frame()
-        flagged = summary.flagged_clients(rec)
+        flagged = summary.flagged_clients(rec) | {
+            i.client_id for i in self.state.load_issues if i.client_id}
         money_cols = [c for c in table.columns
                       if str(table[c].dtype) == "Int64"]
         self.table.value = _table(table, money=money_cols, fmt=self.state.money,

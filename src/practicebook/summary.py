@@ -68,7 +68,7 @@ def cancellations_by_weekday(rec: Reconciliation) -> pd.DataFrame:
     Index ``weekday`` (``Mon`` … ``Sun``); columns ``late_cancelled`` and ``no_show``.
     """
     log = _counted(rec)
-    names = pd.Series(log["date"]).dt.dayofweek.map(dict(enumerate(WEEKDAYS)))
+    names = pd.Series(log["date"]).dt.day_of_week.map(dict(enumerate(WEEKDAYS)))
     return _counts(names.rename("weekday"), log["computed_status"], list(WEEKDAYS))
 
 
