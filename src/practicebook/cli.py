@@ -7,6 +7,7 @@ a usage error. Exceptions are mapped to messages in one place (``_errors``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from practicebook import api
+from practicebook import api, writer
+from practicebook.audit import AUDIT_SHEET
 from practicebook import __version__
 from practicebook.formatting import issues_to_json, render_issues
 from practicebook.issues import PracticebookError, UnreadableWorkbook, has_errors
 from practicebook.money import is_currency, known_locale
+from practicebook.reconcile import reconcile
+from practicebook.safewrite import is_encrypted
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 
@@ -86,6 +90,7 @@ def new(book: Path, currency: str, locale: str, timezone: str, practice_name: st
 @password_option
 def check(book: Path, fmt: str, password: str | None) -> None:
     """List every problem in BOOK.xlsx, each at its cell, with how to fix it."""
+    password = _password(book, password)
     with _errors():
         issues = api.check(book, password=password)
     if fmt == "json":
@@ -95,6 +100,63 @@ def check(book: Path, fmt: str, password: str | None) -> None:
     else:
         click.echo(f"{book}: no problems found")
     sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+
+
+def _interactive() -> bool:
+    """True when a person can answer a prompt (stdin is a terminal)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _password(book: Path, password: str | None) -> str | None:
+    """The given password, or one asked for when the workbook is encrypted and stdin is a
+    terminal (never echoed); otherwise None, and reading reports the missing password."""
+    if password is not None or not _interactive():
+        return password
+    try:
+        data = book.read_bytes()
+    except OSError:
+        return None  # reading the workbook reports why
+    if not is_encrypted(data):
+        return None
+    return click.prompt(f"Password for {book.name}", hide_input=True)
+
+
+@main.command(name="reconcile")
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Reconcile as of this day, YYYY-MM-DD (default: today in the practice "
+                   "time zone).")
+@click.option("--write", is_flag=True,
+              help="Write Balances, Aging, Flags, Ledger and CancellationLog into BOOK.")
+@password_option
+def reconcile_command(book: Path, as_of: dt.datetime | None, write: bool,
+                      password: str | None) -> None:
+    """Reconcile BOOK.xlsx as of a day; with --write, store the results in it."""
+    password = _password(book, password)
+    day = as_of.date() if as_of else None
+    with _errors():
+        if write:
+            written = writer.write_results(book, as_of=day, password=password, tool="cli")
+            rec, issues = written.reconciliation, written.issues
+        else:
+            loaded, issues = api.load(book, password=password)
+            rec = reconcile(loaded, day)
+            issues = [*issues, *rec.issues]
+    if write:
+        _report_written(book, written)
+    else:
+        click.echo(rec.to_json())
+    sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+
+
+def _report_written(book: Path, written: writer.ResultsWritten) -> None:
+    """Say which sheets were written, how many rows each, and where the backup went."""
+    click.echo(f"wrote {book} as of {written.reconciliation.as_of.isoformat()}:")
+    for name, count in written.rows.items():
+        click.echo(f"  {name}: {count} row{'s' if count != 1 else ''}")
+    click.echo(f"  {AUDIT_SHEET}: 1 row appended")
+    if written.backup is not None:
+        click.echo(f"previous version kept in {written.backup}")
 
 
 @main.command()
