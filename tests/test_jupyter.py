@@ -22,15 +22,21 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-import practicebook  # noqa: E402
-from practicebook import entry, schema  # noqa: E402
-from practicebook.formatting import format_money  # noqa: E402
-from practicebook.generate import generate  # noqa: E402
-from practicebook.issues import CellRef, Code, Issue, MissingDependency, PracticebookError, \
-    Severity  # noqa: E402
-from practicebook.jupyter import Dashboard, SchemaForm  # noqa: E402
-from practicebook.money import from_minor  # noqa: E402
-from practicebook.reconcile import reconcile, simulate  # noqa: E402
+import practicebook
+from practicebook import entry, schema
+from practicebook.formatting import format_money
+from practicebook.generate import generate
+from practicebook.issues import (
+    CellRef,
+    Code,
+    Issue,
+    MissingDependency,
+    PracticebookError,
+    Severity,
+)
+from practicebook.jupyter import Dashboard, SchemaForm
+from practicebook.money import from_minor
+from practicebook.reconcile import reconcile, simulate
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -113,7 +119,7 @@ def test_session_form_is_generated_from_the_schema(dash):
     assert list(form.widget("client_id").options) == [f"C000{i}" for i in range(1, 9)]
     assert list(form.widget("service_code").options) == [
         "90791", "90832", "90834", "90837", "90846", "90847"]
-    assert list(form.widget("clinician_id").options)[0] == ""  # optional: blank first
+    assert next(iter(form.widget("clinician_id").options)) == ""  # optional: blank first
     assert tuple(form.widget("status").options) == schema.STATUSES
     assert type(form.widget("scheduled_start")).__name__ == "NaiveDatetimePicker"
     assert "pb-session-client-id" in form.widget("client_id")._dom_classes
@@ -191,7 +197,7 @@ def test_cancellation_fee_and_basis_shown_before_saving(dash, writer, book_path)
     assert stamp.fee == Decimal("190.00")
     shown = tab.cancel_messages.value
     assert f"Notice {stamp.notice_hours} h" in shown
-    assert "fee $190.00: full rate 190.00 (tier 0–12 h, 3rd occurrence" in shown
+    assert "fee $190.00: full rate 190.00 (tier 0\u201312 h, 3rd occurrence" in shown
     assert not tab.confirm.disabled
     tab.confirm.click()
     (call,) = writer.calls

@@ -12,13 +12,13 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-import practicebook  # noqa: E402
-from practicebook.cli import main  # noqa: E402
-from practicebook.formatting import format_money  # noqa: E402
-from practicebook.generate import generate  # noqa: E402
-from practicebook.issues import MissingDependency  # noqa: E402
-from practicebook.jupyter import APP_NOTEBOOK, BOOK_ENV, Dashboard, voila_command  # noqa: E402
-from practicebook.reconcile import reconcile  # noqa: E402
+import practicebook
+from practicebook.cli import main
+from practicebook.formatting import format_money
+from practicebook.generate import generate
+from practicebook.issues import MissingDependency
+from practicebook.jupyter import APP_NOTEBOOK, BOOK_ENV, Dashboard, voila_command
+from practicebook.reconcile import reconcile
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 30)

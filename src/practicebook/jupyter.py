@@ -252,7 +252,7 @@ class SchemaForm:
         if col.kind is schema.Kind.CHOICE:
             options = ([] if col.required else [""]) + list(col.choices)
             return w.Dropdown(options=options, value=col.default or options[0], **common)
-        if col.references or col.kind is schema.Kind.ID and col.key != self.sheet.key:
+        if col.references or (col.kind is schema.Kind.ID and col.key != self.sheet.key):
             return w.Dropdown(options=[""], value="", **common)
         if col.kind is schema.Kind.DATETIME:
             return w.NaiveDatetimePicker(**common)
@@ -368,7 +368,7 @@ class SessionsTab(_Tab):
     def update(self) -> None:
         self.form.refresh_options()
         keep = self.cancel_session.value
-        options = [""] + self.state.ids("Sessions", "session_id")
+        options = ["", *self.state.ids("Sessions", "session_id")]
         self.cancel_session.options = options
         self.cancel_session.value = keep if keep in options else ""
 
