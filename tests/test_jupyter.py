@@ -339,3 +339,16 @@ def test_schema_form_for_another_sheet(dash):
     form.widget("date").value = dt.date(2026, 3, 1)
     assert form.values() == {"client_id": "C0001", "date": dt.date(2026, 3, 1),
                              "type": "write_off", "amount": "-10.00"}
+
+
+def test_a_change_on_disk_is_seen_before_the_next_save(dash, writer, book_path, template,
+                                                       tmp_path):
+    other = tmp_path / "other.xlsx"
+    generate(1200).write(other)
+    shutil.copy(other, book_path)
+    fill_session(dash.sessions, client_id="C0002")
+    dash.sessions.save.click()
+    assert len(dash.sessions.form.widget("client_id").options) == 12  # re-read first
+    shutil.copy(template, book_path)
+    dash.tab.selected_index = 3  # switching tabs re-reads a changed workbook too
+    assert len(dash.sessions.form.widget("client_id").options) == 8

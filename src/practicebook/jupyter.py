@@ -384,6 +384,7 @@ class SessionsTab(_Tab):
         """Append the session through the writer and show where it went."""
         from practicebook import writer
 
+        self.dash.refresh()
         if not self.validate():
             return
         values = self.form.values()
@@ -411,6 +412,7 @@ class SessionsTab(_Tab):
         """Show the fee and basis the policy gives this cancellation, before saving."""
         from practicebook import entry
 
+        self.dash.refresh()
         sid = self.cancel_session.value
         if not sid:
             self.cancel_messages.value = _note("Choose a session first.", "error")
@@ -492,6 +494,7 @@ class PaymentsTab(_Tab):
         """Append the payment through the writer; show the balance before and after."""
         from practicebook import writer
 
+        self.dash.refresh()
         if not self.validate():
             return
         values = self.form.values()
@@ -743,6 +746,7 @@ class WhatIfTab(_Tab):
 
     def compare(self) -> None:
         """Run the simulation and show totals and the clients whose fees change."""
+        self.dash.refresh()
         changes, errors = self.changes()
         if errors or not changes:
             self.result.value = "".join(_note(e, "error") for e in errors) or _note(
@@ -788,17 +792,22 @@ class Dashboard:
                                               "tool": TOOL}
         self.header = _hook(w.HTML(), "header")
         self.reload = _hook(w.Button(description="Reload", icon="refresh"), "reload")
-        self.reload.on_click(lambda _b: self.refresh())
+        self.reload.on_click(lambda _b: self.refresh(force=True))
         self.tabs: list[_Tab] = [cls(self) for cls in self.TABS]
         self.sessions, self.payments, self.balances, self.flags, self.ledger, \
             self.charts, self.whatif = self.tabs
         self.tab = _hook(w.Tab(children=[t.box for t in self.tabs],
                                titles=[t.title for t in self.tabs]), "tabs")
+        self.tab.observe(lambda _c: self.refresh(), names="selected_index")
         self.widget = w.VBox([w.HBox([self.header, self.reload]), self.tab])
         self._show_header()
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Reload the workbook if it changed on disk and redraw every tab."""
+        """Reload the workbook if it changed on disk (or ``force``) and redraw every tab.
+
+        Called before every save, fee preview and comparison, on every tab switch and by
+        the Reload button.
+        """
         if not self.state.refresh(force=force):
             return False
         for tab in self.tabs:
