@@ -99,7 +99,7 @@ def dash(book_path):
 
 def fill_session(tab, **values):
     defaults = {"client_id": "C0002", "service_code": "90834",
-                "scheduled_start": dt.datetime(2026, 12, 2, 10, 0), "scheduled_minutes": 50,
+                "scheduled_start": dt.datetime(2026, 12, 2, 10, 0), "scheduled_minutes": "50",
                 "status": "scheduled"}
     for key, value in {**defaults, **values}.items():
         tab.form.widget(key).value = value
@@ -134,6 +134,14 @@ def test_incomplete_session_shows_the_core_issue_and_is_not_saved(dash, writer):
     assert writer.calls == []
 
 
+def test_unreadable_minutes_are_refused_at_their_cell(dash, writer):
+    tab = dash.sessions
+    fill_session(tab, scheduled_minutes="fifty")
+    assert "Sessions!F302" in tab.messages.value and "bad-number" in tab.messages.value
+    tab.save.click()
+    assert writer.calls == []
+
+
 def test_complete_session_is_handed_to_the_writer(dash, writer, book_path):
     tab = dash.sessions
     fill_session(tab)
@@ -143,7 +151,7 @@ def test_complete_session_is_handed_to_the_writer(dash, writer, book_path):
     assert (sheet, path) == ("Sessions", book_path)
     assert values == {"client_id": "C0002", "service_code": "90834",
                       "scheduled_start": dt.datetime(2026, 12, 2, 10, 0),
-                      "scheduled_minutes": 50, "status": "scheduled"}
+                      "scheduled_minutes": "50", "status": "scheduled"}
     assert options == {"password": None, "actor": "tester", "tool": "jupyter"}
     assert "Saved session X0001 at Sessions row 302" in tab.messages.value
 

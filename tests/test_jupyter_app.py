@@ -41,7 +41,7 @@ def book_path(template, tmp_path):
 def enter_session(dash, client="C0002", start=dt.datetime(2026, 11, 20, 10, 0)):
     form = dash.sessions.form
     for key, value in {"client_id": client, "service_code": "90834", "scheduled_start": start,
-                       "scheduled_minutes": 50, "status": "attended"}.items():
+                       "scheduled_minutes": "50", "status": "attended"}.items():
         form.widget(key).value = value
     dash.sessions.save.click()
 
@@ -60,8 +60,8 @@ def test_session_and_payment_reach_the_workbook(book_path):
     pay.save.click()
     book, _ = practicebook.load(book_path)
     session = book.sessions.iloc[-1]
-    assert (session["session_id"], session["client_id"], session["status"]) == (
-        "S0000301", "C0002", "attended")
+    assert (session["session_id"], session["client_id"], session["status"],
+            int(session["scheduled_minutes"])) == ("S0000301", "C0002", "attended", 50)
     payment = book.payments.iloc[-1]
     assert (payment["client_id"], int(payment["amount"])) == ("C0002", 4000)
     balance = int(reconcile(book, AS_OF).balances.set_index("client_id").loc["C0002",

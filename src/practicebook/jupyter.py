@@ -162,8 +162,8 @@ def _cell_text(value: object) -> str:
 
 
 def _table(frame: pd.DataFrame, *, money: Iterable[str] = (),
-           fmt: Callable[[object], str] = str, flagged: Callable[[Mapping], bool] | None = None,
-           css: str = "") -> str:
+           fmt: Callable[[object], str] = str, flagged: Callable[[Mapping], bool] | None = None
+           ) -> str:
     """An HTML table (text, escaped), money columns formatted, chosen rows highlighted."""
     money = set(money)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -177,7 +177,7 @@ def _table(frame: pd.DataFrame, *, money: Iterable[str] = (),
                 cells.append(f"<td>{html.escape(_cell_text(value))}</td>")
         cls = " class='pb-flagged'" if flagged and flagged(record) else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return (f"{_STYLE}<div class='pb-table {css}'><table><thead><tr>{head}</tr></thead>"
+    return (f"{_STYLE}<div class='pb-table'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
@@ -226,8 +226,9 @@ class SchemaForm:
     """Input widgets for chosen columns of one input sheet, generated from the schema.
 
     ID columns that reference another sheet become dropdowns of that sheet's IDs,
-    choices become dropdowns, dates and date-times pickers, integers number boxes, money
-    and text plain text boxes (their text is read by the core, in the workbook's locale).
+    choices become dropdowns, dates and date-times pickers, booleans checkboxes; numbers,
+    money and text are text boxes whose text the core reads as it reads a cell, in the
+    workbook's locale (so a blank stays blank and ``1.250,00`` works in a German book).
 
     Args:
         state: the workbook state (dropdown options, locale, currency).
@@ -240,9 +241,10 @@ class SchemaForm:
                  ) -> None:
         self.state = state
         self.sheet = schema.WORKBOOK.sheet(sheet)
-        self.fields = {key: _Field(self.sheet.column(key), None) for key in keys}
-        for key, f in self.fields.items():
-            f.widget = _hook(self._make(f.column), f"{name}-{key.replace('_', '-')}")
+        self.fields = {
+            key: _Field(self.sheet.column(key), _hook(self._make(self.sheet.column(key)),
+                                                      f"{name}-{key.replace('_', '-')}"))
+            for key in keys}
         self.refresh_options()
 
     def _make(self, col: schema.Column) -> Any:
@@ -252,14 +254,12 @@ class SchemaForm:
         if col.kind is schema.Kind.CHOICE:
             options = ([] if col.required else [""]) + list(col.choices)
             return w.Dropdown(options=options, value=col.default or options[0], **common)
-        if col.references or (col.kind is schema.Kind.ID and col.key != self.sheet.key):
+        if col.references:
             return w.Dropdown(options=[""], value="", **common)
         if col.kind is schema.Kind.DATETIME:
             return w.NaiveDatetimePicker(**common)
         if col.kind is schema.Kind.DATE:
             return w.DatePicker(**common)
-        if col.kind is schema.Kind.INTEGER:
-            return w.BoundedIntText(min=col.minimum or 0, max=100_000, **common)
         if col.kind is schema.Kind.BOOL:
             return w.Checkbox(value=bool(col.default), indent=False, **common)
         return w.Text(placeholder=col.help[:40], **common)
