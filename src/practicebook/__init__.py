@@ -3,6 +3,8 @@
 The public API; everything else is internal::
 
     book, issues = practicebook.load("practice.xlsx")
+    practicebook.add_payment("practice.xlsx", {"client_id": "C0042", "amount": "150.00",
+                                               "received_date": "2026-03-02"})
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from practicebook.issues import (
 )
 from practicebook.model import Book, RawTable, Settings
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
+from practicebook.writer import (
+    add_adjustment,
+    add_payment,
+    add_session,
+    mark_cancellation,
+    write_results,
+)
 
 __version__ = "0.1.0"
 
@@ -39,9 +48,14 @@ __all__ = [
     "Severity",
     "UnreadableWorkbook",
     "__version__",
+    "add_adjustment",
+    "add_payment",
+    "add_session",
     "check",
     "load",
     "load_tables",
+    "mark_cancellation",
     "new_workbook",
     "raise_for_issues",
+    "write_results",
 ]

@@ -15,8 +15,8 @@ from practicebook.audit import AUDIT_SHEET, chain_issues
 from practicebook.issues import Issue, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.parse import parse
-from practicebook.schema import normalize_header
 from practicebook.reader import read_workbook
+from practicebook.schema import normalize_header
 
 __all__ = ["check", "load", "load_tables", "new_workbook"]
 

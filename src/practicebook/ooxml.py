@@ -1259,11 +1259,12 @@ def read_sheet(package: bytes, sheet_name: str) -> list[list[CellValue]]:
     if sheet is None or sheet.part not in pkg:
         raise PackageError(f"the workbook has no sheet {sheet_name!r}")
     date_styles = _date_styles(pkg.read(book.styles_part()).decode("utf-8"))
-    shared = _shared_strings(pkg, book)
+    xml = pkg.read(sheet.part)
+    shared = _shared_strings(pkg, book) if re.search(rb"\st=[\"']s[\"']", xml) else []
     grid: dict[int, dict[int, CellValue]] = {}
     tag_c, tag_row = f"{{{NS_MAIN}}}c", f"{{{NS_MAIN}}}row"
     row_number, column = 0, -1
-    for event, el in SafeET.iterparse(io.BytesIO(pkg.read(sheet.part)), events=("start", "end")):
+    for event, el in SafeET.iterparse(io.BytesIO(xml), events=("start", "end")):
         if event == "start" and el.tag == tag_row:
             row_number = int(el.get("r") or row_number + 1)
             column = -1

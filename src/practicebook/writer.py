@@ -32,12 +32,12 @@ from practicebook.api import load_tables
 from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
-from practicebook.issues import CellRef, Code, Issue, PracticebookError, Severity, sort_issues
+from practicebook.issues import CellRef, Issue, PracticebookError, sort_issues
 from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
 from practicebook.reconcile import Reconciliation, reconcile
-from practicebook.safewrite import UpdateResult, update_workbook
+from practicebook.safewrite import Transform, UpdateResult, WriteFailed, update_workbook
 
 __all__ = [
     "AUDIT_SHEET",
@@ -154,7 +154,8 @@ def _append(path: str | Path, sheet: str, values: Mapping[str, object], password
         done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
         return package
 
-    update_workbook(path, transform, retry_on_change=True, password=password)
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
+                    password=password)
     return done["row"]
 
 
@@ -177,15 +178,9 @@ def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object
     def transform(plain: bytes) -> bytes:
         book = _load(path, plain)
         stamp = entry.cancellation_stamp(book, session_id, moment, by=by, channel=channel)
-        layout = book.layouts["Sessions"]
-        absent = [k for k in stamp.values if k not in layout.column_of]
-        if absent:
-            raise RowRefused([Issue(
-                Code.MISSING_COLUMN, Severity.ERROR, f"the Sessions sheet has no {key!r} column",
-                CellRef(layout.sheet, layout.header_row), "Add the column to record "
-                "cancellations.", session_id) for key in absent])
         if not stamp.accepted:
             raise RowRefused(stamp.issues)
+        layout = book.layouts["Sessions"]
         cells = {(stamp.row, layout.column_of[k]): v for k, v in stamp.values.items()}
         package = ooxml.set_cells(plain, layout.sheet, cells)
         package = _with_audit(package, [], [AuditEntry(
@@ -193,7 +188,8 @@ def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object
         done["stamp"] = stamp
         return package
 
-    update_workbook(path, transform, retry_on_change=True, password=password)
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
+                    password=password)
     return done["stamp"]
 
 
@@ -228,8 +224,9 @@ def write_results(path: str | Path, reconciliation: Reconciliation | None = None
     audit = AuditEntry(_actor(actor), tool, "results", f"as of {rec.as_of.isoformat()}",
                        "write_results", summary)
     result: UpdateResult = update_workbook(
-        path, lambda plain: _with_audit(plain, specs, [audit]), retry_on_change=False,
-        password=password, expected_sha256=hashlib.sha256(raw).hexdigest())
+        path, _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
+        retry_on_change=False, password=password,
+        expected_sha256=hashlib.sha256(raw).hexdigest())
     return ResultsWritten(counts, rec, sort_issues([*issues, *rec.issues]), result.backup)
 
 
@@ -377,6 +374,19 @@ def _actor(actor: str | None) -> str:
 
 
 # --- reading ------------------------------------------------------------------------
+
+
+def _package_errors(path: str | Path, transform: Transform) -> Transform:
+    """``transform``, with a package it cannot edit reported as a failed write."""
+
+    def guarded(plain: bytes) -> bytes:
+        try:
+            return transform(plain)
+        except ooxml.PackageError as exc:
+            raise WriteFailed(Path(path), str(exc)) from exc
+
+    return guarded
+
 
 
 def _load_with_issues(path: str | Path, data: bytes,
