@@ -451,7 +451,7 @@ class PaymentsTab(_Tab):
 
     title = "Payments"
     KEYS = ("client_id", "received_date", "kind", "method", "amount", "reference",
-            "applies_to_session_id")
+            "applies_to_session_id", "refund_of_payment_id")
 
     def __init__(self, dash: Dashboard) -> None:
         super().__init__(dash)
