@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 import practicebook
-from practicebook import entry, schema
+from practicebook import entry, schema, summary
 from practicebook.formatting import format_money
 from practicebook.generate import generate
 from practicebook.issues import (
@@ -300,6 +300,13 @@ def test_charts_show_every_month_and_bucket(dash):
     for weekday in ("Mon", "Sun"):
         assert f"<td>{weekday}</td>" in html_text
     assert "<td>current</td>" in html_text and "<td>120+</td>" in html_text
+    march = summary.monthly_money(rec).set_index("month").loc["2026-03"]
+    assert (f"charged {format_money(int(march['charged']), 'USD', 'en_US')}</div>"
+            in html_text)
+    assert (f"collected {format_money(int(march['collected']), 'USD', 'en_US')}</div>"
+            in html_text)
+    mondays = summary.cancellations_by_weekday(rec).loc["Mon"]
+    assert f"no-show {int(mondays['no_show'])}</div>" in html_text
 
 
 def test_what_if_refuses_unreadable_input(dash):
@@ -360,3 +367,50 @@ def test_a_change_on_disk_is_seen_before_the_next_save(dash, writer, book_path, 
     shutil.copy(template, book_path)
     dash.tab.selected_index = 3  # switching tabs re-reads a changed workbook too
     assert len(dash.sessions.form.widget("client_id").options) == 8
+
+
+class RecordingComm:
+    """Stands in for the kernel's comm and keeps what the widgets send to the page."""
+
+    kernel = "kernel"  # ipywidgets sends state only through a comm with a kernel
+
+    def __init__(self, *args, **kwargs):
+        self.comm_id = kwargs.get("comm_id") or f"c{id(self)}"
+        self.sent = []
+
+    def open(self, *args, **kwargs):
+        pass
+
+    def on_msg(self, *args, **kwargs):
+        pass
+
+    def close(self, *args, **kwargs):
+        pass
+
+    def send(self, data=None, metadata=None, buffers=None):
+        self.sent.append(data)
+
+
+def test_front_end_messages_fill_the_form_and_save(book_path, writer, monkeypatch):
+    import comm
+
+    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm(**kw))
+    dash = Dashboard(book_path, as_of=AS_OF)
+    form = dash.sessions.form
+
+    def from_page(widget, data):
+        widget._handle_msg({"content": {"data": data}, "buffers": []})
+
+    client = form.widget("client_id")
+    from_page(client, {"method": "update", "state": {"index": 2}})  # a <select> sends index
+    from_page(form.widget("service_code"), {"method": "update", "state": {"index": 2}})
+    from_page(form.widget("scheduled_start"), {"method": "update", "state": {
+        "value": {"year": 2026, "month": 11, "date": 2, "hours": 9, "minutes": 30,
+                  "seconds": 0, "milliseconds": 0}}})
+    from_page(dash.sessions.save, {"method": "custom", "content": {"event": "click"}})
+    ((_sheet, _path, values, _options),) = writer.calls
+    assert (values["client_id"], values["service_code"]) == ("C0003", "90834")
+    assert values["scheduled_start"] == dt.datetime(2026, 12, 2, 9, 30)  # JS months count from 0
+    told = [m["state"]["value"] for m in dash.sessions.messages.comm.sent
+            if m.get("method") == "update" and "value" in m.get("state", {})]
+    assert any("Saved session X0001" in v for v in told)
