@@ -40,3 +40,10 @@ def test_public_api_is_pinned():
 def test_every_public_name_exists():
     for name in practicebook.__all__:
         assert hasattr(practicebook, name), name
+
+
+def test_jupyter_adapter_names_import_without_ipywidgets():
+    from practicebook import jupyter
+
+    assert jupyter.__all__ == ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm",
+                               "WorkbookState", "voila_command"]
