@@ -178,7 +178,7 @@ def test_example_notebook_executes(tmp_path):
              if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == 2  # the dashboard and the what-if result
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert printed.startswith("client C0001, as of 2026-12-31 (USD)")
+    assert printed.startswith("client C0001, as of Dec 31, 2026 (USD)")
     table = "".join(o["data"].get("text/plain", "") for o in outputs
                     if o.output_type == "execute_result")
     assert "client_id" in table and "C0001" in table
