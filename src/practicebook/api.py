@@ -47,9 +47,23 @@ def check(path: str | Path, *, password: str | None = None) -> list[Issue]:
 
 def new_workbook(target: str | Path | IO[bytes], *, currency: str = "USD",
                  locale: str = "en_US", timezone: str = "America/New_York",
-                 practice_name: str = "") -> None:
-    """Write an empty standard workbook with the given practice settings."""
+                 practice_name: str = "", macros: bool | None = None) -> None:
+    """Write an empty standard workbook with the given practice settings.
+
+    Args:
+        macros: write the macro-enabled workbook (Home sheet with buttons, entry forms
+            and formula balances; see ``practicebook.excel``). Default: when ``target``
+            is a path ending in ``.xlsm``.
+    """
     from practicebook.template import write_workbook
 
+    if macros is None:
+        macros = isinstance(target, (str, Path)) and str(target).lower().endswith(".xlsm")
+    vba_project = None
+    if macros:
+        from practicebook.excel_template import vba_project as shipped
+
+        vba_project = shipped()
     write_workbook(target, settings={"currency": currency, "locale": locale,
-                                     "timezone": timezone, "practice_name": practice_name})
+                                     "timezone": timezone, "practice_name": practice_name},
+                   vba_project=vba_project)
