@@ -1,0 +1,404 @@
+"""The Excel front door: xlwings entry points for the Home sheet's buttons, and UDFs.
+
+Each macro is a function over an ``xw.Book`` (``reconcile(book)``…). It reads the live
+book's used ranges into the raw tables the file reader produces (``livebook``), runs
+them through ``api.load_tables`` and the core, and writes results back through xlwings
+with only what the VBA and Office.js clients replay: values, number formats, colours,
+new sheets, selecting a cell, an alert. Never autofit, fonts or save.
+
+Three ways in, all thin:
+
+* desktop RunPython: the ``*_main()`` functions, called by ``PracticeBook.bas``, work
+  on ``xw.Book.caller()``;
+* xlwings Lite: ``examples/xlwings_lite/main.py`` wraps the same functions in ``@script``;
+* UDFs: ``PB_BALANCE``, ``PB_SESSION_FEE``, ``PB_FLAGS`` (Windows desktop).
+
+xlwings is the ``excel`` extra; importing this module without it raises
+``MissingDependency`` with the install hint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from practicebook import api, entry, home, livebook
+from practicebook.issues import CellRef, Issue, MissingDependency, sort_issues
+from practicebook.model import Book, RawTable
+from practicebook.money import from_minor
+from practicebook.reconcile import Reconciliation
+from practicebook.reconcile import reconcile as reconcile_book
+from practicebook.schema import WORKBOOK
+
+try:
+    import xlwings as xw
+except ImportError:  # pragma: no cover - exercised only without the extra
+    raise MissingDependency("xlwings", "excel") from None
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "PB_BALANCE",
+    "PB_FLAGS",
+    "PB_SESSION_FEE",
+    "add_session",
+    "add_session_main",
+    "check_workbook",
+    "check_workbook_main",
+    "explain_balance",
+    "explain_balance_main",
+    "mark_cancellation",
+    "mark_cancellation_main",
+    "read_book",
+    "reconcile",
+    "reconcile_main",
+    "record_payment",
+    "record_payment_main",
+]
+
+HEADER_COLOR = "#D9E1F2"
+ERROR_COLOR = "#FFC7CE"
+OK_COLOR = "#C6EFCE"
+DATE_FORMAT = "yyyy-mm-dd"
+EXPLAIN_SHEET = "Explain"
+#: Derived sheets Reconcile writes: (sheet, Reconciliation attribute, money columns).
+DERIVED = (
+    ("Balances", "balances", ("charges", "payments", "refunds", "adjustments", "balance",
+                              "credit")),
+    ("Aging", "aging", None),  # every column but client_id is money
+    ("Flags", "flags", ()),
+    ("Ledger", "ledger", ("amount", "open")),
+    ("CancellationLog", "cancellations", ("fee",)),
+)
+FLAG_COLUMNS = ["severity", "code", "sheet", "cell", "row_id", "client_id", "message", "hint"]
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _tables(book: xw.Book) -> list[RawTable]:
+    """Every input sheet of the live book as a raw table."""
+    tables = []
+    for sheet in book.sheets:
+        if livebook.input_sheet(sheet.name) is None:
+            continue
+        used = sheet.used_range
+        table = livebook.raw_table(sheet.name, used.options(ndim=2).value, used.row,
+                                   used.column)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def read_book(book: xw.Book) -> tuple[Book, list[Issue]]:
+    """Parse and check a live workbook exactly as ``practicebook.load`` does a file."""
+    return api.load_tables(_tables(book))
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _sheet(book: xw.Book, name: str) -> xw.Sheet:
+    """The sheet called ``name``, emptied (values, formats, colours), or a new last one."""
+    if name in [s.name for s in book.sheets]:
+        sheet = book.sheets[name]
+        sheet.clear()
+        return sheet
+    return book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+
+
+def _money_format(book: Book) -> str:
+    from practicebook.formatting import excel_money_format
+
+    return excel_money_format(book.settings.currency, book.settings.locale)
+
+
+def _write_grid(sheet: xw.Sheet, grid: livebook.Grid, money_format: str, top: int = 1
+                ) -> None:
+    """Header (coloured) and rows from row ``top``, money and date columns formatted."""
+    width = len(grid.header)
+    sheet.range((top, 1)).value = grid.values
+    sheet.range((top, 1)).resize(1, width).color = HEADER_COLOR
+    if not grid.rows:
+        return
+    for j in grid.money:
+        sheet.range((top + 1, j + 1)).resize(len(grid.rows), 1).number_format = money_format
+    for j in grid.dates:
+        sheet.range((top + 1, j + 1)).resize(len(grid.rows), 1).number_format = DATE_FORMAT
+
+
+def _flag_frame(issues: Sequence[Issue]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(
+        [[i.severity.value, i.code.value, i.where.sheet, i.where.cell, i.row_id, i.client_id,
+          i.message, i.hint] for i in issues], columns=FLAG_COLUMNS, dtype=object)
+
+
+def _write_flags(book: xw.Book, flags: pd.DataFrame, currency: str, money_format: str
+                 ) -> None:
+    sheet = _sheet(book, "Flags")
+    grid = livebook.frame_grid(flags[FLAG_COLUMNS], currency)
+    _write_grid(sheet, grid, money_format)
+    for i, severity in enumerate(flags["severity"]):
+        if severity == "error":
+            sheet.range((i + 2, 1)).color = ERROR_COLOR
+
+
+def _select(book: xw.Book, where: CellRef) -> None:
+    sheet = book.sheets[where.sheet]
+    sheet.activate()
+    sheet.range((max(where.row, 1), max(where.col, 1))).select()
+
+
+# --- the macros ---------------------------------------------------------------------
+
+
+def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliation:
+    """Reconcile the live book and write Balances, Aging, Flags, Ledger, CancellationLog.
+
+    Problems found while reading are listed on Flags with the reconciliation's own.
+    Balances is activated at the end.
+    """
+    core_book, issues = read_book(book)
+    result = reconcile_book(core_book, as_of)
+    money_format = _money_format(core_book)
+    for name, attribute, money in DERIVED:
+        frame = getattr(result, attribute)
+        if name == "Flags":
+            frame = _flag_frame(sort_issues([*issues, *result.issues]))
+            _write_flags(book, frame, result.currency, money_format)
+            continue
+        if money is None:
+            money = tuple(c for c in frame.columns if c != "client_id")
+        grid = livebook.frame_grid(frame, result.currency, money)
+        _write_grid(_sheet(book, name), grid, money_format)
+    _select(book, CellRef("Balances", 1, 1))
+    return result
+
+
+def check_workbook(book: xw.Book) -> list[Issue]:
+    """List every problem on Flags and select the first offending cell.
+
+    Returns:
+        The issues, in sheet and row order (reading and checking, then the core's).
+    """
+    core_book, issues = read_book(book)
+    found = sort_issues([*issues, *reconcile_book(core_book).issues])
+    _write_flags(book, _flag_frame(found), core_book.settings.currency,
+                 _money_format(core_book))
+    located = [i for i in found if i.where.row and i.where.sheet in _names(book)]
+    _select(book, located[0].where if located else CellRef("Flags", 1, 1))
+    return found
+
+
+def _names(book: xw.Book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def _form_values(book: xw.Book, form: home.Form) -> dict[str, object]:
+    first, last, column = form.value_range
+    cells = book.sheets[home.HOME].range((first, column), (last, column))
+    return livebook.form_values(form.fields, cells.options(ndim=2).value)
+
+
+def _status_cell(form: home.Form) -> tuple[int, int]:
+    return form.first_row + len(form.fields), form.column
+
+
+def _append_row(book: xw.Book, core_book: Book, form: home.Form,
+                new: entry.NewRow) -> None:
+    layout = core_book.layouts[form.sheet]
+    row = entry.next_row(core_book, form.sheet)
+    cells = entry.cell_values(form.sheet, new.values, layout)
+    target = book.sheets[form.sheet]
+    target.range((row, 1)).value = [[_excel_value(v) for v in cells]]
+    spec = WORKBOOK.sheet(form.sheet)
+    for key, col in layout.column_of.items():
+        kind = spec.column(key).kind.value
+        if kind == "money":
+            target.range((row, col)).number_format = _money_format(core_book)
+        elif kind in ("date", "datetime"):
+            target.range((row, col)).number_format = (
+                DATE_FORMAT if kind == "date" else DATE_FORMAT + " hh:mm")
+
+
+def _excel_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return livebook.text_cell(value)
+    return value
+
+
+def _add_from_form(book: xw.Book, sheet_name: str) -> entry.NewRow:
+    """Validate the Home form of ``sheet_name``; append it when accepted."""
+    form = home.FORMS[sheet_name]
+    core_book, _ = read_book(book)
+    values = _form_values(book, form)
+    new = entry.new_row(core_book, sheet_name, values)
+    status = book.sheets[home.HOME].range(_status_cell(form))
+    if new.accepted:
+        row = entry.next_row(core_book, sheet_name)
+        _append_row(book, core_book, form, new)
+        first, last, column = form.value_range
+        cells = book.sheets[home.HOME].range((first, column), (last, column))
+        cells.value = [[home.FORM_DEFAULTS.get((sheet_name, k))] for k in form.fields]
+        status.value = livebook.text_cell(f"added {new.row_id} on {sheet_name} row {row}")
+        status.color = OK_COLOR
+    else:
+        errors = [i for i in new.issues if i.is_error]
+        status.value = livebook.text_cell(f"not added: {errors[0].message}")
+        status.color = ERROR_COLOR
+    return new
+
+
+def add_session(book: xw.Book) -> entry.NewRow:
+    """Add the Home sheet's New session form as the next Sessions row, if valid.
+
+    The row is checked by ``practicebook.entry`` first; the outcome (the new ID, or the
+    first problem) is written under the form and the form is reset when the row went in.
+    """
+    return _add_from_form(book, "Sessions")
+
+
+def record_payment(book: xw.Book) -> entry.NewRow:
+    """Add the Home sheet's New payment form as the next Payments row, if valid."""
+    return _add_from_form(book, "Payments")
+
+
+def _selected(book: xw.Book) -> tuple[str, int]:
+    selection = book.selection
+    return selection.sheet.name, selection.row
+
+
+def mark_cancellation(book: xw.Book, requested_at: dt.datetime | None = None,
+                      by: str = "client", channel: str = "phone") -> entry.Stamp:
+    """Stamp the selected Sessions row as cancelled (now, by the client, by phone).
+
+    Sets ``cancel_requested_at``, ``cancelled_by``, ``cancel_channel`` and the status
+    the policy gives the notice, then shows the fee the policy will charge with its basis.
+    Nothing is written when the selection is not a session or the stamp is refused.
+    """
+    sheet_name, row = _selected(book)
+    core_book, _ = read_book(book)
+    table = next((t for t in _tables(book) if t.name == "Sessions"), None)
+    values = livebook.row_values(table, row) if table and sheet_name == "Sessions" else {}
+    session_id = values.get("sessionid")
+    if session_id is None:
+        book.app.alert("Select a row on the Sessions sheet first.", "Mark late cancellation")
+        return entry.Stamp("", 0, {}, None, Decimal(0), "", [])
+    stamp = entry.cancellation_stamp(core_book, str(session_id), requested_at, by, channel)
+    if not stamp.accepted:
+        errors = [i for i in stamp.issues if i.is_error]
+        book.app.alert(f"Not stamped: {errors[0].message}", "Mark late cancellation")
+        return stamp
+    layout = core_book.layouts["Sessions"]
+    target = book.sheets["Sessions"]
+    for key, value in stamp.values.items():
+        cell = target.range((stamp.row, layout.column_of[key]))
+        cell.value = _excel_value(value)
+        if key == "cancel_requested_at":
+            cell.number_format = DATE_FORMAT + " hh:mm"
+    book.app.alert(f"Session {stamp.session_id}: {stamp.values['status']}, "
+                   f"{stamp.notice_hours} hours notice. Fee {stamp.fee} "
+                   f"{core_book.settings.currency}: {stamp.basis}", "Mark late cancellation")
+    return stamp
+
+
+def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | None:
+    """Write the Explain sheet for the client on the selected row of any sheet.
+
+    Returns:
+        The client ID explained, or ``None`` (with an alert) when the row names none.
+    """
+    sheet_name, row = _selected(book)
+    sheet = book.sheets[sheet_name]
+    used = sheet.used_range
+    grid = used.options(ndim=2).value
+    client_id = livebook.client_at(grid, used.row, row)
+    if client_id is None:
+        book.app.alert("Select a row that has a Client ID first.", "Explain balance")
+        return None
+    core_book, _ = read_book(book)
+    result = reconcile_book(core_book, as_of)
+    explanation = result.explain(client_id)
+    out = _sheet(book, EXPLAIN_SHEET)
+    out.range((1, 1)).value = livebook.text_cell(
+        f"client {client_id}, as of {explanation.as_of.isoformat()} ({result.currency})")
+    grid_out = livebook.frame_grid(explanation.lines, result.currency,
+                                   ("amount", "balance", "open"))
+    _write_grid(out, grid_out, _money_format(core_book), top=3)
+    _select(book, CellRef(EXPLAIN_SHEET, 1, 1))
+    return client_id
+
+
+# --- RunPython entry points (PracticeBook.bas) -------------------------------------
+
+
+def reconcile_main() -> None:
+    """RunPython: Reconcile on the calling workbook."""
+    reconcile(xw.Book.caller())
+
+
+def add_session_main() -> None:
+    """RunPython: Add session on the calling workbook."""
+    add_session(xw.Book.caller())
+
+
+def record_payment_main() -> None:
+    """RunPython: Record payment on the calling workbook."""
+    record_payment(xw.Book.caller())
+
+
+def mark_cancellation_main() -> None:
+    """RunPython: Mark late cancellation on the calling workbook's selection."""
+    mark_cancellation(xw.Book.caller())
+
+
+def explain_balance_main() -> None:
+    """RunPython: Explain balance for the calling workbook's selection."""
+    explain_balance(xw.Book.caller())
+
+
+def check_workbook_main() -> None:
+    """RunPython: Check workbook on the calling workbook."""
+    check_workbook(xw.Book.caller())
+
+
+# --- UDFs ---------------------------------------------------------------------------
+
+
+def _caller_result(as_of: object = None) -> tuple[Book, Reconciliation]:
+    core_book, _ = read_book(xw.Book.caller())
+    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
+    return core_book, reconcile_book(core_book, day or None)  # type: ignore[arg-type]
+
+
+@xw.func
+def PB_BALANCE(client_id: Any, as_of: Any = None) -> Any:  # noqa: N802 - Excel name
+    """The client's balance as of a day (default today), as the core computes it."""
+    _, result = _caller_result(as_of)
+    rows = result.balances[result.balances["client_id"] == livebook.id_text(client_id)]
+    minor = int(rows["balance"].iloc[0]) if len(rows) else 0
+    return float(from_minor(minor, result.currency))
+
+
+@xw.func
+def PB_SESSION_FEE(session_id: Any) -> Any:  # noqa: N802 - Excel name
+    """What a session costs: its fee line plus any late-cancel or no-show fee."""
+    _, result = _caller_result()
+    charges = result.charges[result.charges["session_id"] == livebook.id_text(session_id)]
+    return float(from_minor(int(charges["amount"].sum()), result.currency))
+
+
+@xw.func
+def PB_FLAGS(client_id: Any) -> Any:  # noqa: N802 - Excel name
+    """The client's findings, one per line: ``code at cell``."""
+    _, result = _caller_result()
+    flags = result.flags[result.flags["client_id"] == livebook.id_text(client_id)]
+    lines = [f"{f.code} at {f.sheet}!{f.cell}" for f in flags.itertuples(index=False)]
+    return livebook.text_cell("\n".join(lines)) if lines else ""
