@@ -95,11 +95,11 @@ BALANCE_COLUMNS = ("Client ID", "Session charges", "Payments", "Refunds", "Adjus
                    "Balance")
 BALANCE_NOTE = (
     "Formula balances work without Python: attended sessions at the fee override or the "
-    "service's base fee, payments, refunds and adjustments up to the as-of day. They cannot "
+    "service's base fee (first 20 Services rows, one row per code), payments, refunds and adjustments up to the as-of day. They cannot "
     "apply client or clinician rates, dated fee schedules or the cancellation policy "
     "(late-cancel and no-show fees); press Reconcile for the full balances on the "
     "Balances sheet.")
-SERVICE_ROWS = 500  # Services rows the base-fee lookup reads
+SERVICE_ROWS = 20  # Services rows the base-fee formulas read (Excel caps formula length)
 FORMULA_CLIENTS = 300  # Clients rows the formula area covers when the book has fewer
 
 
@@ -109,44 +109,43 @@ def _col(sheet: str, key: str) -> str:
     return f"{sheet}!${letter}:${letter}"
 
 
-def _bounded(sheet: str, key: str, rows: int) -> str:
-    letter = column_letter(WORKBOOK.sheet(sheet).keys.index(key) + 1)
-    return f"{sheet}!${letter}$2:${letter}${rows + 1}"
-
-
 def balance_formulas(row: int) -> tuple[str, ...]:
     """The formulas of the formula-balance line on Excel row ``row`` (client in A).
 
-    Returns the client cell and the five amounts, in ``BALANCE_COLUMNS`` order.
+    Returns the client cell and the five amounts, in ``BALANCE_COLUMNS`` order. No
+    criterion can match an empty cell (``""``, ``"<>x"``): those make spreadsheet
+    engines scan every row of a whole column instead of the used part.
     """
-    client_row = row - BALANCE_HEADER_ROW + 1  # data row n of Clients is row n + 1
+    clients_row = row - BALANCE_HEADER_ROW + 1  # data row n of Clients is Excel row n + 1
     as_of = f"${column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
     client = f"$A{row}"
-    day_end = f'"<"&({as_of}+1)'
-    through = f'"<="&{as_of}'
-    session = dict(client=_col("Sessions", "client_id"), status=_col("Sessions", "status"),
-                   start=_col("Sessions", "scheduled_start"),
-                   override=_col("Sessions", "fee_override"),
-                   service=_col("Sessions", "service_code"))
-    attended = (f'{session["client"]},{client},{session["status"]},"attended",'
-                f'{session["start"]},{day_end}')
-    charges = (
-        f'=SUMIFS({session["override"]},{attended})'
-        f'+SUMPRODUCT({_bounded("Services", "base_fee", SERVICE_ROWS)},'
-        f'COUNTIFS({attended},{session["override"]},"",{session["service"]},'
-        f'{_bounded("Services", "service_code", SERVICE_ROWS)}))')
-    pay = dict(amount=_col("Payments", "amount"), client=_col("Payments", "client_id"),
-               kind=_col("Payments", "kind"), date=_col("Payments", "received_date"))
-    paid = f'{pay["client"]},{client},{pay["date"]},{through}'
-    adjustments = (f'=SUMIFS({_col("Adjustments", "amount")},{_col("Adjustments", "client_id")},'
-                   f'{client},{_col("Adjustments", "date")},{through})')
-    letters = [column_letter(i + 1) for i in range(len(BALANCE_COLUMNS))]
-    b, c, d, e = (f"{letter}{row}" for letter in letters[1:5])
+    attended = (f'{_col("Sessions", "client_id")},{client},{_col("Sessions", "status")},'
+                f'"attended",{_col("Sessions", "scheduled_start")},"<"&({as_of}+1)')
+    charges = "+".join([f'SUMIFS({_col("Sessions", "fee_override")},{attended})',
+                        *(_base_fee_term(attended, n) for n in range(2, SERVICE_ROWS + 2))])
+    paid = (f'{_col("Payments", "amount")},{_col("Payments", "client_id")},{client},'
+            f'{_col("Payments", "received_date")},"<="&{as_of}')
+    refunds = f'SUMIFS({paid},{_col("Payments", "kind")},"refund")'
+    adjustments = (f'SUMIFS({_col("Adjustments", "amount")},{_col("Adjustments", "client_id")},'
+                   f'{client},{_col("Adjustments", "date")},"<="&{as_of})')
+    b, c, d, e = (f"{column_letter(i)}{row}" for i in range(2, 6))
+    guard = f'=IF({client}="","",'
     return (
-        f'=IF(Clients!$A{client_row + 1}="","",Clients!$A{client_row + 1})',
-        f'=IF($A{row}="","",{charges[1:]})',
-        f'=IF($A{row}="","",SUMIFS({pay["amount"]},{paid},{pay["kind"]},"<>refund"))',
-        f'=IF($A{row}="","",SUMIFS({pay["amount"]},{paid},{pay["kind"]},"refund"))',
-        f'=IF($A{row}="","",{adjustments[1:]})',
-        f'=IF($A{row}="","",{b}-{c}+{d}+{e})',
+        f'=IF(Clients!$A{clients_row}="","",Clients!$A{clients_row})',
+        f"{guard}{charges})",
+        f"{guard}SUMIFS({paid})-{refunds})",
+        f"{guard}{refunds})",
+        f"{guard}{adjustments})",
+        f"{guard}{b}-{c}+{d}+{e})",
     )
+
+
+def _base_fee_term(attended: str, service_row: int) -> str:
+    """Base fee of Services row ``service_row`` times the client's attended sessions of
+    that code without a fee override (all of them minus those with one)."""
+    code = f"Services!$A${service_row}"
+    fee = f"Services!${column_letter(WORKBOOK.sheet('Services').keys.index('base_fee') + 1)}" \
+          f"${service_row}"
+    service = f'{_col("Sessions", "service_code")},{code}'
+    return (f'IF({code}="",0,{fee}*(COUNTIFS({attended},{service})'
+            f'-COUNTIFS({attended},{service},{_col("Sessions", "fee_override")},"<>")))')
