@@ -14,7 +14,6 @@ from practicebook import checks
 from practicebook.issues import Issue, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.parse import parse
-from practicebook.reader import read_workbook
 
 __all__ = ["check", "load", "load_tables", "new_workbook"]
 
@@ -36,6 +35,8 @@ def load(path: str | Path, *, password: str | None = None) -> tuple[Book, list[I
     Raises:
         UnreadableWorkbook: the file cannot be read as a workbook (one-line reason).
     """
+    from practicebook.reader import read_workbook  # live-workbook callers never need it
+
     workbook, tables = read_workbook(path, password=password)
     return load_tables(tables, schema_version=workbook.schema_version)
 
