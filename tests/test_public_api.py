@@ -32,3 +32,12 @@ def test_public_api_is_pinned():
 def test_every_public_name_exists():
     for name in practicebook.__all__:
         assert hasattr(practicebook, name), name
+
+
+def test_excel_entry_points_are_pinned():
+    import pytest
+
+    excel = pytest.importorskip("practicebook.excel")
+    assert {"reconcile", "add_session", "record_payment", "mark_cancellation",
+            "explain_balance", "check_workbook", "PB_BALANCE", "PB_SESSION_FEE",
+            "PB_FLAGS"} <= set(excel.__all__)

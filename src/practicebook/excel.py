@@ -30,7 +30,7 @@ from practicebook.model import Book, RawTable
 from practicebook.money import from_minor
 from practicebook.reconcile import Reconciliation
 from practicebook.reconcile import reconcile as reconcile_book
-from practicebook.schema import WORKBOOK
+from practicebook.schema import SESSIONS, WORKBOOK, normalize_header
 
 try:
     import xlwings as xw
@@ -284,14 +284,16 @@ def mark_cancellation(book: xw.Book, requested_at: dt.datetime | None = None,
     Nothing is written when the selection is not a session or the stamp is refused.
     """
     sheet_name, row = _selected(book)
-    core_book, _ = read_book(book)
-    table = next((t for t in _tables(book) if t.name == "Sessions"), None)
-    values = livebook.row_values(table, row) if table and sheet_name == "Sessions" else {}
-    session_id = values.get("sessionid")
+    tables = _tables(book)
+    core_book, _ = api.load_tables(tables)
+    sessions = next((t for t in tables if livebook.input_sheet(t.name) is SESSIONS), None)
+    on_sessions = sessions is not None and sheet_name == sessions.name
+    values = livebook.row_values(sessions, row) if on_sessions else {}
+    session_id = livebook.id_text(values.get(normalize_header("session_id")))
     if session_id is None:
         book.app.alert("Select a row on the Sessions sheet first.", "Mark late cancellation")
         return entry.Stamp("", 0, {}, None, Decimal(0), "", [])
-    stamp = entry.cancellation_stamp(core_book, str(session_id), requested_at, by, channel)
+    stamp = entry.cancellation_stamp(core_book, session_id, requested_at, by, channel)
     if not stamp.accepted:
         errors = [i for i in stamp.issues if i.is_error]
         book.app.alert(f"Not stamped: {errors[0].message}", "Mark late cancellation")
