@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -249,6 +253,17 @@ def test_mark_cancellation_stamps_the_selected_row_and_shows_the_fee(book_path, 
     assert "5 hours notice" in alert
 
 
+def test_mark_cancellation_refuses_a_held_session_and_writes_nothing(book_path, core):
+    book, _, _ = core
+    attended = book.sessions[book.sessions["status"] == "attended"].iloc[0]
+    stamp, actions = run(book_path, excel.mark_cancellation, active="Sessions",
+                         selection=f"C{int(attended['_row'])}")
+    assert not stamp.accepted and stamp.session_id == attended["session_id"]
+    assert [a["func"] for a in actions] == ["alert"]
+    assert actions[0]["args"][0].startswith("Not stamped: ")
+    assert "attended" in actions[0]["args"][0]
+
+
 def test_mark_cancellation_needs_a_sessions_row(book_path):
     stamp, actions = run(book_path, excel.mark_cancellation, active="Clients",
                          selection="A2")
@@ -301,7 +316,21 @@ def test_udfs_called_as_plain_functions_agree_with_the_core(book_path, core):
     assert balance == float(Decimal(int(row["balance"])) / 100)
     amount = rec.charges.loc[rec.charges["session_id"] == session, "amount"].sum()
     assert fee == float(Decimal(int(amount)) / 100)
-    assert isinstance(flags, str)
+    today = reconcile(core[0]).flags
+    mine = today[today["client_id"] == "C0001"]
+    assert flags == "\n".join(f"{f.code} at {f.sheet}!{f.cell}" for f in mine.itertuples())
+
+
+def test_udfs_read_numeric_ids_as_text(book_path):
+    book = xw.Book(json=payload(book_path))
+    try:
+        book.set_mock_caller()
+        assert excel.PB_BALANCE("NOBODY") == 0.0
+        assert excel.PB_SESSION_FEE(41.0) == 0.0  # no session "41"
+        assert excel.PB_FLAGS("NOBODY") == ""
+    finally:
+        xw.Book._mock_caller = None
+        book.close()
 
 
 def lite_module():
@@ -318,3 +347,39 @@ def test_lite_scripts_run_the_same_macros(book_path):
     assert [a["args"][1] for a in actions if a["func"] == "addSheet"][0] == "Balances"
     _, actions = run(book_path, lite.check_workbook)
     assert actions[-1]["func"] == "rangeSelect"
+
+
+def test_explain_balance_needs_a_row_with_a_client(book_path):
+    client_id, actions = run(book_path, excel.explain_balance, active="Home", selection="H2")
+    assert client_id is None
+    assert [a["func"] for a in actions] == ["alert"]
+
+
+LITE_RUN = """
+import asyncio, importlib.util, json, sys
+import xlwings as xw, xlwings.server
+sys.path.insert(0, sys.argv[3])
+from excel_payload import payload
+spec = importlib.util.spec_from_file_location("lite_main", sys.argv[1])
+lite = importlib.util.module_from_spec(spec); spec.loader.exec_module(lite)
+meta = xlwings.server.custom_scripts_meta(lite)
+book = xw.Book(json=payload(sys.argv[2]))
+asyncio.run(xlwings.server.custom_scripts_call(lite, "reconcile",
+                                               typehint_to_value={xw.Book: book}))
+print(json.dumps({"scripts": [m["function_name"] for m in meta],
+                  "actions": [a["func"] for a in book.json()["actions"]]}))
+"""
+
+
+def test_lite_scripts_are_registered_and_run_as_xlwings_scripts(book_path):
+    """With ``XLWINGS_ON_SERVER`` (as in Lite) ``@script`` registers the functions; the
+    xlwings runner calls them with the book, as Lite's task pane does."""
+    env = {**os.environ, "XLWINGS_ON_SERVER": "true"}
+    done = subprocess.run(
+        [sys.executable, "-c", LITE_RUN, str(ROOT / "examples" / "xlwings_lite" / "main.py"),
+         str(book_path), str(ROOT / "tests")],
+        capture_output=True, text=True, timeout=300, env=env, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(out["scripts"]) == ["add_session", "check_workbook", "explain_balance",
+                                      "mark_late_cancellation", "reconcile", "record_payment"]
+    assert out["actions"].count("addSheet") == 5 and out["actions"][-1] == "rangeSelect"
