@@ -13,6 +13,7 @@ EXPECTED = [
     "MissingDependency",
     "PracticebookError",
     "RawTable",
+    "Reconciliation",
     "Settings",
     "Severity",
     "UnreadableWorkbook",
@@ -22,6 +23,8 @@ EXPECTED = [
     "load_tables",
     "new_workbook",
     "raise_for_issues",
+    "reconcile",
+    "simulate",
 ]
 
 

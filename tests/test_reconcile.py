@@ -389,10 +389,10 @@ def test_explain_text_lists_every_line_with_its_source():
 | P1         | 2026-03-03    | C1        | 200    | zelle  |
 """, as_of="2026-03-31")
     assert str(rec.explain("C1")).splitlines() == [
-        "client C1, as of 2026-03-31 (USD)",
-        "date        entry   amount  balance  source       what",
-        "2026-03-02  S1      150.00   150.00  Sessions!A2  base fee of 90834",
-        "2026-03-03  P1     -200.00   -50.00  Payments!A2  payment zelle → S1 150.00, "
+        "client C1, as of Mar 31, 2026 (USD)",
+        "date        entry    amount  balance  source       what",
+        "2026-03-02  S1      $150.00  $150.00  Sessions!A2  base fee of 90834",
+        "2026-03-03  P1     -$200.00  -$50.00  Payments!A2  payment zelle → S1 150.00, "
         "credit 50.00",
     ]
 
@@ -443,3 +443,15 @@ def test_an_empty_workbook_reconciles():
     rec = reconcile(book, "2026-03-31")
     assert len(rec.balances) == 2 and rec.balances["balance"].sum() == 0
     assert rec.flags.empty and rec.cancellations.empty
+
+
+def test_aging_mismatch_is_reported_if_the_invariant_ever_breaks():
+    from practicebook.reconcile import _aging_mismatch
+
+    book, _ = loaded("")
+    rec = reconcile(book, "2026-03-31")
+    broken = rec.aging.assign(total=pd.array([100, 0], dtype="Int64"))
+    issues = _aging_mismatch(book, rec.balances, broken)
+    assert [(i.code.value, str(i.where), i.client_id) for i in issues] == [
+        ("aging-mismatch", "Clients!A2", "C1")]
+    assert issues[0].is_error

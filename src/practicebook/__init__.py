@@ -20,6 +20,7 @@ from practicebook.issues import (
     raise_for_issues,
 )
 from practicebook.model import Book, RawTable, Settings
+from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 
 __version__ = "0.1.0"
@@ -35,6 +36,7 @@ __all__ = [
     "MissingDependency",
     "PracticebookError",
     "RawTable",
+    "Reconciliation",
     "Settings",
     "Severity",
     "UnreadableWorkbook",
@@ -44,4 +46,6 @@ __all__ = [
     "load_tables",
     "new_workbook",
     "raise_for_issues",
+    "reconcile",
+    "simulate",
 ]

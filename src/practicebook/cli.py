@@ -7,17 +7,31 @@ a usage error. Exceptions are mapped to messages in one place (``_errors``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
 
 from practicebook import api
 from practicebook import __version__
-from practicebook.formatting import issues_to_json, render_issues
-from practicebook.issues import PracticebookError, UnreadableWorkbook, has_errors
+from practicebook.formatting import (
+    format_date,
+    issues_to_json,
+    money_columns,
+    render_explanation,
+    render_issues,
+    summary_line,
+)
+from practicebook.issues import Issue, PracticebookError, Severity, UnreadableWorkbook, has_errors
+from practicebook.reconcile import Reconciliation, reconcile
 from practicebook.money import is_currency, known_locale
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
@@ -95,3 +109,83 @@ def check(book: Path, fmt: str, password: str | None) -> None:
     else:
         click.echo(f"{book}: no problems found")
     sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="Reconcile as of this day, YYYY-MM-DD (default: today in the practice time zone).")
+FLAG_KEYS = ("code", "severity", "sheet", "cell", "row_id", "client_id", "message")
+
+
+def _reconciled(book_path: Path, as_of: dt.datetime | None, password: str | None
+                ) -> tuple[Reconciliation, list[Issue]]:
+    """Load and reconcile; the load issues come back beside the reconciliation."""
+    with _errors():
+        book, issues = api.load(book_path, password=password)
+    return reconcile(book, as_of.date() if as_of else None), issues
+
+
+@main.command(name="reconcile")
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@as_of_option
+@format_option
+@password_option
+def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str,
+                      password: str | None) -> None:
+    """Balances, aging, flags and the cancellation log of BOOK.xlsx as of a day."""
+    rec, checks = _reconciled(book, as_of, password)
+    issues = [*checks, *rec.issues]
+    if fmt == "json":
+        payload = rec.to_dict()
+        payload["flags"] = [{k: i.to_dict()[k] for k in FLAG_KEYS} for i in checks] + \
+            payload["flags"]  # type: ignore[operator]
+        counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
+        payload["totals"]["flags"] = counts  # type: ignore[index]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        _print_reconciliation(rec, issues, book)
+    sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+
+
+def _print_reconciliation(rec: Reconciliation, issues: list[Issue], book: Path) -> None:
+    console = Console(highlight=False, width=120)
+    locale = rec.locale
+    console.print(f"[bold]{book.name}[/bold] as of {format_date(rec.as_of, locale)}")
+    money = ["charges", "payments", "refunds", "adjustments", "balance", "credit"]
+    shown = rec.balances[["client_id", *money, "oldest_open_date"]]
+    console.print(_table("Balances", shown, money, rec))
+    buckets = [c for c in rec.aging.columns if c != "client_id"]
+    console.print(_table("Aging", rec.aging, buckets, rec))
+    loud = [i for i in issues if i.severity is not Severity.NOTE]
+    if loud:
+        click.echo(render_issues(loud))
+    notes = Counter(i.code.value for i in issues if i.severity is Severity.NOTE)
+    if notes:
+        listed = ", ".join(f"{n} {code}" for code, n in sorted(notes.items()))
+        click.echo(f"notes: {listed} (all of them: --format json)")
+    click.echo(summary_line(issues))
+
+
+def _table(title: str, frame: pd.DataFrame, money: list[str], rec: Reconciliation) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(column.replace("_", " "),
+                         justify="right" if column in money else "left")
+    for row in money_columns(frame, money, rec.currency, rec.locale):
+        table.add_row(*row)
+    return table
+
+
+@main.command()
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("client_id")
+@as_of_option
+@password_option
+def explain(book: Path, client_id: str, as_of: dt.datetime | None, password: str | None
+            ) -> None:
+    """The ledger of CLIENT_ID line by line: basis, allocation, running balance, row."""
+    rec, _ = _reconciled(book, as_of, password)
+    if client_id not in set(rec.balances["client_id"]):
+        raise click.BadParameter(f"{client_id!r} is not a client in {book.name}",
+                                 param_hint="CLIENT_ID")
+    click.echo(render_explanation(rec.explain(client_id), rec.locale))
