@@ -18,13 +18,18 @@ EXPECTED = [
     "Severity",
     "UnreadableWorkbook",
     "__version__",
+    "add_adjustment",
+    "add_payment",
+    "add_session",
     "check",
     "load",
     "load_tables",
+    "mark_cancellation",
     "new_workbook",
     "raise_for_issues",
     "reconcile",
     "simulate",
+    "write_results",
 ]
 
 

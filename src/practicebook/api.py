@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import IO
 
 from practicebook import checks
+from practicebook.audit import AUDIT_SHEET, chain_issues
 from practicebook.issues import Issue, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.parse import parse
+from practicebook.schema import normalize_header
 
 __all__ = ["check", "load", "load_tables", "new_workbook"]
 
@@ -22,10 +24,18 @@ def load_tables(tables: Iterable[RawTable], *, schema_version: int | None = None
                 ) -> tuple[Book, list[Issue]]:
     """Parse raw tables from any medium and run the named checks.
 
+    A table named ``AuditLog`` is not an input sheet: its hash chain is verified and any
+    break is reported (``audit-chain-broken``).
+
     Returns:
         The ``Book`` and every issue found, in sheet and row order.
     """
+    tables = list(tables)
     book, issues = parse(tables, schema_version=schema_version)
+    for table in tables:
+        if normalize_header(table.name) == normalize_header(AUDIT_SHEET):
+            rows = table.data.astype(object).where(table.data.notna(), None).to_numpy().tolist()
+            issues += chain_issues(rows, sheet=table.name, header_row=table.header_row)
     return book, sort_issues(issues + checks.run(book))
 
 

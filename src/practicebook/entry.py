@@ -29,8 +29,14 @@ from practicebook import checks
 from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout, RawTable
 from practicebook.money import from_minor
-from practicebook.parse import Bad, CoerceContext, _duplicate_issues, coerce_choice, \
-    coerce_datetime, parse_sheet
+from practicebook.parse import (
+    Bad,
+    CoerceContext,
+    _duplicate_issues,
+    coerce_choice,
+    coerce_datetime,
+    parse_sheet,
+)
 from practicebook.reconcile import reconcile
 from practicebook.schema import WORKBOOK, Kind, Sheet
 
@@ -86,8 +92,9 @@ class Stamp:
         session_id: the cancelled session.
         row: its Excel row (0 when the session is not in the book).
         values: ``cancel_requested_at``, ``cancelled_by``, ``cancel_channel`` and
-            ``status`` (the status the policy gives the notice: cancelled,
-            late_cancelled or clinician_cancelled).
+            ``status``: the status the policy gives the notice (cancelled or
+            late_cancelled; clinician_cancelled when the clinician or practice cancelled;
+            the policy's ``cancel_after_start_is`` for a request after the start).
         notice_hours: hours between the request and the scheduled start (``None`` when
             the stamp was refused).
         fee: the late-cancellation fee the policy charges, in the practice currency.
@@ -142,6 +149,7 @@ def new_row(book: Book, sheet_name: str, values: Mapping[str, object]) -> NewRow
                          CoerceContext(book.settings.locale, book.settings.currency))
     issues = [i for i in parsed.issues if i.where.row == row]
     issues += _unknown_keys(unknown, layout, row, row_id)
+    issues += _absent_columns(sheet, given, layout, row, row_id)
     issues += _duplicates(book, sheet, layout, row, row_id)
     issues += _reference_issues(book, sheet.name, parsed.frame, parsed.rejected, row)
     accepted = len(parsed.frame) == 1
@@ -216,6 +224,20 @@ def _unknown_keys(unknown: list[str], layout: Layout, row: int, row_id: str) -> 
                   f"{key!r} is not a column of the {layout.sheet} sheet",
                   CellRef(layout.sheet, row), "Use the sheet's column keys.", row_id)
             for key in unknown]
+
+
+def _absent_columns(sheet: Sheet, values: Mapping[str, object], layout: Layout, row: int,
+                    row_id: str) -> list[Issue]:
+    """A value for a standard column the sheet does not have could not be stored."""
+    if not layout.column_of:
+        return []
+    return [Issue(Code.MISSING_COLUMN, Severity.ERROR,
+                  f"the {layout.sheet} sheet has no {sheet.column(key).header!r} column for "
+                  "this value", CellRef(layout.sheet, row),
+                  f"Add a column headed {sheet.column(key).header!r}, or leave the value out.",
+                  row_id)
+            for key, value in values.items()
+            if key not in layout.column_of and not _blank(value)]
 
 
 def _duplicates(book: Book, sheet: Sheet, layout: Layout, row: int,
@@ -299,6 +321,8 @@ def cancellation_stamp(book: Book, session_id: str, requested_at: object = None,
     pos = int(match[0])
     row = int(sessions[ROW].iat[pos])
     stamp, issues = _stamp_values(book, requested_at, by, channel, row, session_id)
+    issues += _absent_columns(WORKBOOK.sheet("Sessions"),
+                              {**stamp, "status": "cancelled"}, layout, row, session_id)
     recorded = sessions["status"].iat[pos]
     if recorded in _HELD:
         issues.append(Issue(
