@@ -123,3 +123,12 @@ def test_text_cell_keeps_text_from_turning_into_formulas_or_numbers(text, cell):
 def test_docstring_examples():
     result = doctest.testmod(livebook)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_audit_log_reads_like_the_file_reader_gives_it():
+    values = [["time", "actor", "hash"], ["2026-03-02T10:00:00", "T01", "ab"],
+              [None, None, None]]
+    table = livebook.audit_table("AuditLog", values)
+    assert table.headers == ("time", "actor", "hash")
+    assert table.data.to_numpy().tolist() == [["2026-03-02T10:00:00", "T01", "ab"]]
+    assert livebook.audit_table("AuditLog", [[None, None]]) is None

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from practicebook import api, entry, home, livebook
+from practicebook.audit import AUDIT_SHEET
 from practicebook.issues import CellRef, Issue, MissingDependency, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.money import from_minor
@@ -80,14 +81,16 @@ FLAG_COLUMNS = ["severity", "code", "sheet", "cell", "row_id", "client_id", "mes
 
 
 def _tables(book: xw.Book) -> list[RawTable]:
-    """Every input sheet of the live book as a raw table."""
+    """Every input sheet of the live book, and its AuditLog, as raw tables."""
     tables = []
     for sheet in book.sheets:
-        if livebook.input_sheet(sheet.name) is None:
+        is_audit = normalize_header(sheet.name) == normalize_header(AUDIT_SHEET)
+        if livebook.input_sheet(sheet.name) is None and not is_audit:
             continue
         used = sheet.used_range
-        table = livebook.raw_table(sheet.name, used.options(ndim=2).value, used.row,
-                                   used.column)
+        values = used.options(ndim=2).value
+        table = (livebook.audit_table(sheet.name, values) if is_audit else
+                 livebook.raw_table(sheet.name, values, used.row, used.column))
         if table is not None:
             tables.append(table)
     return tables

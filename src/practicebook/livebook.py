@@ -23,6 +23,7 @@ from practicebook.schema import INPUT_SHEETS, Sheet, normalize_header
 
 __all__ = [
     "Grid",
+    "audit_table",
     "client_at",
     "client_on_row",
     "find_header",
@@ -108,6 +109,21 @@ def raw_table(name: str, values: object, first_row: int = 1, first_column: int =
         header_row=first_row + at,
         columns=tuple(first_column + j for j in positions),
     )
+
+
+def audit_table(name: str, values: object) -> RawTable | None:
+    """The AuditLog sheet as the file reader gives it: first row headers, the rest rows
+    (not an input sheet; ``api.load_tables`` verifies its hash chain)."""
+    grid = _grid(values)
+    if not grid or all(_blank(v) for v in grid[0]):
+        return None
+    header, body = grid[0], grid[1:]
+    while body and all(_blank(v) for v in body[-1]):
+        body.pop()
+    data = pd.DataFrame({i: pd.Series([_cell(r[i]) if i < len(r) else None for r in body],
+                                      dtype=object) for i in range(len(header))},
+                        index=pd.RangeIndex(len(body)))
+    return RawTable(name, tuple("" if h is None else str(h) for h in header), data)
 
 
 def _cell(value: object) -> object:
