@@ -97,7 +97,13 @@ def test_every_action_is_one_the_vba_client_replays(book_path):
     for macro, kwargs in [(excel.reconcile, {}), (excel.check_workbook, {}),
                           (excel.explain_balance, {"active": "Clients", "selection": "A2"}),
                           (excel.mark_cancellation, {"active": "Sessions",
-                                                     "selection": "A3"})]:
+                                                     "selection": "A3"}),
+                          (excel.add_session, {"edits": form_edits("Sessions", {
+                              "client_id": "C0001", "service_code": "90834",
+                              "scheduled_start": dt.datetime(2027, 1, 4, 9)})}),
+                          (excel.record_payment, {"edits": form_edits("Payments", {
+                              "received_date": dt.datetime(2026, 6, 1), "client_id": "C0001",
+                              "amount": 10.0})})]:
         _, actions = run(book_path, macro, **kwargs)
         assert {a["func"] for a in actions} <= allowed, macro.__name__
 

@@ -274,7 +274,10 @@ def record_payment(book: xw.Book) -> entry.NewRow:
 
 
 def _selected(book: xw.Book) -> tuple[str, int]:
+    """Sheet name and row of the selected cell (``("", 0)`` when a shape is selected)."""
     selection = book.selection
+    if selection is None:
+        return "", 0
     return selection.sheet.name, selection.row
 
 
@@ -321,10 +324,10 @@ def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | 
         The client ID explained, or ``None`` (with an alert) when the row names none.
     """
     sheet_name, row = _selected(book)
-    sheet = book.sheets[sheet_name]
-    used = sheet.used_range
-    grid = used.options(ndim=2).value
-    client_id = livebook.client_at(grid, used.row, row)
+    client_id = None
+    if sheet_name:
+        used = book.sheets[sheet_name].used_range
+        client_id = livebook.client_at(used.options(ndim=2).value, used.row, row)
     if client_id is None:
         book.app.alert("Select a row that has a Client ID first.", "Explain balance")
         return None
