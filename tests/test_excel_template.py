@@ -37,6 +37,13 @@ def test_committed_template_matches_a_fresh_build(tmp_path):
     fresh = tmp_path / "fresh.xlsm"
     api.new_workbook(fresh)
     assert describe_workbook(TEMPLATE) == describe_workbook(fresh)
+
+    def home_cells(path):
+        ws = openpyxl.load_workbook(path)["Home"]
+        return [c.value for row in ws.iter_rows() for c in row]
+
+    assert home_cells(TEMPLATE) == home_cells(fresh), (
+        "templates/practicebook.xlsm is stale: run scripts/build-excel-template")
     with zipfile.ZipFile(TEMPLATE) as z:
         assert z.read("xl/vbaProject.bin") == VBA_PROJECT.read_bytes()
 
