@@ -26,7 +26,6 @@ if not xw.__pro__:
                 allow_module_level=True)
 
 from excel_payload import payload  # noqa: E402
-
 from practicebook import api, entry, excel, home  # noqa: E402
 from practicebook.excel_template import vba_project  # noqa: E402
 from practicebook.generate import generate  # noqa: E402
@@ -254,7 +253,7 @@ def test_mark_cancellation_stamps_the_selected_row_and_shows_the_fee(book_path, 
     assert writes[layout.column_of["cancelled_by"] - 1] == "client"
     assert writes[layout.column_of["cancel_channel"] - 1] == "phone"
     assert writes[layout.column_of["status"] - 1] == "late_cancelled"
-    alert = [a for a in actions if a["func"] == "alert"][0]["args"][0]
+    alert = next(a for a in actions if a["func"] == "alert")["args"][0]
     assert f"Fee {expected.fee} USD" in alert and expected.basis in alert
     assert "5 hours notice" in alert
 
@@ -303,7 +302,7 @@ def test_runpython_entry_point_works_on_the_mock_caller(book_path, core):
     finally:
         xw.Book._mock_caller = None
         book.close()
-    assert [a["args"][1] for a in actions if a["func"] == "addSheet"][0] == "Balances"
+    assert next(a["args"][1] for a in actions if a["func"] == "addSheet") == "Balances"
 
 
 def test_udfs_called_as_plain_functions_agree_with_the_core(book_path, core):
@@ -350,7 +349,7 @@ def lite_module():
 def test_lite_scripts_run_the_same_macros(book_path):
     lite = lite_module()
     _, actions = run(book_path, lite.reconcile)
-    assert [a["args"][1] for a in actions if a["func"] == "addSheet"][0] == "Balances"
+    assert next(a["args"][1] for a in actions if a["func"] == "addSheet") == "Balances"
     _, actions = run(book_path, lite.check_workbook)
     assert actions[-1]["func"] == "rangeSelect"
 

@@ -124,13 +124,14 @@ def test_new_command_writes_the_macro_workbook_for_xlsm(tmp_path):
 
 # --- LibreOffice -------------------------------------------------------------------
 
-RECALC = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
+RECALC_ITEM = ('<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="{}" '
+               'oor:op="fuse"><value>0</value></prop></item>')
+RECALC = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items '
+          'xmlns:oor="http://openoffice.org/2001/registry" '
+          'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+          'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+          + "\n".join(RECALC_ITEM.format(n) for n in ("OOXMLRecalcMode", "ODFRecalcMode"))
+          + "\n</oor:items>\n")
 
 
 @pytest.fixture(scope="module")

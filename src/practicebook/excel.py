@@ -387,7 +387,7 @@ def _caller_result(as_of: object = None) -> tuple[Book, Reconciliation]:
 
 
 @xw.func
-def PB_BALANCE(client_id: Any, as_of: Any = None) -> Any:  # noqa: N802 - Excel name
+def PB_BALANCE(client_id: Any, as_of: Any = None) -> Any:
     """The client's balance as of a day (default today), as the core computes it."""
     _, result = _caller_result(as_of)
     rows = result.balances[result.balances["client_id"] == livebook.id_text(client_id)]
@@ -396,7 +396,7 @@ def PB_BALANCE(client_id: Any, as_of: Any = None) -> Any:  # noqa: N802 - Excel 
 
 
 @xw.func
-def PB_SESSION_FEE(session_id: Any) -> Any:  # noqa: N802 - Excel name
+def PB_SESSION_FEE(session_id: Any) -> Any:
     """What a session costs: its fee line plus any late-cancel or no-show fee."""
     _, result = _caller_result()
     charges = result.charges[result.charges["session_id"] == livebook.id_text(session_id)]
@@ -404,7 +404,7 @@ def PB_SESSION_FEE(session_id: Any) -> Any:  # noqa: N802 - Excel name
 
 
 @xw.func
-def PB_FLAGS(client_id: Any) -> Any:  # noqa: N802 - Excel name
+def PB_FLAGS(client_id: Any) -> Any:
     """The client's findings, one per line: ``code at cell``."""
     _, result = _caller_result()
     flags = result.flags[result.flags["client_id"] == livebook.id_text(client_id)]

@@ -95,7 +95,8 @@ BALANCE_COLUMNS = ("Client ID", "Session charges", "Payments", "Refunds", "Adjus
                    "Balance")
 BALANCE_NOTE = (
     "Formula balances work without Python: attended sessions at the fee override or the "
-    "service's base fee (first 20 Services rows, one row per code), payments, refunds and adjustments up to the as-of day. They cannot "
+    "service's base fee (first 20 Services rows, one row per code), payments, refunds and "
+    "adjustments up to the as-of day. They cannot "
     "apply client or clinician rates, dated fee schedules or the cancellation policy "
     "(late-cancel and no-show fees); press Reconcile for the full balances on the "
     "Balances sheet.")
