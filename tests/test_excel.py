@@ -26,11 +26,12 @@ if not xw.__pro__:
                 allow_module_level=True)
 
 from excel_payload import payload  # noqa: E402
-from practicebook import api, entry, excel, home  # noqa: E402
+from practicebook import api, entry, excel, home, livebook  # noqa: E402
 from practicebook.excel_template import vba_project  # noqa: E402
 from practicebook.generate import generate  # noqa: E402
 from practicebook.reconcile import reconcile  # noqa: E402
 from practicebook.template import write_workbook  # noqa: E402
+from practicebook.writer import result_sheets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-12-31"
@@ -82,6 +83,17 @@ def sheet_index(path: Path, name: str) -> int:
     return openpyxl.load_workbook(path, read_only=True).sheetnames.index(name)
 
 
+def _as_sent(value):
+    """A cell value as the remote engine serialises it for the client."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def values_at(actions, position: int, row: int | None = None):
     for a in actions:
         if a["func"] == "setValues" and a["sheet_position"] == position and (
@@ -114,8 +126,8 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
     assert added == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog"]
     first = sheet_index(book_path, "Lists") + 1
     balances = values_at(actions, first)
-    assert balances[0][:6] == ["client_id", "charges", "payments", "refunds", "adjustments",
-                               "balance"]
+    assert balances[0][:6] == ["Client ID", "Charges", "Payments", "Refunds", "Adjustments",
+                               "Balance"]
     expected = {r.client_id: float(Decimal(int(r.balance)) / 100)
                 for r in rec.balances.itertuples()}
     assert {row[0]: row[5] for row in balances[1:]} == expected
@@ -127,6 +139,13 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
     assert colours[0]["args"] == [excel.HEADER_COLOR] and colours[0]["row_count"] == 1
     ledger = values_at(actions, first + 3)
     assert len(ledger) == len(rec.ledger) + 1
+    book, issues, _ = core
+    specs = result_sheets(rec, book, issues)
+    for offset, spec in enumerate(specs):  # the same sheets reconcile --write puts in files
+        written = values_at(actions, first + offset)
+        assert written[0] == list(spec.header), spec.name
+        assert written[1:] == [[_as_sent(v) for v in livebook.cell_row(r, len(spec.header))]
+                               for r in spec.rows], spec.name
     assert actions[-2]["func"] == "activateSheet" and actions[-2]["args"] == [first]
     assert actions[-1]["func"] == "rangeSelect"
     assert (actions[-1]["start_row"], actions[-1]["start_column"]) == (0, 0)
@@ -154,11 +173,14 @@ def test_check_workbook_lists_flags_and_selects_the_first_offending_cell(tmp_pat
     issues, actions = run(path, excel.check_workbook)
     assert issues and issues == sorted(issues, key=lambda i: i.sort_key())
     flags = values_at(actions, sheet_index(path, "Lists") + 1)
-    assert flags[0] == excel.FLAG_COLUMNS
+    assert flags[0][:4] == ["Code", "Severity", "Sheet", "Cell"]
     assert len(flags) == len(issues) + 1
     first = next(i for i in issues if i.where.row)
-    assert flags[1][:4] == [first.severity.value, first.code.value, first.where.sheet,
-                            first.where.cell]
+    assert [first.code.value, first.severity.value, first.where.sheet,
+            first.where.cell] in [row[:4] for row in flags[1:]]
+    errors = sum(row[1] == "error" for row in flags[1:])
+    assert errors and [a["args"] for a in actions if a["func"] == "setRangeColor"] == [
+        [excel.HEADER_COLOR]] + [[excel.ERROR_COLOR]] * errors
     select = actions[-1]
     assert select["func"] == "rangeSelect"
     assert select["sheet_position"] == sheet_index(path, first.where.sheet)

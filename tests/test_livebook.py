@@ -132,3 +132,8 @@ def test_the_audit_log_reads_like_the_file_reader_gives_it():
     assert table.headers == ("time", "actor", "hash")
     assert table.data.to_numpy().tolist() == [["2026-03-02T10:00:00", "T01", "ab"]]
     assert livebook.audit_table("AuditLog", [[None, None]]) is None
+
+
+def test_cell_row_pads_and_keeps_text_as_text():
+    row = livebook.cell_row([Decimal("12.30"), "=1+1", dt.date(2026, 3, 2), 3], 6)
+    assert row == [12.3, "'=1+1", dt.date(2026, 3, 2), 3, None, None]

@@ -20,26 +20,24 @@ xlwings is the ``excel`` extra; importing this module without it raises
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from practicebook import api, entry, home, livebook
 from practicebook.audit import AUDIT_SHEET
 from practicebook.issues import CellRef, Issue, MissingDependency, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.money import from_minor
+from practicebook.ooxml import SheetSpec
 from practicebook.reconcile import Reconciliation
 from practicebook.reconcile import reconcile as reconcile_book
 from practicebook.schema import SESSIONS, WORKBOOK, normalize_header
+from practicebook.writer import result_sheets
 
 try:
     import xlwings as xw
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise MissingDependency("xlwings", "excel") from None
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "PB_BALANCE",
@@ -65,17 +63,6 @@ ERROR_COLOR = "#FFC7CE"
 OK_COLOR = "#C6EFCE"
 DATE_FORMAT = "yyyy-mm-dd"
 EXPLAIN_SHEET = "Explain"
-#: Derived sheets Reconcile writes: (sheet, Reconciliation attribute, money columns).
-DERIVED = (
-    ("Balances", "balances", ("charges", "payments", "refunds", "adjustments", "balance",
-                              "credit")),
-    ("Aging", "aging", None),  # every column but client_id is money
-    ("Flags", "flags", ()),
-    ("Ledger", "ledger", ("amount", "open")),
-    ("CancellationLog", "cancellations", ("fee",)),
-)
-FLAG_COLUMNS = ["severity", "code", "sheet", "cell", "row_id", "client_id", "message", "hint"]
-
 
 # --- reading ------------------------------------------------------------------------
 
@@ -133,22 +120,25 @@ def _write_grid(sheet: xw.Sheet, grid: livebook.Grid, money_format: str, top: in
         sheet.range((top + 1, j + 1)).resize(len(grid.rows), 1).number_format = DATE_FORMAT
 
 
-def _flag_frame(issues: Sequence[Issue]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(
-        [[i.severity.value, i.code.value, i.where.sheet, i.where.cell, i.row_id, i.client_id,
-          i.message, i.hint] for i in issues], columns=FLAG_COLUMNS, dtype=object)
-
-
-def _write_flags(book: xw.Book, flags: pd.DataFrame, currency: str, money_format: str
-                 ) -> None:
-    sheet = _sheet(book, "Flags")
-    grid = livebook.frame_grid(flags[FLAG_COLUMNS], currency)
-    _write_grid(sheet, grid, money_format)
-    for i, severity in enumerate(flags["severity"]):
-        if severity == "error":
-            sheet.range((i + 2, 1)).color = ERROR_COLOR
+def _write_spec(book: xw.Book, spec: SheetSpec) -> xw.Sheet:
+    """A derived sheet laid out as the file writer lays it out (``writer.result_sheets``):
+    header (coloured), rows, a number format per column; error flags marked."""
+    sheet = _sheet(book, spec.name)
+    width = len(spec.header)
+    rows = [livebook.cell_row(row, width) for row in spec.rows]
+    sheet.range((1, 1)).value = [list(spec.header), *rows]
+    sheet.range((1, 1)).resize(1, width).color = HEADER_COLOR
+    if not rows:
+        return sheet
+    for j, number_format in enumerate(spec.number_formats):
+        if number_format:
+            sheet.range((2, j + 1)).resize(len(rows), 1).number_format = number_format
+    if "Severity" in spec.header:
+        at = list(spec.header).index("Severity")
+        for i, row in enumerate(rows):
+            if row[at] == "error":
+                sheet.range((i + 2, 1)).color = ERROR_COLOR
+    return sheet
 
 
 def _select(book: xw.Book, where: CellRef) -> None:
@@ -163,22 +153,14 @@ def _select(book: xw.Book, where: CellRef) -> None:
 def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliation:
     """Reconcile the live book and write Balances, Aging, Flags, Ledger, CancellationLog.
 
-    Problems found while reading are listed on Flags with the reconciliation's own.
-    Balances is activated at the end.
+    The sheets hold what ``practicebook reconcile --write`` puts in a file; problems
+    found while reading are listed on Flags with the reconciliation's own. Balances is
+    activated at the end.
     """
     core_book, issues = read_book(book)
     result = reconcile_book(core_book, as_of)
-    money_format = _money_format(core_book)
-    for name, attribute, money in DERIVED:
-        frame = getattr(result, attribute)
-        if name == "Flags":
-            frame = _flag_frame(sort_issues([*issues, *result.issues]))
-            _write_flags(book, frame, result.currency, money_format)
-            continue
-        if money is None:
-            money = tuple(c for c in frame.columns if c != "client_id")
-        grid = livebook.frame_grid(frame, result.currency, money)
-        _write_grid(_sheet(book, name), grid, money_format)
+    for spec in result_sheets(result, core_book, issues):
+        _write_spec(book, spec)
     _select(book, CellRef("Balances", 1, 1))
     return result
 
@@ -190,9 +172,10 @@ def check_workbook(book: xw.Book) -> list[Issue]:
         The issues, in sheet and row order (reading and checking, then the core's).
     """
     core_book, issues = read_book(book)
-    found = sort_issues([*issues, *reconcile_book(core_book).issues])
-    _write_flags(book, _flag_frame(found), core_book.settings.currency,
-                 _money_format(core_book))
+    result = reconcile_book(core_book)
+    flags = next(s for s in result_sheets(result, core_book, issues) if s.name == "Flags")
+    _write_spec(book, flags)
+    found = sort_issues([*issues, *result.issues])
     located = [i for i in found if i.where.row and i.where.sheet in _names(book)]
     _select(book, located[0].where if located else CellRef("Flags", 1, 1))
     return found

@@ -24,6 +24,7 @@ from practicebook.schema import INPUT_SHEETS, Sheet, normalize_header
 __all__ = [
     "Grid",
     "audit_table",
+    "cell_row",
     "client_at",
     "client_on_row",
     "find_header",
@@ -193,6 +194,19 @@ def text_cell(value: str) -> str:
     if value.startswith(_FORMULA_START) or _NUMBER_LIKE.match(value):
         return "'" + value
     return value
+
+
+def cell_row(values: Sequence[object], width: int) -> list[object]:
+    """One row of a derived sheet as cells: padded to ``width``, exact money as the
+    double Excel holds, text through ``text_cell``."""
+    out: list[object] = []
+    for value in [*values, *[None] * (width - len(values))]:
+        if isinstance(value, Decimal):
+            value = float(value)
+        elif isinstance(value, str):
+            value = text_cell(value)
+        out.append(value)
+    return out
 
 
 @dataclass(frozen=True)
