@@ -13,11 +13,13 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 xw = pytest.importorskip("xlwings", reason="the excel extra (xlwings) is not installed")
@@ -123,7 +125,7 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
     _, _, rec = core
     result, actions = run(book_path, excel.reconcile, AS_OF)
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
-    assert added == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog"]
+    assert added == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
     first = sheet_index(book_path, "Lists") + 1
     balances = values_at(actions, first)
     assert balances[0][:6] == ["Client ID", "Charges", "Payments", "Refunds", "Adjustments",
@@ -409,4 +411,39 @@ def test_lite_scripts_are_registered_and_run_as_xlwings_scripts(book_path):
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert sorted(out["scripts"]) == ["add_session", "check_workbook", "explain_balance",
                                       "mark_late_cancellation", "reconcile", "record_payment"]
-    assert out["actions"].count("addSheet") == 5 and out["actions"][-1] == "rangeSelect"
+    assert out["actions"].count("addSheet") == 6 and out["actions"][-1] == "rangeSelect"
+
+
+def audit_written(actions, position):
+    return [row for a in actions if a["func"] == "setValues" and a["sheet_position"] == position
+            for row in a["values"]]
+
+
+def test_each_write_is_logged_on_a_verifiable_audit_chain(book_path, tmp_path):
+    from practicebook.audit import AuditRow, verify_chain
+    from practicebook.writer import write_results
+
+    _, actions = run(book_path, excel.reconcile, AS_OF)
+    position = next(a["args"][0] for a in actions
+                    if a["func"] == "addSheet" and a["args"][1] == "AuditLog")
+    rows = audit_written(actions, position)
+    assert rows[0] == AuditRow.columns()
+    assert rows[1][2:6] == ["excel", "results", f"as of {AS_OF}", "write_results"]
+    assert verify_chain(rows[1:]) == []
+    assert any(a["func"] == "setNumberFormat" and a["args"] == ["@"]
+               and a["sheet_position"] == position for a in actions)
+
+    logged = tmp_path / "logged.xlsm"
+    shutil.copy(book_path, logged)
+    write_results(logged, as_of=AS_OF, actor="T01")  # a file write starts the chain
+    stored = openpyxl.load_workbook(logged)["AuditLog"]
+    before = [[c.value for c in row] for row in stored.iter_rows(min_row=2)]
+    edits = form_edits("Payments", {"received_date": dt.datetime(2026, 6, 1),
+                                    "client_id": "C0003", "amount": 20.0})
+    new, actions = run(logged, excel.record_payment, edits=edits)
+    appended = audit_written(actions, sheet_index(logged, "AuditLog"))
+    assert appended[0][2:6] == ["excel", "Payments", new.row_id, "append"]
+    assert verify_chain([*before, *appended]) == []
+    start = next(a["start_row"] for a in actions if a["func"] == "setValues"
+                 and a["sheet_position"] == sheet_index(logged, "AuditLog"))
+    assert start == len(before) + 1  # right below the stored log (0-based row)

@@ -20,11 +20,12 @@ xlwings is the ``excel`` extra; importing this module without it raises
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from decimal import Decimal
 from typing import Any
 
 from practicebook import api, entry, home, livebook
-from practicebook.audit import AUDIT_SHEET
+from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, audit_rows
 from practicebook.issues import CellRef, Issue, MissingDependency, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.money import from_minor
@@ -147,6 +148,35 @@ def _select(book: xw.Book, where: CellRef) -> None:
     sheet.range((max(where.row, 1), max(where.col, 1))).select()
 
 
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (Lite in the browser, some services)
+        return "unknown"
+
+
+def _log(book: xw.Book, sheet: str, row_id: str, action: str, summary: str) -> None:
+    """Append one event to the hash-chained AuditLog sheet (created when missing), as the
+    file writer does; the cells are formatted as text first so Excel keeps them as typed."""
+    name = next((s.name for s in book.sheets
+                 if normalize_header(s.name) == normalize_header(AUDIT_SHEET)), None)
+    event = AuditEntry(_actor(), "excel", sheet, row_id, action, summary)
+    if name is None:
+        log = book.sheets.add(AUDIT_SHEET, after=book.sheets[len(book.sheets) - 1])
+        rows, top = [AuditRow.columns(), *(r.values() for r in audit_rows(None, [event]))], 1
+    else:
+        log = book.sheets[name]
+        used = log.used_range
+        stored = used.options(ndim=2).value
+        at = AuditRow.columns().index("hash")
+        last = stored[-1][at] if len(stored) > 1 and len(stored[-1]) > at else None
+        rows = [r.values() for r in audit_rows(str(last) if last else None, [event])]
+        top = used.row + len(stored)
+    block = log.range((top, 1)).resize(len(rows), len(rows[0]))
+    block.number_format = "@"
+    block.value = [list(r) for r in rows]
+
+
 # --- the macros ---------------------------------------------------------------------
 
 
@@ -159,8 +189,11 @@ def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliati
     """
     core_book, issues = read_book(book)
     result = reconcile_book(core_book, as_of)
-    for spec in result_sheets(result, core_book, issues):
+    specs = result_sheets(result, core_book, issues)
+    for spec in specs:
         _write_spec(book, spec)
+    _log(book, "results", f"as of {result.as_of.isoformat()}", "write_results",
+         ", ".join(f"{s.name} {len(s.rows)} rows" for s in specs))
     _select(book, CellRef("Balances", 1, 1))
     return result
 
@@ -233,6 +266,8 @@ def _add_from_form(book: xw.Book, sheet_name: str) -> entry.NewRow:
         first, last, column = form.value_range
         cells = book.sheets[home.HOME].range((first, column), (last, column))
         cells.value = [[home.FORM_DEFAULTS.get((sheet_name, k))] for k in form.fields]
+        filled = ", ".join(k for k, v in new.values.items() if v is not None)
+        _log(book, sheet_name, new.row_id, "append", f"fields: {filled}")
         status.value = livebook.text_cell(f"added {new.row_id} on {sheet_name} row {row}")
         status.color = OK_COLOR
     else:
@@ -294,6 +329,7 @@ def mark_cancellation(book: xw.Book, requested_at: dt.datetime | None = None,
         cell.value = _excel_value(value)
         if key == "cancel_requested_at":
             cell.number_format = DATE_FORMAT + " hh:mm"
+    _log(book, "Sessions", stamp.session_id, "cancel", "fields: " + ", ".join(stamp.values))
     book.app.alert(f"Session {stamp.session_id}: {stamp.values['status']}, "
                    f"{stamp.notice_hours} hours notice. Fee {stamp.fee} "
                    f"{core_book.settings.currency}: {stamp.basis}", "Mark late cancellation")
