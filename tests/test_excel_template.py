@@ -213,3 +213,17 @@ def test_recalculated_formula_balances_equal_the_core(recalc_convert, tmp_path):
     assert sum(int(v) for v in fees) > 0  # the policy fees are what the formulas leave out
     assert any(int(v) for v in rec.balances["refunds"])
     assert any(int(v) for v in rec.balances["adjustments"])
+
+
+def test_home_forms_offer_the_sheets_dropdowns():
+    ws = openpyxl.load_workbook(TEMPLATE)["Home"]
+    by_cell = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    form = home.FORMS["Sessions"]
+    status = by_cell["B12"]
+    assert form.value_cell("status") == (12, 2)
+    assert status.type == "list" and status.formula1.startswith("Lists!$")
+    client = by_cell["B7"]
+    assert client.type == "list" and client.formula1 == "'Clients'!$A$2:$A$100000"
+    method = by_cell["E10"]
+    assert home.FORMS["Payments"].value_cell("method") == (10, 5)
+    assert method.type == "list" and method.promptTitle == "Method"

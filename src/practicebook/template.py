@@ -70,7 +70,7 @@ def write_workbook(target: str | Path | IO[bytes], rows: Mapping[str, Rows] | No
         formats = _Formats(wb, currency, locale)
         lists = _list_columns()
         if vba_project is not None:
-            _write_home(wb, formats, len(rows.get("Clients", ())))
+            _write_home(wb, formats, len(rows.get("Clients", ())), lists)
             wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
             wb.set_vba_name("ThisWorkbook")
         _write_practice(wb, formats, values)
@@ -146,6 +146,12 @@ def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet, data:
 
 def _validate(ws: Any, c: int, bottom: int, sheet: Sheet, col: Column,
               lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+    ws.data_validation(1, c, bottom, c, _validation(sheet, col, lists))
+
+
+def _validation(sheet: Sheet, col: Column, lists: Mapping[str, tuple[str, tuple[str, ...]]]
+                ) -> dict[str, Any]:
+    """A column's dropdown (choices, TRUE/FALSE, referenced IDs) and input message."""
     title, message = _input_message(col)
     options: dict[str, Any] = {"input_title": title, "input_message": message,
                                "ignore_blank": True}
@@ -167,7 +173,7 @@ def _validate(ws: Any, c: int, bottom: int, sheet: Sheet, col: Column,
                        error_message=f"This ID is not on the {target} sheet yet.")
     else:
         options["validate"] = "any"
-    ws.data_validation(1, c, bottom, c, options)
+    return options
 
 
 def _write_cell(ws: Any, r: int, c: int, col: Column, value: object, formats: _Formats) -> None:
@@ -211,7 +217,8 @@ def _write_practice(wb: xlsxwriter.Workbook, formats: _Formats,
     })
 
 
-def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int) -> None:
+def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int,
+                lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
     """Home: title, one button per macro, the entry forms and the formula balances."""
     ws = wb.add_worksheet(home.HOME)
     ws.activate()
@@ -232,7 +239,7 @@ def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int) -> Non
                                         "width": 180, "height": 30})
         ws.write_string(1 + 2 * i, 8, macro.help)
     for form in home.FORMS.values():
-        _write_form(ws, formats, form, heading)
+        _write_form(ws, formats, form, heading, lists)
     row, col = home.AS_OF_CELL
     ws.write_string(row - 3, 0, "Balances by formula (no Python needed)", heading)
     ws.merge_range(row - 2, 0, row - 2, 5, home.BALANCE_NOTE, note)
@@ -248,7 +255,8 @@ def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int) -> Non
             ws.write_formula(r - 1, c, formula, money if c else None)
 
 
-def _write_form(ws: Any, formats: _Formats, form: home.Form, heading: Any) -> None:
+def _write_form(ws: Any, formats: _Formats, form: home.Form, heading: Any,
+                lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
     sheet = WORKBOOK.sheet(form.sheet)
     ws.write_string(form.first_row - 2, form.column - 1, form.title, heading)
     for key in form.fields:
@@ -260,10 +268,7 @@ def _write_form(ws: Any, formats: _Formats, form: home.Form, heading: Any) -> No
             ws.write_string(r - 1, c - 1, default, formats.of(col.kind))
         else:
             ws.write_blank(r - 1, c - 1, None, formats.of(col.kind))
-        if col.help:
-            ws.data_validation(r - 1, c - 1, r - 1, c - 1, {
-                "validate": "any", "input_title": col.header[:32],
-                "input_message": col.help[:255]})
+        ws.data_validation(r - 1, c - 1, r - 1, c - 1, _validation(sheet, col, lists))
 
 
 def _write_lists(wb: xlsxwriter.Workbook,
