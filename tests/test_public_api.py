@@ -49,3 +49,10 @@ def test_excel_entry_points_are_pinned():
     assert {"reconcile", "add_session", "record_payment", "mark_cancellation",
             "explain_balance", "check_workbook", "PB_BALANCE", "PB_SESSION_FEE",
             "PB_FLAGS"} <= set(excel.__all__)
+
+
+def test_jupyter_adapter_names_import_without_ipywidgets():
+    from practicebook import jupyter
+
+    assert jupyter.__all__ == ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm",
+                               "WorkbookState", "voila_command"]

@@ -236,3 +236,20 @@ def explain(book: Path, client_id: str, as_of: dt.datetime | None, password: str
         raise click.BadParameter(f"{client_id!r} is not a client in {book.name}",
                                  param_hint="CLIENT_ID")
     click.echo(render_explanation(rec.explain(client_id), rec.locale))
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port on 127.0.0.1 (default: Voila's, 8866).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+def app(book: Path, port: int | None, no_browser: bool) -> None:
+    """Serve the dashboard for BOOK.xlsx as a web page on this computer only (Voila)."""
+    import subprocess
+
+    from practicebook.jupyter import voila_command
+
+    with _errors():
+        argv, env = voila_command(book, port=port, open_browser=not no_browser)
+    click.echo(f"serving {book} on http://127.0.0.1:{port or 8866}/ (Ctrl-C stops)")
+    sys.exit(subprocess.call(argv, env=env))

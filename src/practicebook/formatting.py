@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
-
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency, get_currency_symbol

@@ -543,7 +543,6 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     currency = settings.currency
     day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
     client = w["_client"].to_numpy(dtype=np.int64)
-    rate = w["_rate"].to_numpy(dtype=np.int64)
     status = w["status"].to_numpy(dtype=object)
     pol = _policy_in_force(book, w, day, client_index)
     has_t = w["cancel_requested_at"].notna().to_numpy()
@@ -572,16 +571,8 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     fee = np.zeros(len(w), dtype=np.int64)
     basis = np.full(len(w), None, dtype=object)
     rows = np.flatnonzero(priced)
-    tier = _tier_rules(book, rows, pol, status, notice, has_t, k)
-    rule = _choose_rules(book, w, rows, tier, status)
-    raw = _amounts(rule, rate[rows], currency)
-    low, cap = pol.min_amount[rows], pol.cap_amount[rows]
-    charges = rule.charge_type != "none"
-    raised = charges & (low >= 0) & (raw < low)
-    capped = charges & (cap >= 0) & (np.where(raised, low, raw) > cap)
-    fee[rows] = np.where(capped, cap, np.where(raised, low, raw))
-    basis[rows] = _priced_basis(rule, raw, rate[rows], k[rows], since[rows], pol.found[rows],
-                                raised, capped, low, cap, currency)
+    fee[rows], basis[rows] = _price(book, w, rows, pol, status, notice, has_t, k, since,
+                                    currency)
 
     fee_code = np.where(st.eq("late_cancelled"), FEE_CODES["late_cancelled"],
                         FEE_CODES["no_show"])
@@ -600,6 +591,24 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     flags = _issues(book, w, frame, pol, day, client, as_of, st, computed, by_practice,
                      has_t, notice, chargeable, waived, exempt, ack)
     return Assessment(frame, flags)
+
+
+def _price(book: Book, w: pd.DataFrame, rows: np.ndarray, pol: _Policy, status: np.ndarray,
+           notice: np.ndarray, has_t: np.ndarray, k: np.ndarray, since: np.ndarray,
+           currency: str) -> tuple[np.ndarray, list[str]]:
+    """Fee and basis of the late cancellations and no-shows in ``rows`` that are charged:
+    the rule (tier, service setting, full rate), then the policy's minimum and cap."""
+    rate = w["_rate"].to_numpy(dtype=np.int64)[rows]
+    tier = _tier_rules(book, rows, pol, status, notice, has_t, k)
+    rule = _choose_rules(book, w, rows, tier, status)
+    raw = _amounts(rule, rate, currency)
+    low, cap = pol.min_amount[rows], pol.cap_amount[rows]
+    charges = rule.charge_type != "none"
+    raised = charges & (low >= 0) & (raw < low)
+    capped = charges & (cap >= 0) & (np.where(raised, low, raw) > cap)
+    fee = np.where(capped, cap, np.where(raised, low, raw))
+    return fee, _priced_basis(rule, raw, rate, k[rows], since[rows], pol.found[rows], raised,
+                              capped, low, cap, currency)
 
 
 def _since_text(since: np.datetime64) -> str:
