@@ -137,3 +137,16 @@ def test_the_audit_log_reads_like_the_file_reader_gives_it():
 def test_cell_row_pads_and_keeps_text_as_text():
     row = livebook.cell_row([Decimal("12.30"), "=1+1", dt.date(2026, 3, 2), 3], 6)
     assert row == [12.3, "'=1+1", dt.date(2026, 3, 2), 3, None, None]
+
+
+def test_the_excel_adapter_without_xlwings_says_how_to_install_it():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['xlwings'] = None\n"
+            "from practicebook.issues import MissingDependency\n"
+            "try:\n    import practicebook.excel\n"
+            "except MissingDependency as exc:\n    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert "xlwings" in done.stdout and "practicebook[excel]" in done.stdout
