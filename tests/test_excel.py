@@ -212,10 +212,10 @@ def test_add_session_appends_the_form_as_the_next_sessions_row(book_path, core):
     written = values_at(actions, sheet_index(book_path, "Sessions"), row - 1)
     assert written[0][:8] == [new.row_id, "C0002", "", "'90834", "2027-01-04 09:00:00", 50,
                               "", "scheduled"]
-    status_row, status_col = len(home.FORMS["Sessions"].fields) + 6, 1
+    status_row, status_col = home.FORMS["Sessions"].status_cell
     status = values_at(actions, sheet_index(book_path, "Home"), status_row - 1)
     assert status == [[f"added {new.row_id} on Sessions row {row}"]]
-    assert status_col == home.FORMS["Sessions"].column
+    assert status_col == 1 and status_row == 15
     reset = values_at(actions, 0, home.FORMS["Sessions"].first_row - 1)
     assert [r[0] for r in reset][:7] == [""] * 6 + ["scheduled"]
 

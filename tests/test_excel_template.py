@@ -88,7 +88,7 @@ def test_home_formulas_are_plain_and_cover_the_clients():
     first = home.BALANCE_HEADER_ROW + 1
     assert [c.value for c in ws[home.BALANCE_HEADER_ROW]][:6] == list(home.BALANCE_COLUMNS)
     assert ws.cell(first, 1).value == '=IF(Clients!$A2="","",Clients!$A2)'
-    paid = f'Payments!$G:$G,Payments!$C:$C,$A{first},Payments!$B:$B,"<="&$B$17'
+    paid = f'Payments!$G:$G,Payments!$C:$C,$A{first},Payments!$B:$B,"<="&$B$19'
     assert ws.cell(first, 3).value == (
         f'=IF($A{first}="","",SUMIFS({paid})-SUMIFS({paid},Payments!$D:$D,"refund"))')
     assert ws.cell(first, 6).value == f'=IF($A{first}="","",B{first}-C{first}+D{first}+E{first})'
@@ -227,3 +227,14 @@ def test_home_forms_offer_the_sheets_dropdowns():
     method = by_cell["E10"]
     assert home.FORMS["Payments"].value_cell("method") == (10, 5)
     assert method.type == "list" and method.promptTitle == "Method"
+
+
+def test_home_areas_do_not_overlap():
+    ws = openpyxl.load_workbook(TEMPLATE)["Home"]
+    for form in home.FORMS.values():
+        row, col = form.status_cell
+        assert ws.cell(row, col).value is None and row < home.AS_OF_CELL[0] - 2
+        first, last, column = form.value_range
+        assert ws.cell(first - 1, column - 1).value == form.title
+    assert ws.cell(*home.AS_OF_CELL).value.year == 2099
+    assert ws.cell(home.AS_OF_CELL[0] - 2, 1).value == "Balances by formula (no Python needed)"

@@ -224,10 +224,6 @@ def _form_values(book: xw.Book, form: home.Form) -> dict[str, object]:
     return livebook.form_values(form.fields, cells.options(ndim=2).value)
 
 
-def _status_cell(form: home.Form) -> tuple[int, int]:
-    return form.first_row + len(form.fields), form.column
-
-
 def _append_row(book: xw.Book, core_book: Book, form: home.Form,
                 new: entry.NewRow) -> None:
     layout = core_book.layouts[form.sheet]
@@ -259,7 +255,7 @@ def _add_from_form(book: xw.Book, sheet_name: str) -> entry.NewRow:
     core_book, _ = read_book(book)
     values = _form_values(book, form)
     new = entry.new_row(core_book, sheet_name, values)
-    status = book.sheets[home.HOME].range(_status_cell(form))
+    status = book.sheets[home.HOME].range(form.status_cell)
     if new.accepted:
         row = entry.next_row(core_book, sheet_name)
         _append_row(book, core_book, form, new)

@@ -74,6 +74,11 @@ class Form:
         return self.first_row + self.fields.index(key), self.column + 1
 
     @property
+    def status_cell(self) -> tuple[int, int]:
+        """Row and column where the outcome of the form's button is written."""
+        return self.first_row + len(self.fields), self.column
+
+    @property
     def value_range(self) -> tuple[int, int, int]:
         """First row, last row and column of the input cells."""
         return self.first_row, self.first_row + len(self.fields) - 1, self.column + 1
@@ -89,8 +94,8 @@ FORMS: dict[str, Form] = {
 }
 FORM_DEFAULTS = {("Sessions", "status"): "scheduled", ("Payments", "kind"): "payment"}
 
-AS_OF_CELL = (17, 2)  # B17: the day the formula balances are taken on
-BALANCE_HEADER_ROW = 19
+AS_OF_CELL = (19, 2)  # B19: the day the formula balances are taken on
+BALANCE_HEADER_ROW = 21
 BALANCE_COLUMNS = ("Client ID", "Session charges", "Payments", "Refunds", "Adjustments",
                    "Balance")
 BALANCE_NOTE = (
