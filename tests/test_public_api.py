@@ -42,6 +42,15 @@ def test_every_public_name_exists():
         assert hasattr(practicebook, name), name
 
 
+def test_excel_entry_points_are_pinned():
+    import pytest
+
+    excel = pytest.importorskip("practicebook.excel")
+    assert {"reconcile", "add_session", "record_payment", "mark_cancellation",
+            "explain_balance", "check_workbook", "PB_BALANCE", "PB_SESSION_FEE",
+            "PB_FLAGS"} <= set(excel.__all__)
+
+
 def test_jupyter_adapter_names_import_without_ipywidgets():
     from practicebook import jupyter
 

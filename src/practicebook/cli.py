@@ -74,11 +74,11 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new(book: Path, currency: str, locale: str, timezone: str, practice_name: str,
         force: bool) -> None:
-    """Write a new, empty standard workbook BOOK.xlsx."""
+    """Write a new, empty standard workbook BOOK.xlsx (BOOK.xlsm: with the macro buttons)."""
     if book.exists() and not force:
         raise click.UsageError(f"{book} already exists; use --force to overwrite it")
     if book.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise click.UsageError("the workbook name must end in .xlsx")
+        raise click.UsageError("the workbook name must end in .xlsx or .xlsm")
     currency = currency.upper()
     if not is_currency(currency):
         raise click.BadParameter(f"{currency!r} is not an ISO 4217 code", param_hint="--currency")
