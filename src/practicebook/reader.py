@@ -523,10 +523,8 @@ class _Loaded:
 
 
 def _kind_of(sheet: Sheet, header: str) -> Kind | None:
-    for col in sheet.columns:
-        if normalize_header(header) in (normalize_header(col.header), normalize_header(col.key)):
-            return col.kind
-    return None
+    col = sheet.match(header)
+    return col.kind if col else None
 
 
 def _load_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet,
