@@ -71,6 +71,28 @@ class Code(str, Enum):
     UNKNOWN_ADJUSTMENT = "unknown-adjustment"
     BAD_PERIOD = "bad-period"
     OVERLAPPING_PERIODS = "overlapping-periods"
+    # sessions and the cancellation policy
+    UNRESOLVED_PAST_SESSION = "unresolved-past-session"
+    CPT_DURATION_MISMATCH = "cpt-duration-mismatch"
+    STATUS_MISMATCH = "status-mismatch"
+    MISSING_CANCEL_TIME = "missing-cancel-time"
+    NOTICE_NEAR_THRESHOLD = "notice-near-threshold"
+    LATE_ARRIVAL = "late-arrival"
+    NO_POLICY_IN_FORCE = "no-policy-in-force"
+    FEE_EXEMPT_CLIENT = "fee-exempt-client"
+    FEE_WAIVED = "fee-waived"
+    WAIVER_WITHOUT_REASON = "waiver-without-reason"
+    GRACE_INTAKE = "grace-intake"
+    RESCHEDULE_WAIVED = "reschedule-waived"
+    GRACE_APPLIED = "grace-applied"
+    POLICY_NOT_ACKNOWLEDGED = "policy-not-acknowledged"
+    CANCELLATION_PATTERN = "cancellation-pattern"
+    # ledger
+    OVER_ALLOCATED = "over-allocated"
+    REFUND_EXCEEDS_PAYMENT = "refund-exceeds-payment"
+    LOCKED_PERIOD = "locked-period"
+    POSSIBLE_DUPLICATE_PAYMENT = "possible-duplicate-payment"
+    AGING_MISMATCH = "aging-mismatch"
 
 
 #: Which code reports an unknown reference into each sheet.

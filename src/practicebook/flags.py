@@ -1,0 +1,109 @@
+"""Findings of the reconciliation as one frame, built a whole rule at a time.
+
+A large practice can raise tens of thousands of notes (every grace, waiver and late
+arrival); building an ``Issue`` object and a message per row in Python would cost more
+than reconciling. Each rule therefore writes its messages as whole text columns
+(``text``) into a frame (``rule_flags``); ``Issue`` objects are made from the frame
+only when someone asks for them (``to_issues``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from practicebook.issues import CellRef, Code, Issue, Severity, column_letter
+from practicebook.lookup import frame, sort_order
+
+__all__ = ["COLUMNS", "combine", "from_issues", "rule_flags", "text", "to_issues"]
+
+COLUMNS = ("code", "severity", "sheet", "cell", "row_id", "client_id", "message", "hint",
+           "row", "col")
+_RANK = {s.value: s.rank for s in Severity}
+
+
+def text(*parts: object) -> np.ndarray:
+    """Join strings and columns element-wise into one column of Python strings.
+
+    >>> list(text("session ", np.array(["S1", "S2"], dtype=object), " lasted ",
+    ...           np.array([30, 45]), " minutes"))
+    ['session S1 lasted 30 minutes', 'session S2 lasted 45 minutes']
+    """
+    out: object = ""
+    for part in parts:
+        out = out + (part if isinstance(part, str) else _as_text(np.asarray(part)))
+    return np.asarray(out, dtype=object)
+
+
+def _as_text(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "M":
+        return np.datetime_as_string(values, unit="D").astype(object)
+    if values.dtype == object:  # Python strings, or blank
+        return np.where(pd.isna(values), "", values).astype(object)
+    return values.astype(str).astype(object)
+
+
+def rule_flags(code: Code, severity: Severity, where: CellRef, rows: np.ndarray,
+               row_ids: np.ndarray, client_ids: np.ndarray | None, message: np.ndarray,
+               hint: str) -> pd.DataFrame:
+    """One rule's findings: ``where`` gives the sheet and column, ``rows`` the Excel rows."""
+    n = len(rows)
+    return frame({
+        "code": np.full(n, code.value, dtype=object),
+        "severity": np.full(n, severity.value, dtype=object),
+        "sheet": np.full(n, where.sheet, dtype=object),
+        "cell": text(column_letter(where.col or 1), rows) if n else np.empty(0, object),
+        "row_id": np.asarray(row_ids, dtype=object),
+        "client_id": (np.asarray(client_ids, dtype=object) if client_ids is not None
+                      else np.full(n, None, dtype=object)),
+        "message": message,
+        "hint": np.full(n, hint, dtype=object),
+        "row": np.asarray(rows, dtype=np.int64),
+        "col": np.full(n, where.col, dtype=np.int64),
+    })
+
+
+def from_issues(issues: Iterable[Issue]) -> pd.DataFrame:
+    """Findings already made as ``Issue`` objects, as flag rows."""
+    items = list(issues)
+    return pd.DataFrame({
+        "code": [i.code.value for i in items],
+        "severity": [i.severity.value for i in items],
+        "sheet": [i.where.sheet for i in items],
+        "cell": [i.where.cell for i in items],
+        "row_id": [i.row_id for i in items],
+        "client_id": [i.client_id for i in items],
+        "message": [i.message for i in items],
+        "hint": [i.hint for i in items],
+        "row": np.array([i.where.row for i in items], dtype=np.int64),
+        "col": np.array([i.where.col for i in items], dtype=np.int64),
+    }, columns=list(COLUMNS)).astype({c: object for c in COLUMNS[:8]})
+
+
+def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """All findings in the order ``sort_issues`` uses: sheet, row, column, severity,
+    code, message; exact repeats removed."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return from_issues([])
+    flags = pd.concat(parts, ignore_index=True)
+    flags = flags.drop_duplicates(subset=["code", "sheet", "row", "col", "message"])
+    sheet = pd.factorize(flags["sheet"], sort=True)[0]
+    code = pd.factorize(flags["code"], sort=True)[0]
+    rank = flags["severity"].map(_RANK).to_numpy(dtype=np.int64)
+    keys = [sheet, flags["row"].to_numpy(), flags["col"].to_numpy(), rank, code]
+    order = sort_order(keys, flags["message"].to_numpy(dtype=object))
+    return flags.take(order).reset_index(drop=True)
+
+
+def to_issues(flags: pd.DataFrame) -> list[Issue]:
+    """The flag rows as ``Issue`` objects, in the same order."""
+    return [
+        Issue(Code(code), Severity(sev), message, CellRef(sheet, int(row), int(col)), hint,
+              row_id, client_id)
+        for code, sev, sheet, row, col, message, hint, row_id, client_id in zip(
+            flags["code"], flags["severity"], flags["sheet"], flags["row"], flags["col"],
+            flags["message"], flags["hint"], flags["row_id"], flags["client_id"], strict=True)
+    ]

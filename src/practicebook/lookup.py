@@ -1,0 +1,134 @@
+"""Vectorised look-ups shared by the fee and policy engines.
+
+The core works on integer codes rather than ID strings: every ID column is turned into
+positions in one small index once (``codes``), so joins, sorts and group-bys run on
+``int64`` arrays. ``in_effect`` finds, for each session, the row of a dated table
+(Services, Rates, Policies) whose effective period contains the session date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Keys", "codes", "frame", "in_effect", "isin", "sort_order", "take"]
+
+_EARLIEST = np.datetime64("1678-01-01", "ns")
+_LATEST = np.datetime64("2261-12-31", "ns")
+
+
+def codes(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (``-1`` for a blank or unknown value)."""
+    return index.get_indexer(values)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """An ID column factorised once: a code per row and the distinct values.
+
+    Looking a long column up in another table then costs one hash look-up per distinct
+    value and an integer ``take`` per row.
+    """
+
+    codes: np.ndarray
+    uniques: pd.Index
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Keys:
+        """Factorise ``values`` (blank values get code ``-1``)."""
+        found, uniques = pd.factorize(values.to_numpy(dtype=object))
+        return cls(found.astype(np.int64), pd.Index(uniques, dtype=object))
+
+    def positions(self, index: pd.Index) -> np.ndarray:
+        """Each row's position in ``index`` (unique values), ``-1`` when absent or blank."""
+        return take(index.get_indexer(self.uniques).astype(np.int64), self.codes, -1)
+
+
+def sort_order(numeric: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
+    """Positions sorting rows by the ``numeric`` keys (first key first), ties by ``ids``.
+
+    Text is compared only inside runs of equal numeric keys, which are few: sorting a
+    million ID strings would cost more than everything else.
+    """
+    order = np.lexsort(numeric[::-1])
+    if len(order) < 2:
+        return order
+    same = np.ones(len(order) - 1, dtype=bool)
+    for key in numeric:
+        ranked = key[order]
+        same &= ranked[1:] == ranked[:-1]
+    if not same.any():
+        return order
+    tied = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
+    run = np.cumsum(np.r_[True, ~same])[tied]
+    order[tied] = order[tied][np.lexsort((ids[order[tied]], run))]
+    return order
+
+
+def frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A frame whose text columns stay Python strings (no Arrow conversion per build)."""
+    return pd.DataFrame({
+        k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype.kind in "OU"
+        else v for k, v in columns.items()
+    })
+
+
+def _combine(keys: list[np.ndarray], sizes: list[int]) -> np.ndarray:
+    """One ``int64`` key out of several small non-negative codes (``-1`` if any is)."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    missing = np.zeros(len(keys[0]), dtype=bool)
+    for key, size in zip(keys, sizes, strict=True):
+        combined = combined * (size + 1) + key.astype(np.int64)
+        missing |= key < 0
+    combined[missing] = -1
+    return combined
+
+
+def in_effect(left: list[np.ndarray], days: np.ndarray, right: list[np.ndarray],
+              sizes: list[int], starts: pd.Series, ends: pd.Series) -> np.ndarray:
+    """For each left row, the position of the right row in effect on its day, or ``-1``.
+
+    ``left`` and ``right`` are matching lists of code arrays (``-1`` never matches);
+    ``sizes`` the number of distinct codes of each. A right row is in effect from
+    ``starts`` to ``ends`` inclusive, blank meaning unbounded. Overlapping periods are
+    reported by the checks; should they occur, the latest start wins, then the first row.
+    """
+    n = len(days)
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(starts) == 0:
+        return out
+    lkey = _combine(left, sizes)
+    rkey = _combine(right, sizes)
+    rfrom = starts.to_numpy(dtype="datetime64[ns]", na_value=_EARLIEST)
+    rto = ends.to_numpy(dtype="datetime64[ns]", na_value=_LATEST)
+    usable = np.flatnonzero(rkey >= 0)
+    if usable.size == 0:
+        return out
+    right_frame = pd.DataFrame({"key": rkey[usable], "pos": usable})
+    left_frame = pd.DataFrame({"key": lkey, "left": np.arange(n)})
+    merged = left_frame[lkey >= 0].merge(right_frame, on="key", how="inner")
+    if merged.empty:
+        return out
+    lpos = merged["left"].to_numpy()
+    rpos = merged["pos"].to_numpy()
+    day = days[lpos]
+    ok = (rfrom[rpos] <= day) & (day <= rto[rpos])
+    lpos, rpos = lpos[ok], rpos[ok]
+    order = np.lexsort((rpos, -rfrom[rpos].astype(np.int64), lpos))
+    lpos, rpos = lpos[order], rpos[order]
+    first = np.ones(len(lpos), dtype=bool)
+    first[1:] = lpos[1:] != lpos[:-1]
+    out[lpos[first]] = rpos[first]
+    return out
+
+
+def isin(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
+    """``np.isin`` for columns of strings, by hashing (``np.isin`` sorts Python objects)."""
+    return pd.Series(values, dtype=object, copy=False).isin(choices).to_numpy()
+
+
+def take(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
+    """``values[pos]`` with ``fill`` where ``pos`` is ``-1`` (``fill`` sits at index -1)."""
+    return np.append(values, np.asarray([fill], dtype=values.dtype))[pos]

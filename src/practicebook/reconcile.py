@@ -1,0 +1,919 @@
+"""The reconciliation core: fees, ledger, allocation, balances, aging and flags as of a day.
+
+Pure: a ``Book`` in, a ``Reconciliation`` out, no file I/O. Rules (domain research §c,
+C-1, C-4, C-5, with the settled details of issue 3):
+
+* **Fees** (C-1). A session's rate is the first of ``fee_override``, the client's rate
+  for the service, the client's rate for any service, the clinician's rate for the
+  service, the clinician's rate for any service, the service's base fee — each taken
+  from the row whose effective period contains the session date. Attended sessions are
+  charged their rate; late cancellations and no-shows get a separate ``LATECXL`` /
+  ``NOSHOW`` line priced by ``practicebook.policy``.
+* **Ledger** (C-4). Debits are charges, refunds and positive adjustments; credits are
+  payments and negative adjustments. ``balance = charges + adjustments - payments +
+  refunds`` over rows dated on or before the as-of day; rows after it are ignored.
+* **Allocation.** A credit that names a session (``applies_to_session_id``, or an
+  adjustment's ``session_id``) goes to that session's charge first; everything else goes
+  to the oldest open debit (tie: lowest id), including debits dated after the credit.
+  What is left is the client's credit.
+* **Aging** (C-5). Each open debit ages from its date plus ``payment_terms_days`` into
+  the practice's buckets; credit has its own column; buckets minus credit equal the
+  balance (``aging-mismatch`` otherwise).
+
+All money is ``int64`` minor units of the practice currency; all work is on whole
+columns, with Python loops only over findings and over one client in ``explain``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from practicebook import policy, schema
+from practicebook.flags import combine, from_issues, text, to_issues
+from practicebook.issues import CellRef, Code, Issue, Severity
+from practicebook.lookup import Keys, codes, in_effect, isin, sort_order, take
+from practicebook.lookup import frame as object_frame
+from practicebook.model import ROW, Book
+from practicebook.money import from_minor
+
+__all__ = ["Explanation", "Reconciliation", "Simulation", "reconcile", "simulate"]
+
+#: Ledger ``kind`` values; the phase orders a day's entries (debits, credits, refunds).
+DEBIT_KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "refund")
+_PHASE = {"session": 0, "late_cancel_fee": 0, "no_show_fee": 0, "adjustment": 0,
+          "payment": 1, "credit_adjustment": 1, "refund": 2}
+_FEE_KIND = {"LATECXL": "late_cancel_fee", "NOSHOW": "no_show_fee"}
+_NAT = np.datetime64("NaT", "ns")
+
+
+# --- locating rows ------------------------------------------------------------------
+
+
+def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> np.ndarray:
+    """``Sheet!A14`` for each Excel row, for the column holding ``key``."""
+    layout = book.layouts.get(sheet)
+    col = (layout.column_of.get(key, 1) if layout else 1) or 1
+    return text(str(CellRef(sheet, 1, col))[:-1], rows)
+
+
+# --- C-1: the rate of each session --------------------------------------------------
+
+
+def _service_positions(book: Book, service: Keys, day: np.ndarray) -> np.ndarray:
+    """Position of each session's Services row in effect on its day (-1 for none)."""
+    services = book.services
+    index = pd.Index(pd.unique(services["service_code"]))
+    return in_effect([service.positions(index)], day,
+                     [codes(services["service_code"], index)], [len(index)],
+                     services["effective_from"], services["effective_to"])
+
+
+def _rate_positions(book: Book, who: Keys, service: Keys, day: np.ndarray, scope: str,
+                    with_service: bool) -> np.ndarray:
+    """Position of the Rates row for the session's client or clinician (-1 for none)."""
+    rates = book.rates
+    chosen = ((rates["scope"] == scope) & (rates["service_code"].notna() == with_service)
+              ).to_numpy()
+    if not chosen.any():
+        return np.full(len(day), -1, dtype=np.int64)
+    people = pd.Index(pd.unique(rates["scope_id"][chosen]))
+    right_who = np.where(chosen, codes(rates["scope_id"], people), -1)
+    left, right, sizes = [who.positions(people)], [right_who], [len(people)]
+    if with_service:
+        svc = pd.Index(pd.unique(rates["service_code"][chosen]))
+        left.append(service.positions(svc))
+        right.append(codes(rates["service_code"], svc))
+        sizes.append(len(svc))
+    return in_effect(left, day, right, sizes, rates["effective_from"], rates["effective_to"])
+
+
+def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.ndarray,
+                  service: Keys) -> tuple[np.ndarray, np.ndarray]:
+    """Each session's rate in minor units and where it came from (one line of text)."""
+    rates, services = book.rates, book.services
+    fees = rates["fee"].to_numpy(dtype=np.int64, na_value=0)
+    rate_ids = rates["rate_id"].to_numpy(dtype=object)
+    base = take(services["base_fee"].to_numpy(dtype=np.int64, na_value=0), service_pos, 0)
+    rate = base.copy()
+    source = take(("base fee of " + services["service_code"]).to_numpy(dtype=object),
+                  service_pos, "no fee: unknown service")
+    people = {"client": Keys.of(w["client_id"]), "clinician": Keys.of(w["clinician_id"])}
+    steps = [("clinician", False), ("clinician", True), ("client", False), ("client", True)]
+    for scope, with_service in steps:  # lowest precedence first, so later steps win
+        pos = _rate_positions(book, people[scope], service, day, scope, with_service)
+        found = pos >= 0
+        rate[found] = fees[pos[found]]
+        source[found] = f"{scope} rate " + rate_ids[pos[found]]
+    override = w["fee_override"].to_numpy(dtype=np.int64, na_value=-1)
+    rate = np.where(override >= 0, override, rate)
+    source[override >= 0] = "fee override"
+    return rate, source
+
+
+# --- the ledger ---------------------------------------------------------------------
+
+
+def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source: np.ndarray,
+             day: np.ndarray) -> pd.DataFrame:
+    """Session fee lines (attended sessions) and LC/NS fee lines (non-zero fees)."""
+    a = assessment.frame
+    rate = w["_rate"].to_numpy(dtype=np.int64)
+    by_practice = w["cancelled_by"].isin(("clinician", "practice")).to_numpy()
+    attended = (w["status"] == "attended").to_numpy() & ~by_practice & (rate > 0)
+    fee = a["fee"].to_numpy(dtype=np.int64, na_value=0)
+    charged = fee > 0
+    eligible = take(book.services["superbill_eligible"].to_numpy(dtype=bool),
+                    w["_service"].to_numpy(), False)
+    sid = w["session_id"].to_numpy(dtype=object)
+    client = w["_client"].to_numpy(dtype=np.int64)
+    rows = w[ROW].to_numpy()
+    parts = []
+    for mask, amount, code, kind, basis, superbill in (
+        (attended, rate, w["service_code"].to_numpy(dtype=object), "session",
+         source, eligible),
+        (charged, fee, a["fee_code"].to_numpy(dtype=object), None,
+         a["basis"].to_numpy(dtype=object), np.zeros(len(w), dtype=bool)),
+    ):
+        idx = np.flatnonzero(mask)
+        code_part = code[idx]
+        parts.append(object_frame({
+            "charge_id": sid[idx] if kind else sid[idx] + "-" + code_part,
+            "date": day[idx],
+            "client_id": w["client_id"].to_numpy(dtype=object)[idx],
+            "session_id": sid[idx],
+            "code": code_part,
+            "kind": kind or pd.Series(code_part, dtype=object).map(_FEE_KIND).to_numpy(),
+            "amount": amount[idx],
+            "superbill_eligible": superbill[idx],
+            "basis": basis[idx],
+            "source": _cells(book, "Sessions", "session_id", rows[idx]),
+            "_client": client[idx],
+        }))
+    charges = pd.concat(parts, ignore_index=True)
+    order = sort_order([charges["_client"].to_numpy(), _day_ints(charges["date"])],
+                       charges["charge_id"].to_numpy(dtype=object))
+    return charges.take(order).reset_index(drop=True)
+
+
+def _day_ints(dates: pd.Series) -> np.ndarray:
+    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
+            adjustments: pd.DataFrame, client_index: pd.Index) -> pd.DataFrame:
+    """Every entry with a signed amount (+ raises what the client owes) and its target."""
+    is_refund = (payments["kind"] == "refund").to_numpy()
+    pay_amount = payments["amount"].to_numpy(dtype=np.int64)
+    adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
+    frames = [
+        object_frame({
+            "entry_id": charges["charge_id"], "date": charges["date"],
+            "client_id": charges["client_id"], "kind": charges["kind"],
+            "amount": charges["amount"], "session_id": charges["session_id"],
+            "target": None, "description": charges["basis"], "source": charges["source"],
+        }),
+        object_frame({
+            "entry_id": payments["payment_id"], "date": payments["received_date"],
+            "client_id": payments["client_id"],
+            "kind": np.where(is_refund, "refund", "payment"),
+            "amount": np.where(is_refund, pay_amount, -pay_amount),
+            "session_id": payments["applies_to_session_id"],
+            "target": payments["applies_to_session_id"].where(~is_refund),
+            "description": _payment_text(payments, is_refund),
+            "source": _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
+        }),
+        object_frame({
+            "entry_id": adjustments["adjustment_id"], "date": adjustments["date"],
+            "client_id": adjustments["client_id"],
+            "kind": np.where(adj_amount < 0, "credit_adjustment", "adjustment"),
+            "amount": adj_amount, "session_id": adjustments["session_id"],
+            "target": adjustments["session_id"].where(adj_amount < 0),
+            "description": "adjustment: " + adjustments["type"].astype(str).str.replace(
+                "_", " "),
+            "source": _cells(book, "Adjustments", "adjustment_id",
+                             adjustments[ROW].to_numpy()),
+        }),
+    ]
+    ledger = pd.concat([f.astype({"amount": np.int64}) for f in frames], ignore_index=True)
+    ledger["date"] = ledger["date"].astype("datetime64[ns]")
+    ledger["_client"] = np.concatenate([
+        charges["_client"].to_numpy(dtype=np.int64),
+        codes(payments["client_id"], client_index),
+        codes(adjustments["client_id"], client_index)])
+    ledger["_phase"] = ledger["kind"].map(_PHASE).astype(np.int64)
+    order = sort_order([ledger["_client"].to_numpy(), _day_ints(ledger["date"]),
+                        ledger["_phase"].to_numpy()], ledger["entry_id"].to_numpy(dtype=object))
+    return ledger.take(order).reset_index(drop=True)
+
+
+def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
+    """``payment card``, ``refund e transfer of P12``."""
+    methods = {m: " " + m.replace("_", " ") for m in schema.PAYMENT_METHODS}
+    method_text = payments["method"].map(methods).fillna("").to_numpy(dtype=object)
+    of = payments["refund_of_payment_id"]
+    refunds_of = of.notna().to_numpy() & is_refund
+    of_text = np.where(refunds_of, text(" of ", np.where(refunds_of, of.to_numpy(object), "")),
+                       "")
+    return text(np.where(is_refund, "refund", "payment"), method_text, of_text)
+
+
+# --- allocation ---------------------------------------------------------------------
+
+
+def _allocate(ledger: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Open amount of each debit and unallocated amount of each credit (minor units).
+
+    Targeted credits are placed on their session's charge first, in credit order; the
+    rest of every credit is then pooled per client and spread over the remaining debits
+    oldest first. Pooling gives the same open amounts as placing each credit in turn,
+    because every credit goes to the oldest open debit whatever its date.
+    """
+    amount = ledger["amount"].to_numpy(dtype=np.int64)
+    client = ledger["_client"].to_numpy(dtype=np.int64)
+    debit = amount > 0
+    remaining_debit = np.where(debit, amount, 0)
+    remaining_credit = np.where(debit, 0, -amount)
+    _place_targeted(ledger, remaining_debit, remaining_credit)
+    n_clients = int(client.max()) + 1 if len(client) else 0
+    pool = _sum_by(client, remaining_credit, n_clients)
+    debit_cum = _cumsum_by(client, remaining_debit)
+    before = debit_cum - remaining_debit
+    paid = np.clip(pool[client] - before, 0, remaining_debit)
+    open_debit = remaining_debit - paid
+    used = _sum_by(client, paid, n_clients)
+    left = pool - used  # credit nobody's debit could take, per client
+    credit_cum = _cumsum_by(client, remaining_credit)
+    unallocated = np.clip(credit_cum - (pool - left)[client], 0, remaining_credit)
+    return open_debit, unallocated
+
+
+def _place_targeted(ledger: pd.DataFrame, remaining_debit: np.ndarray,
+                    remaining_credit: np.ndarray) -> None:
+    target = ledger["target"]
+    targeted = np.flatnonzero(target.notna().to_numpy())
+    if targeted.size == 0:
+        return
+    charge_rows = np.flatnonzero(ledger["kind"].isin(("session", "late_cancel_fee",
+                                                      "no_show_fee")).to_numpy())
+    charge_sessions = pd.Index(ledger["session_id"].to_numpy(dtype=object)[charge_rows],
+                               dtype=object)
+    first = ~charge_sessions.duplicated()
+    charge_sessions, charge_rows = charge_sessions[first], charge_rows[first]
+    hit = codes(target.iloc[targeted], charge_sessions)
+    client = ledger["_client"].to_numpy()
+    ok = hit >= 0
+    ok[ok] = client[charge_rows[hit[ok]]] == client[targeted[ok]]
+    credits, debits = targeted[ok], charge_rows[hit[ok]]
+    if credits.size == 0:
+        return
+    order = np.lexsort((credits, debits))  # credits are in ledger order already
+    credits, debits = credits[order], debits[order]
+    wanted = remaining_credit[credits]
+    cum = _cumsum_by(debits, wanted)
+    placed = np.clip(remaining_debit[debits] - (cum - wanted), 0, wanted)
+    remaining_credit[credits] -= placed
+    np.subtract.at(remaining_debit, debits, placed)
+
+
+def _cumsum_by(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Running total of ``values`` within runs of equal ``group`` (sorted input)."""
+    total = np.cumsum(values)
+    if len(values) == 0:
+        return total
+    starts = np.r_[True, group[1:] != group[:-1]]
+    return total - _carry(starts, total - values)
+
+
+def _carry(starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Offsets at each run start carried forward to the rest of the run."""
+    idx = np.where(starts, np.arange(len(starts)), 0)
+    np.maximum.accumulate(idx, out=idx)
+    return offsets[idx]
+
+
+def _sum_by(group: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact integer sums per group code (``np.bincount`` would go through floats)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, group, values)
+    return out
+
+
+# --- balances and aging -------------------------------------------------------------
+
+
+def _balances(ledger: pd.DataFrame, open_debit: np.ndarray, unallocated: np.ndarray,
+              client_index: pd.Index) -> pd.DataFrame:
+    """Per client: the balance identity's parts, credit, and two dates people ask for."""
+    n = len(client_index)
+    client = ledger["_client"].to_numpy(dtype=np.int64)
+    kind = ledger["kind"].to_numpy(dtype=object)
+    amount = ledger["amount"].to_numpy(dtype=np.int64)
+
+    def total(kinds: tuple[str, ...], sign: int = 1) -> np.ndarray:
+        return _sum_by(client, np.where(isin(kind, kinds), sign * amount, 0), n)
+
+    charges = total(("session", "late_cancel_fee", "no_show_fee"))
+    payments = total(("payment",), -1)
+    refunds = total(("refund",))
+    adjustments = total(("adjustment", "credit_adjustment"))
+    dates = ledger["date"]
+    paid_on = dates.where(kind == "payment").groupby(client).max()
+    open_since = dates.where(open_debit > 0).groupby(client).min()
+    return pd.DataFrame({
+        "client_id": client_index.astype(str),
+        "charges": pd.array(charges, dtype="Int64"),
+        "payments": pd.array(payments, dtype="Int64"),
+        "refunds": pd.array(refunds, dtype="Int64"),
+        "adjustments": pd.array(adjustments, dtype="Int64"),
+        "balance": pd.array(charges + adjustments - payments + refunds, dtype="Int64"),
+        "credit": pd.array(_sum_by(client, unallocated, n), dtype="Int64"),
+        "last_payment_date": paid_on.reindex(range(n)).to_numpy(dtype="datetime64[ns]"),
+        "oldest_open_date": open_since.reindex(range(n)).to_numpy(dtype="datetime64[ns]"),
+    })
+
+
+def aging_labels(bounds: tuple[int, ...]) -> list[str]:
+    """Bucket names for the practice's bucket limits.
+
+    >>> aging_labels((30, 60, 90, 120))
+    ['current', '1-30', '31-60', '61-90', '91-120', '120+']
+    """
+    labels, low = ["current"], 1
+    for high in bounds:
+        labels.append(f"{low}-{high}")
+        low = high + 1
+    return [*labels, f"{bounds[-1]}+"]
+
+
+def _aging(ledger: pd.DataFrame, open_debit: np.ndarray, credit: np.ndarray,
+           as_of: pd.Timestamp, terms_days: int, bounds: tuple[int, ...],
+           client_index: pd.Index) -> pd.DataFrame:
+    """Open debits by days past due (date + payment terms), credit in its own column."""
+    labels = aging_labels(bounds)
+    due = ledger["date"].to_numpy(dtype="datetime64[ns]") + np.timedelta64(terms_days, "D")
+    late = (as_of.to_datetime64() - due).astype("timedelta64[D]").astype(np.int64)
+    bucket = np.where(late <= 0, 0, 1 + np.searchsorted(np.asarray(bounds), late, "left"))
+    matrix = np.zeros((len(client_index), len(labels)), dtype=np.int64)
+    np.add.at(matrix, (ledger["_client"].to_numpy(dtype=np.int64), bucket), open_debit)
+    aging = pd.DataFrame({"client_id": client_index.astype(str)})
+    for j, label in enumerate(labels):
+        aging[label] = pd.array(matrix[:, j], dtype="Int64")
+    aging["credit"] = pd.array(credit, dtype="Int64")
+    aging["total"] = pd.array(matrix.sum(axis=1) - credit, dtype="Int64")
+    return aging
+
+
+# --- ledger findings ----------------------------------------------------------------
+
+
+def _ledger_issues(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
+                   ledger: pd.DataFrame, charges: pd.DataFrame, w: pd.DataFrame
+                   ) -> list[Issue]:
+    return (_locked(book, payments, adjustments) + _duplicate_payments(book, payments)
+            + _refunds_exceeding(book, payments, ledger)
+            + _over_allocated(book, payments, adjustments, charges, w))
+
+
+def _issue(book: Book, code: Code, severity: Severity, sheet: str, key: str, frame: pd.DataFrame,
+           j: int, id_key: str, message: str, hint: str) -> Issue:
+    return Issue(code, severity, message, book.cell(sheet, key, int(frame[ROW].iat[j])), hint,
+                 str(frame[id_key].iat[j]), str(frame["client_id"].iat[j]))
+
+
+def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> list[Issue]:
+    """Payments and adjustments dated on or before ``lock_through_date``."""
+    lock = book.settings.lock_through_date
+    if lock is None:
+        return []
+    issues = []
+    for sheet, frame, key, id_key in (("Payments", payments, "received_date", "payment_id"),
+                                      ("Adjustments", adjustments, "date", "adjustment_id")):
+        dates = frame[key]
+        for j in np.flatnonzero((dates <= pd.Timestamp(lock)).to_numpy()):
+            what = sheet[:-1].lower()
+            issues.append(_issue(
+                book, Code.LOCKED_PERIOD, Severity.ERROR, sheet, key, frame, j, id_key,
+                f"{what} {frame[id_key].iat[j]} is dated {str(dates.iat[j])[:10]}, inside "
+                f"the closed period (books locked through {lock.isoformat()})",
+                "Date corrections in the open period; reopen the period only on purpose."))
+    return issues
+
+
+def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
+    """Same client, amount, date, method and reference: warned, never merged."""
+    keys = ["client_id", "amount", "received_date", "method", "reference"]
+    paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
+    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
+    if not repeat.any():
+        return []
+    same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    first_id = paid["payment_id"].groupby(same).transform("first")
+    issues = []
+    for j in np.flatnonzero(repeat):
+        issues.append(_issue(
+            book, Code.POSSIBLE_DUPLICATE_PAYMENT, Severity.WARNING, "Payments", "amount",
+            paid, int(j), "payment_id",
+            f"payment {paid['payment_id'].iat[j]} repeats payment {first_id.iat[j]}: same "
+            "client, amount, date, method and reference",
+            "Delete one of the two if the payment was entered twice; otherwise give it its "
+            "own reference."))
+    return issues
+
+
+def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame) -> list[Issue]:
+    """A refund beyond what its payment (less earlier refunds of it) left, or beyond the
+    client's credit when it names no payment."""
+    currency = book.settings.currency
+    refunds = payments[(payments["kind"] == "refund").to_numpy()]
+    if refunds.empty:
+        return []
+    originals = payments[payments["kind"] == "payment"]
+    index = pd.Index(originals["payment_id"], dtype=object).drop_duplicates()
+    of = codes(refunds["refund_of_payment_id"], index)
+    paid = take(originals.drop_duplicates("payment_id")["amount"].to_numpy(dtype=np.int64),
+                of, 0)
+    order = refunds.assign(_of=of).sort_values(["_of", "received_date", "payment_id"])
+    cum = order.groupby("_of")["amount"].cumsum().reindex(refunds.index).to_numpy(np.int64)
+    over_payment = (of >= 0) & (cum > paid)
+    amount = ledger["amount"].to_numpy(dtype=np.int64)
+    before = _cumsum_by(ledger["_client"].to_numpy(), amount) - amount
+    credit_then = pd.Series(np.maximum(-before, 0),
+                            index=pd.Index(ledger["entry_id"], dtype=object))
+    is_refund = (ledger["kind"] == "refund").to_numpy()
+    credit_then = credit_then[is_refund]
+    credit_then = credit_then[~credit_then.index.duplicated()]
+    available = credit_then.reindex(refunds["payment_id"]).to_numpy(dtype=np.int64,
+                                                                     na_value=0)
+    refund_amount = refunds["amount"].to_numpy(dtype=np.int64)
+    over_credit = (of < 0) & (refund_amount > available)
+    issues = []
+    for j in np.flatnonzero(over_payment | over_credit):
+        if over_payment[j]:
+            limit = (f"payment {refunds['refund_of_payment_id'].iat[j]} was "
+                     f"{from_minor(int(paid[j]), currency)} and refunds of it now total "
+                     f"{from_minor(int(cum[j]), currency)}")
+        else:
+            limit = f"the client's credit was {from_minor(int(available[j]), currency)}"
+        issues.append(_issue(
+            book, Code.REFUND_EXCEEDS_PAYMENT, Severity.ERROR, "Payments", "amount", refunds,
+            int(j), "payment_id",
+            f"refund {refunds['payment_id'].iat[j]} of "
+            f"{from_minor(int(refund_amount[j]), currency)} is more than can be refunded: "
+            f"{limit}",
+            "Check the amount; a refund cannot exceed what was paid and not yet refunded."))
+    return issues
+
+
+def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
+                    charges: pd.DataFrame, w: pd.DataFrame) -> list[Issue]:
+    """Credits aimed at a session they cannot go to: another client's session, or
+    write-downs beyond what the session was charged."""
+    currency = book.settings.currency
+    sessions = pd.Index(w["session_id"], dtype=object).drop_duplicates()
+    owner = w.drop_duplicates("session_id")["client_id"].to_numpy(dtype=object)
+    issues = []
+    credit_adj = adjustments[(adjustments["amount"] < 0).to_numpy()]
+    for sheet, frame, key, id_key in (
+            ("Payments", payments[payments["kind"] == "payment"], "applies_to_session_id",
+             "payment_id"),
+            ("Adjustments", credit_adj, "session_id", "adjustment_id")):
+        hit = codes(frame[key], sessions)
+        other = (hit >= 0) & (take(owner, hit, None) != frame["client_id"].to_numpy(object))
+        for j in np.flatnonzero(other):
+            issues.append(_issue(
+                book, Code.OVER_ALLOCATED, Severity.ERROR, sheet, key, frame, int(j), id_key,
+                f"{sheet[:-1].lower()} {frame[id_key].iat[j]} of client "
+                f"{frame['client_id'].iat[j]} names session {frame[key].iat[j]} of client "
+                f"{owner[hit[j]]}; it cannot be allocated there",
+                "Correct the session, or the client the row belongs to."))
+    own = credit_adj[codes(credit_adj["session_id"], sessions) >= 0]
+    own = own[take(owner, codes(own["session_id"], sessions), None)
+              == own["client_id"].to_numpy(object)]
+    if own.empty:
+        return issues
+    charged = charges.groupby("session_id")["amount"].sum()
+    own = own.sort_values(["session_id", "date", "adjustment_id"])
+    written = own.groupby("session_id")["amount"].cumsum().to_numpy(np.int64) * -1
+    limit = charged.reindex(own["session_id"]).to_numpy(dtype=np.int64, na_value=0)
+    for j in np.flatnonzero(written > limit):
+        issues.append(_issue(
+            book, Code.OVER_ALLOCATED, Severity.ERROR, "Adjustments", "amount", own, int(j),
+            "adjustment_id",
+            f"adjustment {own['adjustment_id'].iat[j]} brings the reductions of session "
+            f"{own['session_id'].iat[j]} to {from_minor(int(written[j]), currency)}, more than "
+            f"its charges of {from_minor(int(limit[j]), currency)}",
+            "Reduce the adjustment, or remove the session so it lowers the balance in general."))
+    return issues
+
+
+def _aging_mismatch(book: Book, balances: pd.DataFrame, aging: pd.DataFrame) -> list[Issue]:
+    """Buckets minus credit must equal the balance; anything else is a bug worth seeing."""
+    wrong = (aging["total"] != balances["balance"]).to_numpy(dtype=bool)
+    rows = book.clients.drop_duplicates("client_id").set_index("client_id")[ROW]
+    issues = []
+    for j in np.flatnonzero(wrong):
+        client = str(balances["client_id"].iat[j])
+        row = rows.get(client)
+        issues.append(Issue(
+            Code.AGING_MISMATCH, Severity.ERROR,
+            f"the aging of client {client} totals {aging['total'].iat[j]} minor units but the "
+            f"balance is {balances['balance'].iat[j]}",
+            book.cell("Clients", "client_id", int(row)) if row is not None
+            else CellRef("Clients"),
+            "Please report this: the aging should always tie to the balance.", None, client))
+    return issues
+
+
+# --- the result ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One client's ledger, line by line, with a running balance and each line's row.
+
+    ``lines`` columns: ``date``, ``entry_id``, ``kind``, ``description`` (a charge's
+    basis; where a credit went), ``amount`` (signed minor units, + raises what the client
+    owes), ``balance`` (running), ``open`` (what is still unpaid of a debit, or
+    unallocated of a credit) and ``source`` (``Sessions!A14``).
+    """
+
+    client_id: str
+    as_of: dt.date
+    currency: str
+    lines: pd.DataFrame
+
+    def __str__(self) -> str:
+        head = f"client {self.client_id}, as of {self.as_of.isoformat()} ({self.currency})"
+        if self.lines.empty:
+            return f"{head}\nno entries"
+        money = lambda v: str(from_minor(int(v), self.currency))  # noqa: E731
+        rows = [("date", "entry", "amount", "balance", "source", "what")]
+        for line in self.lines.itertuples(index=False):
+            rows.append((str(line.date)[:10], str(line.entry_id), money(line.amount),
+                         money(line.balance), str(line.source), str(line.description)))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        out = [head]
+        for r in rows:
+            cells = [r[i].rjust(widths[i]) if i in (2, 3) else r[i].ljust(widths[i])
+                     for i in range(5)]
+            out.append("  ".join([*cells, r[5]]).rstrip())
+        return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """Everything derived from a workbook as of one day.
+
+    Frames (money in ``Int64`` minor units of ``currency``; dates ``datetime64``):
+
+    * ``charges`` — session fee lines and separate ``LATECXL``/``NOSHOW`` lines, with
+      ``superbill_eligible`` (never for fee lines), ``basis`` and ``source`` cell.
+    * ``ledger`` — every charge, payment, refund and adjustment, signed, in date order,
+      with ``open`` (unpaid part of a debit, unallocated part of a credit).
+    * ``balances`` — per client: charges, payments, refunds, adjustments, balance,
+      credit, last_payment_date, oldest_open_date.
+    * ``aging`` — per client: open debits by days past due, credit, total (= balance).
+    * ``flags`` — one row per finding (code, severity, sheet, cell, row_id, client_id,
+      message, hint, row, col) in sheet and row order; ``issues`` has them as ``Issue``.
+    * ``cancellations`` — every session recorded or computed as cancelled,
+      late_cancelled, no_show or clinician_cancelled, with notice, policy, occurrence,
+      fee and basis.
+    """
+
+    as_of: dt.date
+    currency: str
+    charges: pd.DataFrame
+    ledger: pd.DataFrame
+    balances: pd.DataFrame
+    aging: pd.DataFrame
+    flags: pd.DataFrame
+    cancellations: pd.DataFrame
+
+    @functools.cached_property
+    def issues(self) -> list[Issue]:
+        """The findings as ``Issue`` objects, in sheet and row order."""
+        return to_issues(self.flags)
+
+    def explain(self, client_id: str) -> Explanation:
+        """The client's ledger with running balance, each charge's basis, and where each
+        payment and credit went (re-derived for this client alone, step by step)."""
+        lines = self.ledger[self.ledger["client_id"] == client_id].reset_index(drop=True)
+        placed = _allocation_steps(lines)
+        described = lines["description"].to_numpy(dtype=object).copy()
+        for j, parts in placed.items():
+            described[j] = f"{described[j]} → " + ", ".join(
+                f"{target} {from_minor(amount, self.currency)}" if target else
+                f"credit {from_minor(amount, self.currency)}" for target, amount in parts)
+        amount = lines["amount"].to_numpy(dtype=np.int64)
+        out = pd.DataFrame({
+            "date": lines["date"], "entry_id": lines["entry_id"], "kind": lines["kind"],
+            "description": described,
+            "amount": pd.array(amount, dtype="Int64"),
+            "balance": pd.array(np.cumsum(amount), dtype="Int64"),
+            "open": lines["open"], "source": lines["source"],
+        })
+        return Explanation(client_id, self.as_of, self.currency, out)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape documented in ``docs/reconcile-json.md``."""
+        cur = self.currency
+
+        def money(v: object) -> str:
+            return str(from_minor(int(v), cur))
+
+        def day(v: object) -> str | None:
+            return None if pd.isna(v) else str(v)[:10]
+
+        balances = [
+            {"client_id": r.client_id, "charges": money(r.charges),
+             "payments": money(r.payments), "refunds": money(r.refunds),
+             "adjustments": money(r.adjustments), "balance": money(r.balance),
+             "credit": money(r.credit), "last_payment_date": day(r.last_payment_date),
+             "oldest_open_date": day(r.oldest_open_date)}
+            for r in self.balances.itertuples(index=False)
+        ]
+        aging = [{k: (v if k == "client_id" else money(v)) for k, v in row.items()}
+                 for row in self.aging.to_dict("records")]
+        keys = ["code", "severity", "sheet", "cell", "row_id", "client_id", "message"]
+        flags = self.flags[keys].to_dict("records")
+        cancellations = [
+            {"session_id": r.session_id, "client_id": r.client_id,
+             "date": day(r.date), "recorded_status": r.recorded_status,
+             "computed_status": r.computed_status,
+             "notice_hours": None if r.notice_hours is None else str(r.notice_hours),
+             "policy_id": None if pd.isna(r.policy_id) else r.policy_id,
+             "occurrence": None if pd.isna(r.occurrence) else int(r.occurrence),
+             "fee": money(r.fee), "basis": r.basis}
+            for r in self.cancellations.itertuples(index=False)
+        ]
+        return {"as_of": self.as_of.isoformat(), "currency": cur, "balances": balances,
+                "aging": aging, "flags": flags, "cancellations": cancellations,
+                "totals": self._totals(money)}
+
+    def _totals(self, money) -> dict[str, object]:
+        b = self.balances
+        fees = self.charges.groupby("kind")["amount"].sum()
+        found = self.flags["severity"].value_counts()
+        counts = {s.value: int(found.get(s.value, 0)) for s in Severity}
+        return {
+            "clients": len(b),
+            "charges": money(b["charges"].sum()), "payments": money(b["payments"].sum()),
+            "refunds": money(b["refunds"].sum()), "adjustments": money(b["adjustments"].sum()),
+            "balance": money(b["balance"].sum()), "credit": money(b["credit"].sum()),
+            "receivable": money(b["balance"].clip(lower=0).sum()),
+            "late_cancel_fees": money(fees.get("late_cancel_fee", 0)),
+            "no_show_fees": money(fees.get("no_show_fee", 0)),
+            "flags": counts,
+        }
+
+    def to_json(self, **kwargs: object) -> str:
+        """``to_dict`` as JSON text (``indent=2`` unless told otherwise)."""
+        kwargs.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)  # type: ignore[arg-type]
+
+
+def _allocation_steps(lines: pd.DataFrame) -> dict[int, list[tuple[str | None, int]]]:
+    """Where each credit of one client went, placing credits one at a time.
+
+    Targeted amounts first (credit order), then each credit's rest to the oldest open
+    debit. This is the step-by-step form of ``_allocate``; both give the same open
+    amounts, and the tests hold them to it.
+    """
+    amount = lines["amount"].to_numpy(dtype=np.int64)
+    open_ = {j: int(a) for j, a in enumerate(amount) if a > 0}
+    left = {j: int(-a) for j, a in enumerate(amount) if a <= 0}
+    ids = lines["entry_id"].to_numpy(dtype=object)
+    kinds = lines["kind"].to_numpy(dtype=object)
+    sessions = lines["session_id"].to_numpy(dtype=object)
+    charge_of = {}
+    for j in open_:
+        if kinds[j] in ("session", "late_cancel_fee", "no_show_fee"):
+            charge_of.setdefault(sessions[j], j)
+    placed: dict[int, list[tuple[str | None, int]]] = {j: [] for j in left}
+    targets = lines["target"].to_numpy(dtype=object)
+    for j in left:
+        d = charge_of.get(targets[j]) if not pd.isna(targets[j]) else None
+        if d is not None and open_[d] and left[j]:
+            take_ = min(open_[d], left[j])
+            open_[d] -= take_
+            left[j] -= take_
+            placed[j].append((str(ids[d]), take_))
+    for j in left:
+        for d in open_:
+            if not left[j]:
+                break
+            take_ = min(open_[d], left[j])
+            if take_:
+                open_[d] -= take_
+                left[j] -= take_
+                placed[j].append((str(ids[d]), take_))
+        if left[j]:
+            placed[j].append((None, left[j]))
+    return {j: parts for j, parts in placed.items() if parts}
+
+
+# --- reconcile ----------------------------------------------------------------------
+
+
+def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
+    if as_of is None:
+        return dt.datetime.now(ZoneInfo(timezone)).date()
+    if isinstance(as_of, str):
+        return dt.date.fromisoformat(as_of)
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    return as_of
+
+
+#: Columns the core never reads (free text, and how a cancellation arrived).
+_UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
+
+
+def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows the core reads, text columns as Python strings converted once (the
+    engines read them as numpy arrays many times over)."""
+    frame = frame.drop(columns=[c for c in _UNUSED if c in frame.columns])
+    text_columns = {c: object for c in frame.columns
+                    if pd.api.types.is_string_dtype(frame[c].dtype)}
+    return frame.astype(text_columns).reset_index(drop=True)
+
+
+def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
+    """Derive charges, ledger, balances, aging, flags and the cancellation log.
+
+    Args:
+        book: a parsed workbook (``practicebook.load``).
+        as_of: the reconciliation day (default: today in the practice time zone). The
+            whole day is included; rows dated after it are ignored everywhere.
+    """
+    settings = book.settings
+    day_of = _as_of_day(as_of, settings.timezone)
+    end = pd.Timestamp(day_of)
+    sessions = book.sessions
+    w = _text_as_objects(
+        sessions[(sessions["scheduled_start"] < end + pd.Timedelta(days=1)).to_numpy()])
+    payments = _text_as_objects(book.payments[(book.payments["received_date"] <= end).to_numpy()])
+    adjustments = _text_as_objects(book.adjustments[(book.adjustments["date"] <= end).to_numpy()])
+    client_index = pd.Index(np.sort(pd.unique(np.concatenate([
+        book.clients["client_id"].dropna().to_numpy(dtype=object),
+        *(f["client_id"].dropna().to_numpy(dtype=object) for f in (w, payments, adjustments)),
+    ]))), dtype=object)
+    day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
+    service = Keys.of(w["service_code"])
+    service_pos = _service_positions(book, service, day)
+    w = w.assign(_client=codes(w["client_id"], client_index), _service=service_pos)
+    rate, source = session_rates(book, w, day, service_pos, service)
+    w["_rate"] = rate
+    assessment = policy.assess(book, w, end, client_index)
+    charges = _charges(book, w, assessment, source, day)
+    ledger = _ledger(book, charges, payments, adjustments, client_index)
+    open_debit, unallocated = _allocate(ledger)
+    balances = _balances(ledger, open_debit, unallocated, client_index)
+    aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
+                   settings.payment_terms_days, settings.aging_buckets, client_index)
+    flags = combine([assessment.flags, from_issues(
+        _ledger_issues(book, payments, adjustments, ledger, charges, w)
+        + _aging_mismatch(book, balances, aging))])
+    ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
+                           amount=pd.array(ledger["amount"], dtype="Int64"))
+    return Reconciliation(
+        as_of=day_of, currency=settings.currency,
+        charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
+        ledger=ledger.drop(columns=["_client", "_phase"]),
+        balances=balances, aging=aging, flags=flags,
+        cancellations=_cancellations(book, w, assessment, day))
+
+
+def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
+                   day: np.ndarray) -> pd.DataFrame:
+    a = assessment.frame
+    status = w["status"].to_numpy(dtype=object)
+    computed = a["computed_status"].to_numpy(dtype=object)
+    rows = np.flatnonzero(isin(status, policy.CANCEL_STATUSES)
+                          | isin(computed, policy.CANCEL_STATUSES))
+    notice = a["notice_seconds"].iloc[rows]
+    return object_frame({
+        "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
+        "client_id": w["client_id"].iloc[rows].to_numpy(dtype=object),
+        "date": day[rows],
+        "recorded_status": status[rows],
+        "computed_status": computed[rows],
+        "notice_hours": np.where(notice.isna().to_numpy(), None, [
+            Decimal(h) for h in policy.hours_texts(notice.to_numpy(dtype=np.int64,
+                                                                   na_value=0))]),
+        "policy_id": a["policy_id"].iloc[rows].to_numpy(dtype=object),
+        "occurrence": a["occurrence"].iloc[rows].reset_index(drop=True),
+        "fee": a["fee"].iloc[rows].fillna(0).reset_index(drop=True),
+        "fee_code": a["fee_code"].iloc[rows].to_numpy(dtype=object),
+        "basis": a["basis"].iloc[rows].to_numpy(dtype=object),
+        "source": _cells(book, "Sessions", "session_id", w[ROW].to_numpy()[rows]),
+    })
+
+
+# --- what-if ------------------------------------------------------------------------
+
+#: Policy settings ``simulate`` can change, and how a value is read.
+POLICY_CHANGES = {
+    "notice_hours": lambda v: Decimal(str(v)),
+    "grace_count": int,
+    "exempt_intake": bool,
+    "tier_percent": lambda v: Decimal(str(v)),
+}
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The same sessions replayed under changed policy settings.
+
+    ``per_client`` columns: ``client_id``, ``fees_before``, ``fees_after``,
+    ``fees_change`` (late-cancel/no-show fees, minor units), ``charged_before``,
+    ``charged_after`` (sessions with a fee), ``flags_before``, ``flags_after``.
+    ``flags``: ``code``, ``before``, ``after``, ``change``. ``totals``: the same sums
+    over all clients, plus how many clients are charged at all.
+    """
+
+    changes: Mapping[str, object]
+    per_client: pd.DataFrame
+    flags: pd.DataFrame
+    totals: dict[str, int]
+    before: Reconciliation = dataclasses.field(repr=False)
+    after: Reconciliation = dataclasses.field(repr=False)
+
+
+def _with_policy(book: Book, changes: Mapping[str, object], policy_id: str | None) -> Book:
+    unknown = set(changes) - set(POLICY_CHANGES)
+    if unknown:
+        raise ValueError(f"cannot simulate {sorted(unknown)}; choose from "
+                         f"{sorted(POLICY_CHANGES)}")
+    policies, tiers = book.policies.copy(), book.policy_tiers.copy()
+    mine = (policies["policy_id"] == policy_id) if policy_id else policies["policy_id"].notna()
+    for key, value in changes.items():
+        read = POLICY_CHANGES[key](value)
+        if key == "tier_percent":
+            chosen = tiers["charge_type"] == "percent"
+            if policy_id:
+                chosen &= tiers["policy_id"] == policy_id
+            tiers.loc[chosen, "charge_value"] = read
+        else:
+            policies.loc[mine, key] = read
+    frames = {**book.frames, "Policies": policies, "PolicyTiers": tiers}
+    return dataclasses.replace(book, frames=frames)
+
+
+def _fees_by_client(rec: Reconciliation) -> pd.DataFrame:
+    log = rec.cancellations
+    fee = log["fee"].astype("int64")
+    per = pd.DataFrame({"fees": fee.groupby(log["client_id"]).sum(),
+                        "charged": (fee > 0).groupby(log["client_id"]).sum()})
+    flags = rec.flags.groupby("client_id").size().rename("flags")
+    ids = rec.balances["client_id"]
+    return per.join(flags, how="outer").reindex(ids).fillna(0).astype("int64")
+
+
+def simulate(book: Book, policy_changes: Mapping[str, object], *,
+             policy_id: str | None = None, as_of: dt.date | str | None = None) -> Simulation:
+    """Replay the book under changed policy settings and compare.
+
+    Args:
+        book: the parsed workbook.
+        policy_changes: any of ``notice_hours``, ``grace_count``, ``exempt_intake`` and
+            ``tier_percent`` (the value of every percent tier), e.g. ``{"notice_hours":
+            48}``.
+        policy_id: change only this policy (default: every policy).
+        as_of: as for ``reconcile``.
+    """
+    day = _as_of_day(as_of, book.settings.timezone)
+    before = reconcile(book, day)
+    after = reconcile(_with_policy(book, policy_changes, policy_id), day)
+    b, a = _fees_by_client(before), _fees_by_client(after)
+    per_client = pd.DataFrame({
+        "client_id": b.index.astype(str),
+        "fees_before": pd.array(b["fees"], dtype="Int64"),
+        "fees_after": pd.array(a["fees"], dtype="Int64"),
+        "fees_change": pd.array(a["fees"] - b["fees"], dtype="Int64"),
+        "charged_before": b["charged"].to_numpy(), "charged_after": a["charged"].to_numpy(),
+        "flags_before": b["flags"].to_numpy(), "flags_after": a["flags"].to_numpy(),
+    })
+    codes_before = before.flags["code"].value_counts()
+    codes_after = after.flags["code"].value_counts()
+    flags = pd.concat([codes_before.rename("before"), codes_after.rename("after")], axis=1)
+    flags = flags.fillna(0).astype("int64").sort_index().rename_axis("code").reset_index()
+    flags["change"] = flags["after"] - flags["before"]
+    totals = {
+        "fees_before": int(b["fees"].sum()), "fees_after": int(a["fees"].sum()),
+        "fees_change": int(a["fees"].sum() - b["fees"].sum()),
+        "clients_charged_before": int((b["fees"] > 0).sum()),
+        "clients_charged_after": int((a["fees"] > 0).sum()),
+        "flags_before": len(before.flags), "flags_after": len(after.flags),
+    }
+    return Simulation(dict(policy_changes), per_client, flags, totals, before, after)
