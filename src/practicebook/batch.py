@@ -31,7 +31,8 @@ from practicebook.model import Book
 from practicebook.money import from_minor
 from practicebook.reconcile import Reconciliation, reconcile
 
-__all__ = ["STATUSES", "batch", "expand_paths", "summarise_workbook", "write_summary"]
+__all__ = ["STATUSES", "batch", "expand_paths", "is_total", "summarise_workbook",
+           "summary_frame", "write_summary"]
 
 #: Status of a workbook: clean, with findings at warning level or above, or not read.
 STATUSES = ("ok", "issues", "unreadable")
@@ -233,8 +234,8 @@ def batch(paths: Iterable[str | Path] | str | Path, *, as_of: dt.date | str | No
     Returns:
         One row per workbook in the order found (``file``, ``practice``, ``status``
         ok | issues | unreadable, ``reason``, counts, money as ``Decimal``, ``ar_<bucket>``
-        aging sums, ``flag_<code>`` counts), then a ``TOTAL`` row per currency whose
-        ``file`` column says how many workbooks it covers.
+        aging sums, ``flag_<code>`` counts), then a totals row per currency (``file``
+        empty, ``practice`` ``TOTAL (n workbooks)``; see ``is_total``).
 
     Raises:
         PracticebookError: nothing to do (no workbook found) or a bad ``scheduler``.
@@ -297,8 +298,8 @@ def _columns(summaries: list[Summary]) -> list[str]:
 def _totals(rows: pd.DataFrame, currency: str) -> dict[str, object]:
     """Column sums over one currency's readable workbooks."""
     n = len(rows)
-    out: dict[str, object] = {"file": f"{n} workbook{'s' if n != 1 else ''}",
-                              "practice": "TOTAL", "currency": currency,
+    out: dict[str, object] = {"file": None, "currency": currency,
+                              "practice": f"TOTAL ({n} workbook{'s' if n != 1 else ''})",
                               "status": "issues" if (rows["status"] == "issues").any() else "ok"}
     skip = {"file", "practice", "status", "reason", "as_of", "currency"}
     for column in rows.columns.difference(list(skip), sort=False):
@@ -308,6 +309,11 @@ def _totals(rows: pd.DataFrame, currency: str) -> dict[str, object]:
     as_of = pd.unique(rows["as_of"])
     out["as_of"] = as_of[0] if len(as_of) == 1 else None
     return out
+
+
+def is_total(frame: pd.DataFrame) -> pd.Series:
+    """True for the totals rows of a ``batch`` summary."""
+    return frame["file"].isna()
 
 
 # --- writing the summary --------------------------------------------------------------

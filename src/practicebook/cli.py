@@ -16,6 +16,7 @@ import click
 
 from practicebook import api
 from practicebook import __version__
+from practicebook.batchcli import batch_command
 from practicebook.formatting import issues_to_json, render_issues
 from practicebook.issues import PracticebookError, UnreadableWorkbook, has_errors
 from practicebook.money import is_currency, known_locale
@@ -95,3 +96,6 @@ def check(book: Path, fmt: str, password: str | None) -> None:
     else:
         click.echo(f"{book}: no problems found")
     sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+
+
+main.add_command(batch_command)
