@@ -17,6 +17,7 @@ EXPECTED = [
     "Severity",
     "UnreadableWorkbook",
     "__version__",
+    "batch",
     "check",
     "load",
     "load_tables",

@@ -8,6 +8,7 @@ The public API; everything else is internal::
 from __future__ import annotations
 
 from practicebook.api import check, load, load_tables, new_workbook
+from practicebook.batch import batch
 from practicebook.issues import (
     CellRef,
     Code,
@@ -39,6 +40,7 @@ __all__ = [
     "Severity",
     "UnreadableWorkbook",
     "__version__",
+    "batch",
     "check",
     "load",
     "load_tables",
