@@ -306,3 +306,15 @@ def test_json_out_matches_the_frame(fleet, summary, tmp_path):
     records = json.loads(out.read_text(encoding="utf-8"))
     assert len(records) == len(summary)
     assert records[-1]["balance"] == str(summary.iloc[-1]["balance"])
+
+
+def test_terminal_table_shows_workbook_text_literally(fleet, capsys, monkeypatch):
+    from practicebook.batchcli import _show_table
+
+    monkeypatch.setenv("COLUMNS", "250")
+    frame = batch(fleet / "north", as_of=AS_OF)
+    frame.loc[0, "practice"] = "[red]Practice[/red]"
+    _show_table(frame)
+    shown = capsys.readouterr().out
+    assert "[red]Practice[/red]" in shown and "b-clean.xlsx" in shown
+    assert "TOTAL (1 workbook)" in shown

@@ -87,7 +87,7 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[Summary], None] | No
 
 
 def _cell(value: object) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and value != value):  # None or NaN
         return ""
     if isinstance(value, Decimal):
         return f"{value:,}"
@@ -102,9 +102,9 @@ def _show_table(frame: pd.DataFrame) -> None:
     style = {"ok": "green", "issues": "yellow", "unreadable": "red"}
     totals = is_total(frame)
     for part, bold in ((frame[~totals], False), (frame[totals], True)):
-        for _, row in part.iterrows():
-            cells = [Path(row[c]).name if c == "file" and row[c] else _cell(row[c])
-                     for c in SHOWN]
+        for row in part.to_dict("records"):
+            cells = [Text(Path(row[c]).name if c == "file" and row[c] else _cell(row[c]))
+                     for c in SHOWN]  # Text: names from workbooks are never rich markup
             table.add_row(*cells, style="bold" if bold else style.get(row["status"], ""))
         table.add_section()
     Console(highlight=False).print(table)
