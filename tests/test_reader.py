@@ -170,3 +170,28 @@ def test_reading_from_bytes_gives_the_same_tables(tmp_path):
     _, from_bytes = read_workbook("memory", path.read_bytes())
     assert [t.headers for t in from_path] == [t.headers for t in from_bytes]
     assert [len(t.data) for t in from_path] == [len(t.data) for t in from_bytes]
+
+
+@pytest.fixture(scope="module")
+def sound_bytes(tmp_path_factory) -> bytes:
+    return small_book(tmp_path_factory.mktemp("fuzz") / "ok.xlsx").read_bytes()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_only_ever_raise_unreadable_workbook(sound_bytes, tmp_path, data):
+    damaged = bytearray(sound_bytes)
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(damaged) - 1))
+        damaged[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(len(damaged) // 2, len(damaged)))
+    path = tmp_path / "fuzz.xlsx"
+    path.write_bytes(bytes(damaged[:cut]))
+    try:
+        api.load(path)
+    except UnreadableWorkbook as exc:
+        assert "\n" not in str(exc)

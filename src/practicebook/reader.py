@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ import pandas as pd
 
 from practicebook.issues import UnreadableWorkbook
 from practicebook.model import CellErrorValue, RawTable
+from practicebook.safewrite import WrongPassword, decrypt_workbook, is_encrypted
 from practicebook.schema import WORKBOOK, Kind, Sheet, normalize_header
 
 if TYPE_CHECKING:
@@ -122,26 +124,19 @@ def preflight(path: str | Path, data: bytes | None = None, *,
 
 
 def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
-    import msoffcrypto
-
-    try:
-        office = msoffcrypto.OfficeFile(io.BytesIO(data))
-        encrypted = office.is_encrypted()
-    except Exception:  # msoffcrypto raises many types for non-Office OLE2 files
-        encrypted = False
-    if not encrypted:
+    if not is_encrypted(data):
         raise UnreadableWorkbook(name, "this is an old-style .xls workbook; open it in Excel "
                                        "and save it as .xlsx")
     if password is None:
         raise UnreadableWorkbook(name, "the workbook is password-protected; give the password "
                                        "(--password, or PRACTICEBOOK_PASSWORD)")
-    out = io.BytesIO()
     try:
-        office.load_key(password=password, verify_password=True)
-        office.decrypt(out)
-    except Exception:
+        return decrypt_workbook(data, password)
+    except WrongPassword:
         raise UnreadableWorkbook(name, "wrong password for this workbook") from None
-    return out.getvalue()
+    except Exception as exc:  # a damaged encrypted container
+        raise UnreadableWorkbook(name, f"the protected workbook could not be decrypted "
+                                       f"({type(exc).__name__})") from None
 
 
 def _check_members(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:
@@ -262,20 +257,31 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: str) -> _SheetScan:
-    """One streaming pass over a worksheet part: header row, merged ranges, booleans.
+def _scan_head(archive: zipfile.ZipFile, part: str) -> _SheetScan:
+    """Read a worksheet part only as far as its header row (the first row with values)."""
+    scan = _SheetScan()
+    head = b""
+    with archive.open(part) as stream:
+        while not scan.header_row and len(head) < 1 << 24:
+            chunk = stream.read(1 << 16)
+            if not chunk:
+                break
+            head += chunk
+            _find_header(head, scan)
+    return scan
+
+
+def _scan_body(archive: zipfile.ZipFile, part: str, scan: _SheetScan) -> None:
+    """One streaming pass over a worksheet part for merged ranges and boolean cells.
 
     Text in cells is XML-escaped, so markup such as ``<mergeCell`` can only be markup.
+    The pass is mostly inflating (which releases the GIL), so it runs beside the typed
+    read of the sheets.
     """
-    scan = _SheetScan()
     pending = b""
-    head = b""
     with archive.open(part) as stream:
         while True:
             chunk = stream.read(1 << 20)
-            if not scan.header_row and len(head) < 1 << 24:
-                head += chunk
-                _find_header(head, scan)
             data = pending + chunk
             cut = len(data) if not chunk else max(0, data.rfind(b"<"))
             _find_booleans(data[:cut], scan)
@@ -286,7 +292,13 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str) -> _SheetScan:
             pending = data[cut:]
             if not chunk:
                 break
-    return scan
+
+
+def _scan_bodies(data: bytes, parts: Mapping[str, str], scans: Mapping[str, _SheetScan]
+                 ) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name, part in parts.items():
+            _scan_body(archive, part, scans[name])
 
 
 def _find_header(data: bytes, scan: _SheetScan) -> None:
@@ -396,10 +408,17 @@ def read_workbook(path: str | Path, data: bytes | None = None, *,
     with zipfile.ZipFile(io.BytesIO(book.data)) as archive:
         try:
             sheets = list(_match_sheets(book))
-            scans = {name: _scan_sheet(archive, book.sheets[name]) for name, _ in sheets}
+            scans = {name: _scan_head(archive, book.sheets[name]) for name, _ in sheets}
             headers = _header_texts(archive, book, scans)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                bodies = pool.submit(_scan_bodies, book.data,
+                                     {name: book.sheets[name] for name, _ in sheets}, scans)
+                loaded = {name: _load_sheet(reader, name, sheet, headers[name])
+                          for name, sheet in sheets}
+                bodies.result()
             for name, sheet in sheets:
-                tables.append(_read_sheet(reader, name, sheet, scans[name], headers[name]))
+                tables.append(_raw_table(reader, name, sheet, scans[name], headers[name],
+                                         loaded[name]))
         except UnreadableWorkbook:
             raise
         except Exception as exc:
@@ -477,28 +496,50 @@ def read_tables(path: str | Path, *, password: str | None = None) -> list[RawTab
     return read_workbook(path, password=password)[1]
 
 
-def _read_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet, scan: _SheetScan,
-                headers: list[tuple[int, str]]) -> RawTable:
+@dataclass
+class _Loaded:
+    frame: pd.DataFrame
+    columns: list[int]  # Excel column number of each loaded column
+    names: list[str]
+    errors: object  # fastexcel CellErrors: cells the typed read could not type
+
+
+def _kind_of(sheet: Sheet, header: str) -> Kind | None:
+    for col in sheet.columns:
+        if normalize_header(header) in (normalize_header(col.header), normalize_header(col.key)):
+            return col.kind
+    return None
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet,
+                headers: list[tuple[int, str]]) -> _Loaded | None:
+    """The typed read (fastexcel releases the GIL while it parses)."""
     if not headers:
-        return RawTable(name, (), pd.DataFrame(), max(scan.header_row, 1))
-    by_norm = {normalize_header(c.header): c for c in sheet.columns}
-    by_norm.update({normalize_header(c.key): c for c in sheet.columns})
+        return None
     dtypes = {}
     for col, text in headers:
-        spec = by_norm.get(normalize_header(str(text)))
-        dtypes[col - 1] = _FASTEXCEL_DTYPE[spec.kind] if spec else "string"
+        kind = _kind_of(sheet, str(text))
+        dtypes[col - 1] = _FASTEXCEL_DTYPE[kind] if kind else "string"
     loaded = reader.load_sheet(name, header_row=0, dtypes=dtypes, dtype_coercion="coerce",
                                use_columns=sorted(dtypes), whitespace_as_null=True)
     batch, errors = loaded.to_arrow_with_errors()
     frame = batch.to_pandas()
+    frame.columns = range(len(frame.columns))
     columns = [c.absolute_index + 1 for c in loaded.selected_columns]
     names = [str(text) for _, text in headers]
     if len(columns) != len(names):
         names = [c.name for c in loaded.selected_columns]
-    frame.columns = range(len(frame.columns))
-    raw_cells = _raw_cells(reader, name, errors, columns, frame, scan, sheet, names)
-    return RawTable(name, tuple(names), frame, scan.header_row or 1, tuple(columns), raw_cells,
-                    tuple(scan.merged))
+    return _Loaded(frame, columns, names, errors)
+
+
+def _raw_table(reader: fastexcel.ExcelReader, name: str, sheet: Sheet, scan: _SheetScan,
+               headers: list[tuple[int, str]], loaded: _Loaded | None) -> RawTable:
+    if loaded is None:
+        return RawTable(name, (), pd.DataFrame(), max(scan.header_row, 1))
+    raw_cells = _raw_cells(reader, name, loaded.errors, loaded.columns, loaded.frame, scan,
+                           sheet, loaded.names)
+    return RawTable(name, tuple(loaded.names), loaded.frame, scan.header_row or 1,
+                    tuple(loaded.columns), raw_cells, tuple(scan.merged))
 
 
 def _raw_cells(reader: fastexcel.ExcelReader, name: str, errors: object, columns: list[int],
@@ -520,12 +561,8 @@ def _raw_cells(reader: fastexcel.ExcelReader, name: str, errors: object, columns
                 raw[(row, pos)] = CellErrorValue(_EXCEL_ERRORS.get(error.group(1), "#ERROR"))
             elif text is not None and 0 <= row < len(text) and text[row] is not None:
                 raw[(row, pos)] = text[row]
-    kinds = {}
-    by_norm = {normalize_header(c.header): c for c in sheet.columns}
-    by_norm.update({normalize_header(c.key): c for c in sheet.columns})
-    for pos, header in enumerate(names):
-        spec = by_norm.get(normalize_header(header))
-        kinds[columns[pos]] = spec.kind if spec else Kind.TEXT
+    kinds = {columns[pos]: _kind_of(sheet, header) or Kind.TEXT
+             for pos, header in enumerate(names)}
     first = (scan.header_row or 1) + 1
     for (row, col), value in scan.booleans.items():
         if col in position and kinds.get(col) not in (Kind.BOOL, Kind.TEXT, Kind.ID,
