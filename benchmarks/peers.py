@@ -47,7 +47,7 @@ def _cents(value: object) -> int:
 
 
 def setup_practicebook(path: str) -> str:
-    import practicebook  # noqa: F401
+    import practicebook
     import practicebook.reconcile  # noqa: F401
 
     return path

@@ -94,7 +94,7 @@ def summarise_workbook(path: str, as_of: str | None = None, password: str | None
         rec = reconcile(book, as_of=as_of)
     except PracticebookError as exc:
         return _unreadable(path, getattr(exc, "reason", str(exc)))
-    except Exception as exc:  # noqa: BLE001 - one hostile file must not stop the run
+    except Exception as exc:  # one hostile file must not stop the run
         return _unreadable(path, f"could not be reconciled ({type(exc).__name__})")
     return _summary(path, book, issues, rec)
 

@@ -18,15 +18,20 @@ from pathlib import Path
 
 import click
 import pandas as pd
-
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
-                           TextColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
-from practicebook.batch import (Summary, batch, expand_paths, is_total, to_records,
-                                write_summary)
+from practicebook.batch import Summary, batch, expand_paths, is_total, to_records, write_summary
 from practicebook.issues import PracticebookError
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
