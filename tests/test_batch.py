@@ -253,6 +253,9 @@ def test_exit_2_when_nothing_is_readable_or_usage_is_wrong(fleet, tmp_path):
     assert run(fleet / "north", "--out", tmp_path / "s.txt").exit_code == 2
     assert run(fleet / "north", "--as-of", "June").exit_code == 2
     assert run(fleet / "north", "--jobs", "0").exit_code == 2
+    before = _digest(fleet)
+    assert run(fleet / "north", "--out", fleet / "north" / "b-clean.xlsx").exit_code == 2
+    assert _digest(fleet) == before
 
 
 def test_json_output(fleet):

@@ -157,6 +157,9 @@ def batch_command(paths: tuple[str, ...], as_of: str | None, out: Path | None, j
     files = expand_paths(paths)
     if not files:
         raise click.UsageError("no workbooks (.xlsx or .xlsm) found in " + " ".join(paths))
+    if out is not None and out.resolve() in {f.resolve() for f in files}:
+        raise click.UsageError(f"--out {out} is one of the workbooks; inputs are never "
+                               "overwritten")
     try:
         with _progress(len(files), fmt == "text" and sys.stderr.isatty()) as advance:
             frame = batch(files, as_of=as_of, jobs=jobs, scheduler=scheduler,
