@@ -46,6 +46,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FEES = {"late_cancel": "LATECXL", "no_show": "NOSHOW"}
 
 Summary = dict[str, object]
+#: Runs the task over the paths; yields (position in paths, summary) as each finishes.
+Runner = Callable[[list[str], tuple, int], Iterator[tuple[int, Summary]]]
 
 
 # --- finding the workbooks ------------------------------------------------------------
@@ -180,7 +182,7 @@ def _process_pool(paths: list[str], task_args: tuple, jobs: int
             yield futures[future], future.result()
 
 
-def _dask(address: str) -> Callable[[list[str], tuple, int], Iterator[tuple[int, Summary]]]:
+def _dask(address: str) -> Runner:
     def run(paths: list[str], task_args: tuple, jobs: int) -> Iterator[tuple[int, Summary]]:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
@@ -193,9 +195,9 @@ def _dask(address: str) -> Callable[[list[str], tuple, int], Iterator[tuple[int,
             cluster = None
         try:
             with Client(cluster or address) as client:
-                futures = client.map(summarise_workbook, paths, *([a] * len(paths)
-                                                                  for a in task_args),
-                                     pure=False)
+                as_of, password = task_args
+                futures = client.map(summarise_workbook, paths, as_of=as_of,
+                                     password=password, pure=False)
                 index = {f.key: i for i, f in enumerate(futures)}
                 for future in as_completed(futures):
                     yield index[future.key], future.result()
@@ -205,9 +207,9 @@ def _dask(address: str) -> Callable[[list[str], tuple, int], Iterator[tuple[int,
     return run
 
 
-def _runner(jobs: int, scheduler: str | None):
+def _runner(jobs: int, scheduler: str | None) -> Runner:
     if scheduler is not None:
-        if scheduler != "dask" and not scheduler.startswith(("tcp://", "tls://")):
+        if scheduler != "dask" and not scheduler.startswith("tcp://"):
             raise PracticebookError(
                 f"unknown scheduler {scheduler!r}: use 'dask' or a tcp://HOST:PORT address")
         return _dask(scheduler)
