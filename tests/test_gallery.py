@@ -1,8 +1,9 @@
 """The issue gallery: one minimal workbook per reason code, and where it is reported.
 
 Each ``tests/cases/<code>.md`` holds ``## Sheet`` tables (required sheets left out are
-added empty), optional ``## Options`` (``as_of``, ``schema_version``, ``merged``) and an
-``## Expected`` list of ``Sheet!A1 code`` lines that must all be reported.
+added empty), optional ``## Options`` (``as_of`` — reconcile as of that day and include
+its findings —, ``schema_version``, ``merged``, ``invariant``) and an ``## Expected``
+list of ``Sheet!A1 code`` lines that must all be reported.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from practicebook import api
 from practicebook.issues import Code
+from practicebook.reconcile import reconcile
 from practicebook.schema import WORKBOOK
 from practicebook.textables import read_tables
 
@@ -44,9 +46,9 @@ def load_case(path: Path):
 
 def findings(tables, options) -> set[tuple[str, str]]:
     version = int(options["schema_version"]) if "schema_version" in options else None
-    _, issues = api.load_tables(tables, schema_version=version)
-    as_of = dt.date.fromisoformat(options["as_of"]) if "as_of" in options else None
-    del as_of  # reconciliation findings join here once the core reports them
+    book, issues = api.load_tables(tables, schema_version=version)
+    if "as_of" in options:
+        issues = issues + reconcile(book, dt.date.fromisoformat(options["as_of"])).issues
     return {(str(i.where), i.code.value) for i in issues}
 
 
@@ -55,6 +57,8 @@ def test_gallery_case(path):
     tables, options, wanted = load_case(path)
     assert wanted, f"{path.name} lists no expected findings"
     assert path.stem in {code for _, code in wanted}, "a case must show its own code"
+    if options.get("invariant") == "yes":
+        pytest.skip("an internal invariant no workbook can break; tested directly")
     missing = wanted - findings(tables, options)
     assert not missing, f"not reported: {sorted(missing)}"
 

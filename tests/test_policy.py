@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 
 from reconcile_cases import codes_at, fee, log_row, reconciled
 
@@ -387,3 +390,11 @@ def test_policy_effective_periods_include_both_end_dates():
 """)
     assert log_row(rec, "S1")["computed_status"] == "cancelled"  # 48 h against 24 h
     assert log_row(rec, "S2")["computed_status"] == "late_cancelled"  # 47 h against 48 h
+
+
+@pytest.mark.parametrize("name", ["practicebook.policy", "practicebook.reconcile",
+                                  "practicebook.flags"])
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0
+    assert result.failed == 0

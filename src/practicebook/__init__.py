@@ -3,6 +3,8 @@
 The public API; everything else is internal::
 
     book, issues = practicebook.load("practice.xlsx")
+    practicebook.add_payment("practice.xlsx", {"client_id": "C0042", "amount": "150.00",
+                                               "received_date": "2026-03-02"})
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from practicebook.issues import (
     raise_for_issues,
 )
 from practicebook.model import Book, RawTable, Settings
+from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
+from practicebook.writer import (
+    add_adjustment,
+    add_payment,
+    add_session,
+    mark_cancellation,
+    write_results,
+)
 
 __version__ = "0.1.0"
 
@@ -36,14 +46,22 @@ __all__ = [
     "MissingDependency",
     "PracticebookError",
     "RawTable",
+    "Reconciliation",
     "Settings",
     "Severity",
     "UnreadableWorkbook",
     "__version__",
+    "add_adjustment",
+    "add_payment",
+    "add_session",
     "batch",
     "check",
     "load",
     "load_tables",
+    "mark_cancellation",
     "new_workbook",
     "raise_for_issues",
+    "reconcile",
+    "simulate",
+    "write_results",
 ]

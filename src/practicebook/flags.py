@@ -90,8 +90,8 @@ def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
         return from_issues([])
     flags = pd.concat(parts, ignore_index=True)
     flags = flags.drop_duplicates(subset=["code", "sheet", "row", "col", "message"])
-    sheet = pd.factorize(flags["sheet"], sort=True)[0]
-    code = pd.factorize(flags["code"], sort=True)[0]
+    sheet = pd.factorize(flags["sheet"].to_numpy(dtype=object), sort=True)[0]
+    code = pd.factorize(flags["code"].to_numpy(dtype=object), sort=True)[0]
     rank = flags["severity"].map(_RANK).to_numpy(dtype=np.int64)
     keys = [sheet, flags["row"].to_numpy(), flags["col"].to_numpy(), rank, code]
     order = sort_order(keys, flags["message"].to_numpy(dtype=object))

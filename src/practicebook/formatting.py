@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+import pandas as pd
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_currency, get_currency_symbol
@@ -23,11 +25,16 @@ from babel.numbers import format_currency, get_currency_symbol
 from practicebook import money
 from practicebook.issues import Issue, Severity, sort_issues
 
+if TYPE_CHECKING:
+    from practicebook.reconcile import Explanation
+
 __all__ = [
     "excel_money_format",
     "format_date",
     "format_money",
     "issues_to_json",
+    "money_columns",
+    "render_explanation",
     "render_issue",
     "render_issues",
 ]
@@ -105,3 +112,53 @@ def issues_to_json(issues: Iterable[Issue], **extra: object) -> str:
     counts = {s.value: sum(1 for i in ordered if i.severity is s) for s in Severity}
     payload = {**extra, "issues": [i.to_dict() for i in ordered], "summary": counts}
     return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+# --- reconciliation -----------------------------------------------------------------
+
+
+def money_columns(frame: pd.DataFrame, columns: Iterable[str], currency: str, locale: str
+                  ) -> list[list[str]]:
+    """Rows of a frame as text, the named money columns formatted for people.
+
+    Every other column is shown as text; blank dates and IDs become empty strings.
+    """
+    keys = list(frame.columns)
+    money_keys = set(columns)
+    rows = []
+    for values in frame.itertuples(index=False):
+        row = []
+        for key, value in zip(keys, values, strict=True):
+            if key in money_keys:
+                row.append(format_money(int(value), currency, locale))
+            elif value is None or (not isinstance(value, str) and pd.isna(value)):
+                row.append("")
+            elif isinstance(value, pd.Timestamp):
+                row.append(value.date().isoformat())
+            else:
+                row.append(str(value))
+        rows.append(row)
+    return rows
+
+
+def render_explanation(explanation: Explanation, locale: str) -> str:
+    """A client's ledger as aligned text, amounts in the workbook's locale."""
+    cur = explanation.currency
+    head = (f"client {explanation.client_id}, as of "
+            f"{format_date(explanation.as_of, locale)} ({cur})")
+    lines = explanation.lines
+    if lines.empty:
+        return f"{head}\nno entries"
+    table = [["date", "entry", "amount", "balance", "source", "what"]]
+    for line in lines.itertuples(index=False):
+        table.append([line.date.date().isoformat(), str(line.entry_id),
+                      format_money(int(line.amount), cur, locale),
+                      format_money(int(line.balance), cur, locale), str(line.source),
+                      str(line.description)])
+    widths = [max(len(r[i]) for r in table) for i in range(5)]
+    out = [head]
+    for r in table:
+        cells = [r[i].rjust(widths[i]) if i in (2, 3) else r[i].ljust(widths[i])
+                 for i in range(5)]
+        out.append("  ".join([*cells, r[5]]).rstrip())
+    return "\n".join(out)

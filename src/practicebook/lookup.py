@@ -13,14 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Keys", "codes", "frame", "in_effect", "isin", "sort_order", "take"]
+__all__ = ["Keys", "codes", "frame", "in_effect", "sort_order", "take"]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
 
 
-def codes(values: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each value in ``index`` (``-1`` for a blank or unknown value)."""
+def codes(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
+    """Position of each value in ``index`` (``-1`` for a blank or unknown value).
+
+    Python-string columns are looked up as they are: handed over bare, pandas would
+    first copy them into an Arrow string array.
+    """
+    if values.dtype == object:
+        values = pd.Index(values, dtype=object)
     return index.get_indexer(values)
 
 
@@ -122,11 +128,6 @@ def in_effect(left: list[np.ndarray], days: np.ndarray, right: list[np.ndarray],
     first[1:] = lpos[1:] != lpos[:-1]
     out[lpos[first]] = rpos[first]
     return out
-
-
-def isin(values: np.ndarray, choices: tuple[str, ...]) -> np.ndarray:
-    """``np.isin`` for columns of strings, by hashing (``np.isin`` sorts Python objects)."""
-    return pd.Series(values, dtype=object, copy=False).isin(choices).to_numpy()
 
 
 def take(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:

@@ -30,11 +30,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from practicebook.issues import Code, Severity
-from practicebook.lookup import codes, frame as object_frame, in_effect, isin, sort_order, take
-from practicebook.model import ROW, Book
 from practicebook.flags import combine, rule_flags, text
+from practicebook.issues import Code, Severity
+from practicebook.lookup import codes, in_effect, sort_order, take
+from practicebook.lookup import frame as object_frame
+from practicebook.model import ROW, Book
 from practicebook.money import digits, from_minor, to_minor
+from practicebook.schema import STATUSES
 
 __all__ = [
     "CANCEL_STATUSES",
@@ -45,6 +47,7 @@ __all__ = [
     "localize",
     "notice_seconds",
     "ordinal",
+    "StatusColumn",
 ]
 
 #: Non-CPT codes of the fee lines; never superbill-eligible.
@@ -53,7 +56,6 @@ CHARGEABLE = ("late_cancelled", "no_show")
 CANCEL_STATUSES = ("cancelled", "late_cancelled", "no_show", "clinician_cancelled")
 _BY_PRACTICE = ("clinician", "practice")
 _HELD = ("attended", "non_billable")
-_NOTE_KIND = {"late_cancelled": "late-cancel", "no_show": "no-show"}
 #: Zero-fee reasons, in the order the first applicable one is reported.
 ZERO_REASONS = (Code.FEE_EXEMPT_CLIENT, Code.FEE_WAIVED, Code.GRACE_INTAKE,
                 Code.RESCHEDULE_WAIVED, Code.GRACE_APPLIED)
@@ -103,18 +105,18 @@ def hours_text(seconds: int) -> str:
     ('24', '23.5', '-1.25')
     """
     value = (Decimal(seconds) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return format(value.normalize(), "f")
+    return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
 
 
 def hours_texts(seconds: np.ndarray) -> np.ndarray:
     """``hours_text`` for a whole column, in integer arithmetic.
 
-    >>> list(hours_texts(np.array([86400, 84600, -4500, 90])))
-    ['24', '23.5', '-1.25', '0.03']
+    >>> list(hours_texts(np.array([86400, 84600, -4500, 90, -10])))
+    ['24', '23.5', '-1.25', '0.03', '0']
     """
     seconds = np.asarray(seconds, dtype=np.int64)
     centi = (np.abs(seconds) * 100 + 1800) // 3600  # half-up to 0.01 h
-    whole = text(np.where(seconds < 0, "-", ""), centi // 100)
+    whole = text(np.where((seconds < 0) & (centi > 0), "-", ""), centi // 100)
     frac = (centi % 100).astype(np.int64)
     tail = np.where(frac == 0, "", np.where(frac % 10 == 0, text(".", frac // 10),
                                             text(".", frac // 10, frac % 10)))
@@ -158,10 +160,42 @@ def _day_numbers(days: np.ndarray) -> np.ndarray:
     return (days.astype("datetime64[D]") - np.datetime64("1900-01-01", "D")).astype(np.int64)
 
 
+_STATUS_INDEX = pd.Index(STATUSES, dtype=object)
+_STATUS_NAMES = np.array(STATUSES, dtype=object)
+
+
+def _code(name: str) -> int:
+    return STATUSES.index(name)
+
+
+class StatusColumn:
+    """A status column as codes into ``schema.STATUSES``: membership tests then compare
+    small integers instead of strings."""
+
+    def __init__(self, status_codes: np.ndarray) -> None:
+        self.codes = status_codes
+
+    @classmethod
+    def of(cls, values: pd.Series | np.ndarray) -> StatusColumn:
+        """Codes of status texts (``-1`` for anything else)."""
+        return cls(codes(values, _STATUS_INDEX))
+
+    @property
+    def names(self) -> np.ndarray:
+        """The statuses as text again."""
+        return take(_STATUS_NAMES, self.codes, None)
+
+    def isin(self, names: tuple[str, ...]) -> np.ndarray:
+        return np.isin(self.codes, [STATUSES.index(n) for n in names])
+
+    def eq(self, name: str) -> np.ndarray:
+        return self.codes == STATUSES.index(name)
+
+
 # --- the result ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Assessment:
     """What the policy engine found for each session (rows aligned with the input).
 
@@ -170,7 +204,9 @@ class Assessment:
     does not count), ``fee`` (``Int64`` minor units, blank unless the recorded status
     is late_cancelled or no_show), ``fee_code`` (``LATECXL``/``NOSHOW``), ``reason``
     (the zero-fee flag code) and ``basis`` (the one-line explanation, for every
-    cancellation-type row). ``flags`` holds the findings (see ``practicebook.flags``).
+    cancellation-type row) and ``logged`` (the session belongs in the cancellation log:
+    recorded or computed as a cancellation of some kind). ``flags`` holds the findings
+    (see ``practicebook.flags``).
     """
 
     frame: pd.DataFrame
@@ -185,7 +221,7 @@ class _Policy:
     policy_id: np.ndarray
     threshold: np.ndarray  # notice seconds
     ns_grace: np.ndarray
-    after_start_is: np.ndarray
+    after_start: np.ndarray  # status code a cancellation at or after the start gets
     grace_count: np.ndarray
     grace_scope: np.ndarray
     rolling_days: np.ndarray
@@ -235,7 +271,8 @@ def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray,
         policy_id=col("policy_id", None),
         threshold=take(thresholds, pos, 0),
         ns_grace=col("ns_grace_minutes", 15, np.int64),
-        after_start_is=col("cancel_after_start_is", "no_show"),
+        after_start=take(codes(policies["cancel_after_start_is"], _STATUS_INDEX), pos,
+                         _code("no_show")),
         grace_count=col("grace_count", 0, np.int64),
         grace_scope=col("grace_scope", "lifetime"),
         rolling_days=col("grace_rolling_days", 365, np.int64),
@@ -251,21 +288,21 @@ def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray,
 # --- classification -----------------------------------------------------------------
 
 
-def _computed_status(w: pd.DataFrame, pol: _Policy, notice: np.ndarray,
-                     by_practice: np.ndarray) -> np.ndarray:
+def _computed_status(w: pd.DataFrame, st: StatusColumn, pol: _Policy, notice: np.ndarray,
+                     by_practice: np.ndarray) -> StatusColumn:
     """C-2 in order; the first matching rule wins."""
-    recorded = w["status"].to_numpy(dtype=object)
     has_t = w["cancel_requested_at"].notna().to_numpy()
     after = has_t & (notice <= 0)
     rules = [
-        (by_practice, "clinician_cancelled"),
-        (isin(recorded, _HELD) | (recorded == "scheduled"), recorded),
-        (~has_t & (recorded == "no_show"), "no_show"),
-        (~has_t | ~pol.found, recorded),
-        (after, pol.after_start_is),
-        (notice >= pol.threshold, "cancelled"),
+        (by_practice, _code("clinician_cancelled")),
+        (st.isin((*_HELD, "scheduled")), st.codes),
+        (~has_t & st.eq("no_show"), _code("no_show")),
+        (~has_t | ~pol.found, st.codes),
+        (after, pol.after_start),
+        (notice >= pol.threshold, _code("cancelled")),
     ]
-    return np.select([m for m, _ in rules], [v for _, v in rules], "late_cancelled")
+    return StatusColumn(np.select([m for m, _ in rules], [v for _, v in rules],
+                                  _code("late_cancelled")))
 
 
 def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -428,6 +465,7 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
     services = book.services
     spos = w["_service"].to_numpy()[rows]
     late = status[rows] == "late_cancelled"
+    code = w["service_code"].to_numpy(dtype=object)[rows]
     for prefix, mask, label in (("lc", late, "late-cancel"), ("ns", ~late, "no-show")):
         s_type = take(services[f"{prefix}_fee_type"].to_numpy(dtype=object, na_value=None),
                       spos, None)
@@ -435,7 +473,6 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
         use = mask & (tier < 0) & pd.notna(s_type)
         charge_type[use] = s_type[use]
         value[use] = s_value[use]
-        code = w["service_code"].to_numpy(dtype=object)[rows]
         source[use] = [f"service {c} {label} fee" for c in code[use]]
     has_tier = tier >= 0
     if has_tier.any():
@@ -506,13 +543,13 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     currency = settings.currency
     day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
     client = w["_client"].to_numpy(dtype=np.int64)
-    rate = w["_rate"].to_numpy(dtype=np.int64)
     status = w["status"].to_numpy(dtype=object)
     pol = _policy_in_force(book, w, day, client_index)
     has_t = w["cancel_requested_at"].notna().to_numpy()
     notice = notice_seconds(w["scheduled_start"], w["cancel_requested_at"], settings.timezone)
     by_practice = w["cancelled_by"].isin(_BY_PRACTICE).to_numpy()
-    computed = _computed_status(w, pol, notice, by_practice)
+    st = StatusColumn.of(status)
+    computed = _computed_status(w, st, pol, notice, by_practice)
 
     clients, row_of = _client_rows(book, client_index)
     exempt = take(take(clients["fee_exempt"].to_numpy(dtype=bool), row_of, False), client,
@@ -520,7 +557,7 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     ack = take(take(clients["policy_ack_date"].to_numpy(dtype="datetime64[ns]"), row_of,
                     np.datetime64("NaT")), client, np.datetime64("NaT"))
 
-    chargeable = isin(status, CHARGEABLE) & ~by_practice
+    chargeable = st.isin(CHARGEABLE) & ~by_practice
     waived = w["fee_waived"].to_numpy(dtype=bool) & chargeable
     intake = chargeable & pol.exempt_intake & _first_session(w)
     moved = chargeable & _rescheduled_into_attended(w, pol, day)
@@ -534,33 +571,44 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     fee = np.zeros(len(w), dtype=np.int64)
     basis = np.full(len(w), None, dtype=object)
     rows = np.flatnonzero(priced)
-    tier = _tier_rules(book, rows, pol, status, notice, has_t, k)
-    rule = _choose_rules(book, w, rows, tier, status)
-    raw = _amounts(rule, rate[rows], currency)
-    low, cap = pol.min_amount[rows], pol.cap_amount[rows]
-    charges = rule.charge_type != "none"
-    raised = charges & (low >= 0) & (raw < low)
-    capped = charges & (cap >= 0) & (np.where(raised, low, raw) > cap)
-    fee[rows] = np.where(capped, cap, np.where(raised, low, raw))
-    basis[rows] = _priced_basis(rule, raw, rate[rows], k[rows], since[rows], pol.found[rows],
-                                raised, capped, low, cap, currency)
+    fee[rows], basis[rows] = _price(book, w, rows, pol, status, notice, has_t, k, since,
+                                    currency)
 
-    fee_code = np.where(status == "late_cancelled", FEE_CODES["late_cancelled"],
+    fee_code = np.where(st.eq("late_cancelled"), FEE_CODES["late_cancelled"],
                         FEE_CODES["no_show"])
     frame = object_frame({
         "policy_id": pol.policy_id,
         "notice_seconds": pd.arrays.IntegerArray(np.where(has_t, notice, 0), ~has_t),
-        "computed_status": computed.astype(object),
+        "computed_status": computed.names,
         "occurrence": pd.arrays.IntegerArray(k, ~counted),
         "fee": pd.arrays.IntegerArray(fee, ~chargeable),
         "fee_code": np.where(chargeable, fee_code, None).astype(object),
         "reason": reason,
         "basis": basis,
     })
-    _fill_other_basis(frame, w, pol, status, computed, by_practice, has_t, notice, k, since)
-    flags = _issues(book, w, frame, pol, day, client, as_of, status, computed, by_practice,
+    frame["logged"] = st.isin(CANCEL_STATUSES) | computed.isin(CANCEL_STATUSES)
+    _fill_other_basis(frame, w, pol, st, by_practice, has_t, notice, k, since)
+    flags = _issues(book, w, frame, pol, day, client, as_of, st, computed, by_practice,
                      has_t, notice, chargeable, waived, exempt, ack)
     return Assessment(frame, flags)
+
+
+def _price(book: Book, w: pd.DataFrame, rows: np.ndarray, pol: _Policy, status: np.ndarray,
+           notice: np.ndarray, has_t: np.ndarray, k: np.ndarray, since: np.ndarray,
+           currency: str) -> tuple[np.ndarray, list[str]]:
+    """Fee and basis of the late cancellations and no-shows in ``rows`` that are charged:
+    the rule (tier, service setting, full rate), then the policy's minimum and cap."""
+    rate = w["_rate"].to_numpy(dtype=np.int64)[rows]
+    tier = _tier_rules(book, rows, pol, status, notice, has_t, k)
+    rule = _choose_rules(book, w, rows, tier, status)
+    raw = _amounts(rule, rate, currency)
+    low, cap = pol.min_amount[rows], pol.cap_amount[rows]
+    charges = rule.charge_type != "none"
+    raised = charges & (low >= 0) & (raw < low)
+    capped = charges & (cap >= 0) & (np.where(raised, low, raw) > cap)
+    fee = np.where(capped, cap, np.where(raised, low, raw))
+    return fee, _priced_basis(rule, raw, rate, k[rows], since[rows], pol.found[rows], raised,
+                              capped, low, cap, currency)
 
 
 def _since_text(since: np.datetime64) -> str:
@@ -586,23 +634,21 @@ def _priced_basis(rule: _Rule, raw: np.ndarray, rate: np.ndarray, k: np.ndarray,
     return texts
 
 
-def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, status: np.ndarray,
-                      computed: np.ndarray, by_practice: np.ndarray, has_t: np.ndarray,
+def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, st: StatusColumn,
+                      by_practice: np.ndarray, has_t: np.ndarray,
                       notice: np.ndarray, k: np.ndarray, since: np.ndarray) -> None:
     """Why a cancellation-type session costs nothing, in one line (priced rows already
     have their basis; every chargeable row left has a zero-fee reason)."""
-    logged = (isin(status, CANCEL_STATUSES) | isin(computed, CANCEL_STATUSES))
-    j = np.flatnonzero(logged & frame["basis"].isna().to_numpy())
+    j = np.flatnonzero(frame["logged"].to_numpy() & frame["basis"].isna().to_numpy())
     if j.size == 0:
         return
     reason = frame["reason"].to_numpy(dtype=object)[j]
-    st = status[j]
-    texts = text("no fee: recorded as ", st)
+    texts = text("no fee: recorded as ", w["status"].to_numpy(dtype=object)[j])
     rules = [  # later rules win where several apply, so the most specific goes last
-        ((st == "cancelled") & has_t[j] & pol.found[j],
+        (st.eq("cancelled")[j] & has_t[j] & pol.found[j],
          lambda i: text("no fee: cancelled with ", hours_texts(notice[i]), " h notice (policy ",
                         pol.policy_id[i], " asks ", hours_texts(pol.threshold[i]), " h)")),
-        (st == "clinician_cancelled",
+        (st.eq("clinician_cancelled")[j],
          lambda i: "no fee: recorded as cancelled by the clinician"),
         (reason == Code.GRACE_APPLIED.value,
          lambda i: text("no fee: grace for the ", ordinals(k[i]), " occurrence",
@@ -628,16 +674,17 @@ def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, status
 
 
 def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day: np.ndarray,
-            client: np.ndarray, as_of: pd.Timestamp, status: np.ndarray, computed: np.ndarray,
+            client: np.ndarray, as_of: pd.Timestamp, st: StatusColumn, computed: StatusColumn,
             by_practice: np.ndarray, has_t: np.ndarray, notice: np.ndarray,
             chargeable: np.ndarray, waived: np.ndarray, exempt: np.ndarray,
             ack: np.ndarray) -> pd.DataFrame:
     """Every session finding, one rule at a time, messages built column-wise."""
     settings = book.settings
+    status = w["status"].to_numpy(dtype=object)
     sid = w["session_id"].to_numpy(dtype=object)
     cid = w["client_id"].to_numpy(dtype=object)
     rows = w[ROW].to_numpy()
-    kind = np.where(status == "late_cancelled", "late-cancel", "no-show").astype(object)
+    kind = np.where(st.eq("late_cancelled"), "late-cancel", "no-show").astype(object)
     found: list[pd.DataFrame] = []
 
     def add(mask: np.ndarray, code: Code, severity: Severity, key: str, message, hint: str
@@ -653,37 +700,38 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
     def threshold(j: np.ndarray) -> np.ndarray:
         return hours_texts(pol.threshold[j])
 
-    add((status == "scheduled") & (day < as_of.to_datetime64()), Code.UNRESOLVED_PAST_SESSION,
+    add(st.eq("scheduled") & (day < as_of.to_datetime64()), Code.UNRESOLVED_PAST_SESSION,
         Severity.WARNING, "status",
         lambda j: text("session ", sid[j], " on ", day[j], " is still marked scheduled"),
         "Record what happened: attended, cancelled, late_cancelled, no_show…")
-    _duration_issues(book, w, status, add)
-    implied = np.select(
-        [by_practice, ~has_t, notice <= 0],
-        [np.full(len(w), "the cancellation came from the practice, so it is", dtype=object),
-         np.full(len(w), "without a cancel time it is", dtype=object),
-         np.full(len(w), "it was cancelled after the start, so its policy counts it as",
-                 dtype=object)],
-        "the notice makes it")
-    add((computed != status) & (status != "scheduled"), Code.STATUS_MISMATCH, Severity.WARNING,
-        "status",
-        lambda j: text("session ", sid[j], " is recorded as ", status[j], " but ", implied[j],
-                       " ", computed[j], np.where(has_t[j] & pol.found[j], text(
+    _duration_issues(book, w, st, add)
+    def implied(j: np.ndarray) -> np.ndarray:
+        return np.select([by_practice[j], ~has_t[j], notice[j] <= 0],
+                         ["the cancellation came from the practice, so it is",
+                          "without a cancel time it is",
+                          "it was cancelled after the start, so its policy counts it as"],
+                         "the notice makes it").astype(object)
+
+    mismatch = (computed.codes != st.codes) & ~st.eq("scheduled")
+    computed_names = computed.names
+    add(mismatch, Code.STATUS_MISMATCH, Severity.WARNING, "status",
+        lambda j: text("session ", sid[j], " is recorded as ", status[j], " but ", implied(j),
+                       " ", computed_names[j], np.where(has_t[j] & pol.found[j], text(
                            " (", hours(j), " h notice, policy ", pol.policy_id[j], " asks ",
                            threshold(j), " h)"), "")),
         "The recorded status decides the fee; correct it if the times are right.")
-    add(isin(status, ("cancelled", "late_cancelled")) & ~has_t & ~by_practice,
+    add(st.isin(("cancelled", "late_cancelled")) & ~has_t & ~by_practice,
         Code.MISSING_CANCEL_TIME, Severity.WARNING, "cancel_requested_at",
         lambda j: text("session ", sid[j], " is ", status[j], " but has no cancel time"),
         "Fill in Cancel Requested At so the notice can be checked.")
-    near = (has_t & (notice > 0) & pol.found & ~by_practice & isin(status, CANCEL_STATUSES)
+    near = (has_t & (notice > 0) & pol.found & ~by_practice & st.isin(CANCEL_STATUSES)
             & (np.abs(notice - pol.threshold) < 3600))
     add(near, Code.NOTICE_NEAR_THRESHOLD, Severity.WARNING, "cancel_requested_at",
         lambda j: text("session ", sid[j], " was cancelled ", hours(j), " h ahead, within an "
                        "hour of the ", threshold(j), " h notice of policy ", pol.policy_id[j]),
         "Borderline: check the cancel time before a fee is charged.")
     late = w["arrived_minutes_late"].to_numpy(dtype=np.int64, na_value=0)
-    add(isin(status, _HELD) & (late > pol.ns_grace), Code.LATE_ARRIVAL, Severity.NOTE,
+    add(st.isin(_HELD) & (late > pol.ns_grace), Code.LATE_ARRIVAL, Severity.NOTE,
         "arrived_minutes_late",
         lambda j: text("the client arrived ", late[j], " minutes late to session ", sid[j],
                        " (grace ", pol.ns_grace[j], " minutes)"),
@@ -734,7 +782,7 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
     return combine(found)
 
 
-def _duration_issues(book: Book, w: pd.DataFrame, status: np.ndarray, add) -> None:
+def _duration_issues(book: Book, w: pd.DataFrame, st: StatusColumn, add) -> None:
     """Actual (else scheduled) minutes outside the service's min/max minutes."""
     services = book.services
     spos = w["_service"].to_numpy()
@@ -743,7 +791,7 @@ def _duration_issues(book: Book, w: pd.DataFrame, status: np.ndarray, add) -> No
     actual = w["actual_minutes"].notna().to_numpy()
     minutes = w["actual_minutes"].fillna(w["scheduled_minutes"]).to_numpy(
         dtype=np.int64, na_value=-1)
-    delivered = isin(status, ("attended", "non_billable", "scheduled")) & (minutes >= 0)
+    delivered = st.isin(("attended", "non_billable", "scheduled")) & (minutes >= 0)
     outside = delivered & (((lo >= 0) & (minutes < lo)) | ((hi >= 0) & (minutes > hi)))
     sid = w["session_id"].to_numpy(dtype=object)
     code = w["service_code"].to_numpy(dtype=object)

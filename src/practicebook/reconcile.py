@@ -27,8 +27,8 @@ columns, with Python loops only over findings and over one client in ``explain``
 from __future__ import annotations
 
 import dataclasses
-import functools
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,19 +41,23 @@ import pandas as pd
 from practicebook import policy, schema
 from practicebook.flags import combine, from_issues, text, to_issues
 from practicebook.issues import CellRef, Code, Issue, Severity
-from practicebook.lookup import Keys, codes, in_effect, isin, sort_order, take
+from practicebook.lookup import Keys, codes, in_effect, sort_order, take
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import from_minor
 
 __all__ = ["Explanation", "Reconciliation", "Simulation", "reconcile", "simulate"]
 
-#: Ledger ``kind`` values; the phase orders a day's entries (debits, credits, refunds).
-DEBIT_KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "refund")
-_PHASE = {"session": 0, "late_cancel_fee": 0, "no_show_fee": 0, "adjustment": 0,
-          "payment": 1, "credit_adjustment": 1, "refund": 2}
-_FEE_KIND = {"LATECXL": "late_cancel_fee", "NOSHOW": "no_show_fee"}
-_NAT = np.datetime64("NaT", "ns")
+#: Ledger ``kind`` values. A day's entries are ordered debits (charges, adjustments),
+#: then credits (payments, credit adjustments), then refunds.
+KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "payment",
+         "credit_adjustment", "refund")
+_PHASE = np.array([0, 0, 0, 0, 1, 1, 2], dtype=np.int64)  # per kind code
+
+
+def _kind_is(ledger: pd.DataFrame, *kinds: str) -> np.ndarray:
+    """Rows of the ledger whose kind is one of ``kinds`` (by integer code)."""
+    return np.isin(ledger["_kind"].to_numpy(), [KINDS.index(k) for k in kinds])
 
 
 # --- locating rows ------------------------------------------------------------------
@@ -63,7 +67,8 @@ def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> np.ndarray:
     """``Sheet!A14`` for each Excel row, for the column holding ``key``."""
     layout = book.layouts.get(sheet)
     col = (layout.column_of.get(key, 1) if layout else 1) or 1
-    return text(str(CellRef(sheet, 1, col))[:-1], rows)
+    prefix = str(CellRef(sheet, 1, col))[:-1]
+    return np.array([prefix + str(r) for r in rows.tolist()], dtype=object)
 
 
 # --- C-1: the rate of each session --------------------------------------------------
@@ -125,101 +130,96 @@ def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.
 
 def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source: np.ndarray,
              day: np.ndarray) -> pd.DataFrame:
-    """Session fee lines (attended sessions) and LC/NS fee lines (non-zero fees)."""
+    """Session fee lines (attended sessions) and LC/NS fee lines (non-zero fees), sorted
+    by client, date and id."""
     a = assessment.frame
     rate = w["_rate"].to_numpy(dtype=np.int64)
     by_practice = w["cancelled_by"].isin(("clinician", "practice")).to_numpy()
-    attended = (w["status"] == "attended").to_numpy() & ~by_practice & (rate > 0)
     fee = a["fee"].to_numpy(dtype=np.int64, na_value=0)
-    charged = fee > 0
+    sessions = np.flatnonzero((w["status"] == "attended").to_numpy() & ~by_practice
+                              & (rate > 0))
+    fees = np.flatnonzero(fee > 0)
+    idx = np.concatenate([sessions, fees])
+    is_fee = np.arange(len(idx)) >= len(sessions)
+    sid = w["session_id"].to_numpy(dtype=object)[idx]
+    fee_code = a["fee_code"].to_numpy(dtype=object)[fees]
+    code = np.concatenate([w["service_code"].to_numpy(dtype=object)[sessions], fee_code])
+    charge_id = sid.copy()
+    charge_id[is_fee] = text(sid[is_fee], "-", fee_code)
     eligible = take(book.services["superbill_eligible"].to_numpy(dtype=bool),
                     w["_service"].to_numpy(), False)
-    sid = w["session_id"].to_numpy(dtype=object)
-    client = w["_client"].to_numpy(dtype=np.int64)
-    rows = w[ROW].to_numpy()
-    parts = []
-    for mask, amount, code, kind, basis, superbill in (
-        (attended, rate, w["service_code"].to_numpy(dtype=object), "session",
-         source, eligible),
-        (charged, fee, a["fee_code"].to_numpy(dtype=object), None,
-         a["basis"].to_numpy(dtype=object), np.zeros(len(w), dtype=bool)),
-    ):
-        idx = np.flatnonzero(mask)
-        code_part = code[idx]
-        parts.append(object_frame({
-            "charge_id": sid[idx] if kind else sid[idx] + "-" + code_part,
-            "date": day[idx],
-            "client_id": w["client_id"].to_numpy(dtype=object)[idx],
-            "session_id": sid[idx],
-            "code": code_part,
-            "kind": kind or pd.Series(code_part, dtype=object).map(_FEE_KIND).to_numpy(),
-            "amount": amount[idx],
-            "superbill_eligible": superbill[idx],
-            "basis": basis[idx],
-            "source": _cells(book, "Sessions", "session_id", rows[idx]),
-            "_client": client[idx],
-        }))
-    charges = pd.concat(parts, ignore_index=True)
-    order = sort_order([charges["_client"].to_numpy(), _day_ints(charges["date"])],
-                       charges["charge_id"].to_numpy(dtype=object))
-    return charges.take(order).reset_index(drop=True)
-
-
-def _day_ints(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    client = w["_client"].to_numpy(dtype=np.int64)[idx]
+    columns = {
+        "charge_id": charge_id,
+        "date": day[idx],
+        "client_id": w["client_id"].to_numpy(dtype=object)[idx],
+        "session_id": sid,
+        "code": code,
+        "kind": np.concatenate([np.full(len(sessions), "session", dtype=object),
+                                np.where(fee_code == "LATECXL", "late_cancel_fee",
+                                         "no_show_fee").astype(object)]),
+        "amount": np.where(is_fee, fee[idx], rate[idx]),
+        "superbill_eligible": eligible[idx] & ~is_fee,
+        "basis": np.where(is_fee, a["basis"].to_numpy(dtype=object)[idx], source[idx]),
+        "source": _cells(book, "Sessions", "session_id", w[ROW].to_numpy()[idx]),
+        "_client": client,
+    }
+    order = sort_order([client, day[idx].view(np.int64)], charge_id)
+    return object_frame({k: v[order] for k, v in columns.items()})
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
             adjustments: pd.DataFrame, client_index: pd.Index) -> pd.DataFrame:
-    """Every entry with a signed amount (+ raises what the client owes) and its target."""
+    """Every entry with a signed amount (+ raises what the client owes) and the session a
+    credit is aimed at, sorted by client, date, phase (debits, credits, refunds) and id.
+    ``_pos`` is the entry's position in its own frame (charges, payments, adjustments)."""
     is_refund = (payments["kind"] == "refund").to_numpy()
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
-    frames = [
-        object_frame({
-            "entry_id": charges["charge_id"], "date": charges["date"],
-            "client_id": charges["client_id"], "kind": charges["kind"],
-            "amount": charges["amount"], "session_id": charges["session_id"],
-            "target": None, "description": charges["basis"], "source": charges["source"],
-        }),
-        object_frame({
-            "entry_id": payments["payment_id"], "date": payments["received_date"],
-            "client_id": payments["client_id"],
-            "kind": np.where(is_refund, "refund", "payment"),
-            "amount": np.where(is_refund, pay_amount, -pay_amount),
-            "session_id": payments["applies_to_session_id"],
-            "target": payments["applies_to_session_id"].where(~is_refund),
-            "description": _payment_text(payments, is_refund),
-            "source": _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
-        }),
-        object_frame({
-            "entry_id": adjustments["adjustment_id"], "date": adjustments["date"],
-            "client_id": adjustments["client_id"],
-            "kind": np.where(adj_amount < 0, "credit_adjustment", "adjustment"),
-            "amount": adj_amount, "session_id": adjustments["session_id"],
-            "target": adjustments["session_id"].where(adj_amount < 0),
-            "description": "adjustment: " + adjustments["type"].astype(str).str.replace(
-                "_", " "),
-            "source": _cells(book, "Adjustments", "adjustment_id",
-                             adjustments[ROW].to_numpy()),
-        }),
-    ]
-    ledger = pd.concat([f.astype({"amount": np.int64}) for f in frames], ignore_index=True)
-    ledger["date"] = ledger["date"].astype("datetime64[ns]")
-    ledger["_client"] = np.concatenate([
-        charges["_client"].to_numpy(dtype=np.int64),
-        codes(payments["client_id"], client_index),
-        codes(adjustments["client_id"], client_index)])
-    ledger["_phase"] = ledger["kind"].map(_PHASE).astype(np.int64)
-    order = sort_order([ledger["_client"].to_numpy(), _day_ints(ledger["date"]),
-                        ledger["_phase"].to_numpy()], ledger["entry_id"].to_numpy(dtype=object))
-    return ledger.take(order).reset_index(drop=True)
+    pay_target = payments["applies_to_session_id"].to_numpy(dtype=object)
+    adj_session = adjustments["session_id"].to_numpy(dtype=object)
+    adj_kind = np.where(adj_amount < 0, "credit_adjustment", "adjustment").astype(object)
+    pay_kind = np.where(is_refund, "refund", "payment").astype(object)
+    adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
+    parts = {
+        "entry_id": (charges["charge_id"], payments["payment_id"],
+                     adjustments["adjustment_id"]),
+        "date": (charges["date"], payments["received_date"], adjustments["date"]),
+        "client_id": (charges["client_id"], payments["client_id"], adjustments["client_id"]),
+        "kind": (charges["kind"], pay_kind, adj_kind),
+        "amount": (charges["amount"], np.where(is_refund, pay_amount, -pay_amount),
+                   adj_amount),
+        "session_id": (charges["session_id"], pay_target, adj_session),
+        "target": (np.full(len(charges), None, dtype=object),
+                   np.where(is_refund, None, pay_target),
+                   np.where(adj_amount < 0, adj_session, None)),
+        "description": (charges["basis"], _payment_text(payments, is_refund),
+                        adjustments["type"].map(adjustment_text)),
+        "source": (charges["source"],
+                   _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
+                   _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())),
+        "_client": (charges["_client"], codes(payments["client_id"], client_index),
+                    codes(adjustments["client_id"], client_index)),
+        "_pos": (np.arange(len(charges)), np.arange(len(payments)),
+                 np.arange(len(adjustments))),
+    }
+    columns = {k: np.concatenate([np.asarray(v) for v in vs]) for k, vs in parts.items()}
+    columns["date"] = columns["date"].astype("datetime64[ns]")
+    columns["amount"] = columns["amount"].astype(np.int64)
+    columns["_client"] = columns["_client"].astype(np.int64)
+    columns["_kind"] = codes(columns["kind"], pd.Index(KINDS, dtype=object)).astype(np.int64)
+    columns["_phase"] = _PHASE[columns["_kind"]]
+    order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
+                       columns["entry_id"])
+    return object_frame({k: v[order] for k, v in columns.items()})
 
 
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
     """``payment card``, ``refund e transfer of P12``."""
-    methods = {m: " " + m.replace("_", " ") for m in schema.PAYMENT_METHODS}
-    method_text = payments["method"].map(methods).fillna("").to_numpy(dtype=object)
+    method_text = take(np.array([" " + m.replace("_", " ") for m in schema.PAYMENT_METHODS],
+                                dtype=object),
+                       codes(payments["method"], pd.Index(schema.PAYMENT_METHODS, dtype=object)),
+                       "")
     of = payments["refund_of_payment_id"]
     refunds_of = of.notna().to_numpy() & is_refund
     of_text = np.where(refunds_of, text(" of ", np.where(refunds_of, of.to_numpy(object), "")),
@@ -263,8 +263,8 @@ def _place_targeted(ledger: pd.DataFrame, remaining_debit: np.ndarray,
     targeted = np.flatnonzero(target.notna().to_numpy())
     if targeted.size == 0:
         return
-    charge_rows = np.flatnonzero(ledger["kind"].isin(("session", "late_cancel_fee",
-                                                      "no_show_fee")).to_numpy())
+    charge_rows = np.flatnonzero(_kind_is(ledger, "session", "late_cancel_fee",
+                                          "no_show_fee"))
     charge_sessions = pd.Index(ledger["session_id"].to_numpy(dtype=object)[charge_rows],
                                dtype=object)
     first = ~charge_sessions.duplicated()
@@ -316,18 +316,17 @@ def _balances(ledger: pd.DataFrame, open_debit: np.ndarray, unallocated: np.ndar
     """Per client: the balance identity's parts, credit, and two dates people ask for."""
     n = len(client_index)
     client = ledger["_client"].to_numpy(dtype=np.int64)
-    kind = ledger["kind"].to_numpy(dtype=object)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
 
     def total(kinds: tuple[str, ...], sign: int = 1) -> np.ndarray:
-        return _sum_by(client, np.where(isin(kind, kinds), sign * amount, 0), n)
+        return _sum_by(client, np.where(_kind_is(ledger, *kinds), sign * amount, 0), n)
 
     charges = total(("session", "late_cancel_fee", "no_show_fee"))
     payments = total(("payment",), -1)
     refunds = total(("refund",))
     adjustments = total(("adjustment", "credit_adjustment"))
     dates = ledger["date"]
-    paid_on = dates.where(kind == "payment").groupby(client).max()
+    paid_on = dates.where(_kind_is(ledger, "payment")).groupby(client).max()
     open_since = dates.where(open_debit > 0).groupby(client).min()
     return pd.DataFrame({
         "client_id": client_index.astype(str),
@@ -413,9 +412,11 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     """Same client, amount, date, method and reference: warned, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
     paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
-    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
-    if not repeat.any():
+    involved = paid.duplicated(subset=keys, keep=False).to_numpy()
+    if not involved.any():
         return []
+    paid = paid[involved].reset_index(drop=True)
+    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
     same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     first_id = paid["payment_id"].groupby(same).transform("first")
     issues = []
@@ -447,13 +448,10 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     over_payment = (of >= 0) & (cum > paid)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
     before = _cumsum_by(ledger["_client"].to_numpy(), amount) - amount
-    credit_then = pd.Series(np.maximum(-before, 0),
-                            index=pd.Index(ledger["entry_id"], dtype=object))
-    is_refund = (ledger["kind"] == "refund").to_numpy()
-    credit_then = credit_then[is_refund]
-    credit_then = credit_then[~credit_then.index.duplicated()]
-    available = credit_then.reindex(refunds["payment_id"]).to_numpy(dtype=np.int64,
-                                                                     na_value=0)
+    in_ledger = np.flatnonzero(_kind_is(ledger, "refund"))
+    credit_then = np.zeros(len(payments), dtype=np.int64)  # by position in ``payments``
+    credit_then[ledger["_pos"].to_numpy()[in_ledger]] = np.maximum(-before[in_ledger], 0)
+    available = credit_then[np.flatnonzero((payments["kind"] == "refund").to_numpy())]
     refund_amount = refunds["amount"].to_numpy(dtype=np.int64)
     over_credit = (of < 0) & (refund_amount > available)
     issues = []
@@ -479,8 +477,9 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged."""
     currency = book.settings.currency
-    sessions = pd.Index(w["session_id"], dtype=object).drop_duplicates()
-    owner = w.drop_duplicates("session_id")["client_id"].to_numpy(dtype=object)
+    first = ~w["session_id"].duplicated().to_numpy()
+    sessions = pd.Index(w["session_id"].to_numpy(dtype=object)[first], dtype=object)
+    owner = w["client_id"].to_numpy(dtype=object)[first]
     issues = []
     credit_adj = adjustments[(adjustments["amount"] < 0).to_numpy()]
     for sheet, frame, key, id_key in (
@@ -537,7 +536,7 @@ def _aging_mismatch(book: Book, balances: pd.DataFrame, aging: pd.DataFrame) -> 
 # --- the result ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Explanation:
     """One client's ledger, line by line, with a running balance and each line's row.
 
@@ -550,27 +549,16 @@ class Explanation:
     client_id: str
     as_of: dt.date
     currency: str
+    locale: str
     lines: pd.DataFrame
 
     def __str__(self) -> str:
-        head = f"client {self.client_id}, as of {self.as_of.isoformat()} ({self.currency})"
-        if self.lines.empty:
-            return f"{head}\nno entries"
-        money = lambda v: str(from_minor(int(v), self.currency))  # noqa: E731
-        rows = [("date", "entry", "amount", "balance", "source", "what")]
-        for line in self.lines.itertuples(index=False):
-            rows.append((str(line.date)[:10], str(line.entry_id), money(line.amount),
-                         money(line.balance), str(line.source), str(line.description)))
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        out = [head]
-        for r in rows:
-            cells = [r[i].rjust(widths[i]) if i in (2, 3) else r[i].ljust(widths[i])
-                     for i in range(5)]
-            out.append("  ".join([*cells, r[5]]).rstrip())
-        return "\n".join(out)
+        from practicebook.formatting import render_explanation
+
+        return render_explanation(self, self.locale)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Reconciliation:
     """Everything derived from a workbook as of one day.
 
@@ -592,6 +580,7 @@ class Reconciliation:
 
     as_of: dt.date
     currency: str
+    locale: str
     charges: pd.DataFrame
     ledger: pd.DataFrame
     balances: pd.DataFrame
@@ -622,10 +611,10 @@ class Reconciliation:
             "balance": pd.array(np.cumsum(amount), dtype="Int64"),
             "open": lines["open"], "source": lines["source"],
         })
-        return Explanation(client_id, self.as_of, self.currency, out)
+        return Explanation(client_id, self.as_of, self.currency, self.locale, out)
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON shape documented in ``docs/reconcile-json.md``."""
+        """The JSON shape documented in the README (``practicebook reconcile --format json``)."""
         cur = self.currency
 
         def money(v: object) -> str:
@@ -741,11 +730,17 @@ _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
 
 def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows the core reads, text columns as Python strings converted once (the
-    engines read them as numpy arrays many times over)."""
+    engines read them as numpy arrays many times over). Each distinct text becomes one
+    string object shared by its rows, so a million rows with seven statuses hold seven
+    strings, not a million."""
     frame = frame.drop(columns=[c for c in _UNUSED if c in frame.columns])
-    text_columns = {c: object for c in frame.columns
-                    if pd.api.types.is_string_dtype(frame[c].dtype)}
-    return frame.astype(text_columns).reset_index(drop=True)
+    converted = {}
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column].dtype):
+            found, uniques = pd.factorize(frame[column])
+            shared = np.append(np.asarray(uniques, dtype=object), None)
+            converted[column] = pd.Series(shared[found], index=frame.index, dtype=object)
+    return frame.assign(**converted).reset_index(drop=True)
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
@@ -787,20 +782,20 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
                            amount=pd.array(ledger["amount"], dtype="Int64"))
     return Reconciliation(
-        as_of=day_of, currency=settings.currency,
+        as_of=day_of, currency=settings.currency, locale=settings.locale,
         charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
-        ledger=ledger.drop(columns=["_client", "_phase"]),
+        ledger=ledger.drop(columns=["_client", "_phase", "_pos", "_kind"]),
         balances=balances, aging=aging, flags=flags,
         cancellations=_cancellations(book, w, assessment, day))
 
 
 def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
                    day: np.ndarray) -> pd.DataFrame:
+    """The cancellation log: every session recorded or computed as a cancellation."""
     a = assessment.frame
+    rows = np.flatnonzero(a["logged"].to_numpy())
     status = w["status"].to_numpy(dtype=object)
     computed = a["computed_status"].to_numpy(dtype=object)
-    rows = np.flatnonzero(isin(status, policy.CANCEL_STATUSES)
-                          | isin(computed, policy.CANCEL_STATUSES))
     notice = a["notice_seconds"].iloc[rows]
     return object_frame({
         "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
@@ -831,7 +826,7 @@ POLICY_CHANGES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Simulation:
     """The same sessions replayed under changed policy settings.
 
