@@ -321,3 +321,46 @@ def test_terminal_table_shows_workbook_text_literally(fleet, capsys, monkeypatch
     shown = capsys.readouterr().out
     assert "[red]Practice[/red]" in shown and "b-clean.xlsx" in shown
     assert "TOTAL (1 workbook)" in shown
+
+
+@pytest.fixture
+def writable(tmp_path, fleet) -> Path:
+    """Copies of one clean workbook and one unreadable file, free to change."""
+    folder = tmp_path / "writable"
+    folder.mkdir()
+    for name in ("a-clean.xlsx", "e-notzip.xlsx"):
+        (folder / name).write_bytes((fleet / name).read_bytes())
+    return folder
+
+
+def test_write_puts_the_results_into_each_readable_workbook(writable):
+    frame = batch(writable, as_of=AS_OF, write=True)
+    assert frame["written"].tolist()[:2] == [True, None]
+    sheets = openpyxl.load_workbook(writable / "a-clean.xlsx", read_only=True).sheetnames
+    assert {"Balances", "Aging", "Flags", "Ledger", "CancellationLog"} <= set(sheets)
+    assert (writable / "e-notzip.xlsx").read_text() == "client,amount\nC1,150\n"
+    again = batch(writable / "a-clean.xlsx", as_of=AS_OF)
+    assert again.iloc[0]["balance"] == frame.iloc[0]["balance"]
+    assert "written" not in again.columns
+
+
+def test_a_failed_write_is_reported_and_fails_the_run(writable, monkeypatch):
+    from practicebook import writer
+    from practicebook.safewrite import WriteError
+
+    def refuse(path, *args, **kwargs):
+        raise WriteError("the workbook is open in Excel")
+
+    monkeypatch.setattr(writer, "write_results", refuse)
+    row = batch(writable / "a-clean.xlsx", as_of=AS_OF, write=True).iloc[0]
+    assert row["written"] is False and row["status"] == "issues"
+    assert "results not written" in row["reason"] and "open in Excel" in row["reason"]
+    assert run(writable / "a-clean.xlsx", "--as-of", AS_OF, "--write").exit_code == 1
+
+
+def test_command_write(writable):
+    before = _digest(writable)
+    result = run(writable / "a-clean.xlsx", "--as-of", AS_OF, "--write", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["workbooks"][0]["written"] is True
+    assert _digest(writable)["a-clean.xlsx"] != before["a-clean.xlsx"]

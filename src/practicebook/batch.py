@@ -4,7 +4,7 @@
 workbooks and runs one picklable top-level task per workbook (``summarise_workbook``:
 read, reconcile, summarise, return plain data) serially, on a process pool, or on a
 Dask distributed cluster. A broken or hostile file becomes an ``unreadable`` row with
-its one-line reason and the run goes on; no input is ever modified.
+its one-line reason and the run goes on; no input is modified unless ``write=True``.
 
 Money in the summary is ``Decimal`` in the workbook's currency; the totals rows add up
 one currency at a time (one ``TOTAL`` row per currency).
@@ -47,7 +47,7 @@ _FEES = {"late_cancel": "LATECXL", "no_show": "NOSHOW"}
 
 Summary = dict[str, object]
 #: Runs the task over the paths; yields (position in paths, summary) as each finishes.
-Runner = Callable[[list[str], tuple, int], Iterator[tuple[int, Summary]]]
+Runner = Callable[[list[str], dict[str, object], int], Iterator[tuple[int, Summary]]]
 
 
 # --- finding the workbooks ------------------------------------------------------------
@@ -83,9 +83,13 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 # --- one workbook ---------------------------------------------------------------------
 
 
-def summarise_workbook(path: str, as_of: str | None = None, password: str | None = None
-                       ) -> Summary:
+def summarise_workbook(path: str, as_of: str | None = None, password: str | None = None,
+                       write: bool = False) -> Summary:
     """Read, check and reconcile one workbook; its summary as plain, picklable data.
+
+    With ``write``, the results are also written into the workbook
+    (``practicebook.writer.write_results``: derived sheets only, atomically, with a
+    backup); ``written`` says whether that happened.
 
     Never raises for a bad workbook: a file practicebook cannot read (or a failure while
     reconciling it) is returned with status ``unreadable`` and a one-line reason that
@@ -98,7 +102,26 @@ def summarise_workbook(path: str, as_of: str | None = None, password: str | None
         return _unreadable(path, getattr(exc, "reason", str(exc)))
     except Exception as exc:  # one hostile file must not stop the run
         return _unreadable(path, f"could not be reconciled ({type(exc).__name__})")
-    return _summary(path, book, issues, rec)
+    summary = _summary(path, book, issues, rec)
+    if write:
+        _write_back(path, rec, password, summary)
+    return summary
+
+
+def _write_back(path: str, rec: Reconciliation, password: str | None,
+                summary: Summary) -> None:
+    """Write the results into the workbook; a failure is recorded, not raised."""
+    from practicebook.writer import write_results
+
+    try:
+        write_results(path, rec, password=password)
+    except PracticebookError as exc:
+        summary["written"] = False
+        summary["status"] = "issues"
+        failure = f"results not written: {getattr(exc, 'reason', None) or exc}"
+        summary["reason"] = "; ".join(filter(None, [summary["reason"], failure]))
+    else:
+        summary["written"] = True
 
 
 def _unreadable(path: str, reason: str) -> Summary:
@@ -164,26 +187,28 @@ def _fees(rec: Reconciliation, money: Callable[[object], Decimal]) -> Summary:
 # --- running the tasks ----------------------------------------------------------------
 
 
-def _serial(paths: list[str], task_args: tuple, _jobs: int) -> Iterator[tuple[int, Summary]]:
+def _serial(paths: list[str], options: dict[str, object], _jobs: int
+            ) -> Iterator[tuple[int, Summary]]:
     for i, path in enumerate(paths):
-        yield i, summarise_workbook(path, *task_args)
+        yield i, summarise_workbook(path, **options)  # type: ignore[arg-type]
 
 
-def _process_pool(paths: list[str], task_args: tuple, jobs: int
+def _process_pool(paths: list[str], options: dict[str, object], jobs: int
                   ) -> Iterator[tuple[int, Summary]]:
     # forkserver: workers are forked from a clean process that has already imported the
     # task's module, so they start fast and inherit no threads (progress bars) or locks.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["practicebook.batch"])
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = {pool.submit(summarise_workbook, path, *task_args): i
+        futures = {pool.submit(summarise_workbook, path, **options): i
                    for i, path in enumerate(paths)}
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
 
 def _dask(address: str) -> Runner:
-    def run(paths: list[str], task_args: tuple, jobs: int) -> Iterator[tuple[int, Summary]]:
+    def run(paths: list[str], options: dict[str, object], jobs: int
+            ) -> Iterator[tuple[int, Summary]]:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
@@ -195,9 +220,7 @@ def _dask(address: str) -> Runner:
             cluster = None
         try:
             with Client(cluster or address) as client:
-                as_of, password = task_args
-                futures = client.map(summarise_workbook, paths, as_of=as_of,
-                                     password=password, pure=False)
+                futures = client.map(summarise_workbook, paths, **options, pure=False)
                 index = {f.key: i for i, f in enumerate(futures)}
                 for future in as_completed(futures):
                     yield index[future.key], future.result()
@@ -217,8 +240,9 @@ def _runner(jobs: int, scheduler: str | None) -> Runner:
 
 
 def batch(paths: Iterable[str | Path] | str | Path, *, as_of: dt.date | str | None = None,
-          jobs: int = 1, scheduler: str | None = None, password: str | None = None,
-          on_result: Callable[[Summary], None] | None = None) -> pd.DataFrame:
+          jobs: int = 1, scheduler: str | None = None, write: bool = False,
+          password: str | None = None, on_result: Callable[[Summary], None] | None = None
+          ) -> pd.DataFrame:
     """Reconcile every workbook under ``paths``; one summary row each plus totals.
 
     Args:
@@ -230,6 +254,9 @@ def batch(paths: Iterable[str | Path] | str | Path, *, as_of: dt.date | str | No
         scheduler: ``"dask"`` for a Dask ``LocalCluster`` on this machine (loopback
             only), or ``"tcp://HOST:PORT"`` for an existing Dask scheduler whose workers
             can read the same paths and have practicebook installed.
+        write: also write each readable workbook's results into it (Balances, Aging,
+            Flags, Ledger, CancellationLog; input sheets untouched, backup kept). Without
+            it, no input is modified.
         password: the password of protected workbooks (the same for all).
         on_result: called with each workbook's summary as it finishes (any order).
 
@@ -253,7 +280,8 @@ def batch(paths: Iterable[str | Path] | str | Path, *, as_of: dt.date | str | No
     day = as_of.isoformat() if isinstance(as_of, dt.date) else as_of
     run = _runner(jobs, scheduler)
     results: list[Summary | None] = [None] * len(files)
-    for i, summary in run(files, (day, password), jobs):
+    options = {"as_of": day, "password": password, "write": write}
+    for i, summary in run(files, options, jobs):
         results[i] = summary
         if on_result is not None:
             on_result(summary)
@@ -294,7 +322,8 @@ def _columns(summaries: list[Summary]) -> list[str]:
     tail = ["ar_total", "credit", "errors", "warnings", "notes", "late_cancel_charged",
             "late_cancel_fees", "late_cancel_waived", "no_show_charged", "no_show_fees",
             "no_show_waived"]
-    return head + list(buckets) + tail + [f"flag_{c}" for c in sorted(codes)]
+    written = ["written"] if any("written" in s for s in summaries) else []
+    return head + list(buckets) + tail + written + [f"flag_{c}" for c in sorted(codes)]
 
 
 def _totals(rows: pd.DataFrame, currency: str) -> dict[str, object]:
@@ -303,7 +332,7 @@ def _totals(rows: pd.DataFrame, currency: str) -> dict[str, object]:
     out: dict[str, object] = {"file": None, "currency": currency,
                               "practice": f"TOTAL ({n} workbook{'s' if n != 1 else ''})",
                               "status": "issues" if (rows["status"] == "issues").any() else "ok"}
-    skip = {"file", "practice", "status", "reason", "as_of", "currency"}
+    skip = {"file", "practice", "status", "reason", "as_of", "currency", "written"}
     for column in rows.columns.difference(list(skip), sort=False):
         values = rows[column].dropna()
         out[column] = sum(values, Decimal(0) if column in MONEY or column.startswith("ar_")

@@ -57,14 +57,16 @@ def _out(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Pa
 
 
 def exit_code(frame: pd.DataFrame, fail_on: str) -> int:
-    """0 all clean, 1 any workbook unreadable or with findings at ``fail_on`` or above,
-    2 when no workbook could be read at all."""
+    """0 all clean, 1 any workbook unreadable, with findings at ``fail_on`` or above, or
+    whose results could not be written; 2 when no workbook could be read at all."""
     rows = frame[~is_total(frame)]
     if (rows["status"] == "unreadable").all():
         return EXIT_UNUSABLE
     failing = rows["errors"].fillna(0) > 0
     if fail_on == "warning":
         failing |= rows["warnings"].fillna(0) > 0
+    if "written" in rows.columns:
+        failing |= rows["written"].eq(False)
     if failing.any() or (rows["status"] == "unreadable").any():
         return EXIT_ISSUES
     return EXIT_CLEAN
@@ -141,6 +143,9 @@ def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
 @click.option("--scheduler", metavar="dask|tcp://HOST:PORT",
               help="Run on Dask: a local cluster, or an existing scheduler whose workers "
                    "can read the same paths.")
+@click.option("--write", is_flag=True,
+              help="Also write each workbook's results (Balances, Aging, Flags, Ledger, "
+                   "CancellationLog) into it, safely and with a backup.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error",
               show_default=True, help="Exit 1 when a workbook has findings at this level.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -148,10 +153,11 @@ def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
 @click.option("--password", envvar="PRACTICEBOOK_PASSWORD", default=None,
               help="Password of protected workbooks (or set PRACTICEBOOK_PASSWORD).")
 def batch_command(paths: tuple[str, ...], as_of: str | None, out: Path | None, jobs: int,
-                  scheduler: str | None, fail_on: str, fmt: str, password: str | None) -> None:
+                  scheduler: str | None, write: bool, fail_on: str, fmt: str,
+                  password: str | None) -> None:
     """Reconcile every workbook in PATHS (files, folders, globs) and summarise each.
 
-    Inputs are only read, never changed. A workbook that cannot be read is reported
+    Inputs are only read, never changed, unless --write. A workbook that cannot be read is reported
     with its reason and the run goes on.
     """
     files = expand_paths(paths)
@@ -162,7 +168,7 @@ def batch_command(paths: tuple[str, ...], as_of: str | None, out: Path | None, j
                                "overwritten")
     try:
         with _progress(len(files), fmt == "text" and sys.stderr.isatty()) as advance:
-            frame = batch(files, as_of=as_of, jobs=jobs, scheduler=scheduler,
+            frame = batch(files, as_of=as_of, jobs=jobs, scheduler=scheduler, write=write,
                           password=password, on_result=advance)
         if out is not None:
             write_summary(frame, out)
