@@ -21,6 +21,7 @@ EXPECTED = [
     "add_adjustment",
     "add_payment",
     "add_session",
+    "batch",
     "check",
     "load",
     "load_tables",

@@ -10,6 +10,7 @@ The public API; everything else is internal::
 from __future__ import annotations
 
 from practicebook.api import check, load, load_tables, new_workbook
+from practicebook.batch import batch
 from practicebook.issues import (
     CellRef,
     Code,
@@ -53,6 +54,7 @@ __all__ = [
     "add_adjustment",
     "add_payment",
     "add_session",
+    "batch",
     "check",
     "load",
     "load_tables",

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from practicebook import __version__, api, writer
 from practicebook.audit import AUDIT_SHEET
+from practicebook.batchcli import batch_command
 from practicebook.formatting import (
     format_date,
     issues_to_json,
@@ -253,3 +254,6 @@ def app(book: Path, port: int | None, no_browser: bool) -> None:
         argv, env = voila_command(book, port=port, open_browser=not no_browser)
     click.echo(f"serving {book} on http://127.0.0.1:{port or 8866}/ (Ctrl-C stops)")
     sys.exit(subprocess.call(argv, env=env))
+
+
+main.add_command(batch_command)
