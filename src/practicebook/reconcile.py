@@ -728,19 +728,25 @@ def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
 _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
 
 
-def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows the core reads, text columns as Python strings converted once (the
-    engines read them as numpy arrays many times over). Each distinct text becomes one
-    string object shared by its rows, so a million rows with seven statuses hold seven
-    strings, not a million."""
-    frame = frame.drop(columns=[c for c in _UNUSED if c in frame.columns])
-    converted = {}
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column].dtype):
-            found, uniques = pd.factorize(frame[column])
+def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
+    """The rows dated up to ``end`` and the columns the core reads, text columns as Python
+    strings converted once (the engines read them as numpy arrays many times over).
+
+    Each distinct text becomes one string object shared by its rows, so a million rows
+    with seven statuses hold seven strings, not a million. Only the needed columns are
+    copied, and rows only when some are dated after ``end``.
+    """
+    keep = [c for c in frame.columns if c not in _UNUSED]
+    inside = (dated <= end).to_numpy()
+    columns = {}
+    for column in keep:
+        values = frame[column] if inside.all() else frame[column][inside]
+        if pd.api.types.is_string_dtype(values.dtype):
+            found, uniques = pd.factorize(values)
             shared = np.append(np.asarray(uniques, dtype=object), None)
-            converted[column] = pd.Series(shared[found], index=frame.index, dtype=object)
-    return frame.assign(**converted).reset_index(drop=True)
+            values = pd.Series(shared[found], dtype=object)
+        columns[column] = values.reset_index(drop=True)
+    return pd.DataFrame(columns, columns=keep)
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
@@ -755,10 +761,9 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
-    w = _text_as_objects(
-        sessions[(sessions["scheduled_start"] < end + pd.Timedelta(days=1)).to_numpy()])
-    payments = _text_as_objects(book.payments[(book.payments["received_date"] <= end).to_numpy()])
-    adjustments = _text_as_objects(book.adjustments[(book.adjustments["date"] <= end).to_numpy()])
+    w = _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end)
+    payments = _rows_read(book.payments, book.payments["received_date"], end)
+    adjustments = _rows_read(book.adjustments, book.adjustments["date"], end)
     client_index = pd.Index(np.sort(pd.unique(np.concatenate([
         book.clients["client_id"].dropna().to_numpy(dtype=object),
         *(f["client_id"].dropna().to_numpy(dtype=object) for f in (w, payments, adjustments)),
