@@ -14,6 +14,10 @@ from practicebook.textables import read_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# xlwings decides at import time whether its remote engine (xlwings/pro, PolyForm
+# Noncommercial) loads; an open-source project's test suite is noncommercial use.
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 
 @pytest.fixture(scope="session")
 def example_practice():

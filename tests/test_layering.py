@@ -9,7 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "practicebook"
 CORE = ["schema", "money", "issues", "model", "parse", "checks", "formatting", "textables",
-        "docs", "policy", "reconcile"]
+        "docs", "policy", "reconcile", "entry", "audit", "summary", "home", "livebook"]
 FORBIDDEN = ("openpyxl", "xlwings", "ipywidgets", "click", "rich", "fastexcel", "xlsxwriter",
              "msoffcrypto", "practicebook.reader", "practicebook.template", "practicebook.cli",
              "practicebook.excel", "practicebook.jupyter", "practicebook.writer",

@@ -3,11 +3,14 @@
 The public API; everything else is internal::
 
     book, issues = practicebook.load("practice.xlsx")
+    practicebook.add_payment("practice.xlsx", {"client_id": "C0042", "amount": "150.00",
+                                               "received_date": "2026-03-02"})
 """
 
 from __future__ import annotations
 
 from practicebook.api import check, load, load_tables, new_workbook
+from practicebook.batch import batch
 from practicebook.issues import (
     CellRef,
     Code,
@@ -22,6 +25,13 @@ from practicebook.issues import (
 from practicebook.model import Book, RawTable, Settings
 from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
+from practicebook.writer import (
+    add_adjustment,
+    add_payment,
+    add_session,
+    mark_cancellation,
+    write_results,
+)
 
 __version__ = "0.1.0"
 
@@ -41,11 +51,17 @@ __all__ = [
     "Severity",
     "UnreadableWorkbook",
     "__version__",
+    "add_adjustment",
+    "add_payment",
+    "add_session",
+    "batch",
     "check",
     "load",
     "load_tables",
+    "mark_cancellation",
     "new_workbook",
     "raise_for_issues",
     "reconcile",
     "simulate",
+    "write_results",
 ]

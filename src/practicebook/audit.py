@@ -22,12 +22,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Literal
 
+from practicebook.issues import CellRef, Code, Issue, Severity
+
 __all__ = [
+    "AUDIT_SHEET",
     "GENESIS_HASH",
     "AuditEntry",
     "AuditRow",
     "ChainProblem",
     "audit_rows",
+    "chain_issues",
     "row_hash",
     "verify_chain",
 ]
@@ -35,6 +39,8 @@ __all__ = [
 Tool = Literal["excel", "jupyter", "cli", "api"]
 TOOLS: tuple[str, ...] = ("excel", "jupyter", "cli", "api")
 GENESIS_HASH = "0" * 64
+#: The sheet practicebook keeps the log in.
+AUDIT_SHEET = "AuditLog"
 
 
 @dataclass(frozen=True)
@@ -158,3 +164,26 @@ def verify_chain(rows: Sequence[AuditRow | Sequence[str]], *,
         problems.append(ChainProblem(len(rows), "the log does not end at the recorded last "
                                                 "row (rows were removed from the end)"))
     return problems
+
+
+def chain_issues(rows: Sequence[Sequence[object]], *, sheet: str = "AuditLog",
+                 header_row: int = 1) -> list[Issue]:
+    """`verify_chain` over a stored AuditLog sheet, as located findings.
+
+    Args:
+        rows: The sheet's data rows below its header, cells as read (blank cells None).
+        sheet: The sheet's name, for the cell references.
+        header_row: Excel row number of the header.
+    """
+    values = [["" if v is None else str(v) for v in row] for row in rows]
+    issues = []
+    for problem in verify_chain(values):
+        row = values[problem.row - 1]
+        issues.append(Issue(
+            Code.AUDIT_CHAIN_BROKEN, Severity.ERROR,
+            f"audit log row {problem.row} {problem.problem}",
+            CellRef(sheet, header_row + problem.row, 1),
+            "The audit log must only grow by practicebook's writes; restore the workbook "
+            "from a backup in .practicebook-backups/ or find out who changed the log.",
+            row_id=row[4] if len(row) > 4 and row[4] else None))
+    return issues

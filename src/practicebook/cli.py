@@ -20,8 +20,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from practicebook import api
-from practicebook import __version__
+from practicebook import __version__, api, writer
+from practicebook.audit import AUDIT_SHEET
+from practicebook.batchcli import batch_command
 from practicebook.formatting import (
     format_date,
     issues_to_json,
@@ -33,6 +34,7 @@ from practicebook.formatting import (
 from practicebook.issues import Issue, PracticebookError, Severity, UnreadableWorkbook, has_errors
 from practicebook.money import is_currency, known_locale
 from practicebook.reconcile import Reconciliation, reconcile
+from practicebook.safewrite import is_encrypted
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 
@@ -73,11 +75,11 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new(book: Path, currency: str, locale: str, timezone: str, practice_name: str,
         force: bool) -> None:
-    """Write a new, empty standard workbook BOOK.xlsx."""
+    """Write a new, empty standard workbook BOOK.xlsx (BOOK.xlsm: with the macro buttons)."""
     if book.exists() and not force:
         raise click.UsageError(f"{book} already exists; use --force to overwrite it")
     if book.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise click.UsageError("the workbook name must end in .xlsx")
+        raise click.UsageError("the workbook name must end in .xlsx or .xlsm")
     currency = currency.upper()
     if not is_currency(currency):
         raise click.BadParameter(f"{currency!r} is not an ISO 4217 code", param_hint="--currency")
@@ -100,6 +102,7 @@ def new(book: Path, currency: str, locale: str, timezone: str, practice_name: st
 @password_option
 def check(book: Path, fmt: str, password: str | None) -> None:
     """List every problem in BOOK.xlsx, each at its cell, with how to fix it."""
+    password = _password(book, password)
     with _errors():
         issues = api.check(book, password=password)
     if fmt == "json":
@@ -111,6 +114,25 @@ def check(book: Path, fmt: str, password: str | None) -> None:
     sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
 
 
+def _interactive() -> bool:
+    """True when a person can answer a prompt (stdin is a terminal)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _password(book: Path, password: str | None) -> str | None:
+    """The given password, or one asked for when the workbook is encrypted and stdin is a
+    terminal (never echoed); otherwise None, and reading reports the missing password."""
+    if password is not None or not _interactive():
+        return password
+    try:
+        data = book.read_bytes()
+    except OSError:
+        return None  # reading the workbook reports why
+    if not is_encrypted(data):
+        return None
+    return click.prompt(f"Password for {book.name}", hide_input=True)
+
+
 as_of_option = click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
     help="Reconcile as of this day, YYYY-MM-DD (default: today in the practice time zone).")
@@ -120,6 +142,7 @@ FLAG_KEYS = ("code", "severity", "sheet", "cell", "row_id", "client_id", "messag
 def _reconciled(book_path: Path, as_of: dt.datetime | None, password: str | None
                 ) -> tuple[Reconciliation, list[Issue]]:
     """Load and reconcile; the load issues come back beside the reconciliation."""
+    password = _password(book_path, password)
     with _errors():
         book, issues = api.load(book_path, password=password)
     return reconcile(book, as_of.date() if as_of else None), issues
@@ -129,11 +152,21 @@ def _reconciled(book_path: Path, as_of: dt.datetime | None, password: str | None
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @as_of_option
 @format_option
+@click.option("--write", is_flag=True,
+              help="Also write Balances, Aging, Flags, Ledger and CancellationLog into BOOK.")
 @password_option
-def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str,
+def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bool,
                       password: str | None) -> None:
     """Balances, aging, flags and the cancellation log of BOOK.xlsx as of a day."""
-    rec, checks = _reconciled(book, as_of, password)
+    written = None
+    if write:
+        password = _password(book, password)
+        with _errors():
+            written = writer.write_results(book, as_of=as_of.date() if as_of else None,
+                                           password=password, tool="cli")
+        rec, checks = written.reconciliation, written.issues
+    else:
+        rec, checks = _reconciled(book, as_of, password)
     issues = [*checks, *rec.issues]
     if fmt == "json":
         payload = rec.to_dict()
@@ -141,10 +174,25 @@ def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str,
             payload["flags"]  # type: ignore[operator]
         counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
         payload["totals"]["flags"] = counts  # type: ignore[index]
+        if written is not None:
+            payload["written"] = {"sheets": written.rows, "backup": None if written.backup
+                                  is None else str(written.backup)}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         _print_reconciliation(rec, issues, book)
+        if written is not None:
+            _report_written(book, written)
     sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+
+
+def _report_written(book: Path, written: writer.ResultsWritten) -> None:
+    """Say which sheets were written, how many rows each, and where the backup went."""
+    click.echo(f"wrote {book} as of {written.reconciliation.as_of.isoformat()}:")
+    for name, count in written.rows.items():
+        click.echo(f"  {name}: {count} row{'s' if count != 1 else ''}")
+    click.echo(f"  {AUDIT_SHEET}: 1 row appended")
+    if written.backup is not None:
+        click.echo(f"previous version kept in {written.backup}")
 
 
 def _print_reconciliation(rec: Reconciliation, issues: list[Issue], book: Path) -> None:
@@ -189,3 +237,23 @@ def explain(book: Path, client_id: str, as_of: dt.datetime | None, password: str
         raise click.BadParameter(f"{client_id!r} is not a client in {book.name}",
                                  param_hint="CLIENT_ID")
     click.echo(render_explanation(rec.explain(client_id), rec.locale))
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port on 127.0.0.1 (default: Voila's, 8866).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+def app(book: Path, port: int | None, no_browser: bool) -> None:
+    """Serve the dashboard for BOOK.xlsx as a web page on this computer only (Voila)."""
+    import subprocess
+
+    from practicebook.jupyter import voila_command
+
+    with _errors():
+        argv, env = voila_command(book, port=port, open_browser=not no_browser)
+    click.echo(f"serving {book} on http://127.0.0.1:{port or 8866}/ (Ctrl-C stops)")
+    sys.exit(subprocess.call(argv, env=env))
+
+
+main.add_command(batch_command)

@@ -71,6 +71,8 @@ class Code(str, Enum):
     UNKNOWN_ADJUSTMENT = "unknown-adjustment"
     BAD_PERIOD = "bad-period"
     OVERLAPPING_PERIODS = "overlapping-periods"
+    # the audit log
+    AUDIT_CHAIN_BROKEN = "audit-chain-broken"
     # sessions and the cancellation policy
     UNRESOLVED_PAST_SESSION = "unresolved-past-session"
     CPT_DURATION_MISMATCH = "cpt-duration-mismatch"

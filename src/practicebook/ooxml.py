@@ -50,6 +50,7 @@ __all__ = [
     "clean_text",
     "needs_quote_prefix",
     "read_sheet",
+    "set_cells",
     "sheet_names",
     "write_sheets",
 ]
@@ -1100,6 +1101,138 @@ def _extend_table(pkg: _Package, part: str, last_row: int) -> None:
     pkg.write(part, text.encode("utf-8"))
 
 
+# --------------------------------------------------------------------------- set_cells
+
+
+def set_cells(package: bytes, sheet_name: str,
+              cells: Mapping[tuple[int, int], CellValue]) -> bytes:
+    """Set the values of existing rows' cells, keeping each cell's format.
+
+    Only the XML of the rows named changes, edited by byte search like `append_rows`:
+    a replaced cell keeps its `s` attribute, a new cell takes the column's default style
+    and is inserted in column order. Text is an inline string (never a formula); None
+    empties a cell but keeps its format. When a replaced cell held a formula, the
+    workbook's calculation chain is dropped so that Excel rebuilds it.
+
+    Args:
+        package: Bytes of an `.xlsx` or `.xlsm` file.
+        sheet_name: The sheet (case-insensitive).
+        cells: Values keyed by ``(row, column)``, both 1-based Excel numbers.
+
+    Returns:
+        Bytes of the new package.
+
+    Raises:
+        PackageError: The sheet or a row is missing, or a cell is the anchor of a shared
+            or array formula (other cells depend on it).
+        ValueError: A value cannot be stored in Excel.
+    """
+    if not cells:
+        return package
+    pkg = _Package(package)
+    book = _Workbook(pkg)
+    sheet = book.find(sheet_name)
+    if sheet is None or sheet.part not in pkg:
+        raise PackageError(f"the workbook has no sheet {sheet_name!r}")
+    styles_part = book.styles_part()
+    styles = _Styles(pkg.read(styles_part).decode("utf-8"))
+    writer = _CellWriter(styles, book.epoch)
+    xml = pkg.read(sheet.part)
+    defaults = _column_styles(xml)
+    by_row: dict[int, dict[int, CellValue]] = {}
+    for (row, col), value in cells.items():
+        if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
+            raise ValueError(f"cell ({row}, {col}) is outside the sheet")
+        by_row.setdefault(row, {})[col - 1] = value
+    had_formula = False
+    for row, values in sorted(by_row.items()):
+        xml, replaced_formula = _set_row_cells(xml, row, values, writer, defaults)
+        had_formula |= replaced_formula
+    xml = _extend_dimension(xml, max(by_row), max(c for v in by_row.values() for c in v) + 1)
+    pkg.write(sheet.part, xml)
+    if had_formula:
+        _drop_stale_calc_chain(pkg, book, sheet)
+    rendered = styles.render()
+    if rendered is not None:
+        pkg.write(styles_part, rendered.encode("utf-8"))
+    book.save()
+    return pkg.to_bytes()
+
+
+_CELL_CLOSE = b"</c>"
+
+
+def _find_row(xml: bytes, number: int) -> tuple[int, int, int]:
+    """(start, end of the opening tag, end of the element) of row `number`."""
+    match = re.search(rb'<row\b[^>]*?\sr="%d"[^>]*?(/?)>' % number, xml)
+    if match is None:
+        raise PackageError(f"the sheet has no row {number}")
+    if match.group(1):
+        return match.start(), match.end(), match.end()
+    close = xml.find(b"</row>", match.end())
+    if close < 0:
+        raise PackageError(f"row {number} is not closed")
+    return match.start(), match.end(), close + len(b"</row>")
+
+
+def _row_cells(body: bytes) -> list[tuple[int, int, int, dict[str, str]]]:
+    """(column, start, end, attributes) of each cell in a row's content."""
+    found = []
+    column, at = -1, 0
+    while (match := _CELL.search(body, at)) is not None:
+        attrs = dict(_ATTRS.findall(match.group(1).decode("utf-8")))
+        ref = _CELL_REF.match(attrs.get("r", ""))
+        column = _col_index(ref.group(1)) if ref else column + 1
+        end = match.end() if match.group(2) else body.index(_CELL_CLOSE, match.end()) + 4
+        found.append((column, match.start(), end, attrs))
+        at = end
+    return found
+
+
+def _set_row_cells(xml: bytes, number: int, values: Mapping[int, CellValue],
+                   writer: _CellWriter, defaults: Mapping[int, int]) -> tuple[bytes, bool]:
+    start, open_end, end = _find_row(xml, number)
+    head = xml[start:open_end]
+    body = xml[open_end:end - len(b"</row>")] if open_end != end else b""
+    existing = {col: (s, e, attrs) for col, s, e, attrs in _row_cells(body)}
+    had_formula = False
+    pieces: list[tuple[int, bytes]] = []
+    for col, (s, e, attrs) in existing.items():
+        if col not in values:
+            pieces.append((col, body[s:e]))
+            continue
+        old = body[s:e]
+        if b"<f" in old and re.search(rb"<f\b[^>]*\bref=", old):
+            raise PackageError(f"cell {_col_letter(col)}{number} anchors a shared or array "
+                               "formula")
+        had_formula |= b"<f" in old
+        pieces.append((col, _new_cell(col, number, values[col], int(attrs.get("s", "0")),
+                                      writer)))
+    for col, value in values.items():
+        if col not in existing:
+            pieces.append((col, _new_cell(col, number, value, defaults.get(col, 0), writer)))
+    pieces.sort(key=lambda p: p[0])
+    if open_end == end:  # a self-closed row
+        head = head[:-2].rstrip() + b">"
+    head = _widen_spans(head, pieces[-1][0] + 1)
+    row = head + b"".join(p for _, p in pieces) + b"</row>"
+    return xml[:start] + row + xml[end:], had_formula
+
+
+def _new_cell(col: int, number: int, value: CellValue, style: int, writer: _CellWriter) -> bytes:
+    ref = f"{_col_letter(col)}{number}"
+    text = writer.cell(ref, value, style)
+    return (text or f'<c r="{ref}"{_s(style)}/>').encode("utf-8")
+
+
+def _widen_spans(head: bytes, last_col: int) -> bytes:
+    match = re.search(rb'\sspans="(\d+):(\d+)"', head)
+    if match is None or int(match.group(2)) >= last_col:
+        return head
+    return (head[:match.start()] + b' spans="%s:%d"' % (match.group(1), last_col)
+            + head[match.end():])
+
+
 # --------------------------------------------------------------------------- read back
 
 
@@ -1126,11 +1259,12 @@ def read_sheet(package: bytes, sheet_name: str) -> list[list[CellValue]]:
     if sheet is None or sheet.part not in pkg:
         raise PackageError(f"the workbook has no sheet {sheet_name!r}")
     date_styles = _date_styles(pkg.read(book.styles_part()).decode("utf-8"))
-    shared = _shared_strings(pkg, book)
+    xml = pkg.read(sheet.part)
+    shared = _shared_strings(pkg, book) if re.search(rb"\st=[\"']s[\"']", xml) else []
     grid: dict[int, dict[int, CellValue]] = {}
     tag_c, tag_row = f"{{{NS_MAIN}}}c", f"{{{NS_MAIN}}}row"
     row_number, column = 0, -1
-    for event, el in SafeET.iterparse(io.BytesIO(pkg.read(sheet.part)), events=("start", "end")):
+    for event, el in SafeET.iterparse(io.BytesIO(xml), events=("start", "end")):
         if event == "start" and el.tag == tag_row:
             row_number = int(el.get("r") or row_number + 1)
             column = -1

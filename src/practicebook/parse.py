@@ -466,15 +466,13 @@ class _SheetParse:
 
 def _match_headers(table: RawTable, sheet: Sheet) -> tuple[dict[str, int], list[Issue],
                                                              tuple[str, ...]]:
-    by_norm = {normalize_header(col.header): col for col in sheet.columns}
-    by_norm.update({normalize_header(col.key): col for col in sheet.columns})
     found: dict[str, int] = {}
     issues: list[Issue] = []
     extras: list[str] = []
     for pos, header in enumerate(table.headers):
         where = CellRef(table.name, table.header_row, table.column_number(pos))
         text = (header or "").strip()
-        col = by_norm.get(normalize_header(text)) if text else None
+        col = sheet.match(text) if text else None
         if col is None:
             if text and not text.startswith("__UNNAMED__"):
                 extras.append(text)
@@ -573,7 +571,7 @@ def _merged_issues(table: RawTable, found: Mapping[str, int],
 def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
                    problems: dict[str, dict[int, Bad]], rows: pd.Series,
                    found: Mapping[str, int]
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
+                   ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[Issue]]:
     issues: list[Issue] = []
     n = len(rows)
     unusable = np.zeros(n, dtype=bool)
@@ -628,15 +626,16 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
     for col in sheet.columns:
         if col.unique and col.key != sheet.key:
             issues += _duplicate_issues(sheet, raw_cols[col.key], layout, rows, col)
-    def subset(mask: np.ndarray) -> pd.DataFrame:
+    def subset(mask: np.ndarray) -> pd.DataFrame | None:
         if not mask.any():
-            return empty_frame(sheet)
+            return None
         if mask.all():
             return _typed_frame(sheet, raw_cols, rows)
         part = {k: v[mask].reset_index(drop=True) for k, v in raw_cols.items()}
         return _typed_frame(sheet, part, rows[mask].reset_index(drop=True))
 
-    return subset(~unusable), subset(unusable), issues
+    kept = subset(~unusable)
+    return (empty_frame(sheet) if kept is None else kept), subset(unusable), issues
 
 
 def _range_issues(col: Column, values: pd.Series, layout: Layout, rows: pd.Series,

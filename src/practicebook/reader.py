@@ -24,8 +24,10 @@ import defusedxml.ElementTree as SafeET
 import fastexcel
 import pandas as pd
 
+from practicebook.audit import AUDIT_SHEET
 from practicebook.issues import UnreadableWorkbook
 from practicebook.model import CellErrorValue, RawTable
+from practicebook.ooxml import read_sheet
 from practicebook.safewrite import WrongPassword, decrypt_workbook, is_encrypted
 from practicebook.schema import WORKBOOK, Kind, Sheet, normalize_header
 
@@ -419,12 +421,28 @@ def read_workbook(path: str | Path, data: bytes | None = None, *,
             for name, sheet in sheets:
                 tables.append(_raw_table(reader, name, sheet, scans[name], headers[name],
                                          loaded[name]))
+            tables += _audit_table(book)
         except UnreadableWorkbook:
             raise
         except Exception as exc:
             raise UnreadableWorkbook(book.path, f"a sheet could not be read "
                                                 f"({type(exc).__name__})") from None
     return book, tables
+
+
+def _audit_table(book: WorkbookFile) -> list[RawTable]:
+    """The AuditLog sheet as a raw table (not an input sheet: ``api`` verifies its chain)."""
+    name = next((n for n in book.sheets if normalize_header(n) == normalize_header(
+        AUDIT_SHEET)), None)
+    if name is None:
+        return []
+    rows = read_sheet(book.data, name)
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    data = pd.DataFrame({i: pd.Series([r[i] for r in body], dtype=object)
+                         for i in range(len(header))})
+    return [RawTable(name, tuple("" if h is None else str(h) for h in header), data)]
 
 
 def _header_texts(archive: zipfile.ZipFile, book: WorkbookFile,
@@ -505,10 +523,8 @@ class _Loaded:
 
 
 def _kind_of(sheet: Sheet, header: str) -> Kind | None:
-    for col in sheet.columns:
-        if normalize_header(header) in (normalize_header(col.header), normalize_header(col.key)):
-            return col.kind
-    return None
+    col = sheet.match(header)
+    return col.kind if col else None
 
 
 def _load_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet,

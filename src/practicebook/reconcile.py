@@ -614,7 +614,7 @@ class Reconciliation:
         return Explanation(client_id, self.as_of, self.currency, self.locale, out)
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON shape documented in ``docs/reconcile-json.md``."""
+        """The JSON shape documented in the README (``practicebook reconcile --format json``)."""
         cur = self.currency
 
         def money(v: object) -> str:

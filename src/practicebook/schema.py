@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 SCHEMA_VERSION = 1
 
@@ -91,6 +92,17 @@ class Sheet:
         """Column keys in sheet order."""
         return tuple(col.key for col in self.columns)
 
+    def match(self, header: str) -> Column | None:
+        """The column a header names: its header text or key, in any case or spacing."""
+        return _header_index(self).get(normalize_header(header))
+
+
+@lru_cache(maxsize=None)
+def _header_index(sheet: Sheet) -> dict[str, Column]:
+    index = {normalize_header(col.key): col for col in sheet.columns}
+    index.update({normalize_header(col.header): col for col in sheet.columns})
+    return index
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -104,6 +116,7 @@ class Setting:
     phi: bool = False
 
 
+@lru_cache(maxsize=4096)
 def normalize_header(text: str) -> str:
     """Fold a header for matching: case, spaces, underscores and hyphens are ignored.
 

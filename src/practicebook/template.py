@@ -10,6 +10,7 @@ written with XlsxWriter; it never turns text into formulas (``write_string``).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from practicebook import home
 from practicebook.formatting import excel_money_format
 from practicebook.issues import column_letter
 from practicebook.reader import SCHEMA_PROPERTY
@@ -40,14 +42,19 @@ REFERENCE_ROWS = 100_000  # how far down a referenced ID column a dropdown looks
 
 
 def write_workbook(target: str | Path | IO[bytes], rows: Mapping[str, Rows] | None = None, *,
-                   settings: Mapping[str, object] | None = None) -> None:
+                   settings: Mapping[str, object] | None = None,
+                   vba_project: bytes | None = None) -> None:
     """Write a standard workbook.
 
     Args:
-        target: a path or a binary file object.
+        target: a path or a binary file object (a path must end in ``.xlsm`` when
+            ``vba_project`` is given).
         rows: optional data per sheet name: one mapping of column key to value per row
             (text as ``str``, money as ``Decimal``, dates as ``date``/``datetime``).
         settings: Practice settings overriding the schema defaults (``currency`` …).
+        vba_project: the bytes of a ``vbaProject.bin`` holding the macros of
+            ``practicebook.home.MACROS``; makes a macro-enabled workbook whose first
+            sheet, Home, has a button per macro, entry forms and formula balances.
     """
     rows = rows or {}
     values = {s.key: s.default for s in WORKBOOK.settings}
@@ -62,6 +69,10 @@ def write_workbook(target: str | Path | IO[bytes], rows: Mapping[str, Rows] | No
     try:
         formats = _Formats(wb, currency, locale)
         lists = _list_columns()
+        if vba_project is not None:
+            _write_home(wb, formats, len(rows.get("Clients", ())), lists)
+            wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+            wb.set_vba_name("ThisWorkbook")
         _write_practice(wb, formats, values)
         for sheet in WORKBOOK.sheets:
             if sheet is not PRACTICE:
@@ -135,6 +146,12 @@ def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet, data:
 
 def _validate(ws: Any, c: int, bottom: int, sheet: Sheet, col: Column,
               lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+    ws.data_validation(1, c, bottom, c, _validation(sheet, col, lists))
+
+
+def _validation(sheet: Sheet, col: Column, lists: Mapping[str, tuple[str, tuple[str, ...]]]
+                ) -> dict[str, Any]:
+    """A column's dropdown (choices, TRUE/FALSE, referenced IDs) and input message."""
     title, message = _input_message(col)
     options: dict[str, Any] = {"input_title": title, "input_message": message,
                                "ignore_blank": True}
@@ -156,7 +173,7 @@ def _validate(ws: Any, c: int, bottom: int, sheet: Sheet, col: Column,
                        error_message=f"This ID is not on the {target} sheet yet.")
     else:
         options["validate"] = "any"
-    ws.data_validation(1, c, bottom, c, options)
+    return options
 
 
 def _write_cell(ws: Any, r: int, c: int, col: Column, value: object, formats: _Formats) -> None:
@@ -198,6 +215,60 @@ def _write_practice(wb: xlsxwriter.Workbook, formats: _Formats,
         "name": PRACTICE.name, "style": "Table Style Light 9",
         "columns": [{"header": col.header} for col in PRACTICE.columns],
     })
+
+
+def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int,
+                lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+    """Home: title, one button per macro, the entry forms and the formula balances."""
+    ws = wb.add_worksheet(home.HOME)
+    ws.activate()
+    title = wb.add_format({"bold": True, "font_size": 14})
+    heading = wb.add_format({"bold": True})
+    note = wb.add_format({"italic": True, "text_wrap": True, "valign": "top"})
+    ws.write_string(0, 0, "practicebook", title)
+    ws.write_string(1, 0, "Type on the input sheets, then press a button. Reconcile writes "
+                          "Balances, Aging, Flags, Ledger and CancellationLog.")
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 18)
+    ws.set_column(3, 3, 22)
+    ws.set_column(4, 4, 18)
+    ws.set_column(7, 7, 26)
+    ws.set_column(8, 8, 60)
+    for i, macro in enumerate(home.MACROS):
+        ws.insert_button(1 + 2 * i, 7, {"macro": macro.sub, "caption": macro.caption,
+                                        "width": 180, "height": 30})
+        ws.write_string(1 + 2 * i, 8, macro.help)
+    for form in home.FORMS.values():
+        _write_form(ws, formats, form, heading, lists)
+    row, col = home.AS_OF_CELL
+    ws.write_string(row - 3, 0, "Balances by formula (no Python needed)", heading)
+    ws.merge_range(row - 2, 0, row - 2, 5, home.BALANCE_NOTE, note)
+    ws.set_row(row - 2, 60)
+    ws.write_string(row - 1, col - 2, "As of")
+    ws.write_datetime(row - 1, col - 1, dt.datetime(2099, 12, 31), formats.of(Kind.DATE))
+    for c, header in enumerate(home.BALANCE_COLUMNS):
+        ws.write_string(home.BALANCE_HEADER_ROW - 1, c, header, heading)
+    money = formats.of(Kind.MONEY)
+    for n in range(max(home.FORMULA_CLIENTS, clients)):
+        r = home.BALANCE_HEADER_ROW + 1 + n
+        for c, formula in enumerate(home.balance_formulas(r)):
+            ws.write_formula(r - 1, c, formula, money if c else None)
+
+
+def _write_form(ws: Any, formats: _Formats, form: home.Form, heading: Any,
+                lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+    sheet = WORKBOOK.sheet(form.sheet)
+    ws.write_string(form.first_row - 2, form.column - 1, form.title, heading)
+    for key in form.fields:
+        col = sheet.column(key)
+        r, c = form.value_cell(key)
+        ws.write_string(r - 1, c - 2, col.header)
+        default = home.FORM_DEFAULTS.get((form.sheet, key))
+        if default is not None:
+            ws.write_string(r - 1, c - 1, default, formats.of(col.kind))
+        else:
+            ws.write_blank(r - 1, c - 1, None, formats.of(col.kind))
+        ws.data_validation(r - 1, c - 1, r - 1, c - 1, _validation(sheet, col, lists))
 
 
 def _write_lists(wb: xlsxwriter.Workbook,

@@ -1,0 +1,427 @@
+"""Writing to a user's workbook file: appended rows, cancellation stamps, derived sheets.
+
+The I/O edge over ``entry`` (what a row or stamp is) and ``reconcile`` (what the derived
+sheets hold). Every write goes through ``safewrite.update_workbook``: editor locks are
+respected, a cross-process lock is held, the new package is verified before it atomically
+replaces the file, and a backup of the previous version is kept. Only the parts a write
+owns change (``ooxml``); every other part stays byte-identical. Each write appends rows
+to the hash-chained ``AuditLog`` sheet (created when missing).
+
+* Appends (``add_session``, ``add_payment``, ``add_adjustment``) and stamps
+  (``mark_cancellation``) validate against the workbook as it is on disk at write time;
+  if another program saves the file meanwhile, they re-read and re-apply, so the next
+  ID is never taken twice. A bad row raises ``RowRefused`` and nothing is written.
+* ``write_results`` writes Balances, Aging, Flags, Ledger and CancellationLog wholesale
+  and refuses (``WorkbookChanged``) when the file changed after it was reconciled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from practicebook import entry, ooxml
+from practicebook.api import load_tables
+from practicebook.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
+from practicebook.flags import combine, from_issues
+from practicebook.formatting import excel_money_format
+from practicebook.issues import CellRef, Issue, PracticebookError, UnreadableWorkbook
+from practicebook.model import Book
+from practicebook.money import from_minor
+from practicebook.reader import read_workbook
+from practicebook.reconcile import Reconciliation, _allocation_steps, reconcile
+from practicebook.safewrite import Transform, UpdateResult, WriteFailed, update_workbook
+
+__all__ = [
+    "AUDIT_SHEET",
+    "RESULT_SHEETS",
+    "Appended",
+    "ResultsWritten",
+    "RowRefused",
+    "add_adjustment",
+    "add_payment",
+    "add_session",
+    "mark_cancellation",
+    "result_sheets",
+    "write_results",
+]
+
+RESULT_SHEETS = ("Balances", "Aging", "Flags", "Ledger", "CancellationLog")
+DATE_FORMAT = "yyyy-mm-dd"
+_NEW_ROW: dict[str, Callable[[Book, Mapping[str, object]], entry.NewRow]] = {
+    "Sessions": entry.new_session,
+    "Payments": entry.new_payment,
+    "Adjustments": entry.new_adjustment,
+}
+
+
+class RowRefused(PracticebookError):
+    """The row or stamp has error-level issues; nothing was written."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        errors = [i for i in self.issues if i.is_error]
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"nothing was written: {first.where}: {first.message}{more}")
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A row written to an input sheet.
+
+    Attributes:
+        sheet: the sheet it was appended to.
+        row_id: its ID (assigned when none was given).
+        row: its Excel row number.
+        issues: warnings and notes about the row (errors would have refused it).
+    """
+
+    sheet: str
+    row_id: str
+    row: int
+    issues: list[Issue]
+
+
+@dataclass(frozen=True)
+class ResultsWritten:
+    """What ``write_results`` wrote.
+
+    Attributes:
+        rows: data rows per derived sheet.
+        reconciliation: the results written.
+        issues: the workbook's own findings from loading it (the reconciliation's are in
+            ``reconciliation.issues``; the Flags sheet lists both).
+        backup: the kept copy of the previous version, if any.
+    """
+
+    rows: dict[str, int]
+    reconciliation: Reconciliation
+    issues: list[Issue]
+    backup: Path | None
+
+
+# --- appends and stamps -------------------------------------------------------------
+
+
+def add_session(path: str | Path, values: Mapping[str, object], *, password: str | None = None,
+                actor: str | None = None, tool: Tool = "api") -> Appended:
+    """Append a session (schema keys → values) to the Sessions sheet.
+
+    Raises:
+        RowRefused: the row has error-level issues (nothing written).
+        WriteError: the file could not be written safely (see ``safewrite``).
+    """
+    return _append(path, "Sessions", values, password, actor, tool)
+
+
+def add_payment(path: str | Path, values: Mapping[str, object], *, password: str | None = None,
+                actor: str | None = None, tool: Tool = "api") -> Appended:
+    """Append a payment or refund to the Payments sheet (see ``add_session``)."""
+    return _append(path, "Payments", values, password, actor, tool)
+
+
+def add_adjustment(path: str | Path, values: Mapping[str, object], *,
+                   password: str | None = None, actor: str | None = None,
+                   tool: Tool = "api") -> Appended:
+    """Append an adjustment to the Adjustments sheet (see ``add_session``)."""
+    return _append(path, "Adjustments", values, password, actor, tool)
+
+
+def _append(path: str | Path, sheet: str, values: Mapping[str, object], password: str | None,
+            actor: str | None, tool: Tool) -> Appended:
+    done: dict[str, Appended] = {}
+    who = _actor(actor)
+
+    def transform(plain: bytes) -> bytes:
+        book = _load(path, plain)
+        row = _NEW_ROW[sheet](book, values)
+        if not row.accepted:
+            raise RowRefused(row.issues)
+        layout = book.layouts[sheet]
+        cells = entry.cell_values(sheet, row.values, layout)
+        package, numbers = ooxml.append_rows(plain, layout.sheet, [cells],
+                                             header_row=layout.header_row)
+        filled = ", ".join(k for k, v in row.values.items() if v is not None)
+        package = _with_audit(package, [], [AuditEntry(
+            who, tool, sheet, row.row_id, "append", f"fields: {filled}")])
+        done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
+        return package
+
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
+                    password=password)
+    return done["row"]
+
+
+def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object = None,
+                      by: str = "client", channel: str = "phone", password: str | None = None,
+                      actor: str | None = None, tool: Tool = "api") -> entry.Stamp:
+    """Stamp a cancellation on a Sessions row: request time, who, channel and status.
+
+    ``requested_at`` defaults to now. Returns the ``Stamp`` written, with the fee the
+    policy charges and its basis.
+
+    Raises:
+        RowRefused: the stamp has error-level issues (nothing written).
+        WriteError: the file could not be written safely.
+    """
+    moment = requested_at if requested_at is not None else dt.datetime.now(dt.UTC)
+    done: dict[str, entry.Stamp] = {}
+    who = _actor(actor)
+
+    def transform(plain: bytes) -> bytes:
+        book = _load(path, plain)
+        stamp = entry.cancellation_stamp(book, session_id, moment, by=by, channel=channel)
+        if not stamp.accepted:
+            raise RowRefused(stamp.issues)
+        layout = book.layouts["Sessions"]
+        cells = {(stamp.row, layout.column_of[k]): v for k, v in stamp.values.items()}
+        package = ooxml.set_cells(plain, layout.sheet, cells)
+        package = _with_audit(package, [], [AuditEntry(
+            who, tool, "Sessions", session_id, "cancel", "fields: " + ", ".join(stamp.values))])
+        done["stamp"] = stamp
+        return package
+
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
+                    password=password)
+    return done["stamp"]
+
+
+# --- derived sheets -----------------------------------------------------------------
+
+
+def write_results(path: str | Path, reconciliation: Reconciliation | None = None, *,
+                  as_of: dt.date | str | None = None, password: str | None = None,
+                  actor: str | None = None, tool: Tool = "api") -> ResultsWritten:
+    """Write Balances, Aging, Flags, Ledger and CancellationLog into the workbook.
+
+    Input sheets are untouched. The file is read once; the results are written only if
+    it is still byte-for-byte what was read.
+
+    Args:
+        path: the workbook.
+        reconciliation: results to write; default: reconcile the file as of ``as_of``.
+            A given reconciliation must come from the file as it is now.
+        as_of: the reconciliation day when ``reconciliation`` is not given.
+        password, actor, tool: as for ``add_session``.
+
+    Raises:
+        WorkbookChanged: the file changed after it was read (nothing written).
+        WriteError, UnreadableWorkbook: the file could not be read or written safely.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise UnreadableWorkbook(str(path), exc.strerror or type(exc).__name__) from None
+    book, issues = _load_with_issues(path, raw, password)
+    rec = reconciliation if reconciliation is not None else reconcile(book, as_of)
+    specs = result_sheets(rec, book, issues)
+    counts = {s.name: len(s.rows) for s in specs}
+    summary = ", ".join(f"{name} {n} rows" for name, n in counts.items())
+    audit = AuditEntry(_actor(actor), tool, "results", f"as of {rec.as_of.isoformat()}",
+                       "write_results", summary)
+    result: UpdateResult = update_workbook(
+        path, _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
+        retry_on_change=False, password=password,
+        expected_sha256=hashlib.sha256(raw).hexdigest())
+    return ResultsWritten(counts, rec, issues, result.backup)
+
+
+def result_sheets(rec: Reconciliation, book: Book,
+                  issues: Sequence[Issue] = ()) -> list[ooxml.SheetSpec]:
+    """The five derived sheets as ``SheetSpec``s, formatted for the practice.
+
+    ``issues`` (the workbook's own findings from loading it) join the reconciliation's
+    flags on the Flags sheet, so it lists every finding once.
+    """
+    settings = book.settings
+    money = excel_money_format(settings.currency, settings.locale)
+    currency = settings.currency
+    flags = combine([from_issues(issues), rec.flags]) if issues else rec.flags
+    ledger = _explained_ledger(rec)
+    return [
+        _frame_sheet("Balances", rec.balances, currency, money, tab="1F6F43"),
+        _frame_sheet("Aging", rec.aging, currency, money, tab="1F6F43"),
+        _flags_sheet(flags),
+        _frame_sheet("Ledger", ledger, currency, money, link="source", tab="3A5F8F"),
+        _frame_sheet("CancellationLog", rec.cancellations, currency, money, link="source",
+                     tab="3A5F8F"),
+    ]
+
+
+_MONEY_COLUMNS = {"charges", "payments", "refunds", "adjustments", "balance", "credit",
+                  "amount", "open", "fee", "total"}
+_HEADERS = {"client_id": "Client ID", "session_id": "Session ID", "entry_id": "Entry",
+            "row_id": "Row ID", "policy_id": "Policy ID", "fee_code": "Fee code"}
+
+
+def _header(key: str) -> str:
+    return _HEADERS.get(key) or (key[0].upper() + key[1:]).replace("_", " ")
+
+
+def _frame_sheet(name: str, frame: pd.DataFrame, currency: str, money_format: str, *,
+                 link: str | None = None, tab: str | None = None) -> ooxml.SheetSpec:
+    keys = list(frame.columns)
+    aging = name == "Aging"
+    is_money = [k in _MONEY_COLUMNS or (aging and k != "client_id") for k in keys]
+    columns = [_cells(frame[k], currency if m else None) for k, m in zip(keys, is_money,
+                                                                          strict=True)]
+    rows = [list(r) for r in zip(*columns, strict=True)] if keys else []
+    formats = [money_format if m else (DATE_FORMAT if _is_dates(frame[k]) else None)
+               for k, m in zip(keys, is_money, strict=True)]
+    links = {}
+    if link is not None and link in keys:
+        col = keys.index(link)
+        links = {(r, col): str(v) for r, v in enumerate(frame[link]) if isinstance(v, str) and v}
+    widths = [_width(k) for k in keys]
+    return ooxml.SheetSpec(name, [_header(k) for k in keys], rows, formats, widths, links,
+                           tab_color=tab)
+
+
+def _flags_sheet(flags: pd.DataFrame) -> ooxml.SheetSpec:
+    """One row per finding; a finding on a cell links to that cell."""
+    keys = ["code", "severity", "sheet", "cell", "row_id", "client_id", "message", "hint"]
+    rows = [[_text(v) for v in r] for r in flags[keys].itertuples(index=False)]
+    where = keys.index("cell")
+    links = {(r, where): str(CellRef(str(sheet), int(row), int(col) or 1))
+             for r, (sheet, row, col) in enumerate(zip(flags["sheet"], flags["row"],
+                                                       flags["col"], strict=True))
+             if int(row) > 0}
+    return ooxml.SheetSpec("Flags", [_header(k) for k in keys], rows,
+                           widths=[_width(k) for k in keys], links=links, tab_color="B03A2E")
+
+
+def _explained_ledger(rec: Reconciliation) -> pd.DataFrame:
+    """Every client's ``explain`` lines, client by client, with the client's ID first.
+
+    Built for all clients at once (one ``explain`` per client costs a frame each): the
+    running balance restarts per client, and each credit's description says where it went,
+    placed by the core's own step-by-step allocation, exactly as ``explain`` shows it.
+    """
+    ledger = rec.ledger.sort_values("client_id", kind="stable").reset_index(drop=True)
+    clients = ledger["client_id"].to_numpy(dtype=object)
+    described = ledger["description"].to_numpy(dtype=object).copy()
+    starts = np.flatnonzero(np.r_[True, clients[1:] != clients[:-1]]) if len(ledger) else []
+    bounds = [*map(int, starts), len(ledger)]
+    for first, end in itertools.pairwise(bounds):
+        placed = _allocation_steps(ledger.iloc[first:end].reset_index(drop=True))
+        for j, parts in placed.items():
+            described[first + j] = f"{described[first + j]} → " + ", ".join(
+                f"{target} {from_minor(amount, rec.currency)}" if target else
+                f"credit {from_minor(amount, rec.currency)}" for target, amount in parts)
+    amount = pd.Series(ledger["amount"].to_numpy(dtype=np.int64))
+    return pd.DataFrame({
+        "client_id": clients, "date": ledger["date"], "entry_id": ledger["entry_id"],
+        "kind": ledger["kind"], "description": described,
+        "amount": amount.astype("Int64"),
+        "balance": amount.groupby(clients).cumsum().astype("Int64"),
+        "open": ledger["open"], "source": ledger["source"],
+    })
+
+
+def _is_dates(series: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(series.dtype)
+
+
+def _cells(series: pd.Series, currency: str | None) -> list[object]:
+    """A column's values as cell values: money as exact Decimals, days as dates, blanks
+    as None, numpy numbers as Python ones."""
+    values = _python_values(series)
+    if currency is not None:
+        return [None if v is None else from_minor(v, currency) for v in values]
+    if _is_dates(series):
+        return [None if v is None else _day_or_moment(v) for v in values]
+    return values
+
+
+def _python_values(series: pd.Series) -> list[object]:
+    present = series.notna().to_numpy()
+    values = series.astype(object).tolist()
+    return [v if keep else None for v, keep in zip(values, present, strict=True)]
+
+
+def _day_or_moment(value: pd.Timestamp) -> dt.date | dt.datetime:
+    moment = pd.Timestamp(value).to_pydatetime()
+    return moment.date() if moment.time() == dt.time() else moment
+
+
+def _text(value: object) -> object:
+    """A plain cell value: pandas blanks become empty cells, numpy numbers Python ones."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
+                         and pd.isna(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        return value.item()
+    return value
+
+
+def _width(key: str) -> float:
+    return {"message": 60, "hint": 50, "description": 50, "basis": 60}.get(key, 14)
+
+
+# --- the audit log ------------------------------------------------------------------
+
+
+def _with_audit(package: bytes, specs: Sequence[ooxml.SheetSpec],
+                entries: Sequence[AuditEntry]) -> bytes:
+    """Write ``specs`` and append ``entries`` to the AuditLog (created when missing)."""
+    existing = next((n for n in ooxml.sheet_names(package)
+                     if n.casefold() == AUDIT_SHEET.casefold()), None)
+    if existing is None:
+        rows = audit_rows(None, entries)
+        return ooxml.write_sheets(package, [*specs, _audit_spec(rows)])
+    if specs:
+        package = ooxml.write_sheets(package, specs)
+    stored = ooxml.read_sheet(package, existing)
+    last = stored[-1][AuditRow.columns().index("hash")] if len(stored) > 1 else None
+    rows = audit_rows(str(last) if last else None, entries)
+    package, _ = ooxml.append_rows(package, existing, [r.values() for r in rows])
+    return package
+
+
+def _audit_spec(rows: Sequence[AuditRow]) -> ooxml.SheetSpec:
+    return ooxml.SheetSpec(AUDIT_SHEET, AuditRow.columns(), [r.values() for r in rows],
+                           widths=[28, 14, 8, 14, 14, 14, 40, 20, 20], tab_color="7F7F7F")
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers and services)
+        return "unknown"
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _package_errors(path: str | Path, transform: Transform) -> Transform:
+    """``transform``, with a package it cannot edit reported as a failed write."""
+
+    def guarded(plain: bytes) -> bytes:
+        try:
+            return transform(plain)
+        except ooxml.PackageError as exc:
+            raise WriteFailed(Path(path), str(exc)) from exc
+
+    return guarded
+
+
+
+def _load_with_issues(path: str | Path, data: bytes,
+                      password: str | None) -> tuple[Book, list[Issue]]:
+    workbook, tables = read_workbook(path, data, password=password)
+    return load_tables(tables, schema_version=workbook.schema_version)
+
+
+def _load(path: str | Path, plain: bytes) -> Book:
+    return _load_with_issues(path, plain, None)[0]
