@@ -409,13 +409,15 @@ def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> li
 
 
 def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
-    """Same client, amount, date, method and reference: warned, never merged."""
+    """Same client, amount, date, method and reference: warned on every row but the one
+    with the lowest id, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
     paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
     involved = paid.duplicated(subset=keys, keep=False).to_numpy()
     if not involved.any():
         return []
-    paid = paid[involved].reset_index(drop=True)
+    # the lowest id counts as the original, so the finding does not depend on row order
+    paid = paid[involved].sort_values("payment_id", kind="stable").reset_index(drop=True)
     repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
     same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     first_id = paid["payment_id"].groupby(same).transform("first")
