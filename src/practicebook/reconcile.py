@@ -409,13 +409,15 @@ def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> li
 
 
 def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
-    """Same client, amount, date, method and reference: warned, never merged."""
+    """Same client, amount, date, method and reference: warned on every row but the one
+    with the lowest id, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
     paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
     involved = paid.duplicated(subset=keys, keep=False).to_numpy()
     if not involved.any():
         return []
-    paid = paid[involved].reset_index(drop=True)
+    # the lowest id counts as the original, so the finding does not depend on row order
+    paid = paid[involved].sort_values("payment_id", kind="stable").reset_index(drop=True)
     repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
     same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     first_id = paid["payment_id"].groupby(same).transform("first")
@@ -728,19 +730,25 @@ def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
 _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
 
 
-def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows the core reads, text columns as Python strings converted once (the
-    engines read them as numpy arrays many times over). Each distinct text becomes one
-    string object shared by its rows, so a million rows with seven statuses hold seven
-    strings, not a million."""
-    frame = frame.drop(columns=[c for c in _UNUSED if c in frame.columns])
-    converted = {}
-    for column in frame.columns:
-        if pd.api.types.is_string_dtype(frame[column].dtype):
-            found, uniques = pd.factorize(frame[column])
+def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
+    """The rows dated up to ``end`` and the columns the core reads, text columns as Python
+    strings converted once (the engines read them as numpy arrays many times over).
+
+    Each distinct text becomes one string object shared by its rows, so a million rows
+    with seven statuses hold seven strings, not a million. Only the needed columns are
+    copied, and rows only when some are dated after ``end``.
+    """
+    keep = [c for c in frame.columns if c not in _UNUSED]
+    inside = (dated <= end).to_numpy()
+    columns = {}
+    for column in keep:
+        values = frame[column] if inside.all() else frame[column][inside]
+        if pd.api.types.is_string_dtype(values.dtype):
+            found, uniques = pd.factorize(values)
             shared = np.append(np.asarray(uniques, dtype=object), None)
-            converted[column] = pd.Series(shared[found], index=frame.index, dtype=object)
-    return frame.assign(**converted).reset_index(drop=True)
+            values = pd.Series(shared[found], dtype=object)
+        columns[column] = values.reset_index(drop=True)
+    return pd.DataFrame(columns, columns=keep)
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
@@ -755,10 +763,9 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
-    w = _text_as_objects(
-        sessions[(sessions["scheduled_start"] < end + pd.Timedelta(days=1)).to_numpy()])
-    payments = _text_as_objects(book.payments[(book.payments["received_date"] <= end).to_numpy()])
-    adjustments = _text_as_objects(book.adjustments[(book.adjustments["date"] <= end).to_numpy()])
+    w = _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end)
+    payments = _rows_read(book.payments, book.payments["received_date"], end)
+    adjustments = _rows_read(book.adjustments, book.adjustments["date"], end)
     client_index = pd.Index(np.sort(pd.unique(np.concatenate([
         book.clients["client_id"].dropna().to_numpy(dtype=object),
         *(f["client_id"].dropna().to_numpy(dtype=object) for f in (w, payments, adjustments)),
