@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from practicebook import __version__, api, writer
 from practicebook.audit import AUDIT_SHEET
@@ -198,7 +200,7 @@ def _report_written(book: Path, written: writer.ResultsWritten) -> None:
 def _print_reconciliation(rec: Reconciliation, issues: list[Issue], book: Path) -> None:
     console = Console(highlight=False, width=120)
     locale = rec.locale
-    console.print(f"[bold]{book.name}[/bold] as of {format_date(rec.as_of, locale)}")
+    console.print(f"[bold]{escape(book.name)}[/bold] as of {format_date(rec.as_of, locale)}")
     money = ["charges", "payments", "refunds", "adjustments", "balance", "credit"]
     shown = rec.balances[["client_id", *money, "oldest_open_date"]]
     console.print(_table("Balances", shown, money, rec))
@@ -220,7 +222,7 @@ def _table(title: str, frame: pd.DataFrame, money: list[str], rec: Reconciliatio
         table.add_column(column.replace("_", " "),
                          justify="right" if column in money else "left")
     for row in money_columns(frame, money, rec.currency, rec.locale):
-        table.add_row(*row)
+        table.add_row(*(Text(str(cell)) for cell in row))  # workbook text, never markup
     return table
 
 
