@@ -734,6 +734,26 @@ def _append_counted(xml: str, tag: str, items: list[str]) -> str:
 # --------------------------------------------------------------------------- write_sheets
 
 
+def _load_styles(pkg: _Package, book: _Workbook) -> tuple[str, _Styles]:
+    """The style part's name and its editable contents."""
+    part = book.styles_part()
+    return part, _Styles(pkg.read(part).decode("utf-8"))
+
+
+def _save_styles(pkg: _Package, part: str, styles: _Styles) -> None:
+    """Write the style part back only if formats were added to it."""
+    rendered = styles.render()
+    if rendered is not None:
+        pkg.write(part, rendered.encode("utf-8"))
+
+
+def _existing_sheet(pkg: _Package, book: _Workbook, sheet_name: str) -> _Sheet:
+    sheet = book.find(sheet_name)
+    if sheet is None or sheet.part not in pkg:
+        raise PackageError(f"the workbook has no sheet {sheet_name!r}")
+    return sheet
+
+
 def write_sheets(package: bytes, sheets: Sequence[SheetSpec]) -> bytes:
     """Write each sheet wholesale into the package, replacing or creating it.
 
@@ -759,8 +779,7 @@ def write_sheets(package: bytes, sheets: Sequence[SheetSpec]) -> bytes:
         raise ValueError("sheet names must be distinct")
     pkg = _Package(package)
     book = _Workbook(pkg)
-    styles_part = book.styles_part()
-    styles = _Styles(pkg.read(styles_part).decode("utf-8"))
+    styles_part, styles = _load_styles(pkg, book)
     writer = _CellWriter(styles, book.epoch)
     for spec in sheets:
         existing = book.find(spec.name)
@@ -771,9 +790,7 @@ def write_sheets(package: bytes, sheets: Sequence[SheetSpec]) -> bytes:
             sheet = book.add_sheet(spec.name)
         table_rel = _add_table(pkg, book, sheet, spec) if spec.filter == "table" else None
         pkg.write(sheet.part, _sheet_xml(spec, writer, table_rel).encode("utf-8"))
-    rendered = styles.render()
-    if rendered is not None:
-        pkg.write(styles_part, rendered.encode("utf-8"))
+    _save_styles(pkg, styles_part, styles)
     book.save()
     return pkg.to_bytes()
 
@@ -960,11 +977,8 @@ def append_rows(package: bytes, sheet_name: str, rows: Sequence[Sequence[CellVal
         return package, []
     pkg = _Package(package)
     book = _Workbook(pkg)
-    sheet = book.find(sheet_name)
-    if sheet is None or sheet.part not in pkg:
-        raise PackageError(f"the workbook has no sheet {sheet_name!r}")
-    styles_part = book.styles_part()
-    styles = _Styles(pkg.read(styles_part).decode("utf-8"))
+    sheet = _existing_sheet(pkg, book, sheet_name)
+    styles_part, styles = _load_styles(pkg, book)
     xml = pkg.read(sheet.part)
     last_row, last_cells = _last_row(xml)
     table = _covering_table(pkg, sheet, last_row, header_row)
@@ -985,9 +999,7 @@ def append_rows(package: bytes, sheet_name: str, rows: Sequence[Sequence[CellVal
     pkg.write(sheet.part, xml)
     if table:
         _extend_table(pkg, table[0], new_numbers[-1])
-    rendered = styles.render()
-    if rendered is not None:
-        pkg.write(styles_part, rendered.encode("utf-8"))
+    _save_styles(pkg, styles_part, styles)
     return pkg.to_bytes(), new_numbers
 
 
@@ -1131,11 +1143,8 @@ def set_cells(package: bytes, sheet_name: str,
         return package
     pkg = _Package(package)
     book = _Workbook(pkg)
-    sheet = book.find(sheet_name)
-    if sheet is None or sheet.part not in pkg:
-        raise PackageError(f"the workbook has no sheet {sheet_name!r}")
-    styles_part = book.styles_part()
-    styles = _Styles(pkg.read(styles_part).decode("utf-8"))
+    sheet = _existing_sheet(pkg, book, sheet_name)
+    styles_part, styles = _load_styles(pkg, book)
     writer = _CellWriter(styles, book.epoch)
     xml = pkg.read(sheet.part)
     defaults = _column_styles(xml)
@@ -1152,9 +1161,7 @@ def set_cells(package: bytes, sheet_name: str,
     pkg.write(sheet.part, xml)
     if had_formula:
         _drop_stale_calc_chain(pkg, book, sheet)
-    rendered = styles.render()
-    if rendered is not None:
-        pkg.write(styles_part, rendered.encode("utf-8"))
+    _save_styles(pkg, styles_part, styles)
     book.save()
     return pkg.to_bytes()
 
