@@ -5,7 +5,8 @@ Run: python benchmarks/write.py
 (a) write 3 derived sheets (1,000 balance rows, 1,000 aging rows, 5,000 flag rows with
     hyperlinks) into a 100k-session workbook through `update_workbook` (lock, temp file, fsync,
     verification, backup, replace), versus `openpyxl.load_workbook` + the same sheets + `save`;
-(b) append one row to a 10k-session workbook through `update_workbook`.
+(b) append one row to a 10k-session workbook through `update_workbook`;
+(c) `practicebook.add_payment` on a generated 10k-session practice (validation included).
 
 Generated inputs are cached under benchmarks/.cache/.
 """
@@ -26,8 +27,10 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
+from _common import workbook as practice_workbook
 from practicebook.ooxml import SheetSpec, append_rows, write_sheets
 from practicebook.safewrite import update_workbook
+from practicebook.writer import add_payment
 
 CACHE = Path(__file__).parent / ".cache"
 HEADER = ["session_id", "client_id", "therapist_id", "date", "start", "minutes", "fee",
@@ -147,6 +150,13 @@ def main() -> None:
 
         append = timed(append_one, 7)
 
+        # (c) the public append API on a generated practice of 10k sessions: the row is
+        # validated against the whole workbook first, then appended as in (b)
+        shutil.copyfile(practice_workbook(10_000), work)
+        payment = {"client_id": "C0001", "received_date": dt.date(2026, 11, 20),
+                   "amount": Decimal("50.00"), "method": "card"}
+        api_append = timed(lambda: add_payment(work, payment), 5)
+
     ratio = ours / baseline
     print(f"inputs: {big.name} {big.stat().st_size / 1e6:.1f} MB, "
           f"{small.name} {small.stat().st_size / 1e6:.1f} MB")
@@ -154,6 +164,7 @@ def main() -> None:
     print(f"    openpyxl load + add sheets + save : {baseline:8.3f} s")
     print(f"    ratio                             : {ratio:8.1%}  (target <= 5%)")
     print(f"(b) append one row via update_workbook: {append:8.3f} s  (target <= 0.3 s)")
+    print(f"(c) practicebook.add_payment (validated): {api_append:7.3f} s  (target <= 0.3 s)")
 
 
 if __name__ == "__main__":

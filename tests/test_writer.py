@@ -344,3 +344,23 @@ def test_results_for_a_missing_file_are_an_unreadable_workbook(tmp_path: Path) -
 
     with pytest.raises(UnreadableWorkbook, match="No such file"):
         writer.write_results(tmp_path / "nowhere.xlsx")
+
+
+def test_an_append_reads_only_the_sheets_its_row_can_refer_to(book: Path, monkeypatch) -> None:
+    read = []
+    real = writer.read_workbook
+
+    def recording(*args, **kwargs):
+        read.append(frozenset(kwargs.get("sheets") or ()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writer, "read_workbook", recording)
+    values = {"client_id": "C0001", "received_date": dt.date(2026, 11, 20),
+              "amount": Decimal("50.00"), "method": "card"}
+    writer.add_payment(book, values)
+    assert read[-1] == {"Practice", "Payments", "Clients"}
+    writer.add_payment(book, {**values, "applies_to_session_id": "S0000005"})
+    assert read[-1] == {"Practice", "Payments", "Clients", "Sessions"}
+    with pytest.raises(writer.RowRefused) as refused:
+        writer.add_payment(book, {**values, "applies_to_session_id": "S9999999"})
+    assert [i.code for i in refused.value.issues] == [Code.UNKNOWN_SESSION]

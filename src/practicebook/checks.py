@@ -38,10 +38,10 @@ def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
 def _unknown(book: Book, sheet: Sheet, key: str, allowed: pd.Series, target: str,
              mask: np.ndarray | None = None) -> list[Issue]:
     frame = book.all_rows(sheet.name)
+    if mask is not None:
+        frame = frame[mask].reset_index(drop=True)
     values = frame[key]
     missing = _present(values) & ~_isin(values, allowed)
-    if mask is not None:
-        missing &= mask
     issues = []
     col = sheet.column(key)
     code = UNKNOWN_REFERENCE[target]
@@ -66,20 +66,30 @@ def _client_of(frame: pd.DataFrame, pos: int) -> str | None:
     return None if pd.isna(value) else str(value)
 
 
-def check_references(book: Book) -> list[Issue]:
+#: Limits a check to one Excel row of one sheet (a row about to be added), or None.
+Focus = tuple[str, int] | None
+
+
+def _focus_mask(frame: pd.DataFrame, focus: Focus) -> np.ndarray | None:
+    return None if focus is None else (frame[ROW] == focus[1]).to_numpy(dtype=bool)
+
+
+def check_references(book: Book, focus: Focus = None) -> list[Issue]:
     """Every ``references`` column names an existing row of its target sheet."""
     issues: list[Issue] = []
     for sheet in WORKBOOK.sheets:
-        if book.all_rows(sheet.name).empty:
+        frame = book.all_rows(sheet.name)
+        if frame.empty or (focus is not None and sheet.name != focus[0]):
             continue
+        mask = _focus_mask(frame, focus)
         for col in sheet.columns:
             if not col.references:
                 continue
             target, _, target_key = col.references.partition(".")
             allowed = book.all_rows(target)[target_key]
-            issues += _unknown(book, sheet, col.key, allowed, target)
+            issues += _unknown(book, sheet, col.key, allowed, target, mask)
     default = book.settings.default_policy_id
-    if default and default not in set(book.policies["policy_id"]):
+    if focus is None and default and default not in set(book.policies["policy_id"]):
         layout = book.layouts.get("Practice")
         row = _setting_row(book, "default_policy_id")
         issues.append(Issue(
@@ -99,26 +109,30 @@ def _setting_row(book: Book, key: str) -> int | None:
     return int(hits.iat[0]) if len(hits) else None
 
 
-def check_rate_scopes(book: Book) -> list[Issue]:
+def check_rate_scopes(book: Book, focus: Focus = None) -> list[Issue]:
     """A rate's ``scope_id`` names a client or clinician, as its ``scope`` says."""
     rates = book.all_rows("Rates")
-    if rates.empty:
+    if rates.empty or (focus is not None and focus[0] != "Rates"):
         return []
     sheet = WORKBOOK.sheet("Rates")
+    focused = _focus_mask(rates, focus)
     issues = []
     for scope, target, key in (("client", "Clients", "client_id"),
                                ("clinician", "Clinicians", "clinician_id")):
         mask = (rates["scope"] == scope).to_numpy(dtype=bool)
+        if focused is not None:
+            mask &= focused
         issues += _unknown(book, sheet, "scope_id", book.all_rows(target)[key], target, mask)
     return issues
 
 
-def check_periods(book: Book) -> list[Issue]:
+def check_periods(book: Book, focus: Focus = None) -> list[Issue]:
     """Effective periods are ordered and, per key, do not overlap."""
     issues: list[Issue] = []
     for sheet in WORKBOOK.sheets:
         frame = book.frame(sheet.name)
-        if frame.empty or "effective_from" not in frame.columns:
+        if frame.empty or "effective_from" not in frame.columns or (
+                focus is not None and sheet.name != focus[0]):
             continue
         start = frame["effective_from"].fillna(pd.Timestamp.min)
         end = frame["effective_to"].fillna(pd.Timestamp.max)
@@ -153,23 +167,23 @@ def check_periods(book: Book) -> list[Issue]:
                     "End the earlier row the day before this one starts.",
                     _row_id(sheet, group, int(pos)),
                 ))
-    return issues
+    return issues if focus is None else [i for i in issues if i.where.row == focus[1]]
 
 
 def _row_id(sheet: Sheet, frame: pd.DataFrame, pos: int) -> str | None:
     return str(frame[sheet.key].iat[pos]) if sheet.key else None
 
 
-CHECKS: dict[str, Callable[[Book], list[Issue]]] = {
+CHECKS: dict[str, Callable[[Book, Focus], list[Issue]]] = {
     "references": check_references,
     "rate-scopes": check_rate_scopes,
     "periods": check_periods,
 }
 
 
-def run(book: Book) -> list[Issue]:
-    """Run every named check."""
+def run(book: Book, focus: Focus = None) -> list[Issue]:
+    """Run every named check, on the whole book or on one row (``(sheet, excel_row)``)."""
     issues: list[Issue] = []
     for check in CHECKS.values():
-        issues += check(book)
+        issues += check(book, focus)
     return issues

@@ -260,8 +260,9 @@ def _reference_issues(book: Book, sheet_name: str, frame: pd.DataFrame,
     else:
         others.pop(sheet_name, None)
     grown = dataclasses.replace(book, frames=frames, rejected=others)
-    return [i for i in checks.run(grown) if i.where.sheet == book.layouts.get(
-        sheet_name, Layout(sheet_name)).sheet and i.where.row == row]
+    where = book.layouts.get(sheet_name, Layout(sheet_name)).sheet
+    return [i for i in checks.run(grown, (sheet_name, row))
+            if i.where.sheet == where and i.where.row == row]
 
 
 def _python_row(sheet: Sheet, frame: pd.DataFrame, currency: str) -> dict[str, object]:

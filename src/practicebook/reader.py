@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -394,8 +394,16 @@ def _match_sheets(book: WorkbookFile) -> Iterator[tuple[str, Sheet]]:
 
 
 def read_workbook(path: str | Path, data: bytes | None = None, *,
-                  password: str | None = None) -> tuple[WorkbookFile, list[RawTable]]:
+                  password: str | None = None, sheets: Collection[str] | None = None,
+                  audit: bool = True) -> tuple[WorkbookFile, list[RawTable]]:
     """Guard, then read every input sheet of a workbook file into raw tables.
+
+    Args:
+        path: the file (named in messages even when ``data`` is given).
+        data: the file's bytes, when already read.
+        password: the password of a protected workbook.
+        sheets: read only these input sheets (schema names); default all of them.
+        audit: also read the AuditLog sheet, whose chain ``api`` verifies.
 
     Raises:
         UnreadableWorkbook: the file is not a sound workbook (one-line reason).
@@ -409,19 +417,21 @@ def read_workbook(path: str | Path, data: bytes | None = None, *,
     tables = []
     with zipfile.ZipFile(io.BytesIO(book.data)) as archive:
         try:
-            sheets = list(_match_sheets(book))
-            scans = {name: _scan_head(archive, book.sheets[name]) for name, _ in sheets}
+            wanted = [(name, sheet) for name, sheet in _match_sheets(book)
+                      if sheets is None or sheet.name in sheets]
+            scans = {name: _scan_head(archive, book.sheets[name]) for name, _ in wanted}
             headers = _header_texts(archive, book, scans)
             with ThreadPoolExecutor(max_workers=1) as pool:
                 bodies = pool.submit(_scan_bodies, book.data,
-                                     {name: book.sheets[name] for name, _ in sheets}, scans)
+                                     {name: book.sheets[name] for name, _ in wanted}, scans)
                 loaded = {name: _load_sheet(reader, name, sheet, headers[name])
-                          for name, sheet in sheets}
+                          for name, sheet in wanted}
                 bodies.result()
-            for name, sheet in sheets:
+            for name, sheet in wanted:
                 tables.append(_raw_table(reader, name, sheet, scans[name], headers[name],
                                          loaded[name]))
-            tables += _audit_table(book)
+            if audit:
+                tables += _audit_table(book)
         except UnreadableWorkbook:
             raise
         except Exception as exc:

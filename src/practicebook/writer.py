@@ -21,7 +21,7 @@ import datetime as dt
 import getpass
 import hashlib
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +35,12 @@ from practicebook.flags import combine, from_issues
 from practicebook.formatting import excel_money_format
 from practicebook.issues import CellRef, Issue, PracticebookError, UnreadableWorkbook
 from practicebook.model import Book
+from practicebook.parse import parse
 from practicebook.money import from_minor
 from practicebook.reader import read_workbook
 from practicebook.reconcile import Reconciliation, _allocation_steps, reconcile
 from practicebook.safewrite import Transform, UpdateResult, WriteFailed, update_workbook
+from practicebook.schema import WORKBOOK
 
 __all__ = [
     "AUDIT_SHEET",
@@ -142,7 +144,7 @@ def _append(path: str | Path, sheet: str, values: Mapping[str, object], password
     who = _actor(actor)
 
     def transform(plain: bytes) -> bytes:
-        book = _load(path, plain)
+        book = _load(path, plain, _sheets_for_row(sheet, values))
         row = _NEW_ROW[sheet](book, values)
         if not row.accepted:
             raise RowRefused(row.issues)
@@ -423,5 +425,19 @@ def _load_with_issues(path: str | Path, data: bytes,
     return load_tables(tables, schema_version=workbook.schema_version)
 
 
-def _load(path: str | Path, plain: bytes) -> Book:
-    return _load_with_issues(path, plain, None)[0]
+def _load(path: str | Path, plain: bytes, sheets: Collection[str] | None = None) -> Book:
+    """The parsed book a new row or a stamp is validated against (no whole-book checks:
+    ``entry`` checks the new row itself), reading only ``sheets`` when given."""
+    workbook, tables = read_workbook(path, plain, sheets=sheets, audit=False)
+    return parse(tables, schema_version=workbook.schema_version)[0]
+
+
+def _sheets_for_row(sheet_name: str, values: Mapping[str, object]) -> set[str]:
+    """Practice, the row's own sheet and the sheets its filled-in references point to:
+    all a new row is checked against, so an append need not read the whole workbook."""
+    needed = {"Practice", sheet_name}
+    for col in WORKBOOK.sheet(sheet_name).columns:
+        value = values.get(col.key)
+        if col.references and value is not None and str(value).strip():
+            needed.add(col.references.partition(".")[0])
+    return needed
