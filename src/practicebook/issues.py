@@ -122,6 +122,18 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_number(letters: str) -> int:
+    """The 1-based column index of Excel column letters.
+
+    >>> column_number("A"), column_number("Z"), column_number("AA"), column_number("AAA")
+    (1, 26, 27, 703)
+    """
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
 @dataclass(frozen=True, order=True)
 class CellRef:
     """A cell (or a whole row when ``col`` is 0) of a sheet, in Excel's own syntax.

@@ -41,6 +41,8 @@ from xml.sax.saxutils import escape as _xml_escape
 
 import defusedxml.ElementTree as SafeET
 
+from practicebook.issues import column_letter, column_number
+
 __all__ = [
     "CellValue",
     "PackageError",
@@ -194,19 +196,12 @@ def _serial(value: dt.date, epoch: dt.datetime) -> str:
 
 def _col_letter(index: int) -> str:
     """Column letters for a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return column_letter(index + 1)
 
 
 def _col_index(letters: str) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + ord(ch) - 64
-    return index - 1
+    """The 0-based column index of Excel column letters."""
+    return column_number(letters) - 1
 
 
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")

@@ -25,7 +25,7 @@ import fastexcel
 import pandas as pd
 
 from practicebook.audit import AUDIT_SHEET
-from practicebook.issues import UnreadableWorkbook
+from practicebook.issues import UnreadableWorkbook, column_number
 from practicebook.model import CellErrorValue, RawTable
 from practicebook.ooxml import read_sheet
 from practicebook.safewrite import WrongPassword, decrypt_workbook, is_encrypted
@@ -253,10 +253,7 @@ _MERGE = re.compile(rb'<mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3}
 
 
 def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+    return column_number(letters.decode("ascii"))
 
 
 def _scan_head(archive: zipfile.ZipFile, part: str) -> _SheetScan:

@@ -336,6 +336,14 @@ def _remove_stale_temps(path: Path) -> None:
             stale.unlink()
 
 
+def _write_durably(fd: int, data: bytes) -> None:
+    """Write ``data`` to the open descriptor ``fd``, reach the disk, close it."""
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
 def _write_temp(path: Path, data: bytes) -> Path:
     """Write `data` to a temp file beside `path`, flushed and fsynced.
 
@@ -349,10 +357,7 @@ def _write_temp(path: Path, data: bytes) -> Path:
         raise _os_failure(path, exc, "cannot create a temporary file") from exc
     temp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_durably(fd, data)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise _os_failure(path, exc, "cannot write the temporary file") from exc
@@ -421,11 +426,7 @@ def _backup(path: Path, original: bytes, keep: int) -> Path | None:
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
         os.chmod(folder, 0o700)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(original)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_durably(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), original)
     except OSError as exc:
         target.unlink(missing_ok=True)
         raise _os_failure(path, exc, "cannot keep a backup") from exc
