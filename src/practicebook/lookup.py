@@ -112,8 +112,38 @@ def in_effect(left: list[np.ndarray], days: np.ndarray, right: list[np.ndarray],
     usable = np.flatnonzero(rkey >= 0)
     if usable.size == 0:
         return out
+    # right rows by key, then start; equal starts keep the first row last, so the search
+    # below lands on it
+    usable = usable[np.lexsort((-usable, rfrom[usable].view(np.int64), rkey[usable]))]
+    key, first_day, last_day = rkey[usable], rfrom[usable], rto[usable]
+    same_key = key[1:] == key[:-1]
+    if (same_key & (first_day[1:] <= last_day[:-1])).any():
+        return _in_effect_overlapping(lkey, days, rkey, rfrom, rto, out)
+    # without overlaps, the row in effect is the key's last one starting on or before
+    # the day, if it has not ended by then
+    at = np.searchsorted(_day_key(key, first_day), _day_key(lkey, days), side="right") - 1
+    hit = (lkey >= 0) & (at >= 0) & ~np.isnat(days)
+    at = np.where(hit, at, 0)
+    hit &= (key[at] == lkey) & (days <= last_day[at])
+    out[hit] = usable[at[hit]]
+    return out
+
+
+def _day_key(key: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """One sortable ``int64`` of a small code and a day between 1678 and 2262."""
+    offset = (days.astype("datetime64[D]") - _EARLIEST.astype("datetime64[D]")).astype(np.int64)
+    return (key.astype(np.int64) << _DAY_BITS) + offset
+
+
+_DAY_BITS = 18  # 2^18 days is more than the 584 years a datetime64[ns] spans
+
+
+def _in_effect_overlapping(lkey: np.ndarray, days: np.ndarray, rkey: np.ndarray,
+                           rfrom: np.ndarray, rto: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``in_effect`` when some key has overlapping periods: every candidate pair."""
+    usable = np.flatnonzero(rkey >= 0)
     right_frame = pd.DataFrame({"key": rkey[usable], "pos": usable})
-    left_frame = pd.DataFrame({"key": lkey, "left": np.arange(n)})
+    left_frame = pd.DataFrame({"key": lkey, "left": np.arange(len(lkey))})
     merged = left_frame[lkey >= 0].merge(right_frame, on="key", how="inner")
     if merged.empty:
         return out

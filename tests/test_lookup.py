@@ -1,0 +1,64 @@
+"""``in_effect`` against a brute-force reading of its rule, with and without overlaps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from practicebook.lookup import in_effect
+
+DAY0 = np.datetime64("2025-01-01", "D")
+
+
+def brute(keys, days, rkeys, starts, ends):
+    """Latest start wins, then the first row; blank ends are open."""
+    out = []
+    for key, day in zip(keys, days, strict=True):
+        best = -1
+        for j, (rk, s, e) in enumerate(zip(rkeys, starts, ends, strict=True)):
+            if rk != key or key < 0 or (s is not None and day < s) or (e is not None and day > e):
+                continue
+            if best < 0 or _start(starts[best]) < _start(s):
+                best = j
+        out.append(best)
+    return out
+
+
+def _start(day):
+    return -1 if day is None else day
+
+
+period = st.tuples(st.integers(0, 2), st.one_of(st.none(), st.integers(0, 40)),
+                   st.one_of(st.none(), st.integers(0, 40)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(period, max_size=6),
+       left=st.lists(st.tuples(st.integers(-1, 3), st.integers(0, 45)), max_size=25))
+def test_in_effect_matches_brute_force(rows, left):
+    rkeys = [k for k, _, _ in rows]
+    starts = [s for _, s, _ in rows]
+    ends = [e for _, _, e in rows]
+    keys = np.array([k for k, _ in left], dtype=np.int64)
+    days = np.array([DAY0 + d for _, d in left], dtype="datetime64[ns]")
+
+    def dates(values):
+        return pd.Series([None if v is None else DAY0 + v for v in values],
+                         dtype="datetime64[ns]")
+
+    got = in_effect([keys], days, [np.array(rkeys, dtype=np.int64)], [4],
+                    dates(starts), dates(ends))
+    want = brute(keys.tolist(), [d for _, d in left], rkeys, starts, ends)
+    assert got.tolist() == want
+
+
+def test_in_effect_without_overlap_takes_the_covering_period():
+    starts = pd.Series(pd.to_datetime(["2025-01-01", "2025-07-01", "2025-01-01"]))
+    ends = pd.Series(pd.to_datetime(["2025-06-30", None, "2025-03-31"]))
+    days = pd.to_datetime(["2025-06-30", "2025-07-01", "2024-12-31", "2025-04-01",
+                           "2025-02-01"]).to_numpy()
+    keys = np.array([0, 0, 0, 1, 1])
+    got = in_effect([keys], days, [np.array([0, 0, 1])], [2], starts, ends)
+    assert got.tolist() == [0, 1, -1, -1, 2]
