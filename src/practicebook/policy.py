@@ -141,8 +141,16 @@ def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:
 
 
 def ordinals(numbers: np.ndarray) -> np.ndarray:
-    """``ordinal`` for a whole column."""
-    return np.array([ordinal(int(n)) for n in numbers], dtype=object)
+    """``ordinal`` for a whole column.
+
+    >>> list(ordinals(np.array([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111])))
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']
+    """
+    n = np.asarray(numbers, dtype=np.int64)
+    last = n % 10
+    suffix = np.select([(n % 100 >= 10) & (n % 100 <= 20), last == 1, last == 2, last == 3],
+                       ["th", "st", "nd", "rd"], "th")
+    return text(n, suffix.astype(object))
 
 
 def ordinal(n: int) -> str:
@@ -473,7 +481,7 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
         use = mask & (tier < 0) & pd.notna(s_type)
         charge_type[use] = s_type[use]
         value[use] = s_value[use]
-        source[use] = [f"service {c} {label} fee" for c in code[use]]
+        source[use] = text("service ", code[use], f" {label} fee")
     has_tier = tier >= 0
     if has_tier.any():
         tiers = book.policy_tiers
@@ -482,21 +490,28 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
         value[has_tier] = tiers["charge_value"].to_numpy(dtype=object)[t]
         lo = tiers["min_notice_hours"].to_numpy(dtype=object)
         hi = tiers["max_notice_hours"].to_numpy(dtype=object)
-        source[has_tier] = [f"tier {_band_text(lo[x], hi[x])}" for x in t]
+        band = np.array([f"tier {_band_text(a, b)}" for a, b in zip(lo, hi, strict=True)],
+                        dtype=object)
+        source[has_tier] = band[t]
     return _Rule(charge_type, value, source)
 
 
-def _amounts(rule: _Rule, rate: np.ndarray, currency: str) -> np.ndarray:
-    """Fee per row in minor units, computed exactly once per distinct (rule, rate)."""
+def _rule_groups(rule: _Rule, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A group number per row for each distinct (charge type, value, rate), and the first
+    row of each group: fees and their wording are worked out once per group."""
     combo = pd.DataFrame({"t": rule.charge_type, "v": pd.Series(rule.value, dtype=object)
                           .map(lambda v: None if v is None or pd.isna(v) else str(v)),
                           "r": rate})
     group = combo.groupby(["t", "v", "r"], sort=False, dropna=False).ngroup().to_numpy()
     _, first = np.unique(group, return_index=True)
-    amounts = np.zeros(len(first), dtype=np.int64)
-    for g, row in enumerate(first):
-        amounts[g] = _amount(str(rule.charge_type[row]), rule.value[row], int(rate[row]),
-                             currency)
+    return group, first
+
+
+def _amounts(rule: _Rule, rate: np.ndarray, group: np.ndarray, first: np.ndarray,
+             currency: str) -> np.ndarray:
+    """Fee per row in minor units, computed exactly once per group (``_rule_groups``)."""
+    amounts = np.array([_amount(str(rule.charge_type[row]), rule.value[row], int(rate[row]),
+                                currency) for row in first], dtype=np.int64)
     return amounts[group]
 
 
@@ -595,43 +610,38 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
 
 def _price(book: Book, w: pd.DataFrame, rows: np.ndarray, pol: _Policy, status: np.ndarray,
            notice: np.ndarray, has_t: np.ndarray, k: np.ndarray, since: np.ndarray,
-           currency: str) -> tuple[np.ndarray, list[str]]:
+           currency: str) -> tuple[np.ndarray, np.ndarray]:
     """Fee and basis of the late cancellations and no-shows in ``rows`` that are charged:
     the rule (tier, service setting, full rate), then the policy's minimum and cap."""
     rate = w["_rate"].to_numpy(dtype=np.int64)[rows]
     tier = _tier_rules(book, rows, pol, status, notice, has_t, k)
     rule = _choose_rules(book, w, rows, tier, status)
-    raw = _amounts(rule, rate, currency)
+    group, first = _rule_groups(rule, rate)
+    raw = _amounts(rule, rate, group, first, currency)
     low, cap = pol.min_amount[rows], pol.cap_amount[rows]
     charges = rule.charge_type != "none"
     raised = charges & (low >= 0) & (raw < low)
     capped = charges & (cap >= 0) & (np.where(raised, low, raw) > cap)
     fee = np.where(capped, cap, np.where(raised, low, raw))
-    return fee, _priced_basis(rule, raw, rate, k[rows], since[rows], pol.found[rows], raised,
-                              capped, low, cap, currency)
+    heads = np.array([_rule_text(str(rule.charge_type[j]), rule.value[j], int(rate[j]),
+                                 currency) for j in first], dtype=object)[group]
+    return fee, _priced_basis(heads, rule.source, k[rows], since[rows], pol.found[rows],
+                              raised, capped, low, cap, currency)
 
 
-def _since_text(since: np.datetime64) -> str:
-    return "" if np.isnat(since) else f" since {str(since)[:10]}"
-
-
-def _priced_basis(rule: _Rule, raw: np.ndarray, rate: np.ndarray, k: np.ndarray,
-                  since: np.ndarray, found: np.ndarray, raised: np.ndarray,
-                  capped: np.ndarray, low: np.ndarray, cap: np.ndarray,
-                  currency: str) -> list[str]:
+def _priced_basis(heads: np.ndarray, source: np.ndarray, k: np.ndarray, since: np.ndarray,
+                  found: np.ndarray, raised: np.ndarray, capped: np.ndarray, low: np.ndarray,
+                  cap: np.ndarray, currency: str) -> np.ndarray:
     """``50% of 150.00 (tier 24–48 h, 2nd occurrence since 2026-01-01)``."""
-    texts = []
-    for j in range(len(raw)):
-        head = _rule_text(str(rule.charge_type[j]), rule.value[j], int(rate[j]), currency)
-        where = (f"{ordinal(int(k[j]))} occurrence{_since_text(since[j])}" if found[j]
-                 else "no cancellation policy in force")
-        text = f"{head} ({rule.source[j]}, {where})"
-        if raised[j]:
-            text += f", raised to the minimum {from_minor(int(low[j]), currency)}"
-        if capped[j]:
-            text += f", capped at {from_minor(int(cap[j]), currency)}"
-        texts.append(text)
-    return texts
+    if len(heads) == 0:
+        return np.empty(0, dtype=object)
+    where = np.where(found, text(ordinals(k), " occurrence",
+                                 np.where(np.isnat(since), "", text(" since ", since))),
+                     "no cancellation policy in force")
+    return text(heads, " (", source, ", ", where, ")",
+                np.where(raised, text(", raised to the minimum ", money_texts(low, currency)),
+                         ""),
+                np.where(capped, text(", capped at ", money_texts(cap, currency)), ""))
 
 
 def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, st: StatusColumn,
