@@ -74,11 +74,18 @@ def sort_order(numeric: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
 
 
 def frame(columns: dict[str, object]) -> pd.DataFrame:
-    """A frame whose text columns stay Python strings (no Arrow conversion per build)."""
+    """A frame over freshly built columns, taken as they are.
+
+    Text columns stay Python strings (no Arrow conversion per build), and nothing is
+    copied: pandas would otherwise copy every column once for the Series and once more
+    to merge same-typed columns, which costs more than building them. Callers hand over
+    arrays they do not change afterwards.
+    """
     return pd.DataFrame({
-        k: pd.Series(v, dtype=object) if isinstance(v, np.ndarray) and v.dtype.kind in "OU"
-        else v for k, v in columns.items()
-    })
+        k: pd.Series(v, dtype=object, copy=False)
+        if isinstance(v, np.ndarray) and v.dtype.kind in "OU" else v
+        for k, v in columns.items()
+    }, copy=False)
 
 
 def _combine(keys: list[np.ndarray], sizes: list[int]) -> np.ndarray:

@@ -412,7 +412,18 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     """Same client, amount, date, method and reference: warned on every row but the one
     with the lowest id, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
-    paid = payments[(payments["kind"] == "payment").to_numpy()].reset_index(drop=True)
+    is_payment = (payments["kind"].to_numpy(dtype=object) == "payment")
+    # only rows whose client, amount and date repeat can be duplicates; finding those
+    # on numbers first keeps the text comparison to a handful of rows
+    numbers = pd.DataFrame({
+        "client": pd.factorize(payments["client_id"].to_numpy(dtype=object))[0],
+        "amount": payments["amount"].to_numpy(dtype=np.int64, na_value=-1),
+        "date": payments["received_date"].to_numpy(dtype="datetime64[ns]").view(np.int64),
+    })[is_payment]
+    candidates = numbers.index[numbers.duplicated(keep=False).to_numpy()]
+    if candidates.empty:
+        return []
+    paid = payments.iloc[candidates].reset_index(drop=True)
     involved = paid.duplicated(subset=keys, keep=False).to_numpy()
     if not involved.any():
         return []
@@ -437,15 +448,21 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     """A refund beyond what its payment (less earlier refunds of it) left, or beyond the
     client's credit when it names no payment."""
     currency = book.settings.currency
-    refunds = payments[(payments["kind"] == "refund").to_numpy()]
-    if refunds.empty:
+    kind = payments["kind"].to_numpy(dtype=object)
+    at = np.flatnonzero(kind == "refund")
+    if at.size == 0:
         return []
-    originals = payments[payments["kind"] == "payment"]
-    index = pd.Index(originals["payment_id"], dtype=object).drop_duplicates()
+    refunds = payments.iloc[at]
+    # what each refund names: the first payment row with that id
+    named = pd.Index(refunds["refund_of_payment_id"].dropna().unique(), dtype=object)
+    hit = np.flatnonzero(kind == "payment")
+    hit = hit[codes(payments["payment_id"].to_numpy(dtype=object)[hit], named) >= 0]
+    originals = payments.iloc[hit].drop_duplicates("payment_id")
+    index = pd.Index(originals["payment_id"], dtype=object)
     of = codes(refunds["refund_of_payment_id"], index)
-    paid = take(originals.drop_duplicates("payment_id")["amount"].to_numpy(dtype=np.int64),
-                of, 0)
-    order = refunds.assign(_of=of).sort_values(["_of", "received_date", "payment_id"])
+    paid = take(originals["amount"].to_numpy(dtype=np.int64), of, 0)
+    order = refunds[["received_date", "payment_id", "amount"]].assign(_of=of).sort_values(
+        ["_of", "received_date", "payment_id"])
     cum = order.groupby("_of")["amount"].cumsum().reindex(refunds.index).to_numpy(np.int64)
     over_payment = (of >= 0) & (cum > paid)
     amount = ledger["amount"].to_numpy(dtype=np.int64)
@@ -453,7 +470,7 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     in_ledger = np.flatnonzero(_kind_is(ledger, "refund"))
     credit_then = np.zeros(len(payments), dtype=np.int64)  # by position in ``payments``
     credit_then[ledger["_pos"].to_numpy()[in_ledger]] = np.maximum(-before[in_ledger], 0)
-    available = credit_then[np.flatnonzero((payments["kind"] == "refund").to_numpy())]
+    available = credit_then[at]
     refund_amount = refunds["amount"].to_numpy(dtype=np.int64)
     over_credit = (of < 0) & (refund_amount > available)
     issues = []
@@ -479,15 +496,24 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged."""
     currency = book.settings.currency
-    first = ~w["session_id"].duplicated().to_numpy()
-    sessions = pd.Index(w["session_id"].to_numpy(dtype=object)[first], dtype=object)
-    owner = w["client_id"].to_numpy(dtype=object)[first]
     issues = []
-    credit_adj = adjustments[(adjustments["amount"] < 0).to_numpy()]
+    aimed = []
     for sheet, frame, key, id_key in (
-            ("Payments", payments[payments["kind"] == "payment"], "applies_to_session_id",
-             "payment_id"),
-            ("Adjustments", credit_adj, "session_id", "adjustment_id")):
+            ("Payments", payments, "applies_to_session_id", "payment_id"),
+            ("Adjustments", adjustments, "session_id", "adjustment_id")):
+        chosen = frame[key].notna().to_numpy() & (
+            (frame["kind"] == "payment").to_numpy() if sheet == "Payments"
+            else (frame["amount"] < 0).to_numpy())
+        aimed.append((sheet, frame.iloc[np.flatnonzero(chosen)], key, id_key))
+    # the sessions named at all, and the client of each (first row per session id)
+    named = pd.Index(pd.unique(np.concatenate(
+        [f[key].to_numpy(dtype=object) for _, f, key, _ in aimed])), dtype=object)
+    sid = w["session_id"].to_numpy(dtype=object)
+    rows = np.flatnonzero(codes(sid, named) >= 0)
+    first = rows[~pd.Index(sid[rows], dtype=object).duplicated()]
+    sessions = pd.Index(sid[first], dtype=object)
+    owner = w["client_id"].to_numpy(dtype=object)[first]
+    for sheet, frame, key, id_key in aimed:
         hit = codes(frame[key], sessions)
         other = (hit >= 0) & (take(owner, hit, None) != frame["client_id"].to_numpy(object))
         for j in np.flatnonzero(other):
@@ -497,12 +523,14 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
                 f"{frame['client_id'].iat[j]} names session {frame[key].iat[j]} of client "
                 f"{owner[hit[j]]}; it cannot be allocated there",
                 "Correct the session, or the client the row belongs to."))
+    credit_adj = aimed[1][1]
     own = credit_adj[codes(credit_adj["session_id"], sessions) >= 0]
     own = own[take(owner, codes(own["session_id"], sessions), None)
               == own["client_id"].to_numpy(object)]
     if own.empty:
         return issues
-    charged = charges.groupby("session_id")["amount"].sum()
+    mine = charges.iloc[np.flatnonzero(codes(charges["session_id"], sessions) >= 0)]
+    charged = mine.groupby("session_id")["amount"].sum()
     own = own.sort_values(["session_id", "date", "adjustment_id"])
     written = own.groupby("session_id")["amount"].cumsum().to_numpy(np.int64) * -1
     limit = charged.reindex(own["session_id"]).to_numpy(dtype=np.int64, na_value=0)
@@ -728,27 +756,38 @@ def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
 
 #: Columns the core never reads (free text, and how a cancellation arrived).
 _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
+#: Sheets whose IDs name one row each: a column of them has nearly as many distinct
+#: values as rows.
+_ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustment_id")
 
 
-def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
+def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
+               sheet: str) -> pd.DataFrame:
     """The rows dated up to ``end`` and the columns the core reads, text columns as Python
     strings converted once (the engines read them as numpy arrays many times over).
 
     Each distinct text becomes one string object shared by its rows, so a million rows
-    with seven statuses hold seven strings, not a million. Only the needed columns are
+    with seven statuses hold seven strings, not a million; columns of row IDs, whose
+    values are distinct anyway, are converted directly. Only the needed columns are
     copied, and rows only when some are dated after ``end``.
     """
+    spec = schema.WORKBOOK.sheet(sheet)
     keep = [c for c in frame.columns if c not in _UNUSED]
     inside = (dated <= end).to_numpy()
+    every = bool(inside.all())
     columns = {}
     for column in keep:
-        values = frame[column] if inside.all() else frame[column][inside]
+        values = frame[column] if every else frame[column][inside]
         if pd.api.types.is_string_dtype(values.dtype):
-            found, uniques = pd.factorize(values)
-            shared = np.append(np.asarray(uniques, dtype=object), None)
-            values = pd.Series(shared[found], dtype=object)
+            col = spec.column(column) if column in spec.keys else None
+            if col is not None and (col.unique or col.references in _ROW_IDS):
+                converted = values.to_numpy(dtype=object, na_value=None)
+            else:
+                found, uniques = pd.factorize(values)
+                converted = np.append(np.asarray(uniques, dtype=object), None)[found]
+            values = pd.Series(converted, dtype=object, copy=False)
         columns[column] = values.reset_index(drop=True)
-    return pd.DataFrame(columns, columns=keep)
+    return pd.DataFrame(columns, columns=keep, copy=False)
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
@@ -763,9 +802,9 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
-    w = _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end)
-    payments = _rows_read(book.payments, book.payments["received_date"], end)
-    adjustments = _rows_read(book.adjustments, book.adjustments["date"], end)
+    w = _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end, "Sessions")
+    payments = _rows_read(book.payments, book.payments["received_date"], end, "Payments")
+    adjustments = _rows_read(book.adjustments, book.adjustments["date"], end, "Adjustments")
     client_index = pd.Index(np.sort(pd.unique(np.concatenate([
         book.clients["client_id"].dropna().to_numpy(dtype=object),
         *(f["client_id"].dropna().to_numpy(dtype=object) for f in (w, payments, adjustments)),
