@@ -37,6 +37,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from practicebook import policy, schema
 from practicebook.flags import combine, from_issues, text, to_issues
@@ -63,12 +65,25 @@ def _kind_is(ledger: pd.DataFrame, *kinds: str) -> np.ndarray:
 # --- locating rows ------------------------------------------------------------------
 
 
-def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> np.ndarray:
-    """``Sheet!A14`` for each Excel row, for the column holding ``key``."""
+def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``Sheet!A14`` for each Excel row, for the column holding ``key`` (a ``str`` array:
+    built by Arrow in one pass, with no Python string per row)."""
     layout = book.layouts.get(sheet)
     col = (layout.column_of.get(key, 1) if layout else 1) or 1
     prefix = str(CellRef(sheet, 1, col))[:-1]
-    return np.array([prefix + str(r) for r in rows.tolist()], dtype=object)
+    numbers = pc.cast(pa.array(np.asarray(rows, dtype=np.int64)), pa.large_string())
+    joined = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), numbers,
+                                         pa.scalar("", pa.large_string()))
+    return pd.array(joined, dtype="str")
+
+
+def _concat_text(parts: list[object], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``str`` arrays end to end, then in ``order``."""
+    chunks = []
+    for part in parts:
+        arrow = pa.array(part, type=pa.large_string())
+        chunks.extend(arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow])
+    return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype="str").take(order)
 
 
 # --- C-1: the rate of each session --------------------------------------------------
@@ -195,9 +210,6 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
                    np.where(adj_amount < 0, adj_session, None)),
         "description": (charges["basis"], _payment_text(payments, is_refund),
                         adjustments["type"].map(adjustment_text)),
-        "source": (charges["source"],
-                   _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
-                   _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())),
         "_client": (charges["_client"], codes(payments["client_id"], client_index),
                     codes(adjustments["client_id"], client_index)),
         "_pos": (np.arange(len(charges)), np.arange(len(payments)),
@@ -211,7 +223,13 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     columns["_phase"] = _PHASE[columns["_kind"]]
     order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
                        columns["entry_id"])
-    return object_frame({k: v[order] for k, v in columns.items()})
+    source = _concat_text([
+        charges["source"].array,
+        _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
+        _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())], order)
+    keys = list(columns)
+    keys.insert(keys.index("description") + 1, "source")
+    return object_frame({k: source if k == "source" else columns[k][order] for k in keys})
 
 
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
