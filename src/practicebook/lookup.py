@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Keys", "codes", "frame", "in_effect", "sort_order", "take"]
+__all__ = ["Keys", "codes", "frame", "in_effect", "sort_order", "take", "unique_index"]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
@@ -28,6 +28,17 @@ def codes(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
     if values.dtype == object:
         values = pd.Index(values, dtype=object)
     return index.get_indexer(values)
+
+
+def unique_index(values: np.ndarray) -> tuple[pd.Index, np.ndarray]:
+    """The distinct values (in order of first appearance) and each value's position
+    among them. An ID column is usually unique already; then this costs one hash table,
+    which later look-ups in the index reuse."""
+    index = pd.Index(values, dtype=object)
+    if index.is_unique:
+        return index, np.arange(len(index), dtype=np.int64)
+    distinct = index.drop_duplicates()
+    return distinct, distinct.get_indexer(index).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 from practicebook import policy, schema
 from practicebook.flags import combine, from_issues, text, to_issues
 from practicebook.issues import CellRef, Code, Issue, Severity
-from practicebook.lookup import Keys, codes, in_effect, sort_order, take
+from practicebook.lookup import Keys, codes, in_effect, sort_order, take, unique_index
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import from_minor
@@ -55,6 +55,7 @@ __all__ = ["Explanation", "Reconciliation", "Simulation", "reconcile", "simulate
 KINDS = ("session", "late_cancel_fee", "no_show_fee", "adjustment", "payment",
          "credit_adjustment", "refund")
 _PHASE = np.array([0, 0, 0, 0, 1, 1, 2], dtype=np.int64)  # per kind code
+_KIND_NAMES = np.array(KINDS, dtype=object)
 
 
 def _kind_is(ledger: pd.DataFrame, *kinds: str) -> np.ndarray:
@@ -144,9 +145,9 @@ def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.
 
 
 def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source: np.ndarray,
-             day: np.ndarray) -> pd.DataFrame:
+             day: np.ndarray, session_code: np.ndarray) -> pd.DataFrame:
     """Session fee lines (attended sessions) and LC/NS fee lines (non-zero fees), sorted
-    by client, date and id."""
+    by client, date and id. ``_session`` is the code of the line's session ID."""
     a = assessment.frame
     rate = w["_rate"].to_numpy(dtype=np.int64)
     by_practice = w["cancelled_by"].isin(("clinician", "practice")).to_numpy()
@@ -164,72 +165,88 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
     eligible = take(book.services["superbill_eligible"].to_numpy(dtype=bool),
                     w["_service"].to_numpy(), False)
     client = w["_client"].to_numpy(dtype=np.int64)[idx]
+    kind = np.concatenate([np.full(len(sessions), KINDS.index("session")),
+                           np.where(fee_code == "LATECXL", KINDS.index("late_cancel_fee"),
+                                    KINDS.index("no_show_fee"))]).astype(np.int64)
     columns = {
         "charge_id": charge_id,
         "date": day[idx],
         "client_id": w["client_id"].to_numpy(dtype=object)[idx],
         "session_id": sid,
         "code": code,
-        "kind": np.concatenate([np.full(len(sessions), "session", dtype=object),
-                                np.where(fee_code == "LATECXL", "late_cancel_fee",
-                                         "no_show_fee").astype(object)]),
+        "kind": _KIND_NAMES[kind],
         "amount": np.where(is_fee, fee[idx], rate[idx]),
         "superbill_eligible": eligible[idx] & ~is_fee,
         "basis": np.where(is_fee, a["basis"].to_numpy(dtype=object)[idx], source[idx]),
         "source": _cells(book, "Sessions", "session_id", w[ROW].to_numpy()[idx]),
         "_client": client,
+        "_kind": kind,
+        "_session": session_code[idx],
     }
     order = sort_order([client, day[idx].view(np.int64)], charge_id)
     return object_frame({k: v[order] for k, v in columns.items()})
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
-            adjustments: pd.DataFrame, client_index: pd.Index) -> pd.DataFrame:
+            adjustments: pd.DataFrame, client_index: pd.Index, sessions: pd.Index
+            ) -> pd.DataFrame:
     """Every entry with a signed amount (+ raises what the client owes) and the session a
     credit is aimed at, sorted by client, date, phase (debits, credits, refunds) and id.
-    ``_pos`` is the entry's position in its own frame (charges, payments, adjustments)."""
-    is_refund = (payments["kind"] == "refund").to_numpy()
+
+    Internal columns: ``_pos`` is the entry's position in its own frame (charges,
+    payments, adjustments), ``_kind`` the code of ``kind``, ``_session`` the position of
+    the entry's session ID in ``sessions`` and ``_target`` that of the session a credit
+    is aimed at (``-1`` for none).
+    """
+    is_refund = payments["kind"].to_numpy(dtype=object) == "refund"
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
-    pay_target = payments["applies_to_session_id"].to_numpy(dtype=object)
-    adj_session = adjustments["session_id"].to_numpy(dtype=object)
-    adj_kind = np.where(adj_amount < 0, "credit_adjustment", "adjustment").astype(object)
-    pay_kind = np.where(is_refund, "refund", "payment").astype(object)
+    pay_session = codes(payments["applies_to_session_id"], sessions)
+    adj_session = codes(adjustments["session_id"], sessions)
     adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
     parts = {
         "entry_id": (charges["charge_id"], payments["payment_id"],
                      adjustments["adjustment_id"]),
         "date": (charges["date"], payments["received_date"], adjustments["date"]),
         "client_id": (charges["client_id"], payments["client_id"], adjustments["client_id"]),
-        "kind": (charges["kind"], pay_kind, adj_kind),
         "amount": (charges["amount"], np.where(is_refund, pay_amount, -pay_amount),
                    adj_amount),
-        "session_id": (charges["session_id"], pay_target, adj_session),
+        "session_id": (charges["session_id"], payments["applies_to_session_id"],
+                       adjustments["session_id"]),
         "target": (np.full(len(charges), None, dtype=object),
-                   np.where(is_refund, None, pay_target),
-                   np.where(adj_amount < 0, adj_session, None)),
+                   np.where(is_refund, None, payments["applies_to_session_id"]),
+                   np.where(adj_amount < 0, adjustments["session_id"], None)),
         "description": (charges["basis"], _payment_text(payments, is_refund),
                         adjustments["type"].map(adjustment_text)),
         "_client": (charges["_client"], codes(payments["client_id"], client_index),
                     codes(adjustments["client_id"], client_index)),
         "_pos": (np.arange(len(charges)), np.arange(len(payments)),
                  np.arange(len(adjustments))),
+        "_kind": (charges["_kind"],
+                  np.where(is_refund, KINDS.index("refund"), KINDS.index("payment")),
+                  np.where(adj_amount < 0, KINDS.index("credit_adjustment"),
+                           KINDS.index("adjustment"))),
+        "_session": (charges["_session"], pay_session, adj_session),
+        "_target": (np.full(len(charges), -1), np.where(is_refund, -1, pay_session),
+                    np.where(adj_amount < 0, adj_session, -1)),
     }
     columns = {k: np.concatenate([np.asarray(v) for v in vs]) for k, vs in parts.items()}
     columns["date"] = columns["date"].astype("datetime64[ns]")
-    columns["amount"] = columns["amount"].astype(np.int64)
-    columns["_client"] = columns["_client"].astype(np.int64)
-    columns["_kind"] = codes(columns["kind"], pd.Index(KINDS, dtype=object)).astype(np.int64)
+    for key in ("amount", "_client", "_kind", "_session", "_target"):
+        columns[key] = columns[key].astype(np.int64)
     columns["_phase"] = _PHASE[columns["_kind"]]
     order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
                        columns["entry_id"])
-    source = _concat_text([
+    ordered = {k: v[order] for k, v in columns.items()}
+    ordered["kind"] = _KIND_NAMES[ordered["_kind"]]
+    ordered["source"] = _concat_text([
         charges["source"].array,
         _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
         _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())], order)
-    keys = list(columns)
-    keys.insert(keys.index("description") + 1, "source")
-    return object_frame({k: source if k == "source" else columns[k][order] for k in keys})
+    public = ["entry_id", "date", "client_id", "kind", "amount", "session_id", "target",
+              "description", "source"]
+    return object_frame({k: ordered[k] for k in [*public, *(c for c in ordered
+                                                              if c not in public)]})
 
 
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
@@ -277,21 +294,22 @@ def _allocate(ledger: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _place_targeted(ledger: pd.DataFrame, remaining_debit: np.ndarray,
                     remaining_credit: np.ndarray) -> None:
-    target = ledger["target"]
-    targeted = np.flatnonzero(target.notna().to_numpy())
+    target = ledger["_target"].to_numpy(dtype=np.int64)
+    targeted = np.flatnonzero(target >= 0)
     if targeted.size == 0:
         return
+    # the first charge line (in ledger order) of each session
     charge_rows = np.flatnonzero(_kind_is(ledger, "session", "late_cancel_fee",
                                           "no_show_fee"))
-    charge_sessions = pd.Index(ledger["session_id"].to_numpy(dtype=object)[charge_rows],
-                               dtype=object)
-    first = ~charge_sessions.duplicated()
-    charge_sessions, charge_rows = charge_sessions[first], charge_rows[first]
-    hit = codes(target.iloc[targeted], charge_sessions)
+    charged, first = np.unique(ledger["_session"].to_numpy()[charge_rows], return_index=True)
+    charge_of = np.full(max(int(target.max()), int(charged.max(initial=-1))) + 1, -1,
+                        dtype=np.int64)
+    charge_of[charged] = charge_rows[first]
+    hit = charge_of[target[targeted]]
     client = ledger["_client"].to_numpy()
     ok = hit >= 0
-    ok[ok] = client[charge_rows[hit[ok]]] == client[targeted[ok]]
-    credits, debits = targeted[ok], charge_rows[hit[ok]]
+    ok[ok] = client[hit[ok]] == client[targeted[ok]]
+    credits, debits = targeted[ok], hit[ok]
     if credits.size == 0:
         return
     order = np.lexsort((credits, debits))  # credits are in ledger order already
@@ -394,11 +412,12 @@ def _aging(ledger: pd.DataFrame, open_debit: np.ndarray, credit: np.ndarray,
 
 
 def _ledger_issues(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
-                   ledger: pd.DataFrame, charges: pd.DataFrame, w: pd.DataFrame
-                   ) -> list[Issue]:
+                   ledger: pd.DataFrame, charges: pd.DataFrame, w: pd.DataFrame,
+                   sessions: pd.Index, session_code: np.ndarray) -> list[Issue]:
     return (_locked(book, payments, adjustments) + _duplicate_payments(book, payments)
             + _refunds_exceeding(book, payments, ledger)
-            + _over_allocated(book, payments, adjustments, charges, w))
+            + _over_allocated(book, payments, adjustments, charges, w, sessions,
+                              session_code))
 
 
 def _issue(book: Book, code: Code, severity: Severity, sheet: str, key: str, frame: pd.DataFrame,
@@ -510,10 +529,13 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
 
 
 def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
-                    charges: pd.DataFrame, w: pd.DataFrame) -> list[Issue]:
+                    charges: pd.DataFrame, w: pd.DataFrame, sessions: pd.Index,
+                    session_code: np.ndarray) -> list[Issue]:
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged."""
     currency = book.settings.currency
+    _, first_row = np.unique(session_code, return_index=True)
+    owner = w["client_id"].to_numpy(dtype=object)[first_row]  # by session code
     issues = []
     aimed = []
     for sheet, frame, key, id_key in (
@@ -523,14 +545,6 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
             (frame["kind"] == "payment").to_numpy() if sheet == "Payments"
             else (frame["amount"] < 0).to_numpy())
         aimed.append((sheet, frame.iloc[np.flatnonzero(chosen)], key, id_key))
-    # the sessions named at all, and the client of each (first row per session id)
-    named = pd.Index(pd.unique(np.concatenate(
-        [f[key].to_numpy(dtype=object) for _, f, key, _ in aimed])), dtype=object)
-    sid = w["session_id"].to_numpy(dtype=object)
-    rows = np.flatnonzero(codes(sid, named) >= 0)
-    first = rows[~pd.Index(sid[rows], dtype=object).duplicated()]
-    sessions = pd.Index(sid[first], dtype=object)
-    owner = w["client_id"].to_numpy(dtype=object)[first]
     for sheet, frame, key, id_key in aimed:
         hit = codes(frame[key], sessions)
         other = (hit >= 0) & (take(owner, hit, None) != frame["client_id"].to_numpy(object))
@@ -542,12 +556,13 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
                 f"{owner[hit[j]]}; it cannot be allocated there",
                 "Correct the session, or the client the row belongs to."))
     credit_adj = aimed[1][1]
-    own = credit_adj[codes(credit_adj["session_id"], sessions) >= 0]
-    own = own[take(owner, codes(own["session_id"], sessions), None)
-              == own["client_id"].to_numpy(object)]
+    hit = codes(credit_adj["session_id"], sessions)
+    own = credit_adj[(hit >= 0) & (take(owner, hit, None)
+                                   == credit_adj["client_id"].to_numpy(object))]
     if own.empty:
         return issues
-    mine = charges.iloc[np.flatnonzero(codes(charges["session_id"], sessions) >= 0)]
+    mine = charges.iloc[np.flatnonzero(np.isin(charges["_session"].to_numpy(),
+                                               codes(own["session_id"], sessions)))]
     charged = mine.groupby("session_id")["amount"].sum()
     own = own.sort_values(["session_id", "date", "adjustment_id"])
     written = own.groupby("session_id")["amount"].cumsum().to_numpy(np.int64) * -1
@@ -834,21 +849,24 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     rate, source = session_rates(book, w, day, service_pos, service)
     w["_rate"] = rate
     assessment = policy.assess(book, w, end, client_index)
-    charges = _charges(book, w, assessment, source, day)
-    ledger = _ledger(book, charges, payments, adjustments, client_index)
+    sessions, session_code = unique_index(w["session_id"].to_numpy(dtype=object))
+    charges = _charges(book, w, assessment, source, day, session_code)
+    ledger = _ledger(book, charges, payments, adjustments, client_index, sessions)
     open_debit, unallocated = _allocate(ledger)
     balances = _balances(ledger, open_debit, unallocated, client_index)
     aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
                    settings.payment_terms_days, settings.aging_buckets, client_index)
     flags = combine([assessment.flags, from_issues(
-        _ledger_issues(book, payments, adjustments, ledger, charges, w)
+        _ledger_issues(book, payments, adjustments, ledger, charges, w, sessions, session_code)
         + _aging_mismatch(book, balances, aging))])
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
                            amount=pd.array(ledger["amount"], dtype="Int64"))
     return Reconciliation(
         as_of=day_of, currency=settings.currency, locale=settings.locale,
-        charges=charges.drop(columns="_client").astype({"amount": "Int64"}),
-        ledger=ledger.drop(columns=["_client", "_phase", "_pos", "_kind"]),
+        charges=charges.drop(columns=["_client", "_kind", "_session"]).astype(
+            {"amount": "Int64"}),
+        ledger=ledger.drop(columns=["_client", "_phase", "_pos", "_kind", "_session",
+                                    "_target"]),
         balances=balances, aging=aging, flags=flags,
         cancellations=_cancellations(book, w, assessment, day))
 
