@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from practicebook.flags import combine, rule_flags, text
+from practicebook.flags import rule_flags, text
 from practicebook.issues import Code, Severity
 from practicebook.lookup import codes, in_effect, sort_order, take
 from practicebook.lookup import frame as object_frame
@@ -213,12 +213,12 @@ class Assessment:
     is late_cancelled or no_show), ``fee_code`` (``LATECXL``/``NOSHOW``), ``reason``
     (the zero-fee flag code) and ``basis`` (the one-line explanation, for every
     cancellation-type row) and ``logged`` (the session belongs in the cancellation log:
-    recorded or computed as a cancellation of some kind). ``flags`` holds the findings
-    (see ``practicebook.flags``).
+    recorded or computed as a cancellation of some kind). ``flags`` holds the findings,
+    one frame per rule (``practicebook.flags.combine`` puts them in order).
     """
 
     frame: pd.DataFrame
-    flags: pd.DataFrame
+    flags: list[pd.DataFrame]
 
 
 @dataclass
@@ -687,14 +687,18 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
             client: np.ndarray, as_of: pd.Timestamp, st: StatusColumn, computed: StatusColumn,
             by_practice: np.ndarray, has_t: np.ndarray, notice: np.ndarray,
             chargeable: np.ndarray, waived: np.ndarray, exempt: np.ndarray,
-            ack: np.ndarray) -> pd.DataFrame:
-    """Every session finding, one rule at a time, messages built column-wise."""
+            ack: np.ndarray) -> list[pd.DataFrame]:
+    """Every session finding, one frame per rule, messages built column-wise."""
     settings = book.settings
     status = w["status"].to_numpy(dtype=object)
     sid = w["session_id"].to_numpy(dtype=object)
     cid = w["client_id"].to_numpy(dtype=object)
     rows = w[ROW].to_numpy()
-    kind = np.where(st.eq("late_cancelled"), "late-cancel", "no-show").astype(object)
+    late_cancelled = st.eq("late_cancelled")
+
+    def kind(j: np.ndarray) -> np.ndarray:
+        return np.where(late_cancelled[j], "late-cancel", "no-show").astype(object)
+
     found: list[pd.DataFrame] = []
 
     def add(mask: np.ndarray, code: Code, severity: Severity, key: str, message, hint: str
@@ -753,17 +757,17 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
     reason = frame["reason"].to_numpy(dtype=object)
     k = frame["occurrence"].to_numpy(dtype=np.int64, na_value=0)
     zero_text = {
-        Code.FEE_EXEMPT_CLIENT: lambda j: text("no ", kind[j], " fee for session ", sid[j],
+        Code.FEE_EXEMPT_CLIENT: lambda j: text("no ", kind(j), " fee for session ", sid[j],
                                                ": client ", cid[j], " is fee-exempt"),
-        Code.FEE_WAIVED: lambda j: text("the ", kind[j], " fee for session ", sid[j],
+        Code.FEE_WAIVED: lambda j: text("the ", kind(j), " fee for session ", sid[j],
                                         " is waived"),
-        Code.GRACE_INTAKE: lambda j: text("no ", kind[j], " fee for session ", sid[j],
+        Code.GRACE_INTAKE: lambda j: text("no ", kind(j), " fee for session ", sid[j],
                                           ": the client's first session, exempt under "
                                           "policy ", pol.policy_id[j]),
-        Code.RESCHEDULE_WAIVED: lambda j: text("no ", kind[j], " fee for session ", sid[j],
+        Code.RESCHEDULE_WAIVED: lambda j: text("no ", kind(j), " fee for session ", sid[j],
                                                ": rescheduled into an attended session "
                                                "within ", pol.window_days[j], " days"),
-        Code.GRACE_APPLIED: lambda j: text("no ", kind[j], " fee for session ", sid[j], ": ",
+        Code.GRACE_APPLIED: lambda j: text("no ", kind(j), " fee for session ", sid[j], ": ",
                                            ordinals(k[j]), " occurrence, policy ",
                                            pol.policy_id[j], " forgives ",
                                            pol.grace_count[j]),
@@ -773,13 +777,13 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
             "fee_waived" if code is Code.FEE_WAIVED else "status", message, "")
     add(waived & w["waiver_reason"].isna().to_numpy(), Code.WAIVER_WITHOUT_REASON,
         Severity.WARNING, "waiver_reason",
-        lambda j: text("the ", kind[j], " fee for session ", sid[j], " is waived without a "
+        lambda j: text("the ", kind(j), " fee for session ", sid[j], " is waived without a "
                        "reason"),
         "Fill in Waiver Reason (illness, emergency, weather…).")
     fee = frame["fee"].to_numpy(dtype=np.int64, na_value=0)
     add((fee > 0) & (np.isnat(ack) | (ack > day)), Code.POLICY_NOT_ACKNOWLEDGED,
         Severity.WARNING, "status",
-        lambda j: text("a ", kind[j], " fee of ", money_texts(fee[j], settings.currency),
+        lambda j: text("a ", kind(j), " fee of ", money_texts(fee[j], settings.currency),
                        " is charged for session ", sid[j], " but client ", cid[j],
                        " had not acknowledged the policy by ", day[j]),
         "Record Policy Ack Date on the Clients sheet, or waive the fee.")
@@ -789,7 +793,7 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
         lambda j: text("client ", cid[j], " has ", counts[j], " late cancellations or "
                        f"no-shows within {settings.pattern_days} days (session ", sid[j], ")"),
         "Consider talking with the client about attendance.")
-    return combine(found)
+    return found
 
 
 def _duration_issues(book: Book, w: pd.DataFrame, st: StatusColumn, add) -> None:

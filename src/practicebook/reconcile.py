@@ -250,16 +250,20 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
 
 
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
-    """``payment card``, ``refund e transfer of P12``."""
-    method_text = take(np.array([" " + m.replace("_", " ") for m in schema.PAYMENT_METHODS],
-                                dtype=object),
-                       codes(payments["method"], pd.Index(schema.PAYMENT_METHODS, dtype=object)),
-                       "")
+    """``payment card``, ``refund e transfer of P12``: one text per kind and method,
+    shared by its rows; only refunds that name a payment get their own."""
+    methods = pd.Index(schema.PAYMENT_METHODS, dtype=object)
+    method = codes(payments["method"], methods)  # -1 for blank or unknown
+    wording = np.array([f"{kind}{' ' + m.replace('_', ' ') if m else ''}"
+                        for kind in ("payment", "refund") for m in (*methods, "")],
+                       dtype=object)
+    width = len(methods) + 1
+    out = wording[is_refund.astype(np.int64) * width + np.where(method >= 0, method, width - 1)]
     of = payments["refund_of_payment_id"]
-    refunds_of = of.notna().to_numpy() & is_refund
-    of_text = np.where(refunds_of, text(" of ", np.where(refunds_of, of.to_numpy(object), "")),
-                       "")
-    return text(np.where(is_refund, "refund", "payment"), method_text, of_text)
+    named = np.flatnonzero(of.notna().to_numpy() & is_refund)
+    if named.size:
+        out[named] = text(out[named], " of ", of.to_numpy(dtype=object)[named])
+    return out
 
 
 # --- allocation ---------------------------------------------------------------------
@@ -856,7 +860,7 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     balances = _balances(ledger, open_debit, unallocated, client_index)
     aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
                    settings.payment_terms_days, settings.aging_buckets, client_index)
-    flags = combine([assessment.flags, from_issues(
+    flags = combine([*assessment.flags, from_issues(
         _ledger_issues(book, payments, adjustments, ledger, charges, w, sessions, session_code)
         + _aging_mismatch(book, balances, aging))])
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
@@ -885,9 +889,7 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
         "date": day[rows],
         "recorded_status": status[rows],
         "computed_status": computed[rows],
-        "notice_hours": np.where(notice.isna().to_numpy(), None, [
-            Decimal(h) for h in policy.hours_texts(notice.to_numpy(dtype=np.int64,
-                                                                   na_value=0))]),
+        "notice_hours": _notice_hours(notice),
         "policy_id": a["policy_id"].iloc[rows].to_numpy(dtype=object),
         "occurrence": a["occurrence"].iloc[rows].reset_index(drop=True),
         "fee": a["fee"].iloc[rows].fillna(0).reset_index(drop=True),
@@ -895,6 +897,14 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
         "basis": a["basis"].iloc[rows].to_numpy(dtype=object),
         "source": _cells(book, "Sessions", "session_id", w[ROW].to_numpy()[rows]),
     })
+
+
+def _notice_hours(seconds: pd.Series) -> np.ndarray:
+    """Notice as ``Decimal`` hours (``None`` without a cancel time), one ``Decimal`` per
+    distinct value."""
+    found, distinct = pd.factorize(seconds.to_numpy(dtype=np.int64, na_value=0))
+    hours = np.array([Decimal(h) for h in policy.hours_texts(distinct)], dtype=object)
+    return np.where(seconds.isna().to_numpy(), None, hours[found])
 
 
 # --- what-if ------------------------------------------------------------------------
