@@ -188,21 +188,19 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
-            adjustments: pd.DataFrame, client_index: pd.Index, sessions: pd.Index
-            ) -> pd.DataFrame:
+            adjustments: pd.DataFrame, client_index: pd.Index, pay_session: np.ndarray,
+            adj_session: np.ndarray) -> pd.DataFrame:
     """Every entry with a signed amount (+ raises what the client owes) and the session a
     credit is aimed at, sorted by client, date, phase (debits, credits, refunds) and id.
 
     Internal columns: ``_pos`` is the entry's position in its own frame (charges,
-    payments, adjustments), ``_kind`` the code of ``kind``, ``_session`` the position of
-    the entry's session ID in ``sessions`` and ``_target`` that of the session a credit
-    is aimed at (``-1`` for none).
+    payments, adjustments), ``_kind`` the code of ``kind``, ``_session`` the code of the
+    entry's session ID (``pay_session`` and ``adj_session`` for payments and adjustments)
+    and ``_target`` that of the session a credit is aimed at (``-1`` for none).
     """
     is_refund = payments["kind"].to_numpy(dtype=object) == "refund"
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
-    pay_session = codes(payments["applies_to_session_id"], sessions)
-    adj_session = codes(adjustments["session_id"], sessions)
     adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
     parts = {
         "entry_id": (charges["charge_id"], payments["payment_id"],
@@ -417,11 +415,12 @@ def _aging(ledger: pd.DataFrame, open_debit: np.ndarray, credit: np.ndarray,
 
 def _ledger_issues(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
                    ledger: pd.DataFrame, charges: pd.DataFrame, w: pd.DataFrame,
-                   sessions: pd.Index, session_code: np.ndarray) -> list[Issue]:
+                   sessions: pd.Index, session_code: np.ndarray,
+                   targets: tuple[np.ndarray, np.ndarray]) -> list[Issue]:
     return (_locked(book, payments, adjustments) + _duplicate_payments(book, payments)
             + _refunds_exceeding(book, payments, ledger)
             + _over_allocated(book, payments, adjustments, charges, w, sessions,
-                              session_code))
+                              session_code, targets))
 
 
 def _issue(book: Book, code: Code, severity: Severity, sheet: str, key: str, frame: pd.DataFrame,
@@ -534,7 +533,8 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
 
 def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
                     charges: pd.DataFrame, w: pd.DataFrame, sessions: pd.Index,
-                    session_code: np.ndarray) -> list[Issue]:
+                    session_code: np.ndarray, targets: tuple[np.ndarray, np.ndarray]
+                    ) -> list[Issue]:
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged."""
     currency = book.settings.currency
@@ -542,15 +542,14 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
     owner = w["client_id"].to_numpy(dtype=object)[first_row]  # by session code
     issues = []
     aimed = []
-    for sheet, frame, key, id_key in (
-            ("Payments", payments, "applies_to_session_id", "payment_id"),
-            ("Adjustments", adjustments, "session_id", "adjustment_id")):
-        chosen = frame[key].notna().to_numpy() & (
+    for sheet, frame, key, id_key, target in (
+            ("Payments", payments, "applies_to_session_id", "payment_id", targets[0]),
+            ("Adjustments", adjustments, "session_id", "adjustment_id", targets[1])):
+        chosen = np.flatnonzero((target >= 0) & (
             (frame["kind"] == "payment").to_numpy() if sheet == "Payments"
-            else (frame["amount"] < 0).to_numpy())
-        aimed.append((sheet, frame.iloc[np.flatnonzero(chosen)], key, id_key))
-    for sheet, frame, key, id_key in aimed:
-        hit = codes(frame[key], sessions)
+            else (frame["amount"] < 0).to_numpy()))
+        aimed.append((sheet, frame.iloc[chosen], key, id_key, target[chosen]))
+    for sheet, frame, key, id_key, hit in aimed:
         other = (hit >= 0) & (take(owner, hit, None) != frame["client_id"].to_numpy(object))
         for j in np.flatnonzero(other):
             issues.append(_issue(
@@ -559,10 +558,8 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
                 f"{frame['client_id'].iat[j]} names session {frame[key].iat[j]} of client "
                 f"{owner[hit[j]]}; it cannot be allocated there",
                 "Correct the session, or the client the row belongs to."))
-    credit_adj = aimed[1][1]
-    hit = codes(credit_adj["session_id"], sessions)
-    own = credit_adj[(hit >= 0) & (take(owner, hit, None)
-                                   == credit_adj["client_id"].to_numpy(object))]
+    _, credit_adj, _, _, hit = aimed[1]
+    own = credit_adj[take(owner, hit, None) == credit_adj["client_id"].to_numpy(object)]
     if own.empty:
         return issues
     mine = charges.iloc[np.flatnonzero(np.isin(charges["_session"].to_numpy(),
@@ -854,14 +851,17 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     w["_rate"] = rate
     assessment = policy.assess(book, w, end, client_index)
     sessions, session_code = unique_index(w["session_id"].to_numpy(dtype=object))
+    targets = (codes(payments["applies_to_session_id"], sessions),
+               codes(adjustments["session_id"], sessions))
     charges = _charges(book, w, assessment, source, day, session_code)
-    ledger = _ledger(book, charges, payments, adjustments, client_index, sessions)
+    ledger = _ledger(book, charges, payments, adjustments, client_index, *targets)
     open_debit, unallocated = _allocate(ledger)
     balances = _balances(ledger, open_debit, unallocated, client_index)
     aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
                    settings.payment_terms_days, settings.aging_buckets, client_index)
     flags = combine([*assessment.flags, from_issues(
-        _ledger_issues(book, payments, adjustments, ledger, charges, w, sessions, session_code)
+        _ledger_issues(book, payments, adjustments, ledger, charges, w, sessions, session_code,
+                       targets)
         + _aging_mismatch(book, balances, aging))])
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
                            amount=pd.array(ledger["amount"], dtype="Int64"))
