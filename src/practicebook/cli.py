@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from practicebook.batchcli import batch_command
 from practicebook.formatting import (
     format_date,
     issues_to_json,
+    json_text,
     money_columns,
     render_explanation,
     render_issues,
@@ -169,22 +169,26 @@ def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bo
         rec, checks = written.reconciliation, written.issues
     else:
         rec, checks = _reconciled(book, as_of, password)
-    issues = [*checks, *rec.issues]
     if fmt == "json":
         payload = rec.to_dict()
         payload["flags"] = [{k: i.to_dict()[k] for k in FLAG_KEYS} for i in checks] + \
             payload["flags"]  # type: ignore[operator]
-        counts = {s.value: sum(1 for i in issues if i.severity is s) for s in Severity}
-        payload["totals"]["flags"] = counts  # type: ignore[index]
+        found = pd.Series([i.severity.value for i in checks], dtype=object).value_counts().add(
+            rec.flags["severity"].value_counts(), fill_value=0)
+        payload["totals"]["flags"] = {  # type: ignore[index]
+            s.value: int(found.get(s.value, 0)) for s in Severity}
         if written is not None:
             payload["written"] = {"sheets": written.rows, "backup": None if written.backup
                                   is None else str(written.backup)}
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(json_text(payload))
+        errors = bool(found.get(Severity.ERROR.value, 0))
     else:
+        issues = [*checks, *rec.issues]
         _print_reconciliation(rec, issues, book)
         if written is not None:
             _report_written(book, written)
-    sys.exit(EXIT_ISSUES if has_errors(issues) else EXIT_CLEAN)
+        errors = has_errors(issues)
+    sys.exit(EXIT_ISSUES if errors else EXIT_CLEAN)
 
 
 def _report_written(book: Path, written: writer.ResultsWritten) -> None:

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import orjson
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date as _babel_date
@@ -111,7 +111,14 @@ def issues_to_json(issues: Iterable[Issue], **extra: object) -> str:
     ordered = sort_issues(issues)
     counts = {s.value: sum(1 for i in ordered if i.severity is s) for s in Severity}
     payload = {**extra, "issues": [i.to_dict() for i in ordered], "summary": counts}
-    return json.dumps(payload, indent=2, ensure_ascii=False)
+    return json_text(payload)
+
+
+def json_text(payload: object) -> str:
+    """JSON indented by two spaces, non-ASCII text as it is: what
+    ``json.dumps(payload, indent=2, ensure_ascii=False)`` writes, encoded by orjson, which
+    is many times faster at the size of a large practice's reconciliation."""
+    return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
 
 
 # --- reconciliation -----------------------------------------------------------------

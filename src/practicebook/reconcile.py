@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 
 from practicebook import policy, schema
 from practicebook.flags import combine, from_issues, text, to_issues
+from practicebook.formatting import json_text
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.lookup import Keys, codes, in_effect, sort_order, take, unique_index
 from practicebook.lookup import frame as object_frame
@@ -678,37 +679,58 @@ class Reconciliation:
         return Explanation(client_id, self.as_of, self.currency, self.locale, out)
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON shape documented in the README (``practicebook reconcile --format json``)."""
+        """The JSON shape documented in the README (``practicebook reconcile --format json``).
+
+        Built a column at a time: amounts become decimal text with the currency's digits
+        (``"150.00"``), days ISO text, blanks ``None``.
+        """
         cur = self.currency
 
         def money(v: object) -> str:
             return str(from_minor(int(v), cur))
 
-        def day(v: object) -> str | None:
-            return None if pd.isna(v) else str(v)[:10]
+        def amounts(column: pd.Series) -> list[str]:
+            return policy.money_texts(column.to_numpy(dtype=np.int64, na_value=0), cur).tolist()
 
-        balances = [
-            {"client_id": r.client_id, "charges": money(r.charges),
-             "payments": money(r.payments), "refunds": money(r.refunds),
-             "adjustments": money(r.adjustments), "balance": money(r.balance),
-             "credit": money(r.credit), "last_payment_date": day(r.last_payment_date),
-             "oldest_open_date": day(r.oldest_open_date)}
-            for r in self.balances.itertuples(index=False)
-        ]
-        aging = [{k: (v if k == "client_id" else money(v)) for k, v in row.items()}
-                 for row in self.aging.to_dict("records")]
+        def days(column: pd.Series) -> list[str | None]:
+            values = column.to_numpy(dtype="datetime64[ns]")
+            text_ = np.datetime_as_string(values, unit="D").astype(object)
+            return np.where(np.isnat(values), None, text_).tolist()
+
+        def texts(column: pd.Series) -> list[object]:
+            values = column.to_numpy(dtype=object)
+            return np.where(pd.isna(values), None, values).tolist()
+
+        def records(columns: dict[str, list[object]]) -> list[dict[str, object]]:
+            keys = list(columns)
+            return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(),
+                                                                      strict=True)]
+
+        b = self.balances
+        balances = records({
+            "client_id": texts(b["client_id"]),
+            **{k: amounts(b[k]) for k in ("charges", "payments", "refunds", "adjustments",
+                                          "balance", "credit")},
+            "last_payment_date": days(b["last_payment_date"]),
+            "oldest_open_date": days(b["oldest_open_date"]),
+        })
+        aging = records({k: texts(v) if k == "client_id" else amounts(v)
+                         for k, v in self.aging.items()})
         keys = ["code", "severity", "sheet", "cell", "row_id", "client_id", "message"]
-        flags = self.flags[keys].to_dict("records")
-        cancellations = [
-            {"session_id": r.session_id, "client_id": r.client_id,
-             "date": day(r.date), "recorded_status": r.recorded_status,
-             "computed_status": r.computed_status,
-             "notice_hours": None if r.notice_hours is None else str(r.notice_hours),
-             "policy_id": None if pd.isna(r.policy_id) else r.policy_id,
-             "occurrence": None if pd.isna(r.occurrence) else int(r.occurrence),
-             "fee": money(r.fee), "basis": r.basis}
-            for r in self.cancellations.itertuples(index=False)
-        ]
+        flags = records({k: texts(self.flags[k]) for k in keys})
+        log = self.cancellations
+        notice = log["notice_hours"].to_numpy(dtype=object)
+        occurrence = log["occurrence"]
+        cancellations = records({
+            "session_id": texts(log["session_id"]), "client_id": texts(log["client_id"]),
+            "date": days(log["date"]), "recorded_status": texts(log["recorded_status"]),
+            "computed_status": texts(log["computed_status"]),
+            "notice_hours": [None if h is None else str(h) for h in notice],
+            "policy_id": texts(log["policy_id"]),
+            "occurrence": np.where(occurrence.isna().to_numpy(), None, occurrence.to_numpy(
+                dtype=np.int64, na_value=0).astype(object)).tolist(),
+            "fee": amounts(log["fee"]), "basis": texts(log["basis"]),
+        })
         return {"as_of": self.as_of.isoformat(), "currency": cur, "balances": balances,
                 "aging": aging, "flags": flags, "cancellations": cancellations,
                 "totals": self._totals(money)}
@@ -730,8 +752,10 @@ class Reconciliation:
         }
 
     def to_json(self, **kwargs: object) -> str:
-        """``to_dict`` as JSON text (``indent=2`` unless told otherwise)."""
-        kwargs.setdefault("indent", 2)
+        """``to_dict`` as JSON text: indented by two spaces, or as ``json.dumps`` writes it
+        with these keyword arguments."""
+        if not kwargs:
+            return json_text(self.to_dict())
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)  # type: ignore[arg-type]
 
 
