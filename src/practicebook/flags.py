@@ -31,15 +31,26 @@ def text(*parts: object) -> np.ndarray:
     ...           np.array([30, 45]), " minutes"))
     ['session S1 lasted 30 minutes', 'session S2 lasted 45 minutes']
     """
-    out: object = ""
-    for part in parts:
-        out = out + (part if isinstance(part, str) else _as_text(np.asarray(part)))
-    return np.asarray(out, dtype=object)
+    columns = [p if isinstance(p, str) else _as_text(np.asarray(p)) for p in parts]
+    lengths = {len(c) for c in columns if not isinstance(c, str)}
+    if not lengths:
+        return np.asarray("".join(columns), dtype=object)  # type: ignore[arg-type]
+    (n,) = lengths
+    # one join per row: building the text part by part would make a string per part
+    rows = zip(*([c] * n if isinstance(c, str) else c.tolist() for c in columns), strict=True)
+    out = np.empty(n, dtype=object)
+    out[:] = ["".join(row) for row in rows]
+    return out
 
 
 def _as_text(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "M":
-        return np.datetime_as_string(values, unit="D").astype(object)
+    if values.dtype.kind in "iubM":  # few distinct values: each is written once
+        distinct, inverse = np.unique(values, return_inverse=True)
+        if values.dtype.kind == "M":
+            words = np.datetime_as_string(distinct, unit="D").astype(object)
+        else:
+            words = np.array([str(v) for v in distinct.tolist()], dtype=object)
+        return words[inverse.reshape(-1)]
     if values.dtype == object:  # Python strings, or blank
         return np.where(pd.isna(values), "", values).astype(object)
     return values.astype(str).astype(object)
