@@ -422,37 +422,35 @@ class _Rule:
 
 def _tier_rules(book: Book, rows: np.ndarray, pol: _Policy, status: np.ndarray,
                 notice: np.ndarray, has_t: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Position of the first PolicyTiers row matching each of ``rows`` (-1 for none)."""
+    """Position of the first PolicyTiers row matching each of ``rows`` (-1 for none).
+
+    A policy has a handful of tiers, so each tier is tried on every row in turn, first
+    tier first; a row keeps the first tier that matches it.
+    """
     tiers = book.policy_tiers
     out = np.full(len(rows), -1, dtype=np.int64)
     if tiers.empty or rows.size == 0:
         return out
     ids = pd.Index(pd.unique(tiers["policy_id"]))
-    applies = np.where(status[rows] == "late_cancelled", "late_cancel", "no_show")
-    left = pd.DataFrame({
-        "p": codes(pd.Series(pol.policy_id[rows], dtype=object), ids),
-        "a": applies, "r": np.arange(len(rows)),
-    })
-    right = pd.DataFrame({"p": codes(tiers["policy_id"], ids),
-                          "a": tiers["applies_to"].to_numpy(dtype=object),
-                          "t": np.arange(len(tiers))})
-    m = left.merge(right, on=["p", "a"], how="inner")
-    if m.empty:
-        return out
-    r, t = m["r"].to_numpy(), m["t"].to_numpy()
-    lo = np.array([_seconds(h) or 0 for h in tiers["min_notice_hours"]], dtype=np.int64)
-    hi = np.array([s if (s := _seconds(h)) is not None else np.iinfo(np.int64).max
-                   for h in tiers["max_notice_hours"]], dtype=np.int64)
+    policy = codes(pd.Series(pol.policy_id[rows], dtype=object), ids)
+    late = status[rows] == "late_cancelled"
+    band = np.where(has_t[rows] & (notice[rows] > 0), notice[rows], 0)
+    occ = k[rows]
+    tier_policy = codes(tiers["policy_id"], ids)
+    applies = tiers["applies_to"].to_numpy(dtype=object)
+    lo = [_seconds(h) or 0 for h in tiers["min_notice_hours"]]
+    hi = [_seconds(h) for h in tiers["max_notice_hours"]]
     occ_from = tiers["occurrence_from"].to_numpy(dtype=np.int64, na_value=1)
     occ_to = tiers["occurrence_to"].to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).max)
-    band = np.where(has_t[rows] & (notice[rows] > 0), notice[rows], 0)[r]
-    occ = k[rows][r]
-    ok = (lo[t] <= band) & (band < hi[t]) & (occ_from[t] <= occ) & (occ <= occ_to[t])
-    r, t = r[ok], t[ok]
-    order = np.lexsort((t, r))
-    r, t = r[order], t[order]
-    first = np.r_[True, r[1:] != r[:-1]] if r.size else np.zeros(0, dtype=bool)
-    out[r[first]] = t[first]
+    for t in range(len(tiers)):
+        if tier_policy[t] < 0 or applies[t] not in ("late_cancel", "no_show"):
+            continue
+        hit = ((out < 0) & (policy == tier_policy[t])
+               & (late if applies[t] == "late_cancel" else ~late)
+               & (band >= lo[t]) & (occ >= occ_from[t]) & (occ <= occ_to[t]))
+        if hi[t] is not None:
+            hit &= band < hi[t]
+        out[hit] = t
     return out
 
 
@@ -499,12 +497,14 @@ def _choose_rules(book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarra
 def _rule_groups(rule: _Rule, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A group number per row for each distinct (charge type, value, rate), and the first
     row of each group: fees and their wording are worked out once per group."""
-    combo = pd.DataFrame({"t": rule.charge_type, "v": pd.Series(rule.value, dtype=object)
-                          .map(lambda v: None if v is None or pd.isna(v) else str(v)),
-                          "r": rate})
-    group = combo.groupby(["t", "v", "r"], sort=False, dropna=False).ngroup().to_numpy()
-    _, first = np.unique(group, return_index=True)
-    return group, first
+    if len(rate) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    combined = np.zeros(len(rate), dtype=np.int64)
+    for values in (rule.charge_type, rule.value, rate):
+        key, distinct = pd.factorize(values)  # -1 for a blank value
+        combined = combined * (len(distinct) + 1) + key + 1
+    _, first, group = np.unique(combined, return_index=True, return_inverse=True)
+    return group.reshape(-1), first
 
 
 def _amounts(rule: _Rule, rate: np.ndarray, group: np.ndarray, first: np.ndarray,
@@ -638,10 +638,12 @@ def _priced_basis(heads: np.ndarray, source: np.ndarray, k: np.ndarray, since: n
     where = np.where(found, text(ordinals(k), " occurrence",
                                  np.where(np.isnat(since), "", text(" since ", since))),
                      "no cancellation policy in force")
-    return text(heads, " (", source, ", ", where, ")",
-                np.where(raised, text(", raised to the minimum ", money_texts(low, currency)),
-                         ""),
-                np.where(capped, text(", capped at ", money_texts(cap, currency)), ""))
+    basis = text(heads, " (", source, ", ", where, ")")
+    for mask, words, limit in ((raised, ", raised to the minimum ", low),
+                               (capped, ", capped at ", cap)):
+        if mask.any():
+            basis[mask] = text(basis[mask], words, money_texts(limit[mask], currency))
+    return basis
 
 
 def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, st: StatusColumn,
