@@ -36,7 +36,7 @@ from practicebook.lookup import codes, in_effect, sort_order, take
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import digits, from_minor, to_minor
-from practicebook.schema import STATUSES
+from practicebook.schema import SESSIONS, STATUSES
 
 __all__ = [
     "CANCEL_STATUSES",
@@ -55,6 +55,7 @@ FEE_CODES = {"late_cancelled": "LATECXL", "no_show": "NOSHOW"}
 CHARGEABLE = ("late_cancelled", "no_show")
 CANCEL_STATUSES = ("cancelled", "late_cancelled", "no_show", "clinician_cancelled")
 _BY_PRACTICE = ("clinician", "practice")
+_CANCELLED_BY = SESSIONS.column("cancelled_by").choices
 _HELD = ("attended", "non_billable")
 #: Zero-fee reasons, in the order the first applicable one is reported.
 ZERO_REASONS = (Code.FEE_EXEMPT_CLIENT, Code.FEE_WAIVED, Code.GRACE_INTAKE,
@@ -547,10 +548,11 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
 
     Args:
         book: the parsed workbook (policies, tiers, clients, services, settings).
-        w: the Sessions rows dated on or before ``as_of`` (index ``0..n-1``) with three
-            extra columns: ``_client`` (position in ``client_index``), ``_rate`` (the session
-            rate in minor units, C-1) and ``_service`` (position of the Services row in
-            effect, ``-1`` for none).
+        w: the Sessions rows dated on or before ``as_of`` (index ``0..n-1``) with extra
+            columns: ``_client`` (position in ``client_index``), ``_rate`` (the session
+            rate in minor units, C-1), ``_service`` (position of the Services row in
+            effect, ``-1`` for none), and ``_status`` and ``_cancelled_by`` (positions of
+            the values among the schema's choices, ``-1`` for blank).
         as_of: the reconciliation date.
         client_index: every client ID, once.
     """
@@ -562,8 +564,9 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     pol = _policy_in_force(book, w, day, client_index)
     has_t = w["cancel_requested_at"].notna().to_numpy()
     notice = notice_seconds(w["scheduled_start"], w["cancel_requested_at"], settings.timezone)
-    by_practice = w["cancelled_by"].isin(_BY_PRACTICE).to_numpy()
-    st = StatusColumn.of(status)
+    by_practice = np.isin(w["_cancelled_by"].to_numpy(), [_CANCELLED_BY.index(who)
+                                                           for who in _BY_PRACTICE])
+    st = StatusColumn(w["_status"].to_numpy())
     computed = _computed_status(w, st, pol, notice, by_practice)
 
     clients, row_of = _client_rows(book, client_index)

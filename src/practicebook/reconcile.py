@@ -59,6 +59,13 @@ _PHASE = np.array([0, 0, 0, 0, 1, 1, 2], dtype=np.int64)  # per kind code
 _KIND_NAMES = np.array(KINDS, dtype=object)
 
 
+def _chosen(frame: pd.DataFrame, sheet: str, column: str, *names: str) -> np.ndarray:
+    """Rows whose choice ``column`` holds one of ``names`` (by the codes ``_rows_read``
+    keeps beside the text)."""
+    choices = schema.WORKBOOK.sheet(sheet).column(column).choices
+    return np.isin(frame["_" + column].to_numpy(), [choices.index(n) for n in names])
+
+
 def _kind_is(ledger: pd.DataFrame, *kinds: str) -> np.ndarray:
     """Rows of the ledger whose kind is one of ``kinds`` (by integer code)."""
     return np.isin(ledger["_kind"].to_numpy(), [KINDS.index(k) for k in kinds])
@@ -151,9 +158,9 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
     by client, date and id. ``_session`` is the code of the line's session ID."""
     a = assessment.frame
     rate = w["_rate"].to_numpy(dtype=np.int64)
-    by_practice = w["cancelled_by"].isin(("clinician", "practice")).to_numpy()
+    by_practice = _chosen(w, "Sessions", "cancelled_by", "clinician", "practice")
     fee = a["fee"].to_numpy(dtype=np.int64, na_value=0)
-    sessions = np.flatnonzero((w["status"] == "attended").to_numpy() & ~by_practice
+    sessions = np.flatnonzero(_chosen(w, "Sessions", "status", "attended") & ~by_practice
                               & (rate > 0))
     fees = np.flatnonzero(fee > 0)
     idx = np.concatenate([sessions, fees])
@@ -199,7 +206,7 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     entry's session ID (``pay_session`` and ``adj_session`` for payments and adjustments)
     and ``_target`` that of the session a credit is aimed at (``-1`` for none).
     """
-    is_refund = payments["kind"].to_numpy(dtype=object) == "refund"
+    is_refund = _chosen(payments, "Payments", "kind", "refund")
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
     adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
@@ -251,8 +258,8 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
 def _payment_text(payments: pd.DataFrame, is_refund: np.ndarray) -> np.ndarray:
     """``payment card``, ``refund e transfer of P12``: one text per kind and method,
     shared by its rows; only refunds that name a payment get their own."""
-    methods = pd.Index(schema.PAYMENT_METHODS, dtype=object)
-    method = codes(payments["method"], methods)  # -1 for blank or unknown
+    methods = schema.PAYMENT_METHODS
+    method = payments["_method"].to_numpy()  # -1 for blank
     wording = np.array([f"{kind}{' ' + m.replace('_', ' ') if m else ''}"
                         for kind in ("payment", "refund") for m in (*methods, "")],
                        dtype=object)
@@ -453,7 +460,7 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     """Same client, amount, date, method and reference: warned on every row but the one
     with the lowest id, never merged."""
     keys = ["client_id", "amount", "received_date", "method", "reference"]
-    is_payment = (payments["kind"].to_numpy(dtype=object) == "payment")
+    is_payment = _chosen(payments, "Payments", "kind", "payment")
     # only rows whose client, amount and date repeat can be duplicates; finding those
     # on numbers first keeps the text comparison to a handful of rows
     numbers = pd.DataFrame({
@@ -489,14 +496,13 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     """A refund beyond what its payment (less earlier refunds of it) left, or beyond the
     client's credit when it names no payment."""
     currency = book.settings.currency
-    kind = payments["kind"].to_numpy(dtype=object)
-    at = np.flatnonzero(kind == "refund")
+    at = np.flatnonzero(_chosen(payments, "Payments", "kind", "refund"))
     if at.size == 0:
         return []
     refunds = payments.iloc[at]
     # what each refund names: the first payment row with that id
     named = pd.Index(refunds["refund_of_payment_id"].dropna().unique(), dtype=object)
-    hit = np.flatnonzero(kind == "payment")
+    hit = np.flatnonzero(_chosen(payments, "Payments", "kind", "payment"))
     hit = hit[codes(payments["payment_id"].to_numpy(dtype=object)[hit], named) >= 0]
     originals = payments.iloc[hit].drop_duplicates("payment_id")
     index = pd.Index(originals["payment_id"], dtype=object)
@@ -547,7 +553,7 @@ def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFram
             ("Payments", payments, "applies_to_session_id", "payment_id", targets[0]),
             ("Adjustments", adjustments, "session_id", "adjustment_id", targets[1])):
         chosen = np.flatnonzero((target >= 0) & (
-            (frame["kind"] == "payment").to_numpy() if sheet == "Payments"
+            _chosen(frame, sheet, "kind", "payment") if sheet == "Payments"
             else (frame["amount"] < 0).to_numpy()))
         aimed.append((sheet, frame.iloc[chosen], key, id_key, target[chosen]))
     for sheet, frame, key, id_key, hit in aimed:
@@ -822,7 +828,9 @@ _ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustmen
 def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
                sheet: str) -> pd.DataFrame:
     """The rows dated up to ``end`` and the columns the core reads, text columns as Python
-    strings converted once (the engines read them as numpy arrays many times over).
+    strings converted once (the engines read them as numpy arrays many times over), and
+    for each choice column ``_<column>``, the position of its value among the schema's
+    choices (``-1`` when blank).
 
     Each distinct text becomes one string object shared by its rows, so a million rows
     with seven statuses hold seven strings, not a million; columns of row IDs, whose
@@ -836,16 +844,19 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
     columns = {}
     for column in keep:
         values = frame[column] if every else frame[column][inside]
-        if pd.api.types.is_string_dtype(values.dtype):
-            col = spec.column(column) if column in spec.keys else None
+        col = spec.column(column) if column in spec.keys else None
+        if pd.api.types.is_string_dtype(values.dtype) or (col is not None and col.choices):
             if col is not None and (col.unique or col.references in _ROW_IDS):
                 converted = values.to_numpy(dtype=object, na_value=None)
             else:
                 found, uniques = pd.factorize(values)
                 converted = np.append(np.asarray(uniques, dtype=object), None)[found]
+                if col is not None and col.choices:  # and its position among the choices
+                    choice = pd.Index(col.choices, dtype=object).get_indexer(uniques)
+                    columns["_" + column] = take(choice, found, -1).astype(np.int64)
             values = pd.Series(converted, dtype=object, copy=False)
         columns[column] = values.reset_index(drop=True)
-    return pd.DataFrame(columns, columns=keep, copy=False)
+    return pd.DataFrame(columns, copy=False)
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
