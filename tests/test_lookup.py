@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from practicebook.lookup import in_effect
+from practicebook.lookup import in_effect, sort_order
 
 DAY0 = np.datetime64("2025-01-01", "D")
 
@@ -62,3 +62,15 @@ def test_in_effect_without_overlap_takes_the_covering_period():
     keys = np.array([0, 0, 0, 1, 1])
     got = in_effect([keys], days, [np.array([0, 0, 1])], [2], starts, ends)
     assert got.tolist() == [0, 1, -1, -1, 2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(-3, 40), st.integers(0, 2**40),
+                               st.sampled_from(["b", "a", "c"])), max_size=30),
+       small=st.booleans())
+def test_sort_order_is_a_stable_sort_by_keys_then_text(rows, small):
+    first = np.array([r[0] if not small else abs(r[0]) for r in rows], dtype=np.int64)
+    second = np.array([r[1] if not small else r[1] % 7 for r in rows], dtype=np.int64)
+    ids = np.array([r[2] for r in rows], dtype=object)
+    want = sorted(range(len(rows)), key=lambda j: (first[j], second[j], ids[j]))
+    assert sort_order([first, second], ids).tolist() == want

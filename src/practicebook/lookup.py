@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Keys", "codes", "frame", "in_effect", "sort_order", "take", "unique_index"]
+__all__ = ["Keys", "codes", "day_numbers", "frame", "in_effect", "sort_order", "take",
+           "unique_index"]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
@@ -69,7 +70,7 @@ def sort_order(numeric: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
     Text is compared only inside runs of equal numeric keys, which are few: sorting a
     million ID strings would cost more than everything else.
     """
-    order = np.lexsort(numeric[::-1])
+    order = _numeric_order(numeric)
     if len(order) < 2:
         return order
     same = np.ones(len(order) - 1, dtype=bool)
@@ -82,6 +83,26 @@ def sort_order(numeric: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
     run = np.cumsum(np.r_[True, ~same])[tied]
     order[tied] = order[tied][np.lexsort((ids[order[tied]], run))]
     return order
+
+
+def _numeric_order(keys: list[np.ndarray]) -> np.ndarray:
+    """A stable sort by several integer keys: small non-negative keys are packed into one
+    ``int64`` and sorted once, which is about twice as fast as ``np.lexsort``."""
+    if all(len(k) and k.dtype.kind in "iu" for k in keys):
+        lows = [int(k.min()) for k in keys]
+        bits = [int(k.max()).bit_length() for k in keys]
+        if min(lows) >= 0 and sum(bits) <= 62:
+            packed = np.zeros(len(keys[0]), dtype=np.int64)
+            for key, width in zip(keys, bits, strict=True):
+                packed = (packed << width) | key.astype(np.int64)
+            return np.argsort(packed, kind="stable")
+    return np.lexsort(keys[::-1])
+
+
+def day_numbers(days: np.ndarray) -> np.ndarray:
+    """Whole days since 1678-01-01 (the earliest ``datetime64[ns]``): small, non-negative
+    sort keys."""
+    return (days.astype("datetime64[D]") - _EARLIEST.astype("datetime64[D]")).astype(np.int64)
 
 
 def frame(columns: dict[str, object]) -> pd.DataFrame:
@@ -149,8 +170,7 @@ def in_effect(left: list[np.ndarray], days: np.ndarray, right: list[np.ndarray],
 
 def _day_key(key: np.ndarray, days: np.ndarray) -> np.ndarray:
     """One sortable ``int64`` of a small code and a day between 1678 and 2262."""
-    offset = (days.astype("datetime64[D]") - _EARLIEST.astype("datetime64[D]")).astype(np.int64)
-    return (key.astype(np.int64) << _DAY_BITS) + offset
+    return (key.astype(np.int64) << _DAY_BITS) + day_numbers(days)
 
 
 _DAY_BITS = 18  # 2^18 days is more than the 584 years a datetime64[ns] spans

@@ -44,7 +44,15 @@ from practicebook import policy, schema
 from practicebook.flags import combine, from_issues, text, to_issues
 from practicebook.formatting import json_text
 from practicebook.issues import CellRef, Code, Issue, Severity
-from practicebook.lookup import Keys, codes, in_effect, sort_order, take, unique_index
+from practicebook.lookup import (
+    Keys,
+    codes,
+    day_numbers,
+    in_effect,
+    sort_order,
+    take,
+    unique_index,
+)
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import from_minor
@@ -191,7 +199,7 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
         "_kind": kind,
         "_session": session_code[idx],
     }
-    order = sort_order([client, day[idx].view(np.int64)], charge_id)
+    order = sort_order([client, day_numbers(day[idx])], charge_id)
     return object_frame({k: v[order] for k, v in columns.items()})
 
 
@@ -241,7 +249,7 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     for key in ("amount", "_client", "_kind", "_session", "_target"):
         columns[key] = columns[key].astype(np.int64)
     columns["_phase"] = _PHASE[columns["_kind"]]
-    order = sort_order([columns["_client"], columns["date"].view(np.int64), columns["_phase"]],
+    order = sort_order([columns["_client"], day_numbers(columns["date"]), columns["_phase"]],
                        columns["entry_id"])
     ordered = {k: v[order] for k, v in columns.items()}
     ordered["kind"] = _KIND_NAMES[ordered["_kind"]]
