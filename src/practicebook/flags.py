@@ -3,16 +3,19 @@
 A large practice can raise tens of thousands of notes (every grace, waiver and late
 arrival); building an ``Issue`` object and a message per row in Python would cost more
 than reconciling. Each rule therefore writes its messages as whole text columns
-(``text``) into a frame (``rule_flags``); ``Issue`` objects are made from the frame
-only when someone asks for them (``to_issues``).
+(``text``, ``rule_flags``), all rules become one sorted frame (``combine``), and
+``Issue`` objects are made from the frame only when someone asks for them
+(``to_issues``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from practicebook.issues import CellRef, Code, Issue, Severity, column_letter
 from practicebook.lookup import frame, sort_order
@@ -58,22 +61,26 @@ def _as_text(values: np.ndarray) -> np.ndarray:
 
 def rule_flags(code: Code, severity: Severity, where: CellRef, rows: np.ndarray,
                row_ids: np.ndarray, client_ids: np.ndarray | None, message: np.ndarray,
-               hint: str) -> pd.DataFrame:
-    """One rule's findings: ``where`` gives the sheet and column, ``rows`` the Excel rows."""
+               hint: str) -> dict[str, np.ndarray]:
+    """One rule's findings as columns (``combine`` makes the frame): ``where`` gives the
+    sheet and column, ``rows`` the Excel rows."""
     n = len(rows)
-    return frame({
+    rows = np.asarray(rows, dtype=np.int64)
+    letter = column_letter(where.col or 1)
+    cells = pc.binary_join_element_wise(letter, pc.cast(pa.array(rows), pa.string()), "")
+    return {
         "code": np.full(n, code.value, dtype=object),
         "severity": np.full(n, severity.value, dtype=object),
         "sheet": np.full(n, where.sheet, dtype=object),
-        "cell": text(column_letter(where.col or 1), rows) if n else np.empty(0, object),
+        "cell": cells.to_numpy(zero_copy_only=False).astype(object, copy=False),
         "row_id": np.asarray(row_ids, dtype=object),
         "client_id": (np.asarray(client_ids, dtype=object) if client_ids is not None
                       else np.full(n, None, dtype=object)),
-        "message": message,
+        "message": np.asarray(message, dtype=object),
         "hint": np.full(n, hint, dtype=object),
-        "row": np.asarray(rows, dtype=np.int64),
+        "row": rows,
         "col": np.full(n, where.col, dtype=np.int64),
-    })
+    }
 
 
 def from_issues(issues: Iterable[Issue]) -> pd.DataFrame:
@@ -93,20 +100,25 @@ def from_issues(issues: Iterable[Issue]) -> pd.DataFrame:
     }, columns=list(COLUMNS)).astype({c: object for c in COLUMNS[:8]})
 
 
-def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def combine(parts: Sequence[pd.DataFrame | Mapping[str, np.ndarray]]) -> pd.DataFrame:
     """All findings in the order ``sort_issues`` uses: sheet, row, column, severity,
-    code, message; exact repeats removed."""
-    parts = [p for p in parts if len(p)]
+    code, message; exact repeats removed. ``parts`` are flag frames or the columns of
+    one (``rule_flags``)."""
+    parts = [p for p in parts if len(p["code"])]
     if not parts:
         return from_issues([])
-    flags = pd.concat(parts, ignore_index=True)
-    flags = flags.drop_duplicates(subset=["code", "sheet", "row", "col", "message"])
-    sheet = pd.factorize(flags["sheet"].to_numpy(dtype=object), sort=True)[0]
-    code = pd.factorize(flags["code"].to_numpy(dtype=object), sort=True)[0]
-    rank = flags["severity"].map(_RANK).to_numpy(dtype=np.int64)
-    keys = [sheet, flags["row"].to_numpy(), flags["col"].to_numpy(), rank, code]
-    order = sort_order(keys, flags["message"].to_numpy(dtype=object))
-    return flags.take(order).reset_index(drop=True)
+    columns = {c: np.concatenate([np.asarray(p[c], dtype=object if i < 8 else np.int64)
+                                  for p in parts])
+               for i, c in enumerate(COLUMNS)}
+    sheet = pd.factorize(columns["sheet"], sort=True)[0]
+    code = pd.factorize(columns["code"], sort=True)[0]
+    severity, severities = pd.factorize(columns["severity"])
+    rank = np.array([_RANK[s] for s in severities], dtype=np.int64)[severity]
+    keys = [sheet, columns["row"], columns["col"], rank, code]
+    order = sort_order(keys, columns["message"])
+    flags = frame({c: v[order] for c, v in columns.items()})
+    repeat = flags.duplicated(subset=["code", "sheet", "row", "col", "message"]).to_numpy()
+    return flags[~repeat].reset_index(drop=True) if repeat.any() else flags
 
 
 def to_issues(flags: pd.DataFrame) -> list[Issue]:
