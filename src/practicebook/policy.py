@@ -115,7 +115,11 @@ def hours_texts(seconds: np.ndarray) -> np.ndarray:
     >>> list(hours_texts(np.array([86400, 84600, -4500, 90, -10])))
     ['24', '23.5', '-1.25', '0.03', '0']
     """
-    seconds = np.asarray(seconds, dtype=np.int64)
+    seconds, inverse = np.unique(np.asarray(seconds, dtype=np.int64), return_inverse=True)
+    return _hours_words(seconds)[inverse.reshape(-1)]
+
+
+def _hours_words(seconds: np.ndarray) -> np.ndarray:
     centi = (np.abs(seconds) * 100 + 1800) // 3600  # half-up to 0.01 h
     whole = text(np.where((seconds < 0) & (centi > 0), "-", ""), centi // 100)
     frac = (centi % 100).astype(np.int64)
@@ -130,7 +134,11 @@ def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:
     >>> list(money_texts(np.array([15000, -5, 0]), "USD"))
     ['150.00', '-0.05', '0.00']
     """
-    minor = np.asarray(minor, dtype=np.int64)
+    minor, inverse = np.unique(np.asarray(minor, dtype=np.int64), return_inverse=True)
+    return _money_words(minor, currency)[inverse.reshape(-1)]
+
+
+def _money_words(minor: np.ndarray, currency: str) -> np.ndarray:
     places = digits(currency)
     if minor.size == 0:
         return np.empty(0, dtype=object)
