@@ -135,8 +135,9 @@ def _rate_positions(book: Book, who: Keys, service: Keys, day: np.ndarray, scope
 
 
 def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.ndarray,
-                  service: Keys) -> tuple[np.ndarray, np.ndarray]:
-    """Each session's rate in minor units and where it came from (one line of text)."""
+                  service: Keys, clients: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Each session's rate in minor units and where it came from (one line of text).
+    ``clients`` is the index ``w["_client"]`` points into."""
     rates, services = book.rates, book.services
     fees = rates["fee"].to_numpy(dtype=np.int64, na_value=0)
     rate_ids = rates["rate_id"].to_numpy(dtype=object)
@@ -144,7 +145,8 @@ def session_rates(book: Book, w: pd.DataFrame, day: np.ndarray, service_pos: np.
     rate = base.copy()
     source = take(("base fee of " + services["service_code"]).to_numpy(dtype=object),
                   service_pos, "no fee: unknown service")
-    people = {"client": Keys.of(w["client_id"]), "clinician": Keys.of(w["clinician_id"])}
+    people = {"client": Keys(w["_client"].to_numpy(dtype=np.int64), clients),
+              "clinician": Keys.of(w["clinician_id"])}
     steps = [("clinician", False), ("clinician", True), ("client", False), ("client", True)]
     for scope, with_service in steps:  # lowest precedence first, so later steps win
         pos = _rate_positions(book, people[scope], service, day, scope, with_service)
@@ -204,7 +206,7 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
-            adjustments: pd.DataFrame, client_index: pd.Index, pay_session: np.ndarray,
+            adjustments: pd.DataFrame, pay_session: np.ndarray,
             adj_session: np.ndarray) -> pd.DataFrame:
     """Every entry with a signed amount (+ raises what the client owes) and the session a
     credit is aimed at, sorted by client, date, phase (debits, credits, refunds) and id.
@@ -232,8 +234,7 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
                    np.where(adj_amount < 0, adjustments["session_id"], None)),
         "description": (charges["basis"], _payment_text(payments, is_refund),
                         adjustments["type"].map(adjustment_text)),
-        "_client": (charges["_client"], codes(payments["client_id"], client_index),
-                    codes(adjustments["client_id"], client_index)),
+        "_client": (charges["_client"], payments["_client"], adjustments["_client"]),
         "_pos": (np.arange(len(charges)), np.arange(len(payments)),
                  np.arange(len(adjustments))),
         "_kind": (charges["_kind"],
@@ -834,11 +835,12 @@ _ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustmen
 
 
 def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
-               sheet: str) -> pd.DataFrame:
+               sheet: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows dated up to ``end`` and the columns the core reads, text columns as Python
     strings converted once (the engines read them as numpy arrays many times over), and
     for each choice column ``_<column>``, the position of its value among the schema's
-    choices (``-1`` when blank).
+    choices (``-1`` when blank). ``_client`` is the position of the row's client among
+    the distinct client IDs, which come back beside the frame.
 
     Each distinct text becomes one string object shared by its rows, so a million rows
     with seven statuses hold seven strings, not a million; columns of row IDs, whose
@@ -847,13 +849,15 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
     """
     spec = schema.WORKBOOK.sheet(sheet)
     keep = [c for c in frame.columns if c not in _UNUSED]
+    clients = np.empty(0, dtype=object)
     inside = (dated <= end).to_numpy()
     every = bool(inside.all())
     columns = {}
     for column in keep:
         values = frame[column] if every else frame[column][inside]
         col = spec.column(column) if column in spec.keys else None
-        if pd.api.types.is_string_dtype(values.dtype) or (col is not None and col.choices):
+        if (pd.api.types.is_string_dtype(values.dtype) or column == "client_id"
+                or (col is not None and col.choices)):
             if col is not None and (col.unique or col.references in _ROW_IDS):
                 converted = values.to_numpy(dtype=object, na_value=None)
             else:
@@ -862,9 +866,26 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
                 if col is not None and col.choices:  # and its position among the choices
                     choice = pd.Index(col.choices, dtype=object).get_indexer(uniques)
                     columns["_" + column] = take(choice, found, -1).astype(np.int64)
+                if column == "client_id":
+                    columns["_client"] = found.astype(np.int64)
+                    clients = np.asarray(uniques, dtype=object)
             values = pd.Series(converted, dtype=object, copy=False)
         columns[column] = values.reset_index(drop=True)
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns, copy=False), clients
+
+
+def _number_clients(book: Book, parts: list[tuple[pd.DataFrame, np.ndarray]]
+                    ) -> tuple[list[pd.DataFrame], pd.Index]:
+    """Every client ID once, sorted, and each frame's ``_client`` turned from a position
+    among that frame's own IDs into a position in that index."""
+    index = pd.Index(np.sort(pd.unique(np.concatenate([
+        book.clients["client_id"].dropna().to_numpy(dtype=object),
+        *(ids for _, ids in parts)]))), dtype=object)
+    frames = []
+    for frame, ids in parts:
+        where = index.get_indexer(pd.Index(ids, dtype=object)).astype(np.int64)
+        frames.append(frame.assign(_client=take(where, frame["_client"].to_numpy(), -1)))
+    return frames, index
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
@@ -879,25 +900,22 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
-    w = _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end, "Sessions")
-    payments = _rows_read(book.payments, book.payments["received_date"], end, "Payments")
-    adjustments = _rows_read(book.adjustments, book.adjustments["date"], end, "Adjustments")
-    client_index = pd.Index(np.sort(pd.unique(np.concatenate([
-        book.clients["client_id"].dropna().to_numpy(dtype=object),
-        *(f["client_id"].dropna().to_numpy(dtype=object) for f in (w, payments, adjustments)),
-    ]))), dtype=object)
+    (w, payments, adjustments), client_index = _number_clients(book, [
+        _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end, "Sessions"),
+        _rows_read(book.payments, book.payments["received_date"], end, "Payments"),
+        _rows_read(book.adjustments, book.adjustments["date"], end, "Adjustments")])
     day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
     service = Keys.of(w["service_code"])
     service_pos = _service_positions(book, service, day)
-    w = w.assign(_client=codes(w["client_id"], client_index), _service=service_pos)
-    rate, source = session_rates(book, w, day, service_pos, service)
+    w = w.assign(_service=service_pos)
+    rate, source = session_rates(book, w, day, service_pos, service, client_index)
     w["_rate"] = rate
     assessment = policy.assess(book, w, end, client_index)
     sessions, session_code = unique_index(w["session_id"].to_numpy(dtype=object))
     targets = (codes(payments["applies_to_session_id"], sessions),
                codes(adjustments["session_id"], sessions))
     charges = _charges(book, w, assessment, source, day, session_code)
-    ledger = _ledger(book, charges, payments, adjustments, client_index, *targets)
+    ledger = _ledger(book, charges, payments, adjustments, *targets)
     open_debit, unallocated = _allocate(ledger)
     balances = _balances(ledger, open_debit, unallocated, client_index)
     aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
