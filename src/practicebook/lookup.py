@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Keys", "codes", "day_numbers", "frame", "in_effect", "sort_order", "take",
+__all__ = ["Keys", "any_of", "codes", "day_numbers", "frame", "in_effect", "sort_order", "take",
            "unique_index"]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
@@ -29,6 +29,15 @@ def codes(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
     if values.dtype == object:
         values = pd.Index(values, dtype=object)
     return index.get_indexer(values)
+
+
+def any_of(values: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """``np.isin`` for a few small codes, as comparisons (``np.isin`` sorts or builds a
+    table first, twenty times slower for a handful of values)."""
+    out = np.zeros(len(values), dtype=bool)
+    for code in wanted:
+        out |= values == code
+    return out
 
 
 def unique_index(values: np.ndarray) -> tuple[pd.Index, np.ndarray]:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from practicebook.flags import rule_flags, text
 from practicebook.issues import Code, Severity
-from practicebook.lookup import codes, in_effect, sort_order, take
+from practicebook.lookup import any_of, codes, in_effect, sort_order, take
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import digits, from_minor, to_minor
@@ -203,7 +203,7 @@ class StatusColumn:
         return take(_STATUS_NAMES, self.codes, None)
 
     def isin(self, names: tuple[str, ...]) -> np.ndarray:
-        return np.isin(self.codes, [STATUSES.index(n) for n in names])
+        return any_of(self.codes, [STATUSES.index(n) for n in names])
 
     def eq(self, name: str) -> np.ndarray:
         return self.codes == STATUSES.index(name)
@@ -572,8 +572,8 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     pol = _policy_in_force(book, w, day, client_index)
     has_t = w["cancel_requested_at"].notna().to_numpy()
     notice = notice_seconds(w["scheduled_start"], w["cancel_requested_at"], settings.timezone)
-    by_practice = np.isin(w["_cancelled_by"].to_numpy(), [_CANCELLED_BY.index(who)
-                                                           for who in _BY_PRACTICE])
+    by_practice = any_of(w["_cancelled_by"].to_numpy(), [_CANCELLED_BY.index(who)
+                                                         for who in _BY_PRACTICE])
     st = StatusColumn(w["_status"].to_numpy())
     computed = _computed_status(w, st, pol, notice, by_practice)
 

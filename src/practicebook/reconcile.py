@@ -46,6 +46,7 @@ from practicebook.formatting import json_text
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.lookup import (
     Keys,
+    any_of,
     codes,
     day_numbers,
     in_effect,
@@ -71,12 +72,12 @@ def _chosen(frame: pd.DataFrame, sheet: str, column: str, *names: str) -> np.nda
     """Rows whose choice ``column`` holds one of ``names`` (by the codes ``_rows_read``
     keeps beside the text)."""
     choices = schema.WORKBOOK.sheet(sheet).column(column).choices
-    return np.isin(frame["_" + column].to_numpy(), [choices.index(n) for n in names])
+    return any_of(frame["_" + column].to_numpy(), [choices.index(n) for n in names])
 
 
 def _kind_is(ledger: pd.DataFrame, *kinds: str) -> np.ndarray:
     """Rows of the ledger whose kind is one of ``kinds`` (by integer code)."""
-    return np.isin(ledger["_kind"].to_numpy(), [KINDS.index(k) for k in kinds])
+    return any_of(ledger["_kind"].to_numpy(), [KINDS.index(k) for k in kinds])
 
 
 # --- locating rows ------------------------------------------------------------------
