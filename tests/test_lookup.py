@@ -1,4 +1,4 @@
-"""``in_effect`` against a brute-force reading of its rule, with and without overlaps."""
+"""The core's column helpers against plain one-value readings of the same rules."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from practicebook.lookup import in_effect, sort_order
+from practicebook.money import from_minor
+from practicebook.policy import hours_text, hours_texts, money_texts
 
 DAY0 = np.datetime64("2025-01-01", "D")
 
@@ -74,3 +76,14 @@ def test_sort_order_is_a_stable_sort_by_keys_then_text(rows, small):
     ids = np.array([r[2] for r in rows], dtype=object)
     want = sorted(range(len(rows)), key=lambda j: (first[j], second[j], ids[j]))
     assert sort_order([first, second], ids).tolist() == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-10**7, 10**7), max_size=40))
+def test_column_texts_match_the_one_value_forms(values):
+    """The column forms of hours and money text agree with the Decimal-based ones."""
+    seconds = np.array(values, dtype=np.int64)
+    assert hours_texts(seconds).tolist() == [hours_text(v) for v in values]
+    for currency in ("USD", "JPY", "BHD"):
+        assert money_texts(seconds, currency).tolist() == [
+            str(from_minor(v, currency)) for v in values]

@@ -120,12 +120,16 @@ def hours_texts(seconds: np.ndarray) -> np.ndarray:
 
 
 def _hours_words(seconds: np.ndarray) -> np.ndarray:
+    """``hours_text`` of distinct values: hundredths of an hour, half-up, trailing zeros
+    dropped."""
     centi = (np.abs(seconds) * 100 + 1800) // 3600  # half-up to 0.01 h
-    whole = text(np.where((seconds < 0) & (centi > 0), "-", ""), centi // 100)
-    frac = (centi % 100).astype(np.int64)
-    tail = np.where(frac == 0, "", np.where(frac % 10 == 0, text(".", frac // 10),
-                                            text(".", frac // 10, frac % 10)))
-    return text(whole, tail.astype(object))
+    negative = (seconds < 0) & (centi > 0)
+    words = []
+    for minus, hundredths in zip(negative.tolist(), centi.tolist(), strict=True):
+        whole, frac = divmod(hundredths, 100)
+        tail = f".{frac:02d}".rstrip("0") if frac else ""
+        words.append(f"{'-' if minus else ''}{whole}{tail}")
+    return np.array(words, dtype=object)
 
 
 def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:
