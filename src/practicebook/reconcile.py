@@ -203,7 +203,7 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
         "_session": session_code[idx],
     }
     order = sort_order([client, day_numbers(day[idx])], charge_id)
-    return object_frame({k: v[order] for k, v in columns.items()})
+    return object_frame({k: columns.pop(k)[order] for k in list(columns)})
 
 
 def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
@@ -253,7 +253,9 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     columns["_phase"] = _PHASE[columns["_kind"]]
     order = sort_order([columns["_client"], day_numbers(columns["date"]), columns["_phase"]],
                        columns["entry_id"])
-    ordered = {k: v[order] for k, v in columns.items()}
+    # each column is put in order and its unordered copy let go before the next: a
+    # million-line ledger would otherwise be held twice
+    ordered = {k: columns.pop(k)[order] for k in list(columns)}
     ordered["kind"] = _KIND_NAMES[ordered["_kind"]]
     ordered["source"] = _concat_text([
         charges["source"].array,
