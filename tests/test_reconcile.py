@@ -287,6 +287,27 @@ def test_locked_period_and_duplicate_payments():
     assert balance(rec, "C1")["payments"] == 20000  # never merged
 
 
+def test_duplicates_after_refunds_and_out_of_id_order():
+    """Refund rows before the payments and ids out of row order: the repeat with the
+    higher id is the one flagged, and a refund never counts as a duplicate."""
+    rec = reconciled("""
+## Practice
+| key               | value |
+| default_policy_id | P1    |
+## Payments
+| payment_id | received_date | client_id | amount | kind    | method | reference |
+| R1         | 2026-02-01    | C1        | 50     | refund  | card   | TX2       |
+| R2         | 2026-02-01    | C1        | 50     | refund  | card   | TX2       |
+| P9         | 2026-02-01    | C1        | 50     | payment | card   | TX2       |
+| P5         | 2026-02-01    | C1        | 50     | payment | card   | TX2       |
+| P7         | 2026-02-01    | C2        | 50     | payment | card   | TX2       |
+""", as_of="2026-03-01")
+    assert codes_at(rec, "P5") == set()
+    assert "possible-duplicate-payment" in codes_at(rec, "P9")
+    assert "possible-duplicate-payment" not in codes_at(rec, "R2")
+    assert codes_at(rec, "P7") == set()
+
+
 def test_as_of_in_the_past_ages_what_was_open_then():
     text = """
 ## Practice

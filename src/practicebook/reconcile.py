@@ -471,36 +471,40 @@ def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> li
 def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     """Same client, amount, date, method and reference: warned on every row but the one
     with the lowest id, never merged."""
-    keys = ["client_id", "amount", "received_date", "method", "reference"]
     is_payment = _chosen(payments, "Payments", "kind", "payment")
     # only rows whose client, amount and date repeat can be duplicates; finding those
-    # on numbers first keeps the text comparison to a handful of rows
+    # on numbers first leaves a handful of rows to compare in full
     numbers = pd.DataFrame({
-        "client": pd.factorize(payments["client_id"].to_numpy(dtype=object))[0],
+        "client": payments["_client"].to_numpy(),
         "amount": payments["amount"].to_numpy(dtype=np.int64, na_value=-1),
         "date": payments["received_date"].to_numpy(dtype="datetime64[ns]").view(np.int64),
-    })[is_payment]
-    candidates = numbers.index[numbers.duplicated(keep=False).to_numpy()]
-    if candidates.empty:
+    })
+    paid = numbers[is_payment]
+    candidates = paid.index[paid.duplicated(keep=False).to_numpy()].to_numpy()
+    if candidates.size == 0:
         return []
-    paid = payments.iloc[candidates].reset_index(drop=True)
-    involved = paid.duplicated(subset=keys, keep=False).to_numpy()
-    if not involved.any():
-        return []
-    # the lowest id counts as the original, so the finding does not depend on row order
-    paid = paid[involved].sort_values("payment_id", kind="stable").reset_index(drop=True)
-    repeat = paid.duplicated(subset=keys, keep="first").to_numpy()
-    same = paid.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    first_id = paid["payment_id"].groupby(same).transform("first")
+    same: dict[tuple[object, ...], list[int]] = {}
+    columns = [numbers[k].to_numpy()[candidates] for k in numbers]
+    for k in ("method", "reference"):
+        text_ = payments[k].to_numpy(dtype=object)[candidates]
+        columns.append(np.where(pd.isna(text_), None, text_))
+    for j, *key in zip(candidates.tolist(), *(c.tolist() for c in columns), strict=True):
+        same.setdefault(tuple(key), []).append(j)
+    ids = payments["payment_id"].to_numpy(dtype=object)
     issues = []
-    for j in np.flatnonzero(repeat):
-        issues.append(_issue(
-            book, Code.POSSIBLE_DUPLICATE_PAYMENT, Severity.WARNING, "Payments", "amount",
-            paid, int(j), "payment_id",
-            f"payment {paid['payment_id'].iat[j]} repeats payment {first_id.iat[j]}: same "
-            "client, amount, date, method and reference",
-            "Delete one of the two if the payment was entered twice; otherwise give it its "
-            "own reference."))
+    for rows in same.values():
+        if len(rows) < 2:
+            continue
+        # the lowest id counts as the original, so the finding does not depend on row order
+        first, *repeats = sorted(rows, key=lambda j: (ids[j], j))
+        for j in repeats:
+            issues.append(_issue(
+                book, Code.POSSIBLE_DUPLICATE_PAYMENT, Severity.WARNING, "Payments", "amount",
+                payments, j, "payment_id",
+                f"payment {ids[j]} repeats payment {ids[first]}: same client, amount, date, "
+                "method and reference",
+                "Delete one of the two if the payment was entered twice; otherwise give it "
+                "its own reference."))
     return issues
 
 
