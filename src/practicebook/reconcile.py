@@ -858,26 +858,30 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
     keep = [c for c in frame.columns if c not in _UNUSED]
     clients = np.empty(0, dtype=object)
     inside = (dated <= end).to_numpy()
-    every = bool(inside.all())
+    rows = slice(None) if inside.all() else np.flatnonzero(inside)
     columns = {}
     for column in keep:
-        values = frame[column] if every else frame[column][inside]
+        values = frame[column]
         col = spec.column(column) if column in spec.keys else None
         if (pd.api.types.is_string_dtype(values.dtype) or column == "client_id"
                 or (col is not None and col.choices)):
             if col is not None and (col.unique or col.references in _ROW_IDS):
-                converted = values.to_numpy(dtype=object, na_value=None)
-            else:
+                converted = values.to_numpy(dtype=object, na_value=None)[rows]
+            else:  # whole column first: then only integer codes are filtered
                 found, uniques = pd.factorize(values)
+                found = found[rows]
                 converted = np.append(np.asarray(uniques, dtype=object), None)[found]
                 if col is not None and col.choices:  # and its position among the choices
                     choice = pd.Index(col.choices, dtype=object).get_indexer(uniques)
                     columns["_" + column] = take(choice, found, -1).astype(np.int64)
-                if column == "client_id":
-                    columns["_client"] = found.astype(np.int64)
-                    clients = np.asarray(uniques, dtype=object)
-            values = pd.Series(converted, dtype=object, copy=False)
-        columns[column] = values.reset_index(drop=True)
+                if column == "client_id":  # the clients of the rows read, and which
+                    present = np.unique(found[found >= 0])
+                    clients = np.asarray(uniques, dtype=object)[present]
+                    columns["_client"] = np.where(found >= 0, np.searchsorted(present, found),
+                                                  -1).astype(np.int64)
+            columns[column] = pd.Series(converted, dtype=object, copy=False)
+        else:
+            columns[column] = pd.Series(values.array[rows], copy=False)
     return pd.DataFrame(columns, copy=False), clients
 
 
