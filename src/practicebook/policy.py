@@ -61,6 +61,7 @@ _HELD = ("attended", "non_billable")
 ZERO_REASONS = (Code.FEE_EXEMPT_CLIENT, Code.FEE_WAIVED, Code.GRACE_INTAKE,
                 Code.RESCHEDULE_WAIVED, Code.GRACE_APPLIED)
 _DAY_BITS = 18  # days since 1900 fit in 18 bits; client codes go above them
+_EARLIEST_NS = int(np.datetime64("1678-01-01", "ns").view(np.int64))
 
 
 # --- time ---------------------------------------------------------------------------
@@ -328,7 +329,9 @@ def _computed_status(w: pd.DataFrame, st: StatusColumn, pol: _Policy, notice: np
 
 def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """``rows`` sorted by client, start, then session id."""
-    start = w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    # whole seconds from the earliest datetime64[ns]: small keys, sorted in one pass
+    start = (w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+             - _EARLIEST_NS) // 1_000_000_000
     client = w["_client"].to_numpy(dtype=np.int64)
     sid = w["session_id"].to_numpy(dtype=object)
     return rows[sort_order([client[rows], start[rows]], sid[rows])]

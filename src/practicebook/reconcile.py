@@ -383,9 +383,11 @@ def _balances(ledger: pd.DataFrame, open_debit: np.ndarray, unallocated: np.ndar
     payments = total(("payment",), -1)
     refunds = total(("refund",))
     adjustments = total(("adjustment", "credit_adjustment"))
-    dates = ledger["date"]
-    paid_on = dates.where(_kind_is(ledger, "payment")).groupby(client).max()
-    open_since = dates.where(open_debit > 0).groupby(client).min()
+    dates = ledger["date"].to_numpy(dtype="datetime64[ns]")
+    # the ledger is in client and date order: a client's last payment is the last of
+    # its payment lines, the oldest open debit the first of its open lines
+    paid_on = _per_client(client, dates, _kind_is(ledger, "payment"), n, last=True)
+    open_since = _per_client(client, dates, open_debit > 0, n, last=False)
     return pd.DataFrame({
         "client_id": client_index.astype(str),
         "charges": pd.array(charges, dtype="Int64"),
@@ -394,9 +396,22 @@ def _balances(ledger: pd.DataFrame, open_debit: np.ndarray, unallocated: np.ndar
         "adjustments": pd.array(adjustments, dtype="Int64"),
         "balance": pd.array(charges + adjustments - payments + refunds, dtype="Int64"),
         "credit": pd.array(_sum_by(client, unallocated, n), dtype="Int64"),
-        "last_payment_date": paid_on.reindex(range(n)).to_numpy(dtype="datetime64[ns]"),
-        "oldest_open_date": open_since.reindex(range(n)).to_numpy(dtype="datetime64[ns]"),
+        "last_payment_date": paid_on,
+        "oldest_open_date": open_since,
     })
+
+
+def _per_client(client: np.ndarray, dates: np.ndarray, chosen: np.ndarray, n: int,
+                last: bool) -> np.ndarray:
+    """The first or last chosen date of each client (NaT for none), for rows sorted by
+    client and date."""
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    rows = np.flatnonzero(chosen)
+    if rows.size:
+        who = client[rows]
+        edge = np.r_[who[1:] != who[:-1], True] if last else np.r_[True, who[1:] != who[:-1]]
+        out[who[edge]] = dates[rows[edge]]
+    return out
 
 
 def aging_labels(bounds: tuple[int, ...]) -> list[str]:
