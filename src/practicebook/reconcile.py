@@ -449,13 +449,11 @@ def _aging(ledger: pd.DataFrame, open_debit: np.ndarray, credit: np.ndarray,
 
 
 def _ledger_issues(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
-                   ledger: pd.DataFrame, charges: pd.DataFrame, w: pd.DataFrame,
-                   sessions: pd.Index, session_code: np.ndarray,
-                   targets: tuple[np.ndarray, np.ndarray]) -> list[Issue]:
+                   ledger: pd.DataFrame, charges: pd.DataFrame, sessions: pd.Index,
+                   owner: np.ndarray, targets: tuple[np.ndarray, np.ndarray]) -> list[Issue]:
     return (_locked(book, payments, adjustments) + _duplicate_payments(book, payments)
             + _refunds_exceeding(book, payments, ledger)
-            + _over_allocated(book, payments, adjustments, charges, w, sessions,
-                              session_code, targets))
+            + _over_allocated(book, payments, adjustments, charges, sessions, owner, targets))
 
 
 def _issue(book: Book, code: Code, severity: Severity, sheet: str, key: str, frame: pd.DataFrame,
@@ -570,14 +568,12 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
 
 
 def _over_allocated(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame,
-                    charges: pd.DataFrame, w: pd.DataFrame, sessions: pd.Index,
-                    session_code: np.ndarray, targets: tuple[np.ndarray, np.ndarray]
-                    ) -> list[Issue]:
+                    charges: pd.DataFrame, sessions: pd.Index, owner: np.ndarray,
+                    targets: tuple[np.ndarray, np.ndarray]) -> list[Issue]:
     """Credits aimed at a session they cannot go to: another client's session, or
-    write-downs beyond what the session was charged."""
+    write-downs beyond what the session was charged. ``owner`` is the client of each
+    session in ``sessions``; ``targets`` the session codes payments and adjustments name."""
     currency = book.settings.currency
-    _, first_row = np.unique(session_code, return_index=True)
-    owner = w["client_id"].to_numpy(dtype=object)[first_row]  # by session code
     issues = []
     aimed = []
     for sheet, frame, key, id_key, target in (
@@ -937,18 +933,23 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     rate, source = session_rates(book, w, day, service_pos, service, client_index)
     w["_rate"] = rate
     assessment = policy.assess(book, w, end, client_index)
+    cancellations = _cancellations(book, w, assessment, day)
     sessions, session_code = unique_index(w["session_id"].to_numpy(dtype=object))
     targets = (codes(payments["applies_to_session_id"], sessions),
                codes(adjustments["session_id"], sessions))
     charges = _charges(book, w, assessment, source, day, session_code)
+    _, first_row = np.unique(session_code, return_index=True)
+    owner = w["client_id"].to_numpy(dtype=object)[first_row]  # client of each session code
+    session_flags = assessment.flags
+    # the sessions' working columns are done with: let them go before the ledger is built
+    del w, assessment, source, rate, day, service, service_pos, session_code, first_row
     ledger = _ledger(book, charges, payments, adjustments, *targets)
     open_debit, unallocated = _allocate(ledger)
     balances = _balances(ledger, open_debit, unallocated, client_index)
     aging = _aging(ledger, open_debit, balances["credit"].to_numpy(dtype=np.int64), end,
                    settings.payment_terms_days, settings.aging_buckets, client_index)
-    flags = combine([*assessment.flags, from_issues(
-        _ledger_issues(book, payments, adjustments, ledger, charges, w, sessions, session_code,
-                       targets)
+    flags = combine([*session_flags, from_issues(
+        _ledger_issues(book, payments, adjustments, ledger, charges, sessions, owner, targets)
         + _aging_mismatch(book, balances, aging))])
     ledger = ledger.assign(open=pd.array(open_debit + unallocated, dtype="Int64"),
                            amount=pd.array(ledger["amount"], dtype="Int64"))
@@ -958,8 +959,7 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
             {"amount": "Int64"}),
         ledger=ledger.drop(columns=["_client", "_phase", "_pos", "_kind", "_session",
                                     "_target"]),
-        balances=balances, aging=aging, flags=flags,
-        cancellations=_cancellations(book, w, assessment, day))
+        balances=balances, aging=aging, flags=flags, cancellations=cancellations)
 
 
 def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
