@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from babel import Locale
 from babel.dates import get_date_format
 
@@ -346,7 +347,8 @@ def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
         if col.kind is Kind.DATE:
             values = values.dt.normalize()
     else:
-        values = _coerce_by_distinct(series, _coercer(col, ctx), bad)
+        values = _coerce_by_distinct(series, _coercer(col, ctx), bad,
+                                     text=_FRAME_DTYPE.get(col.kind, "str") == "str")
     if raw_cells:
         convert = _coercer(col, ctx)
         overrides: dict[int, object] = {}
@@ -379,7 +381,9 @@ def _clean_strings(series: pd.Series) -> pd.Series:
 
 
 def _coerce_by_distinct(series: pd.Series, convert: Callable[[object], object],
-                        bad: dict[int, Bad]) -> pd.Series:
+                        bad: dict[int, Bad], text: bool = False) -> pd.Series:
+    """Convert each distinct value once; ``text``: the column becomes ``str`` (built
+    from the distinct texts by Arrow, not a Python object per row)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     converted: list[object] = []
     failed: dict[int, Bad] = {}
@@ -396,13 +400,17 @@ def _coerce_by_distinct(series: pd.Series, convert: Callable[[object], object],
             exc.raw = value.text if isinstance(value, CellErrorValue) else value
             failed[k] = exc
             converted.append(None)
+    for k, exc in failed.items():
+        for pos in np.flatnonzero(codes == k):
+            bad[int(pos)] = exc
+    if text and all(v is None or isinstance(v, str) for v in converted):
+        distinct = pa.array([*converted, None], type=pa.large_string())
+        picked = distinct.take(pa.array(np.where(codes < 0, len(converted), codes)))
+        return pd.Series(pd.array(picked, dtype="str"), index=series.index)
     lookup = np.empty(len(converted) + 1, dtype=object)
     lookup[:-1] = converted
     lookup[-1] = None
     out = lookup[codes]  # code -1 (blank) picks the trailing None
-    for k, exc in failed.items():
-        for pos in np.flatnonzero(codes == k):
-            bad[int(pos)] = exc
     return pd.Series(out, index=series.index, dtype=object)
 
 
@@ -516,6 +524,8 @@ def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> _SheetPars
         raw_by_col.setdefault(c, {})[r] = raw
     blank = np.ones(n, dtype=bool)
     for pos in found.values():
+        if not blank.any():  # every row already has a value somewhere
+            break
         col_blank = _blank_mask(data[data.columns[pos]])
         for r in raw_by_col.get(pos, {}):
             col_blank[r] = False
@@ -529,7 +539,9 @@ def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> _SheetPars
             raw_cols[col.key] = pd.Series([col.default] * len(keep), dtype=object)
             continue
         pos = found[col.key]
-        series = data[data.columns[pos]].iloc[keep].reset_index(drop=True)
+        series = data[data.columns[pos]]
+        if len(keep) < n:
+            series = series.iloc[keep].reset_index(drop=True)
         overrides = _renumber(raw_by_col.get(pos, {}), keep)
         result = coerce_column(series, col, ctx, overrides)
         raw_cols[col.key] = result.values
