@@ -9,8 +9,9 @@ The public API; everything else is internal::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from practicebook.api import check, load, load_tables, new_workbook
-from practicebook.batch import batch
 from practicebook.issues import (
     CellRef,
     Code,
@@ -25,13 +26,22 @@ from practicebook.issues import (
 from practicebook.model import Book, RawTable, Settings
 from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
-from practicebook.writer import (
-    add_adjustment,
-    add_payment,
-    add_session,
-    mark_cancellation,
-    write_results,
-)
+
+if TYPE_CHECKING:
+    from practicebook.batch import batch
+    from practicebook.writer import (
+        add_adjustment,
+        add_payment,
+        add_session,
+        mark_cancellation,
+        write_results,
+    )
+
+#: Imported on first use: reading and reconciling never need the writer or the batch
+#: runner, and a command line that starts quickly is part of being fast.
+_LAZY = {"batch": "practicebook.batch", "add_adjustment": "practicebook.writer",
+         "add_payment": "practicebook.writer", "add_session": "practicebook.writer",
+         "mark_cancellation": "practicebook.writer", "write_results": "practicebook.writer"}
 
 __version__ = "0.1.0"
 
@@ -65,3 +75,17 @@ __all__ = [
     "simulate",
     "write_results",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'practicebook' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -21,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from practicebook import __version__, api, writer
+from practicebook import __version__, api
 from practicebook.audit import AUDIT_SHEET
 from practicebook.batchcli import batch_command
 from practicebook.formatting import (
@@ -37,6 +38,9 @@ from practicebook.issues import Issue, PracticebookError, Severity, UnreadableWo
 from practicebook.money import is_currency, known_locale
 from practicebook.reconcile import Reconciliation, reconcile
 from practicebook.safewrite import is_encrypted
+
+if TYPE_CHECKING:
+    from practicebook.writer import ResultsWritten
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 
@@ -164,6 +168,8 @@ def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bo
     if write:
         password = _password(book, password)
         with _errors():
+            from practicebook import writer
+
             written = writer.write_results(book, as_of=as_of.date() if as_of else None,
                                            password=password, tool="cli")
         rec, checks = written.reconciliation, written.issues
@@ -191,7 +197,7 @@ def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bo
     sys.exit(EXIT_ISSUES if errors else EXIT_CLEAN)
 
 
-def _report_written(book: Path, written: writer.ResultsWritten) -> None:
+def _report_written(book: Path, written: ResultsWritten) -> None:
     """Say which sheets were written, how many rows each, and where the backup went."""
     click.echo(f"wrote {book} as of {written.reconciliation.as_of.isoformat()}:")
     for name, count in written.rows.items():

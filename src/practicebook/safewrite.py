@@ -35,10 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import filelock
-import msoffcrypto
-from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
-from msoffcrypto.format.ooxml import OOXMLFile
+# msoffcrypto (with cryptography) and filelock load on first use: reading a workbook
+# that is neither encrypted nor written to should not pay for them
 
 from practicebook.issues import PracticebookError
 
@@ -149,6 +147,8 @@ def is_encrypted(data: bytes) -> bool:
     """True for an OLE2 container holding an encrypted OOXML package."""
     if not data.startswith(OLE2_MAGIC):
         return False
+    import msoffcrypto
+
     try:
         return bool(msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted())
     except Exception:  # msoffcrypto raises many kinds on OLE files it does not know
@@ -161,6 +161,9 @@ def decrypt_workbook(data: bytes, password: str) -> bytes:
     Raises:
         WrongPassword: The password does not open the workbook.
     """
+    import msoffcrypto
+    from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
+
     office = msoffcrypto.OfficeFile(io.BytesIO(data))
     out = io.BytesIO()
     try:
@@ -173,6 +176,8 @@ def decrypt_workbook(data: bytes, password: str) -> bytes:
 
 def encrypt_workbook(data: bytes, password: str) -> bytes:
     """Encrypt a plain package with `password` (ECMA-376 agile encryption, as Excel does)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(data)).encrypt(password, out)
     return out.getvalue()
@@ -247,6 +252,8 @@ def update_workbook(path: str | os.PathLike[str], transform: Transform, *,
         WorkbookBusy, WorkbookChanged, WriteFailed (DiskFull, VerifyFailed), PasswordRequired,
         WrongPassword.
     """
+    import filelock
+
     path = Path(path).absolute()
     lock = filelock.FileLock(str(path.with_name(f".{path.name}.practicebook.lock")))
     try:
