@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from babel import Locale
 from babel.dates import get_date_format
 
@@ -372,11 +373,22 @@ def _cell_error(value: CellErrorValue) -> Bad:
                "Fix the formula, or type the value itself.")
 
 
+#: What ``str.strip`` removes from ASCII text.
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
 def _clean_strings(series: pd.Series) -> pd.Series:
+    """Trimmed text, blanks as missing; zero-width characters removed and composed
+    forms normalised where the column has any non-ASCII text. ASCII columns (nearly all)
+    are trimmed by Arrow in one pass."""
+    arrow = pa.array(series.array)
+    if pc.all(pc.string_is_ascii(arrow), skip_nulls=True).as_py() is not False:
+        out = pc.utf8_trim(arrow, characters=_ASCII_SPACE)
+        out = pc.if_else(pc.equal(out, ""), pa.scalar(None, out.type), out)
+        return pd.Series(pd.array(out, dtype="str"), index=series.index)
     out = series.str.strip()
-    if not (out.str.isascii() | out.isna()).all():  # zero-width, composed forms: not ASCII
-        out = out.str.replace(_ZERO_WIDTH.pattern, "", regex=True).str.strip()
-        out = out.str.normalize("NFC")
+    out = out.str.replace(_ZERO_WIDTH.pattern, "", regex=True).str.strip()
+    out = out.str.normalize("NFC")
     return out.where(out != "", other=None)
 
 
