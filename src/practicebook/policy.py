@@ -116,20 +116,24 @@ def hours_texts(seconds: np.ndarray) -> np.ndarray:
     >>> list(hours_texts(np.array([86400, 84600, -4500, 90, -10])))
     ['24', '23.5', '-1.25', '0.03', '0']
     """
-    seconds, inverse = np.unique(np.asarray(seconds, dtype=np.int64), return_inverse=True)
-    return _hours_words(seconds)[inverse.reshape(-1)]
+    centi, inverse = np.unique(hundredths(seconds), return_inverse=True)
+    return hundredths_texts(centi)[inverse.reshape(-1)]
 
 
-def _hours_words(seconds: np.ndarray) -> np.ndarray:
-    """``hours_text`` of distinct values: hundredths of an hour, half-up, trailing zeros
-    dropped."""
-    centi = (np.abs(seconds) * 100 + 1800) // 3600  # half-up to 0.01 h
-    negative = (seconds < 0) & (centi > 0)
+def hundredths(seconds: np.ndarray) -> np.ndarray:
+    """Seconds as signed hundredths of an hour, half-up (what ``hours_text`` shows)."""
+    seconds = np.asarray(seconds, dtype=np.int64)
+    centi = (np.abs(seconds) * 100 + 1800) // 3600
+    return np.where(seconds < 0, -centi, centi)
+
+
+def hundredths_texts(centi: np.ndarray) -> np.ndarray:
+    """Signed hundredths of an hour as text, trailing zeros dropped."""
     words = []
-    for minus, hundredths in zip(negative.tolist(), centi.tolist(), strict=True):
-        whole, frac = divmod(hundredths, 100)
+    for value in centi.tolist():
+        whole, frac = divmod(abs(value), 100)
         tail = f".{frac:02d}".rstrip("0") if frac else ""
-        words.append(f"{'-' if minus else ''}{whole}{tail}")
+        words.append(f"{'-' if value < 0 else ''}{whole}{tail}")
     return np.array(words, dtype=object)
 
 

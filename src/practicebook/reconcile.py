@@ -993,8 +993,9 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
 def _notice_hours(seconds: pd.Series) -> np.ndarray:
     """Notice as ``Decimal`` hours (``None`` without a cancel time), one ``Decimal`` per
     distinct value."""
-    found, distinct = pd.factorize(seconds.to_numpy(dtype=np.int64, na_value=0))
-    hours = np.array([Decimal(h) for h in policy.hours_texts(distinct)], dtype=object)
+    found, distinct = pd.factorize(policy.hundredths(seconds.to_numpy(dtype=np.int64,
+                                                                     na_value=0)))
+    hours = np.array([Decimal(h) for h in policy.hundredths_texts(distinct)], dtype=object)
     return np.where(seconds.isna().to_numpy(), None, hours[found])
 
 
