@@ -508,6 +508,8 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     for j, *key in zip(candidates.tolist(), *(c.tolist() for c in columns), strict=True):
         same.setdefault(tuple(key), []).append(j)
     ids = payments["payment_id"].to_numpy(dtype=object)
+    excel_rows = payments[ROW].to_numpy()
+    clients = payments["client_id"].to_numpy(dtype=object)
     issues = []
     for rows in same.values():
         if len(rows) < 2:
@@ -515,13 +517,13 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
         # the lowest id counts as the original, so the finding does not depend on row order
         first, *repeats = sorted(rows, key=lambda j: (ids[j], j))
         for j in repeats:
-            issues.append(_issue(
-                book, Code.POSSIBLE_DUPLICATE_PAYMENT, Severity.WARNING, "Payments", "amount",
-                payments, j, "payment_id",
+            issues.append(Issue(
+                Code.POSSIBLE_DUPLICATE_PAYMENT, Severity.WARNING,
                 f"payment {ids[j]} repeats payment {ids[first]}: same client, amount, date, "
                 "method and reference",
+                book.cell("Payments", "amount", int(excel_rows[j])),
                 "Delete one of the two if the payment was entered twice; otherwise give it "
-                "its own reference."))
+                "its own reference.", str(ids[j]), str(clients[j])))
     return issues
 
 
