@@ -60,6 +60,7 @@ _HELD = ("attended", "non_billable")
 #: Zero-fee reasons, in the order the first applicable one is reported.
 ZERO_REASONS = (Code.FEE_EXEMPT_CLIENT, Code.FEE_WAIVED, Code.GRACE_INTAKE,
                 Code.RESCHEDULE_WAIVED, Code.GRACE_APPLIED)
+_REASON_NAMES = np.array([None, *(c.value for c in ZERO_REASONS)], dtype=object)
 _DAY_BITS = 18  # days since 1900 fit in 18 bits; client codes go above them
 _EARLIEST_NS = int(np.datetime64("1678-01-01", "ns").view(np.int64))
 
@@ -232,11 +233,11 @@ class Assessment:
     (the zero-fee flag code) and ``basis`` (the one-line explanation, for every
     cancellation-type row) and ``logged`` (the session belongs in the cancellation log:
     recorded or computed as a cancellation of some kind). ``flags`` holds the findings,
-    one frame per rule (``practicebook.flags.combine`` puts them in order).
+    the columns of one rule each (``practicebook.flags.combine`` puts them in order).
     """
 
     frame: pd.DataFrame
-    flags: list[pd.DataFrame]
+    flags: list[dict[str, np.ndarray]]
 
 
 @dataclass
@@ -602,8 +603,10 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     k, since = _occurrences(w, counted, day, client, pol)
     grace = counted & (k <= pol.grace_count)
     reasons = [chargeable & exempt, waived, intake, moved, grace]
-    reason = np.select(reasons, [c.value for c in ZERO_REASONS], None)
-    priced = chargeable & pd.isna(reason)
+    # 1 + position in ZERO_REASONS, 0 for none: compared as small integers below
+    reason_code = np.select(reasons, range(1, len(ZERO_REASONS) + 1), 0).astype(np.int8)
+    reason = _REASON_NAMES[reason_code]
+    priced = chargeable & (reason_code == 0)
 
     fee = np.zeros(len(w), dtype=np.int64)
     basis = np.full(len(w), None, dtype=object)
@@ -626,7 +629,7 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     frame["logged"] = st.isin(CANCEL_STATUSES) | computed.isin(CANCEL_STATUSES)
     _fill_other_basis(frame, w, pol, st, by_practice, has_t, notice, k, since)
     flags = _issues(book, w, frame, pol, day, client, as_of, st, computed, by_practice,
-                     has_t, notice, chargeable, waived, exempt, ack)
+                     has_t, notice, chargeable, waived, exempt, ack, reason_code)
     return Assessment(frame, flags)
 
 
@@ -711,8 +714,8 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
             client: np.ndarray, as_of: pd.Timestamp, st: StatusColumn, computed: StatusColumn,
             by_practice: np.ndarray, has_t: np.ndarray, notice: np.ndarray,
             chargeable: np.ndarray, waived: np.ndarray, exempt: np.ndarray,
-            ack: np.ndarray) -> list[pd.DataFrame]:
-    """Every session finding, one frame per rule, messages built column-wise."""
+            ack: np.ndarray, reason_code: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Every session finding, one set of columns per rule, messages built column-wise."""
     settings = book.settings
     status = w["status"].to_numpy(dtype=object)
     sid = w["session_id"].to_numpy(dtype=object)
@@ -723,7 +726,7 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
     def kind(j: np.ndarray) -> np.ndarray:
         return np.where(late_cancelled[j], "late-cancel", "no-show").astype(object)
 
-    found: list[pd.DataFrame] = []
+    found: list[dict[str, np.ndarray]] = []
 
     def add(mask: np.ndarray, code: Code, severity: Severity, key: str, message, hint: str
             ) -> None:
@@ -778,7 +781,6 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
         lambda j: text("no cancellation policy is in force for session ", sid[j], " on ",
                        day[j], "; the fee follows the service settings"),
         "Set default_policy_id on the Practice sheet or a policy on the client.")
-    reason = frame["reason"].to_numpy(dtype=object)
     k = frame["occurrence"].to_numpy(dtype=np.int64, na_value=0)
     zero_text = {
         Code.FEE_EXEMPT_CLIENT: lambda j: text("no ", kind(j), " fee for session ", sid[j],
@@ -797,7 +799,7 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
                                            pol.grace_count[j]),
     }
     for code, message in zero_text.items():
-        add(reason == code.value, code, Severity.NOTE,
+        add(reason_code == 1 + ZERO_REASONS.index(code), code, Severity.NOTE,
             "fee_waived" if code is Code.FEE_WAIVED else "status", message, "")
     add(waived & w["waiver_reason"].isna().to_numpy(), Code.WAIVER_WITHOUT_REASON,
         Severity.WARNING, "waiver_reason",
