@@ -344,10 +344,17 @@ def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 
 def _first_session(w: pd.DataFrame) -> np.ndarray:
     """True for each client's earliest session of any status (tie: lowest id)."""
-    order = _in_session_order(w, np.arange(len(w)))
-    client = w["_client"].to_numpy(dtype=np.int64)[order]
     out = np.zeros(len(w), dtype=bool)
-    out[order[np.r_[True, client[1:] != client[:-1]]] if len(order) else order] = True
+    if len(w) == 0:
+        return out
+    client = w["_client"].to_numpy(dtype=np.int64)
+    start = w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    earliest = np.full(int(client.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(earliest, client, start)
+    # only the sessions at their client's earliest start need ordering (ties: by id)
+    ordered = _in_session_order(w, np.flatnonzero(start == earliest[client]))
+    who = client[ordered]
+    out[ordered[np.r_[True, who[1:] != who[:-1]]]] = True
     return out
 
 
@@ -571,14 +578,15 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
         w: the Sessions rows dated on or before ``as_of`` (index ``0..n-1``) with extra
             columns: ``_client`` (position in ``client_index``), ``_rate`` (the session
             rate in minor units, C-1), ``_service`` (position of the Services row in
-            effect, ``-1`` for none), and ``_status`` and ``_cancelled_by`` (positions of
-            the values among the schema's choices, ``-1`` for blank).
+            effect, ``-1`` for none), ``_day`` (the session's day: ``scheduled_start`` at
+            midnight), and ``_status`` and ``_cancelled_by`` (positions of the values among
+            the schema's choices, ``-1`` for blank).
         as_of: the reconciliation date.
         client_index: every client ID, once.
     """
     settings = book.settings
     currency = settings.currency
-    day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
+    day = w["_day"].to_numpy(dtype="datetime64[ns]")
     client = w["_client"].to_numpy(dtype=np.int64)
     status = w["status"].to_numpy(dtype=object)
     pol = _policy_in_force(book, w, day, client_index)

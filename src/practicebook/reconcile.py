@@ -928,14 +928,15 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
+    last_moment = end + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")  # the whole day counts
     (w, payments, adjustments), client_index = _number_clients(book, [
-        _rows_read(sessions, sessions["scheduled_start"].dt.normalize(), end, "Sessions"),
+        _rows_read(sessions, sessions["scheduled_start"], last_moment, "Sessions"),
         _rows_read(book.payments, book.payments["received_date"], end, "Payments"),
         _rows_read(book.adjustments, book.adjustments["date"], end, "Adjustments")])
     day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
     service = Keys.of(w["service_code"])
     service_pos = _service_positions(book, service, day)
-    w = w.assign(_service=service_pos)
+    w = w.assign(_service=service_pos, _day=day)
     rate, source = session_rates(book, w, day, service_pos, service, client_index)
     w["_rate"] = rate
     assessment = policy.assess(book, w, end, client_index)
