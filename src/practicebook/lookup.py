@@ -65,8 +65,9 @@ class Keys:
     @classmethod
     def of(cls, values: pd.Series) -> Keys:
         """Factorise ``values`` (blank values get code ``-1``)."""
-        found, uniques = pd.factorize(values.to_numpy(dtype=object))
-        return cls(found.astype(np.int64), pd.Index(uniques, dtype=object))
+        found, uniques = pd.factorize(values)
+        return cls(found.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object),
+                                                    dtype=object))
 
     def positions(self, index: pd.Index) -> np.ndarray:
         """Each row's position in ``index`` (unique values), ``-1`` when absent or blank."""

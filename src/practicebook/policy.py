@@ -700,8 +700,8 @@ def _fill_other_basis(frame: pd.DataFrame, w: pd.DataFrame, pol: _Policy, st: St
                         np.where(np.isnat(since[i]), "", text(" since ", since[i])),
                         " (policy ", pol.policy_id[i], " forgives ", pol.grace_count[i], ")")),
         (reason == Code.RESCHEDULE_WAIVED.value,
-         lambda i: text("no fee: rescheduled to ", w["rescheduled_to_session_id"].to_numpy(
-             dtype=object)[i], " within ", pol.window_days[i], " days")),
+         lambda i: text("no fee: rescheduled to ", w["rescheduled_to_session_id"].iloc[i]
+                        .to_numpy(dtype=object), " within ", pol.window_days[i], " days")),
         (reason == Code.GRACE_INTAKE.value,
          lambda i: text("no fee: first session, intake exempt under ", pol.policy_id[i])),
         (reason == Code.FEE_WAIVED.value, lambda i: "no fee: waived"),

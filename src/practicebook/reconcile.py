@@ -853,6 +853,9 @@ def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
 
 #: Columns the core never reads (free text, and how a cancellation arrived).
 _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
+#: Text columns the core only tests for blanks, factorises, or reads for a few rows:
+#: they stay as read (Arrow), with no Python string per row.
+_AS_READ = ("clinician_id", "rescheduled_to_session_id", "waiver_reason")
 #: Sheets whose IDs name one row each: a column of them has nearly as many distinct
 #: values as rows.
 _ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustment_id")
@@ -882,6 +885,9 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
         col = spec.column(column) if column in spec.keys else None
         if (pd.api.types.is_string_dtype(values.dtype) or column == "client_id"
                 or (col is not None and col.choices)):
+            if column in _AS_READ:
+                columns[column] = pd.Series(values.array[rows], copy=False)
+                continue
             if col is not None and (col.unique or col.references in _ROW_IDS):
                 converted = values.to_numpy(dtype=object, na_value=None)[rows]
             else:  # whole column first: then only integer codes are filtered
