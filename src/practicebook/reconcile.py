@@ -896,7 +896,7 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
                 converted = np.append(np.asarray(uniques, dtype=object), None)[found]
                 if col is not None and col.choices:  # and its position among the choices
                     choice = pd.Index(col.choices, dtype=object).get_indexer(uniques)
-                    columns["_" + column] = take(choice, found, -1).astype(np.int64)
+                    columns["_" + column] = take(choice, found, -1).astype(np.int8)
                 if column == "client_id":  # the clients of the rows read, and which
                     present = np.unique(found[found >= 0])
                     clients = np.asarray(uniques, dtype=object)[present]
@@ -947,6 +947,9 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     w["_rate"] = rate
     assessment = policy.assess(book, w, end, client_index)
     cancellations = _cancellations(book, w, assessment, day)
+    # what the charges still read of the sessions; the rest can go
+    w = w[["session_id", "client_id", "service_code", "_status", "_cancelled_by", "_client",
+           "_service", "_rate", ROW]]
     sessions, session_code = unique_index(w["session_id"].to_numpy(dtype=object))
     targets = (codes(payments["applies_to_session_id"], sessions),
                codes(adjustments["session_id"], sessions))
