@@ -177,7 +177,7 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
     idx = np.concatenate([sessions, fees])
     is_fee = np.arange(len(idx)) >= len(sessions)
     sid = w["session_id"].to_numpy(dtype=object)[idx]
-    fee_code = a["fee_code"].to_numpy(dtype=object)[fees]
+    fee_code = a["fee_code"].iloc[fees].to_numpy(dtype=object)
     code = np.concatenate([w["service_code"].to_numpy(dtype=object)[sessions], fee_code])
     charge_id = sid.copy()
     charge_id[is_fee] = text(sid[is_fee], "-", fee_code)
@@ -737,8 +737,7 @@ class Reconciliation:
             return np.where(np.isnat(values), None, text_).tolist()
 
         def texts(column: pd.Series) -> list[object]:
-            values = column.to_numpy(dtype=object)
-            return np.where(pd.isna(values), None, values).tolist()
+            return _blank_as_none(column).tolist()
 
         def records(columns: dict[str, list[object]]) -> list[dict[str, object]]:
             keys = list(columns)
@@ -984,22 +983,28 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
     a = assessment.frame
     rows = np.flatnonzero(a["logged"].to_numpy())
     status = w["status"].to_numpy(dtype=object)
-    computed = a["computed_status"].to_numpy(dtype=object)
+
     notice = a["notice_seconds"].iloc[rows]
     return object_frame({
         "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
         "client_id": w["client_id"].iloc[rows].to_numpy(dtype=object),
         "date": day[rows],
         "recorded_status": status[rows],
-        "computed_status": computed[rows],
+        "computed_status": a["computed_status"].iloc[rows].to_numpy(dtype=object),
         "notice_hours": _notice_hours(notice),
         "policy_id": a["policy_id"].iloc[rows].to_numpy(dtype=object),
         "occurrence": a["occurrence"].iloc[rows].reset_index(drop=True),
         "fee": a["fee"].iloc[rows].fillna(0).reset_index(drop=True),
-        "fee_code": a["fee_code"].iloc[rows].to_numpy(dtype=object),
+        "fee_code": _blank_as_none(a["fee_code"].iloc[rows]),
         "basis": a["basis"].iloc[rows].to_numpy(dtype=object),
         "source": _cells(book, "Sessions", "session_id", w[ROW].to_numpy()[rows]),
     })
+
+
+def _blank_as_none(values: pd.Series) -> np.ndarray:
+    """Python objects, blanks as ``None``."""
+    out = values.to_numpy(dtype=object)
+    return np.where(pd.isna(out), None, out)
 
 
 def _notice_hours(seconds: pd.Series) -> np.ndarray:
