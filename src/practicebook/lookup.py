@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["Keys", "any_of", "codes", "day_numbers", "frame", "in_effect", "sort_order", "take",
-           "unique_index"]
+__all__ = ["Keys", "any_of", "arrow", "codes", "day_numbers", "first_positions", "frame",
+           "in_effect", "sort_order", "take", "text_column", "unique_index"]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
@@ -74,8 +76,9 @@ class Keys:
         return take(index.get_indexer(self.uniques).astype(np.int64), self.codes, -1)
 
 
-def sort_order(numeric: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
-    """Positions sorting rows by the ``numeric`` keys (first key first), ties by ``ids``.
+def sort_order(numeric: list[np.ndarray], ids: object) -> np.ndarray:
+    """Positions sorting rows by the ``numeric`` keys (first key first), ties by ``ids``
+    (an array of Python strings or a ``str`` array).
 
     Text is compared only inside runs of equal numeric keys, which are few: sorting a
     million ID strings would cost more than everything else.
@@ -91,8 +94,28 @@ def sort_order(numeric: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
         return order
     tied = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
     run = np.cumsum(np.r_[True, ~same])[tied]
-    order[tied] = order[tied][np.lexsort((ids[order[tied]], run))]
+    tied_ids = np.asarray(ids[order[tied]], dtype=object)  # Python strings for these only
+    order[tied] = order[tied][np.lexsort((tied_ids, run))]
     return order
+
+
+def arrow(values: object) -> pa.Array | pa.ChunkedArray:
+    """The Arrow array under a text column (``large_string``)."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
+
+
+def text_column(values: object) -> pd.api.extensions.ExtensionArray:
+    """Arrow text as a pandas ``str`` array (no copy)."""
+    return pd.array(values, dtype="str")
+
+
+def first_positions(values: object, keys: object) -> np.ndarray:
+    """For each value, the position of its first occurrence in ``keys`` (``-1`` when blank
+    or absent): one Arrow hash join, with no Python string per row."""
+    found = pc.index_in(arrow(values), value_set=arrow(keys), skip_nulls=True)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _numeric_order(keys: list[np.ndarray]) -> np.ndarray:

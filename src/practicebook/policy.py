@@ -32,7 +32,7 @@ import pandas as pd
 
 from practicebook.flags import rule_flags, text
 from practicebook.issues import Code, Severity
-from practicebook.lookup import any_of, codes, in_effect, sort_order, take
+from practicebook.lookup import any_of, codes, first_positions, in_effect, sort_order, take
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
 from practicebook.money import digits, from_minor, to_minor
@@ -340,7 +340,7 @@ def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     start = (w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64)
              - _EARLIEST_NS) // 1_000_000_000
     client = w["_client"].to_numpy(dtype=np.int64)
-    sid = w["session_id"].to_numpy(dtype=object)
+    sid = w["session_id"].array  # read for a few rows at a time
     return rows[sort_order([client[rows], start[rows]], sid[rows])]
 
 
@@ -366,8 +366,7 @@ def _rescheduled_into_attended(w: pd.DataFrame, pol: _Policy, day: np.ndarray) -
     moved = np.flatnonzero(w["rescheduled_to_session_id"].notna().to_numpy() & pol.found)
     if moved.size == 0:
         return out
-    target = codes(w["rescheduled_to_session_id"].iloc[moved],
-                   pd.Index(w["session_id"], dtype=object).drop_duplicates())
+    target = first_positions(w["rescheduled_to_session_id"].iloc[moved], w["session_id"])
     attended = take(w["status"].to_numpy(dtype=object), target, None) == "attended"
     gap = (take(day, target, np.datetime64("NaT")) - day[moved]).astype("timedelta64[D]")
     gap_days = np.where(target >= 0, gap.astype(np.int64), -1)
@@ -729,7 +728,7 @@ def _issues(book: Book, w: pd.DataFrame, frame: pd.DataFrame, pol: _Policy, day:
     """Every session finding, one set of columns per rule, messages built column-wise."""
     settings = book.settings
     status = w["status"].to_numpy(dtype=object)
-    sid = w["session_id"].to_numpy(dtype=object)
+    sid = w["session_id"].array  # read for a few rows at a time
     cid = w["client_id"].to_numpy(dtype=object)
     rows = w[ROW].to_numpy()
     late_cancelled = st.eq("late_cancelled")
@@ -847,7 +846,7 @@ def _duration_issues(book: Book, w: pd.DataFrame, st: StatusColumn, add) -> None
         dtype=np.int64, na_value=-1)
     delivered = st.isin(("attended", "non_billable", "scheduled")) & (minutes >= 0)
     outside = delivered & (((lo >= 0) & (minutes < lo)) | ((hi >= 0) & (minutes > hi)))
-    sid = w["session_id"].to_numpy(dtype=object)
+    sid = w["session_id"].array  # read for a few rows at a time
     code = w["service_code"].to_numpy(dtype=object)
 
     def message(j: np.ndarray) -> np.ndarray:

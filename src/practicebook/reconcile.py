@@ -47,12 +47,14 @@ from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.lookup import (
     Keys,
     any_of,
+    arrow,
     codes,
     day_numbers,
     in_effect,
     sort_order,
     take,
-    unique_index,
+    text_column,
+    first_positions,
 )
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book
@@ -95,13 +97,13 @@ def _cells(book: Book, sheet: str, key: str, rows: np.ndarray) -> pd.api.extensi
     return pd.array(joined, dtype="str")
 
 
-def _concat_text(parts: list[object], order: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """``str`` arrays end to end, then in ``order``."""
+def _concat_text(parts: list[object]) -> pd.api.extensions.ExtensionArray:
+    """Text columns end to end as one ``str`` array, without a Python string per row."""
     chunks = []
     for part in parts:
-        arrow = pa.array(part, type=pa.large_string())
-        chunks.extend(arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow])
-    return pd.array(pa.chunked_array(chunks, type=pa.large_string()), dtype="str").take(order)
+        values = arrow(part)
+        chunks.extend(values.chunks if isinstance(values, pa.ChunkedArray) else [values])
+    return text_column(pa.chunked_array(chunks, type=pa.large_string()))
 
 
 # --- C-1: the rate of each session --------------------------------------------------
@@ -176,11 +178,16 @@ def _charges(book: Book, w: pd.DataFrame, assessment: policy.Assessment, source:
     fees = np.flatnonzero(fee > 0)
     idx = np.concatenate([sessions, fees])
     is_fee = np.arange(len(idx)) >= len(sessions)
-    sid = w["session_id"].to_numpy(dtype=object)[idx]
+    ids = arrow(w["session_id"])
+    sid = ids.take(pa.array(idx))
     fee_code = a["fee_code"].iloc[fees].to_numpy(dtype=object)
     code = np.concatenate([w["service_code"].to_numpy(dtype=object)[sessions], fee_code])
-    charge_id = sid.copy()
-    charge_id[is_fee] = text(sid[is_fee], "-", fee_code)
+    # a session's fee line is named after it: S0042-LATECXL
+    fee_ids = pc.binary_join_element_wise(ids.take(pa.array(fees)),
+                                          pa.array(fee_code, type=pa.large_string()),
+                                          pa.scalar("-", pa.large_string()))
+    charge_id = _concat_text([ids.take(pa.array(sessions)), fee_ids])
+    sid = text_column(sid)
     eligible = take(book.services["superbill_eligible"].to_numpy(dtype=bool),
                     w["_service"].to_numpy(), False)
     client = w["_client"].to_numpy(dtype=np.int64)[idx]
@@ -221,18 +228,31 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
     adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
+    def nothing(n: int) -> pa.Array:
+        return pa.nulls(n, type=pa.large_string())
+
+    def unless(mask: np.ndarray, values: pd.Series) -> pa.Array:
+        return pc.if_else(pa.array(mask), nothing(len(mask)), arrow(values))
+
+    # ID columns are joined and ordered in Arrow, with no Python string per line
+    texts = {
+        "entry_id": _concat_text([charges["charge_id"], payments["payment_id"],
+                                  adjustments["adjustment_id"]]),
+        "session_id": _concat_text([charges["session_id"], payments["applies_to_session_id"],
+                                    adjustments["session_id"]]),
+        "target": _concat_text([nothing(len(charges)),
+                                unless(is_refund, payments["applies_to_session_id"]),
+                                unless(adj_amount >= 0, adjustments["session_id"])]),
+        "source": _concat_text([
+            charges["source"],
+            _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
+            _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())]),
+    }
     parts = {
-        "entry_id": (charges["charge_id"], payments["payment_id"],
-                     adjustments["adjustment_id"]),
         "date": (charges["date"], payments["received_date"], adjustments["date"]),
         "client_id": (charges["client_id"], payments["client_id"], adjustments["client_id"]),
         "amount": (charges["amount"], np.where(is_refund, pay_amount, -pay_amount),
                    adj_amount),
-        "session_id": (charges["session_id"], payments["applies_to_session_id"],
-                       adjustments["session_id"]),
-        "target": (np.full(len(charges), None, dtype=object),
-                   np.where(is_refund, None, payments["applies_to_session_id"]),
-                   np.where(adj_amount < 0, adjustments["session_id"], None)),
         "description": (charges["basis"], _payment_text(payments, is_refund),
                         adjustments["type"].map(adjustment_text)),
         "_client": (charges["_client"], payments["_client"], adjustments["_client"]),
@@ -256,15 +276,12 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     columns["_kind"] = columns["_kind"].astype(np.int8)
     columns["_phase"] = _PHASE[columns["_kind"]]
     order = sort_order([columns["_client"], day_numbers(columns["date"]), columns["_phase"]],
-                       columns["entry_id"])
+                       texts["entry_id"])
     # each column is put in order and its unordered copy let go before the next: a
     # million-line ledger would otherwise be held twice
     ordered = {k: columns.pop(k)[order] for k in list(columns)}
+    ordered.update({k: texts.pop(k).take(order) for k in list(texts)})
     ordered["kind"] = _KIND_NAMES[ordered["_kind"]]
-    ordered["source"] = _concat_text([
-        charges["source"].array,
-        _cells(book, "Payments", "payment_id", payments[ROW].to_numpy()),
-        _cells(book, "Adjustments", "adjustment_id", adjustments[ROW].to_numpy())], order)
     public = ["entry_id", "date", "client_id", "kind", "amount", "session_id", "target",
               "description", "source"]
     return object_frame({k: ordered[k] for k in [*public, *(c for c in ordered
@@ -507,7 +524,8 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
         columns.append(np.where(pd.isna(text_), None, text_))
     for j, *key in zip(candidates.tolist(), *(c.tolist() for c in columns), strict=True):
         same.setdefault(tuple(key), []).append(j)
-    ids = payments["payment_id"].to_numpy(dtype=object)
+    ids = dict(zip(candidates.tolist(), payments["payment_id"].iloc[candidates].tolist(),
+                   strict=True))
     excel_rows = payments[ROW].to_numpy()
     clients = payments["client_id"].to_numpy(dtype=object)
     issues = []
@@ -538,7 +556,7 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
     # what each refund names: the first payment row with that id
     named = pd.Index(refunds["refund_of_payment_id"].dropna().unique(), dtype=object)
     hit = np.flatnonzero(_chosen(payments, "Payments", "kind", "payment"))
-    hit = hit[codes(payments["payment_id"].to_numpy(dtype=object)[hit], named) >= 0]
+    hit = hit[first_positions(payments["payment_id"].iloc[hit], named.to_numpy()) >= 0]
     originals = payments.iloc[hit].drop_duplicates("payment_id")
     index = pd.Index(originals["payment_id"], dtype=object)
     of = codes(refunds["refund_of_payment_id"], index)
@@ -862,16 +880,16 @@ _ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustmen
 
 def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
                sheet: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows dated up to ``end`` and the columns the core reads, text columns as Python
-    strings converted once (the engines read them as numpy arrays many times over), and
-    for each choice column ``_<column>``, the position of its value among the schema's
-    choices (``-1`` when blank). ``_client`` is the position of the row's client among
-    the distinct client IDs, which come back beside the frame.
+    """The rows dated up to ``end`` and the columns the core reads.
 
-    Each distinct text becomes one string object shared by its rows, so a million rows
-    with seven statuses hold seven strings, not a million; columns of row IDs, whose
-    values are distinct anyway, are converted directly. Only the needed columns are
-    copied, and rows only when some are dated after ``end``.
+    Text with few distinct values (clients, services, statuses, methods) becomes Python
+    strings, one object per distinct value shared by its rows: the engines compare and
+    join them many times over. Row IDs (``session_id``, ``payment_id``, the sessions and
+    payments rows name) and text read only for blanks stay as read, in Arrow, with no
+    Python string per row. Each choice column gets ``_<column>``, the position of its
+    value among the schema's choices (``-1`` when blank), and ``_client`` is the
+    position of the row's client among the distinct client IDs, which come back beside
+    the frame. Rows are copied only when some are dated after ``end``.
     """
     spec = schema.WORKBOOK.sheet(sheet)
     keep = [c for c in frame.columns if c not in _UNUSED]
@@ -882,28 +900,26 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
     for column in keep:
         values = frame[column]
         col = spec.column(column) if column in spec.keys else None
-        if (pd.api.types.is_string_dtype(values.dtype) or column == "client_id"
-                or (col is not None and col.choices)):
-            if column in _AS_READ:
-                columns[column] = pd.Series(values.array[rows], copy=False)
-                continue
-            if col is not None and (col.unique or col.references in _ROW_IDS):
-                converted = values.to_numpy(dtype=object, na_value=None)[rows]
-            else:  # whole column first: then only integer codes are filtered
-                found, uniques = pd.factorize(values)
-                found = found[rows]
-                converted = np.append(np.asarray(uniques, dtype=object), None)[found]
-                if col is not None and col.choices:  # and its position among the choices
-                    choice = pd.Index(col.choices, dtype=object).get_indexer(uniques)
-                    columns["_" + column] = take(choice, found, -1).astype(np.int8)
-                if column == "client_id":  # the clients of the rows read, and which
-                    present = np.unique(found[found >= 0])
-                    clients = np.asarray(uniques, dtype=object)[present]
-                    columns["_client"] = np.where(found >= 0, np.searchsorted(present, found),
-                                                  -1).astype(np.int64)
-            columns[column] = pd.Series(converted, dtype=object, copy=False)
-        else:
+        as_read = column in _AS_READ or (col is not None and (
+            col.unique or col.references in _ROW_IDS))
+        shared = not as_read and (pd.api.types.is_string_dtype(values.dtype)
+                                  or column == "client_id" or (col is not None
+                                                               and bool(col.choices)))
+        if not shared:
             columns[column] = pd.Series(values.array[rows], copy=False)
+            continue
+        found, uniques = pd.factorize(values)  # whole column: then only codes are filtered
+        found = found[rows]
+        columns[column] = pd.Series(np.append(np.asarray(uniques, dtype=object), None)[found],
+                                    dtype=object, copy=False)
+        if col is not None and col.choices:  # and its position among the choices
+            choice = pd.Index(col.choices, dtype=object).get_indexer(uniques)
+            columns["_" + column] = take(choice, found, -1).astype(np.int8)
+        if column == "client_id":  # the clients of the rows read, and which
+            present = np.unique(found[found >= 0])
+            clients = np.asarray(uniques, dtype=object)[present]
+            columns["_client"] = np.where(found >= 0, np.searchsorted(present, found),
+                                          -1).astype(np.int64)
     return pd.DataFrame(columns, copy=False), clients
 
 
@@ -949,15 +965,16 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     # what the charges still read of the sessions; the rest can go
     w = w[["session_id", "client_id", "service_code", "_status", "_cancelled_by", "_client",
            "_service", "_rate", ROW]]
-    sessions, session_code = unique_index(w["session_id"].to_numpy(dtype=object))
-    targets = (codes(payments["applies_to_session_id"], sessions),
-               codes(adjustments["session_id"], sessions))
+    # a session ID's code is the row of its first session (IDs are unique unless the
+    # checks reported otherwise); payments and adjustments name sessions by that code
+    session_code = first_positions(w["session_id"], w["session_id"])
+    targets = (first_positions(payments["applies_to_session_id"], w["session_id"]),
+               first_positions(adjustments["session_id"], w["session_id"]))
     charges = _charges(book, w, assessment, source, day, session_code)
-    _, first_row = np.unique(session_code, return_index=True)
-    owner = w["client_id"].to_numpy(dtype=object)[first_row]  # client of each session code
+    owner = w["client_id"].to_numpy(dtype=object)  # the client of each session code
     session_flags = assessment.flags
     # the sessions' working columns are done with: let them go before the ledger is built
-    del w, assessment, source, rate, day, service, service_pos, session_code, first_row, sessions
+    del w, assessment, source, rate, day, service, service_pos, session_code
     ledger = _ledger(book, charges, payments, adjustments, *targets)
     open_debit, unallocated = _allocate(ledger)
     balances = _balances(ledger, open_debit, unallocated, client_index)
