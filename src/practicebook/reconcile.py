@@ -967,9 +967,10 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
            "_service", "_rate", ROW]]
     # a session ID's code is the row of its first session (IDs are unique unless the
     # checks reported otherwise); payments and adjustments name sessions by that code
-    session_code = first_positions(w["session_id"], w["session_id"])
-    targets = (first_positions(payments["applies_to_session_id"], w["session_id"]),
-               first_positions(adjustments["session_id"], w["session_id"]))
+    named = [w["session_id"], payments["applies_to_session_id"], adjustments["session_id"]]
+    found = first_positions(_concat_text(named), w["session_id"])  # one hash table
+    session_code, pay_target, adj_target = np.split(found, np.cumsum([len(n) for n in named])[:-1])
+    targets = (pay_target, adj_target)
     charges = _charges(book, w, assessment, source, day, session_code)
     owner = w["client_id"].to_numpy(dtype=object)  # the client of each session code
     session_flags = assessment.flags
