@@ -129,13 +129,13 @@ def hundredths(seconds: np.ndarray) -> np.ndarray:
 
 
 def hundredths_texts(centi: np.ndarray) -> np.ndarray:
-    """Signed hundredths of an hour as text, trailing zeros dropped."""
-    words = []
-    for value in centi.tolist():
-        whole, frac = divmod(abs(value), 100)
-        tail = f".{frac:02d}".rstrip("0") if frac else ""
-        words.append(f"{'-' if value < 0 else ''}{whole}{tail}")
-    return np.array(words, dtype=object)
+    """Signed hundredths of an hour as text, trailing zeros dropped (``-1.25``, ``23.5``)."""
+    centi = np.asarray(centi, dtype=np.int64)
+    whole, frac = np.divmod(np.abs(centi), 100)
+    return text(np.where(centi < 0, "-", ""), whole, _FRACTIONS[frac])
+
+
+_FRACTIONS = np.array([f".{f:02d}".rstrip("0") if f else "" for f in range(100)], dtype=object)
 
 
 def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:

@@ -520,8 +520,7 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
     same: dict[tuple[object, ...], list[int]] = {}
     columns = [numbers[k].to_numpy()[candidates] for k in numbers]
     for k in ("method", "reference"):
-        text_ = payments[k].to_numpy(dtype=object)[candidates]
-        columns.append(np.where(pd.isna(text_), None, text_))
+        columns.append(_blank_as_none(payments[k].iloc[candidates]))
     for j, *key in zip(candidates.tolist(), *(c.tolist() for c in columns), strict=True):
         same.setdefault(tuple(key), []).append(j)
     ids = dict(zip(candidates.tolist(), payments["payment_id"].iloc[candidates].tolist(),
@@ -872,7 +871,7 @@ def _as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
 _UNUSED = ("memo", "cancel_channel", "reason", "approved_by")
 #: Text columns the core only tests for blanks, factorises, or reads for a few rows:
 #: they stay as read (Arrow), with no Python string per row.
-_AS_READ = ("clinician_id", "rescheduled_to_session_id", "waiver_reason")
+_AS_READ = ("clinician_id", "rescheduled_to_session_id", "waiver_reason", "reference")
 #: Sheets whose IDs name one row each: a column of them has nearly as many distinct
 #: values as rows.
 _ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustment_id")
