@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["Keys", "any_of", "arrow", "codes", "day_numbers", "first_positions", "frame",
-           "in_effect", "sort_order", "take", "text_column", "unique_index"]
+           "in_effect", "sort_order", "take", "text_column"]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
@@ -40,17 +40,6 @@ def any_of(values: np.ndarray, wanted: list[int]) -> np.ndarray:
     for code in wanted:
         out |= values == code
     return out
-
-
-def unique_index(values: np.ndarray) -> tuple[pd.Index, np.ndarray]:
-    """The distinct values (in order of first appearance) and each value's position
-    among them. An ID column is usually unique already; then this costs one hash table,
-    which later look-ups in the index reuse."""
-    index = pd.Index(values, dtype=object)
-    if index.is_unique:
-        return index, np.arange(len(index), dtype=np.int64)
-    distinct = index.drop_duplicates()
-    return distinct, distinct.get_indexer(index).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,11 @@ from practicebook.lookup import (
     arrow,
     codes,
     day_numbers,
+    first_positions,
     in_effect,
     sort_order,
     take,
     text_column,
-    first_positions,
 )
 from practicebook.lookup import frame as object_frame
 from practicebook.model import ROW, Book

@@ -37,7 +37,6 @@ from pathlib import Path
 
 # msoffcrypto (with cryptography) and filelock load on first use: reading a workbook
 # that is neither encrypted nor written to should not pay for them
-
 from practicebook.issues import PracticebookError
 
 __all__ = [
