@@ -35,9 +35,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-# msoffcrypto (with cryptography) and filelock load on first use: reading a workbook
-# that is neither encrypted nor written to should not pay for them
 from practicebook.issues import PracticebookError
+
+# msoffcrypto (with cryptography) and filelock are imported where they are used: reading
+# a workbook that is neither encrypted nor written to should not pay for loading them.
 
 __all__ = [
     "BACKUP_DIR",
