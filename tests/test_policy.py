@@ -129,6 +129,36 @@ def test_grace_over_a_rolling_window():
         "no fee: grace for the 1st occurrence since 2025-12-07 (policy P1 forgives 1)")
 
 
+def test_occurrences_count_in_date_order_across_1970():
+    """A mistyped year far in the past still sorts first: occurrence numbers and grace
+    follow the dates, not the order of the rows, on either side of 1970."""
+    rec = reconciled(TIERS + """
+## Policies
+| policy_id | notice_hours | grace_count |
+| P1        | 24           | 1           |
+## Sessions
+| session_id | client_id | service_code | scheduled_start  | status  |
+| S1         | C1        | 90834        | 2026-03-02 10:00 | no_show |
+| S2         | C1        | 90834        | 1926-03-09 10:00 | no_show |
+| S3         | C1        | 90834        | 2026-03-16 10:00 | no_show |
+""")
+    assert [log_row(rec, s)["occurrence"] for s in ("S2", "S1", "S3")] == [1, 2, 3]
+    assert [fee(rec, s) for s in ("S2", "S1", "S3")] == [0, 15000, 15000]
+
+
+def test_a_grace_count_beyond_32_bits_forgives_everything():
+    rec = reconciled(TIERS + """
+## Policies
+| policy_id | notice_hours | grace_count |
+| P1        | 24           | 3000000000  |
+## Sessions
+| session_id | client_id | service_code | scheduled_start  | status  |
+| S1         | C1        | 90834        | 2026-03-02 10:00 | no_show |
+| S2         | C1        | 90834        | 2026-03-09 10:00 | no_show |
+""")
+    assert [fee(rec, s) for s in ("S1", "S2")] == [0, 0]
+
+
 def test_grace_per_calendar_year():
     rec = reconciled(TIERS + """
 ## Policies

@@ -42,12 +42,17 @@ __all__ = [
     "CANCEL_STATUSES",
     "FEE_CODES",
     "Assessment",
+    "StatusColumn",
     "assess",
     "hours_text",
+    "hours_texts",
+    "hundredths",
+    "hundredths_texts",
     "localize",
+    "money_texts",
     "notice_seconds",
     "ordinal",
-    "StatusColumn",
+    "ordinals",
 ]
 
 #: Non-CPT codes of the fee lines; never superbill-eligible.
@@ -60,9 +65,8 @@ _HELD = ("attended", "non_billable")
 #: Zero-fee reasons, in the order the first applicable one is reported.
 ZERO_REASONS = (Code.FEE_EXEMPT_CLIENT, Code.FEE_WAIVED, Code.GRACE_INTAKE,
                 Code.RESCHEDULE_WAIVED, Code.GRACE_APPLIED)
-_REASON_NAMES = np.array([None, *(c.value for c in ZERO_REASONS)], dtype=object)
 _DAY_BITS = 18  # days since 1900 fit in 18 bits; client codes go above them
-_EARLIEST_NS = int(np.datetime64("1678-01-01", "ns").view(np.int64))
+_EARLIEST_S = np.iinfo(np.int64).min // 1_000_000_000  # the earliest datetime64[ns], in s
 
 
 # --- time ---------------------------------------------------------------------------
@@ -202,16 +206,6 @@ class StatusColumn:
     def __init__(self, status_codes: np.ndarray) -> None:
         self.codes = status_codes
 
-    @classmethod
-    def of(cls, values: pd.Series | np.ndarray) -> StatusColumn:
-        """Codes of status texts (``-1`` for anything else)."""
-        return cls(codes(values, _STATUS_INDEX))
-
-    @property
-    def names(self) -> np.ndarray:
-        """The statuses as text again."""
-        return take(_STATUS_NAMES, self.codes, None)
-
     def isin(self, names: tuple[str, ...]) -> np.ndarray:
         return any_of(self.codes, [STATUSES.index(n) for n in names])
 
@@ -299,19 +293,26 @@ def _policy_in_force(book: Book, w: pd.DataFrame, day: np.ndarray,
         threshold=take(thresholds, pos, 0),
         # minutes, counts and days fit 32 bits, a status code 8: a million sessions'
         # policy columns stay small
-        ns_grace=col("ns_grace_minutes", 15, np.int64).astype(np.int32),
+        ns_grace=_int32(col("ns_grace_minutes", 15, np.int64)),
         after_start=take(codes(policies["cancel_after_start_is"], _STATUS_INDEX), pos,
                          _code("no_show")).astype(np.int8),
-        grace_count=col("grace_count", 0, np.int64).astype(np.int32),
+        grace_count=_int32(col("grace_count", 0, np.int64)),
         grace_scope=col("grace_scope", "lifetime"),
-        rolling_days=col("grace_rolling_days", 365, np.int64).astype(np.int32),
+        rolling_days=_int32(col("grace_rolling_days", 365, np.int64)),
         exempt_intake=col("exempt_intake", False, bool),
         reschedule_waiver=col("reschedule_waiver", False, bool),
-        window_days=col("reschedule_window_days", 7, np.int64).astype(np.int32),
+        window_days=_int32(col("reschedule_window_days", 7, np.int64)),
         min_amount=col("min_amount", -1, np.int64),
         cap_amount=col("cap_amount", -1, np.int64),
         found=pos >= 0,
     )
+
+
+def _int32(values: np.ndarray) -> np.ndarray:
+    """Whole numbers held in 32 bits; beyond that range (a grace count of three billion
+    means "always") they are held at its ends, which no count of sessions reaches."""
+    bounds = np.iinfo(np.int32)
+    return np.clip(values, bounds.min, bounds.max).astype(np.int32)
 
 
 # --- classification -----------------------------------------------------------------
@@ -336,9 +337,10 @@ def _computed_status(w: pd.DataFrame, st: StatusColumn, pol: _Policy, notice: np
 
 def _in_session_order(w: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """``rows`` sorted by client, start, then session id."""
-    # whole seconds from the earliest datetime64[ns]: small keys, sorted in one pass
+    # whole seconds since the earliest datetime64[ns] (non-negative, so small keys sorted
+    # in one pass; starts within the same second are then ordered by id)
     start = (w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-             - _EARLIEST_NS) // 1_000_000_000
+             // 1_000_000_000 - _EARLIEST_S)
     client = w["_client"].to_numpy(dtype=np.int64)
     sid = w["session_id"].array  # read for a few rows at a time
     return rows[sort_order([client[rows], start[rows]], sid[rows])]
@@ -624,6 +626,7 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
 
     # text columns with a few values are categorical: one byte per session, not a
     # pointer, which matters at a million sessions
+    fee_codes = [FEE_CODES["late_cancelled"], FEE_CODES["no_show"]]  # categories 0, 1
     fee_code = np.where(chargeable, np.where(st.eq("late_cancelled"), 0, 1), -1)
     frame = object_frame({
         "policy_id": pol.policy_id,
@@ -631,7 +634,7 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
         "computed_status": pd.Categorical.from_codes(computed.codes, STATUSES),
         "occurrence": pd.arrays.IntegerArray(k, ~counted),
         "fee": pd.arrays.IntegerArray(fee, ~chargeable),
-        "fee_code": pd.Categorical.from_codes(fee_code, list(FEE_CODES.values())),
+        "fee_code": pd.Categorical.from_codes(fee_code, fee_codes),
         "reason": pd.Categorical.from_codes(reason_code.astype(np.int64) - 1,
                                             [c.value for c in ZERO_REASONS]),
         "basis": basis,
