@@ -476,3 +476,27 @@ def test_aging_mismatch_is_reported_if_the_invariant_ever_breaks():
     assert [(i.code.value, str(i.where), i.client_id) for i in issues] == [
         ("aging-mismatch", "Clients!A2", "C1")]
     assert issues[0].is_error
+
+
+@pytest.mark.parametrize("with_orjson", [True, False])
+def test_json_text_is_what_json_dumps_writes(monkeypatch, with_orjson):
+    """The fast encoder writes the same bytes as the standard library, and the standard
+    library takes over where orjson is missing."""
+    import sys
+
+    if not with_orjson:
+        monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now fails
+    rec = reconciled("""
+## Practice
+| key               | value |
+| default_policy_id | P1    |
+## Clients
+| client_id | first_name | last_name | policy_ack_date |
+| C1        | Zoë        | Ñúñez     | 2026-01-01      |
+## Sessions
+| session_id | client_id | service_code | scheduled_start  | status  |
+| S1         | C1        | 90834        | 2026-03-02 10:00 | no_show |
+""")
+    assert rec.to_json() == json.dumps(rec.to_dict(), indent=2, ensure_ascii=False)
+    assert rec.to_json(sort_keys=True) == json.dumps(rec.to_dict(), indent=2,
+                                                     ensure_ascii=False, sort_keys=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from practicebook.api import check, load, load_tables, new_workbook
+from practicebook.batch import batch
 from practicebook.issues import (
     CellRef,
     Code,
@@ -28,7 +29,6 @@ from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 
 if TYPE_CHECKING:
-    from practicebook.batch import batch
     from practicebook.writer import (
         add_adjustment,
         add_payment,
@@ -37,9 +37,9 @@ if TYPE_CHECKING:
         write_results,
     )
 
-#: Imported on first use: reading and reconciling never need the writer or the batch
-#: runner, and a command line that starts quickly is part of being fast.
-_LAZY = {"batch": "practicebook.batch", "add_adjustment": "practicebook.writer",
+#: Imported on first use: reading and reconciling never need the writer (nor openpyxl
+#: and the safe-write protocol behind it), and a quick start is part of being fast.
+_LAZY = {"add_adjustment": "practicebook.writer",
          "add_payment": "practicebook.writer", "add_session": "practicebook.writer",
          "mark_cancellation": "practicebook.writer", "write_results": "practicebook.writer"}
 

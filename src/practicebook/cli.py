@@ -179,15 +179,15 @@ def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bo
         payload = rec.to_dict()
         payload["flags"] = [{k: i.to_dict()[k] for k in FLAG_KEYS} for i in checks] + \
             payload["flags"]  # type: ignore[operator]
-        found = pd.Series([i.severity.value for i in checks], dtype=object).value_counts().add(
-            rec.flags["severity"].value_counts(), fill_value=0)
+        found = Counter(i.severity.value for i in checks)
+        found.update(rec.flags["severity"].value_counts().to_dict())
         payload["totals"]["flags"] = {  # type: ignore[index]
-            s.value: int(found.get(s.value, 0)) for s in Severity}
+            s.value: int(found[s.value]) for s in Severity}
         if written is not None:
             payload["written"] = {"sheets": written.rows, "backup": None if written.backup
                                   is None else str(written.backup)}
         click.echo(json_text(payload))
-        errors = bool(found.get(Severity.ERROR.value, 0))
+        errors = bool(found[Severity.ERROR.value])
     else:
         issues = [*checks, *rec.issues]
         _print_reconciliation(rec, issues, book)

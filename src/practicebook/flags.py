@@ -28,7 +28,8 @@ _RANK = {s.value: s.rank for s in Severity}
 
 
 def text(*parts: object) -> np.ndarray:
-    """Join strings and columns element-wise into one column of Python strings.
+    """Join strings and columns element-wise into one column of Python strings (the
+    columns all of one length; blanks become empty text).
 
     >>> list(text("session ", np.array(["S1", "S2"], dtype=object), " lasted ",
     ...           np.array([30, 45]), " minutes"))

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import orjson
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date as _babel_date
@@ -115,9 +115,15 @@ def issues_to_json(issues: Iterable[Issue], **extra: object) -> str:
 
 
 def json_text(payload: object) -> str:
-    """JSON indented by two spaces, non-ASCII text as it is: what
-    ``json.dumps(payload, indent=2, ensure_ascii=False)`` writes, encoded by orjson, which
-    is many times faster at the size of a large practice's reconciliation."""
+    """JSON indented by two spaces, non-ASCII text as it is, for payloads of strings,
+    whole numbers, booleans, ``None``, lists and string-keyed dicts: for those, what
+    ``json.dumps(payload, indent=2, ensure_ascii=False)`` writes. orjson encodes it, many
+    times faster at the size of a large practice's reconciliation; where orjson cannot be
+    installed (a browser's Python), the standard library does."""
+    try:
+        import orjson
+    except ImportError:
+        return json.dumps(payload, indent=2, ensure_ascii=False)
     return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
 
 

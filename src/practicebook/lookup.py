@@ -122,8 +122,8 @@ def _numeric_order(keys: list[np.ndarray]) -> np.ndarray:
 
 
 def day_numbers(days: np.ndarray) -> np.ndarray:
-    """Whole days since 1678-01-01 (the earliest ``datetime64[ns]``): small, non-negative
-    sort keys."""
+    """Whole days since 1678-01-01, the first whole year ``datetime64[ns]`` holds: small
+    sort keys, non-negative for every day from then on."""
     return (days.astype("datetime64[D]") - _EARLIEST.astype("datetime64[D]")).astype(np.int64)
 
 
@@ -190,12 +190,12 @@ def in_effect(left: list[np.ndarray], days: np.ndarray, right: list[np.ndarray],
     return out
 
 
+_DAY_BITS = 18  # 2^18 days is more than the 584 years a datetime64[ns] spans
+
+
 def _day_key(key: np.ndarray, days: np.ndarray) -> np.ndarray:
     """One sortable ``int64`` of a small code and a day between 1678 and 2262."""
     return (key.astype(np.int64) << _DAY_BITS) + day_numbers(days)
-
-
-_DAY_BITS = 18  # 2^18 days is more than the 584 years a datetime64[ns] spans
 
 
 def _in_effect_overlapping(lkey: np.ndarray, days: np.ndarray, rkey: np.ndarray,

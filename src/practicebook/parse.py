@@ -349,7 +349,7 @@ def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
             values = values.dt.normalize()
     else:
         values = _coerce_by_distinct(series, _coercer(col, ctx), bad,
-                                     text=_FRAME_DTYPE.get(col.kind, "str") == "str")
+                                     text=col.kind in (Kind.ID, Kind.TEXT, Kind.CHOICE))
     if raw_cells:
         convert = _coercer(col, ctx)
         overrides: dict[int, object] = {}

@@ -228,6 +228,7 @@ def _ledger(book: Book, charges: pd.DataFrame, payments: pd.DataFrame,
     pay_amount = payments["amount"].to_numpy(dtype=np.int64)
     adj_amount = adjustments["amount"].to_numpy(dtype=np.int64)
     adjustment_text = {t: "adjustment: " + t.replace("_", " ") for t in schema.ADJUSTMENT_TYPES}
+
     def nothing(n: int) -> pa.Array:
         return pa.nulls(n, type=pa.large_string())
 
@@ -345,6 +346,7 @@ def _place_targeted(ledger: pd.DataFrame, remaining_debit: np.ndarray,
     charge_rows = np.flatnonzero(_kind_is(ledger, "session", "late_cancel_fee",
                                           "no_show_fee"))
     charged, first = np.unique(ledger["_session"].to_numpy()[charge_rows], return_index=True)
+    charged, first = charged[charged >= 0], first[charged >= 0]  # lines without a session
     charge_of = np.full(max(int(target.max()), int(charged.max(initial=-1))) + 1, -1,
                         dtype=np.int64)
     charge_of[charged] = charge_rows[first]
@@ -697,6 +699,10 @@ class Reconciliation:
     * ``cancellations`` — every session recorded or computed as cancelled,
       late_cancelled, no_show or clinician_cancelled, with notice, policy, occurrence,
       fee and basis.
+
+    ID and cell columns of ``charges`` and ``ledger`` (``charge_id``, ``entry_id``,
+    ``session_id``, ``target``, ``source``) are pandas ``str`` columns, blank as ``NaN``
+    (test with ``pd.isna``); other text columns hold Python strings.
     """
 
     as_of: dt.date
@@ -807,9 +813,10 @@ class Reconciliation:
         }
 
     def to_json(self, **kwargs: object) -> str:
-        """``to_dict`` as JSON text: indented by two spaces, or as ``json.dumps`` writes it
-        with these keyword arguments."""
-        if not kwargs:
+        """``to_dict`` as JSON text, as ``json.dumps`` writes it with these keyword
+        arguments (``indent=2`` unless told otherwise)."""
+        kwargs.setdefault("indent", 2)
+        if kwargs == {"indent": 2}:
             return json_text(self.to_dict())
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)  # type: ignore[arg-type]
 
@@ -877,15 +884,15 @@ _AS_READ = ("clinician_id", "rescheduled_to_session_id", "waiver_reason", "refer
 _ROW_IDS = ("Sessions.session_id", "Payments.payment_id", "Adjustments.adjustment_id")
 
 
-def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
+def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: dt.date,
                sheet: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """The rows dated up to ``end`` and the columns the core reads.
+    """The rows dated on or before the day ``end`` and the columns the core reads.
 
     Text with few distinct values (clients, services, statuses, methods) becomes Python
     strings, one object per distinct value shared by its rows: the engines compare and
-    join them many times over. Row IDs (``session_id``, ``payment_id``, the sessions and
-    payments rows name) and text read only for blanks stay as read, in Arrow, with no
-    Python string per row. Each choice column gets ``_<column>``, the position of its
+    join them many times over. Row IDs (``session_id``, ``payment_id``, and the session
+    and payment IDs other rows name) and text read only for blanks stay as read, in
+    Arrow, with no Python string per row. Each choice column gets ``_<column>``, the position of its
     value among the schema's choices (``-1`` when blank), and ``_client`` is the
     position of the row's client among the distinct client IDs, which come back beside
     the frame. Rows are copied only when some are dated after ``end``.
@@ -893,7 +900,8 @@ def _rows_read(frame: pd.DataFrame, dated: pd.Series, end: pd.Timestamp,
     spec = schema.WORKBOOK.sheet(sheet)
     keep = [c for c in frame.columns if c not in _UNUSED]
     clients = np.empty(0, dtype=object)
-    inside = (dated <= end).to_numpy()
+    days = dated.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    inside = days <= np.datetime64(end, "D")  # the whole day counts
     rows = slice(None) if inside.all() else np.flatnonzero(inside)
     columns = {}
     for column in keep:
@@ -948,11 +956,10 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
     day_of = _as_of_day(as_of, settings.timezone)
     end = pd.Timestamp(day_of)
     sessions = book.sessions
-    last_moment = end + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")  # the whole day counts
     (w, payments, adjustments), client_index = _number_clients(book, [
-        _rows_read(sessions, sessions["scheduled_start"], last_moment, "Sessions"),
-        _rows_read(book.payments, book.payments["received_date"], end, "Payments"),
-        _rows_read(book.adjustments, book.adjustments["date"], end, "Adjustments")])
+        _rows_read(sessions, sessions["scheduled_start"], day_of, "Sessions"),
+        _rows_read(book.payments, book.payments["received_date"], day_of, "Payments"),
+        _rows_read(book.adjustments, book.adjustments["date"], day_of, "Adjustments")])
     day = w["scheduled_start"].dt.normalize().to_numpy(dtype="datetime64[ns]")
     service = Keys.of(w["service_code"])
     service_pos = _service_positions(book, service, day)
@@ -1000,7 +1007,6 @@ def _cancellations(book: Book, w: pd.DataFrame, assessment: policy.Assessment,
     a = assessment.frame
     rows = np.flatnonzero(a["logged"].to_numpy())
     status = w["status"].to_numpy(dtype=object)
-
     notice = a["notice_seconds"].iloc[rows]
     return object_frame({
         "session_id": w["session_id"].iloc[rows].to_numpy(dtype=object),
