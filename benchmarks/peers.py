@@ -143,7 +143,7 @@ def run_naive(path: str) -> int:
 
 def journal(path: Path) -> Path:
     """practicebook's ledger of ``path`` as an hledger journal (cached next to it)."""
-    target = path.with_suffix(".journal")
+    target = path.with_name(f"{path.stem}-{AS_OF}.journal")  # one per as-of day
     if target.exists():
         return target
     import practicebook

@@ -75,7 +75,7 @@ def run_core(book: object) -> dict[str, object]:
 
 def journal(path: Path) -> Path:
     """The reconciliation's ledger as an hledger journal (cached)."""
-    target = path.with_suffix(".journal")
+    target = path.with_name(f"{path.stem}-{AS_OF}.journal")  # one per as-of day
     if target.exists():
         return target
     import practicebook
