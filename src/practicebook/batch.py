@@ -196,9 +196,10 @@ def _serial(paths: list[str], options: dict[str, object], _jobs: int
 def _process_pool(paths: list[str], options: dict[str, object], jobs: int
                   ) -> Iterator[tuple[int, Summary]]:
     # forkserver: workers are forked from a clean process that has already imported the
-    # task's module, so they start fast and inherit no threads (progress bars) or locks.
+    # task's modules (the reader loads on first use elsewhere), so they start fast and
+    # inherit no threads (progress bars) or locks.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["practicebook.batch"])
+    context.set_forkserver_preload(["practicebook.batch", "practicebook.reader"])
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         futures = {pool.submit(summarise_workbook, path, **options): i
                    for i, path in enumerate(paths)}
