@@ -48,14 +48,14 @@ def _cents(value: object) -> int:
 
 def setup_practicebook(path: str) -> str:
     import practicebook
-    import practicebook.reconcile  # noqa: F401
+    import practicebook.core.reconcile  # noqa: F401
 
     return path
 
 
 def run_practicebook(path: str) -> int:
     import practicebook
-    from practicebook.reconcile import reconcile
+    from practicebook.core.reconcile import reconcile
 
     book, _ = practicebook.load(path)
     rec = reconcile(book, as_of=AS_OF)
@@ -148,7 +148,7 @@ def journal(path: Path) -> Path:
         return target
     import practicebook
     from practicebook.money import from_minor
-    from practicebook.reconcile import reconcile
+    from practicebook.core.reconcile import reconcile
 
     book, _ = practicebook.load(path)
     ledger = reconcile(book, as_of=AS_OF).ledger

@@ -5,7 +5,7 @@
 
 For each generated workbook, in one run:
 
-* **core** — ``practicebook.reconcile`` (policy, fees, allocation, balances, aging,
+* **core** — ``practicebook.core.reconcile`` (policy, fees, allocation, balances, aging,
   flags, cancellation log) on an already loaded book, in a fresh process; peak memory
   is the process's high-water mark from the moment the book is in memory.
 * **end to end** — ``practicebook reconcile BOOK.xlsx --format json`` as a command

@@ -28,9 +28,10 @@ import openpyxl
 import xlsxwriter
 
 from _common import workbook as practice_workbook
-from practicebook.ooxml import SheetSpec, append_rows, write_sheets
-from practicebook.safewrite import update_workbook
-from practicebook.writer import add_payment
+from practicebook.workbook.ooxml import append_rows, write_sheets
+from practicebook.render.cells import SheetSpec
+from practicebook.workbook.safewrite import update_workbook
+from practicebook.workbook.writer import add_payment
 
 CACHE = Path(__file__).parent / ".cache"
 HEADER = ["session_id", "client_id", "therapist_id", "date", "start", "minutes", "fee",

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from practicebook import api
 from practicebook.generate import generate
-from practicebook.schema import WORKBOOK
-from practicebook.textables import read_tables
+from tests.support.books import ROOT, book_from
 
-ROOT = Path(__file__).resolve().parents[1]
+__all__ = ["ROOT", "book_from"]
 
 # xlwings decides at import time whether its remote engine (xlwings/pro, PolyForm
 # Noncommercial) loads; an open-source project's test suite is noncommercial use.
@@ -37,21 +35,6 @@ def clean_book(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("clean") / "clean.xlsx"
     generate(600).write(path)
     return path
-
-
-def book_from(text: str, *, fill_required: bool = True):
-    """Parse workbook tables written as text; returns (book, issues).
-
-    Required sheets the text leaves out are added empty (header only), so a test shows
-    just the sheets it is about.
-    """
-    tables = read_tables(text)
-    if fill_required:
-        present = {t.name for t in tables}
-        for sheet in WORKBOOK.sheets:
-            if sheet.required and sheet.name not in present:
-                tables += read_tables(f"## {sheet.name}\n| {' | '.join(sheet.keys)} |\n")
-    return api.load_tables(tables)
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 import practicebook
 from practicebook.batch import batch, expand_paths, is_total, summarise_workbook
-from practicebook.cli import main
+from practicebook.frontends.cli import main
 from practicebook.generate import generate
-from practicebook.issues import MissingDependency, PracticebookError
+from practicebook.errors import MissingDependency, PracticebookError
 from practicebook.money import from_minor
-from practicebook.reconcile import reconcile
+from practicebook.core.reconcile import reconcile
 
 AS_OF = "2026-06-30"
 #: Generated practices (120 sessions) by seed: 1 and 3 are clean, 0 has one warning.
@@ -312,7 +312,7 @@ def test_json_out_matches_the_frame(fleet, summary, tmp_path):
 
 
 def test_terminal_table_shows_workbook_text_literally(fleet, capsys, monkeypatch):
-    from practicebook.batchcli import _show_table
+    from practicebook.frontends.cli.batch import _show_table
 
     monkeypatch.setenv("COLUMNS", "250")
     frame = batch(fleet / "north", as_of=AS_OF)
@@ -345,8 +345,8 @@ def test_write_puts_the_results_into_each_readable_workbook(writable):
 
 
 def test_a_failed_write_is_reported_and_fails_the_run(writable, monkeypatch):
-    from practicebook import writer
-    from practicebook.safewrite import WriteError
+    from practicebook.workbook import writer
+    from practicebook.errors import WriteError
 
     def refuse(path, *args, **kwargs):
         raise WriteError("the workbook is open in Excel")

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from practicebook.docs import END, START, workbook_reference
+from practicebook.schema.reference import END, START, workbook_reference
 
-from conftest import ROOT
+from tests.support.books import ROOT
 
 
-def test_readme_workbook_reference_is_current():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_workbook_reference_is_current():
+    text = (ROOT / "docs" / "workbook.md").read_text(encoding="utf-8")
     section = text.split(START, 1)[1].split(END, 1)[0].strip()
     assert section == workbook_reference().strip(), (
-        "README is stale: run python -m practicebook.docs README.md")
+        "docs/workbook.md is stale: run python -m practicebook.schema.reference")
 
 
 def test_reference_lists_every_sheet_and_column():

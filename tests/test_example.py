@@ -6,7 +6,7 @@ from practicebook import api
 from practicebook.issues import column_letter
 from practicebook.schema import WORKBOOK
 
-from conftest import ROOT
+from tests.support.books import ROOT
 
 
 def test_bundled_example_has_no_errors():

@@ -16,9 +16,9 @@ import pytest
 
 from practicebook import api
 from practicebook.issues import Code
-from practicebook.reconcile import reconcile
+from practicebook.core.reconcile import reconcile
 from practicebook.schema import WORKBOOK
-from practicebook.textables import read_tables
+from tests.support.textables import read_tables
 
 CASES = Path(__file__).parent / "cases"
 

@@ -3,33 +3,52 @@
 The public API; everything else is internal::
 
     book, issues = practicebook.load("practice.xlsx")
+    rec = practicebook.reconcile(book, as_of="2026-03-31")
     practicebook.add_payment("practice.xlsx", {"client_id": "C0042", "amount": "150.00",
                                                "received_date": "2026-03-02"})
+
+Writing (``add_*``, ``mark_cancellation``, ``write_results``) loads on first use: reading
+and reconciling never pay for the writer and the safe-write protocol behind it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from practicebook.api import check, load, load_tables, new_workbook
-from practicebook.batch import batch
-from practicebook.issues import (
-    CellRef,
-    Code,
-    Issue,
+from practicebook.batch import batch  # eager: the submodule of that name must not shadow it
+from practicebook.core.reconcile import (
+    Explanation,
+    Reconciliation,
+    Simulation,
+    reconcile,
+    simulate,
+)
+from practicebook.errors import (
+    DiskFull,
     IssuesFound,
     MissingDependency,
+    PasswordRequired,
     PracticebookError,
-    Severity,
+    RowRefused,
     UnreadableWorkbook,
-    raise_for_issues,
+    VerifyFailed,
+    WorkbookBusy,
+    WorkbookChanged,
+    WriteError,
+    WriteFailed,
+    WrongPassword,
 )
+from practicebook.issues import CellRef, Code, Issue, Severity, raise_for_issues
 from practicebook.model import Book, RawTable, Settings
-from practicebook.reconcile import Reconciliation, reconcile, simulate
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 
 if TYPE_CHECKING:
-    from practicebook.writer import (
+    from practicebook.workbook.writer import (
+        Appended,
+        ResultsWritten,
         add_adjustment,
         add_payment,
         add_session,
@@ -37,29 +56,46 @@ if TYPE_CHECKING:
         write_results,
     )
 
-#: Imported on first use: reading and reconciling never need the writer (nor openpyxl
-#: and the safe-write protocol behind it), and a quick start is part of being fast.
-_LAZY = {"add_adjustment": "practicebook.writer",
-         "add_payment": "practicebook.writer", "add_session": "practicebook.writer",
-         "mark_cancellation": "practicebook.writer", "write_results": "practicebook.writer"}
+try:
+    __version__ = version("practicebook")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
-__version__ = "0.1.0"
+#: Names loaded on first use, and the module that holds each.
+_LAZY = {
+    **dict.fromkeys(("Appended", "ResultsWritten", "add_adjustment", "add_payment",
+                     "add_session", "mark_cancellation", "write_results"),
+                    "practicebook.workbook.writer"),
+}
 
 __all__ = [
     "SCHEMA_VERSION",
     "WORKBOOK",
+    "Appended",
     "Book",
     "CellRef",
     "Code",
+    "DiskFull",
+    "Explanation",
     "Issue",
     "IssuesFound",
     "MissingDependency",
+    "PasswordRequired",
     "PracticebookError",
     "RawTable",
     "Reconciliation",
+    "ResultsWritten",
+    "RowRefused",
     "Settings",
     "Severity",
+    "Simulation",
     "UnreadableWorkbook",
+    "VerifyFailed",
+    "WorkbookBusy",
+    "WorkbookChanged",
+    "WriteError",
+    "WriteFailed",
+    "WrongPassword",
     "__version__",
     "add_adjustment",
     "add_payment",
@@ -77,10 +113,8 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value

@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from practicebook import api
-from practicebook.issues import Issue, MissingDependency, PracticebookError, Severity
+from practicebook.issues import Issue, Severity
+from practicebook.errors import MissingDependency, PracticebookError
 from practicebook.model import Book
 from practicebook.money import from_minor
-from practicebook.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import Reconciliation, reconcile
 
 __all__ = ["STATUSES", "batch", "expand_paths", "is_total", "summarise_workbook",
            "summary_frame", "write_summary"]
@@ -88,7 +89,7 @@ def summarise_workbook(path: str, as_of: str | None = None, password: str | None
     """Read, check and reconcile one workbook; its summary as plain, picklable data.
 
     With ``write``, the results are also written into the workbook
-    (``practicebook.writer.write_results``: derived sheets only, atomically, with a
+    (``practicebook.workbook.writer.write_results``: derived sheets only, atomically, with a
     backup); ``written`` says whether that happened.
 
     Never raises for a bad workbook: a file practicebook cannot read (or a failure while
@@ -111,7 +112,7 @@ def summarise_workbook(path: str, as_of: str | None = None, password: str | None
 def _write_back(path: str, rec: Reconciliation, password: str | None,
                 summary: Summary) -> None:
     """Write the results into the workbook; a failure is recorded, not raised."""
-    from practicebook.writer import write_results
+    from practicebook.workbook.writer import write_results
 
     try:
         write_results(path, rec, password=password)
@@ -199,7 +200,7 @@ def _process_pool(paths: list[str], options: dict[str, object], jobs: int
     # task's modules (the reader loads on first use elsewhere), so they start fast and
     # inherit no threads (progress bars) or locks.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["practicebook.batch", "practicebook.reader"])
+    context.set_forkserver_preload(["practicebook.batch", "practicebook.workbook.reader"])
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
         futures = {pool.submit(summarise_workbook, path, **options): i
                    for i, path in enumerate(paths)}

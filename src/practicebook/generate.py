@@ -54,7 +54,7 @@ class GeneratedPractice:
 
     def write(self, target: str | Path | IO[bytes]) -> None:
         """Write the practice as a standard workbook."""
-        from practicebook.template import write_workbook
+        from practicebook.workbook.template import write_workbook
 
         write_workbook(target, self.rows, settings=self.settings)
 

@@ -1,16 +1,12 @@
-"""Located findings (``Issue``) and the few exceptions practicebook raises.
+"""Located findings: ``Issue``, its ``Code``, ``Severity`` and the cell it points to.
 
 Bad data never raises: every problem in a workbook becomes an ``Issue`` with a stable
 reason ``Code``, a ``Severity``, the cell it points to (``Sessions!F12``), a message
-naming the value and a hint saying how to fix it. All of them are collected and returned.
+naming the value and a hint saying how to fix it. All of them are collected and
+returned; ``raise_for_issues`` turns them into an exception for callers who want one.
+The exceptions themselves live in ``practicebook.errors``.
 
-Exceptions are for programmer and environment errors only::
-
-    PracticebookError
-     ├── UnreadableWorkbook     the file cannot be opened as a workbook (not a zip, .xls,
-     │                          password-protected, truncated, zip bomb, DTD in a part)
-     ├── IssuesFound            raised on request by ``raise_for_issues``
-     └── MissingDependency      an optional integration is not installed
+May import: the standard library and ``practicebook.errors``.
 """
 
 from __future__ import annotations
@@ -18,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
+
+from practicebook.errors import IssuesFound
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -210,40 +208,6 @@ def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
 def has_errors(issues: Iterable[Issue]) -> bool:
     """True when any issue is error-level."""
     return any(i.is_error for i in issues)
-
-
-class PracticebookError(Exception):
-    """Base of every exception practicebook raises on purpose."""
-
-
-class UnreadableWorkbook(PracticebookError):
-    """The file cannot be read as a workbook; ``reason`` says why in one line."""
-
-    def __init__(self, path: object, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path}: {reason}")
-
-
-class IssuesFound(PracticebookError):
-    """Raised by ``raise_for_issues`` when issues at or above a severity exist."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-        first = issues[0]
-        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-        super().__init__(f"{first.where}: {first.message}{more}")
-
-
-class MissingDependency(PracticebookError):
-    """An optional integration is used without its extra installed."""
-
-    def __init__(self, module: str, extra: str) -> None:
-        self.module = module
-        self.extra = extra
-        super().__init__(
-            f"{module} is not installed; install it with: pip install 'practicebook[{extra}]'"
-        )
 
 
 def raise_for_issues(issues: Iterable[Issue], at_least: Severity = Severity.ERROR) -> None:

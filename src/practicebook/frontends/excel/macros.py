@@ -1,0 +1,393 @@
+"""The Excel front door: xlwings entry points for the Home sheet's buttons, and UDFs.
+
+Each macro is a function over an ``xw.Book`` (``reconcile(book)``…). It reads the live
+book's used ranges into the raw tables the file reader produces (``livebook``), runs
+them through ``api.load_tables`` and the core, and writes results back through xlwings
+with only what the VBA and Office.js clients replay: values, number formats, colours,
+new sheets, selecting a cell, an alert. Never autofit, fonts or save.
+
+Three ways in, all thin:
+
+* desktop RunPython: the ``*_main()`` functions, called by ``PracticeBook.bas``, work
+  on ``xw.Book.caller()``;
+* xlwings Lite: ``lite/main.py`` (beside this module) wraps the same functions in ``@script``;
+* UDFs: ``PB_BALANCE``, ``PB_SESSION_FEE``, ``PB_FLAGS`` (Windows desktop).
+
+xlwings is the ``excel`` extra; importing this module without it raises
+``MissingDependency`` with the install hint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from decimal import Decimal
+from typing import Any
+
+from practicebook import api
+from practicebook.core import entry
+from practicebook.schema import home
+from practicebook.frontends.excel import livebook
+from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, audit_rows
+from practicebook.issues import CellRef, Issue, sort_issues
+from practicebook.errors import MissingDependency
+from practicebook.model import Book, RawTable
+from practicebook.money import from_minor
+from practicebook.render.cells import SheetSpec
+from practicebook.core.reconcile import Reconciliation
+from practicebook.core.reconcile import reconcile as reconcile_book
+from practicebook.schema import SESSIONS, WORKBOOK, normalize_header
+from practicebook.render.sheets import result_sheets
+
+try:
+    import xlwings as xw
+except ImportError:  # pragma: no cover - exercised only without the extra
+    raise MissingDependency("xlwings", "excel") from None
+
+__all__ = [
+    "add_session",
+    "add_session_main",
+    "check_workbook",
+    "check_workbook_main",
+    "explain_balance",
+    "explain_balance_main",
+    "mark_cancellation",
+    "mark_cancellation_main",
+    "read_book",
+    "reconcile",
+    "reconcile_main",
+    "record_payment",
+    "record_payment_main",
+]
+
+HEADER_COLOR = "#D9E1F2"
+ERROR_COLOR = "#FFC7CE"
+OK_COLOR = "#C6EFCE"
+DATE_FORMAT = "yyyy-mm-dd"
+EXPLAIN_SHEET = "Explain"
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _tables(book: xw.Book) -> list[RawTable]:
+    """Every input sheet of the live book, and its AuditLog, as raw tables."""
+    tables = []
+    for sheet in book.sheets:
+        is_audit = normalize_header(sheet.name) == normalize_header(AUDIT_SHEET)
+        if livebook.input_sheet(sheet.name) is None and not is_audit:
+            continue
+        used = sheet.used_range
+        values = used.options(ndim=2).value
+        table = (livebook.audit_table(sheet.name, values) if is_audit else
+                 livebook.raw_table(sheet.name, values, used.row, used.column))
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
+def read_book(book: xw.Book) -> tuple[Book, list[Issue]]:
+    """Parse and check a live workbook exactly as ``practicebook.load`` does a file."""
+    return api.load_tables(_tables(book))
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _sheet(book: xw.Book, name: str) -> xw.Sheet:
+    """The sheet called ``name``, emptied (values, formats, colours), or a new last one."""
+    if name in [s.name for s in book.sheets]:
+        sheet = book.sheets[name]
+        sheet.clear()
+        return sheet
+    return book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+
+
+def _money_format(book: Book) -> str:
+    from practicebook.render.sheets import excel_money_format
+
+    return excel_money_format(book.settings.currency, book.settings.locale)
+
+
+def _write_grid(sheet: xw.Sheet, grid: livebook.Grid, money_format: str, top: int = 1
+                ) -> None:
+    """Header (coloured) and rows from row ``top``, money and date columns formatted."""
+    width = len(grid.header)
+    sheet.range((top, 1)).value = grid.values
+    sheet.range((top, 1)).resize(1, width).color = HEADER_COLOR
+    if not grid.rows:
+        return
+    for j in grid.money:
+        sheet.range((top + 1, j + 1)).resize(len(grid.rows), 1).number_format = money_format
+    for j in grid.dates:
+        sheet.range((top + 1, j + 1)).resize(len(grid.rows), 1).number_format = DATE_FORMAT
+
+
+def _write_spec(book: xw.Book, spec: SheetSpec) -> xw.Sheet:
+    """A derived sheet laid out as the file writer lays it out (``render.sheets.result_sheets``):
+    header (coloured), rows, a number format per column; error flags marked."""
+    sheet = _sheet(book, spec.name)
+    width = len(spec.header)
+    rows = [livebook.cell_row(row, width) for row in spec.rows]
+    sheet.range((1, 1)).value = [list(spec.header), *rows]
+    sheet.range((1, 1)).resize(1, width).color = HEADER_COLOR
+    if not rows:
+        return sheet
+    for j, number_format in enumerate(spec.number_formats):
+        if number_format:
+            sheet.range((2, j + 1)).resize(len(rows), 1).number_format = number_format
+    if "Severity" in spec.header:
+        at = list(spec.header).index("Severity")
+        for i, row in enumerate(rows):
+            if row[at] == "error":
+                sheet.range((i + 2, 1)).color = ERROR_COLOR
+    return sheet
+
+
+def _select(book: xw.Book, where: CellRef) -> None:
+    sheet = book.sheets[where.sheet]
+    sheet.activate()
+    sheet.range((max(where.row, 1), max(where.col, 1))).select()
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (Lite in the browser, some services)
+        return "unknown"
+
+
+def _log(book: xw.Book, sheet: str, row_id: str, action: str, summary: str) -> None:
+    """Append one event to the hash-chained AuditLog sheet (created when missing), as the
+    file writer does; the cells are formatted as text first so Excel keeps them as typed."""
+    name = next((s.name for s in book.sheets
+                 if normalize_header(s.name) == normalize_header(AUDIT_SHEET)), None)
+    event = AuditEntry(_actor(), "excel", sheet, row_id, action, summary)
+    if name is None:
+        log = book.sheets.add(AUDIT_SHEET, after=book.sheets[len(book.sheets) - 1])
+        rows, top = [AuditRow.columns(), *(r.values() for r in audit_rows(None, [event]))], 1
+    else:
+        log = book.sheets[name]
+        used = log.used_range
+        stored = used.options(ndim=2).value
+        at = AuditRow.columns().index("hash")
+        last = stored[-1][at] if len(stored) > 1 and len(stored[-1]) > at else None
+        rows = [r.values() for r in audit_rows(str(last) if last else None, [event])]
+        top = used.row + len(stored)
+    block = log.range((top, 1)).resize(len(rows), len(rows[0]))
+    block.number_format = "@"
+    block.value = [list(r) for r in rows]
+
+
+# --- the macros ---------------------------------------------------------------------
+
+
+def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliation:
+    """Reconcile the live book and write Balances, Aging, Flags, Ledger, CancellationLog.
+
+    The sheets hold what ``practicebook reconcile --write`` puts in a file; problems
+    found while reading are listed on Flags with the reconciliation's own. Balances is
+    activated at the end.
+    """
+    core_book, issues = read_book(book)
+    result = reconcile_book(core_book, as_of)
+    specs = result_sheets(result, core_book, issues)
+    for spec in specs:
+        _write_spec(book, spec)
+    _log(book, "results", f"as of {result.as_of.isoformat()}", "write_results",
+         ", ".join(f"{s.name} {len(s.rows)} rows" for s in specs))
+    _select(book, CellRef("Balances", 1, 1))
+    return result
+
+
+def check_workbook(book: xw.Book) -> list[Issue]:
+    """List every problem on Flags and select the first offending cell.
+
+    Returns:
+        The issues, in sheet and row order (reading and checking, then the core's).
+    """
+    core_book, issues = read_book(book)
+    result = reconcile_book(core_book)
+    flags = next(s for s in result_sheets(result, core_book, issues) if s.name == "Flags")
+    _write_spec(book, flags)
+    found = sort_issues([*issues, *result.issues])
+    located = [i for i in found if i.where.row and i.where.sheet in _names(book)]
+    _select(book, located[0].where if located else CellRef("Flags", 1, 1))
+    return found
+
+
+def _names(book: xw.Book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def _form_values(book: xw.Book, form: home.Form) -> dict[str, object]:
+    first, last, column = form.value_range
+    cells = book.sheets[home.HOME].range((first, column), (last, column))
+    return livebook.form_values(form.fields, cells.options(ndim=2).value)
+
+
+def _append_row(book: xw.Book, core_book: Book, form: home.Form,
+                new: entry.NewRow) -> None:
+    layout = core_book.layouts[form.sheet]
+    row = entry.next_row(core_book, form.sheet)
+    cells = entry.cell_values(form.sheet, new.values, layout)
+    target = book.sheets[form.sheet]
+    target.range((row, 1)).value = [[_excel_value(v) for v in cells]]
+    spec = WORKBOOK.sheet(form.sheet)
+    for key, col in layout.column_of.items():
+        kind = spec.column(key).kind.value
+        if kind == "money":
+            target.range((row, col)).number_format = _money_format(core_book)
+        elif kind in ("date", "datetime"):
+            target.range((row, col)).number_format = (
+                DATE_FORMAT if kind == "date" else DATE_FORMAT + " hh:mm")
+
+
+def _excel_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return livebook.text_cell(value)
+    return value
+
+
+def _add_from_form(book: xw.Book, sheet_name: str) -> entry.NewRow:
+    """Validate the Home form of ``sheet_name``; append it when accepted."""
+    form = home.FORMS[sheet_name]
+    core_book, _ = read_book(book)
+    values = _form_values(book, form)
+    new = entry.new_row(core_book, sheet_name, values)
+    status = book.sheets[home.HOME].range(form.status_cell)
+    if new.accepted:
+        row = entry.next_row(core_book, sheet_name)
+        _append_row(book, core_book, form, new)
+        first, last, column = form.value_range
+        cells = book.sheets[home.HOME].range((first, column), (last, column))
+        cells.value = [[home.FORM_DEFAULTS.get((sheet_name, k))] for k in form.fields]
+        filled = ", ".join(k for k, v in new.values.items() if v is not None)
+        _log(book, sheet_name, new.row_id, "append", f"fields: {filled}")
+        status.value = livebook.text_cell(f"added {new.row_id} on {sheet_name} row {row}")
+        status.color = OK_COLOR
+    else:
+        errors = [i for i in new.issues if i.is_error]
+        status.value = livebook.text_cell(f"not added: {errors[0].message}")
+        status.color = ERROR_COLOR
+    return new
+
+
+def add_session(book: xw.Book) -> entry.NewRow:
+    """Add the Home sheet's New session form as the next Sessions row, if valid.
+
+    The row is checked by ``practicebook.core.entry`` first; the outcome (the new ID, or the
+    first problem) is written under the form and the form is reset when the row went in.
+    """
+    return _add_from_form(book, "Sessions")
+
+
+def record_payment(book: xw.Book) -> entry.NewRow:
+    """Add the Home sheet's New payment form as the next Payments row, if valid."""
+    return _add_from_form(book, "Payments")
+
+
+def _selected(book: xw.Book) -> tuple[str, int]:
+    """Sheet name and row of the selected cell (``("", 0)`` when a shape is selected)."""
+    selection = book.selection
+    if selection is None:
+        return "", 0
+    return selection.sheet.name, selection.row
+
+
+def mark_cancellation(book: xw.Book, requested_at: dt.datetime | None = None,
+                      by: str = "client", channel: str = "phone") -> entry.Stamp:
+    """Stamp the selected Sessions row as cancelled (now, by the client, by phone).
+
+    Sets ``cancel_requested_at``, ``cancelled_by``, ``cancel_channel`` and the status
+    the policy gives the notice, then shows the fee the policy will charge with its basis.
+    Nothing is written when the selection is not a session or the stamp is refused.
+    """
+    sheet_name, row = _selected(book)
+    tables = _tables(book)
+    core_book, _ = api.load_tables(tables)
+    sessions = next((t for t in tables if livebook.input_sheet(t.name) is SESSIONS), None)
+    on_sessions = sessions is not None and sheet_name == sessions.name
+    values = livebook.row_values(sessions, row) if on_sessions else {}
+    session_id = livebook.id_text(values.get(normalize_header("session_id")))
+    if session_id is None:
+        book.app.alert("Select a row on the Sessions sheet first.", "Mark late cancellation")
+        return entry.Stamp("", 0, {}, None, Decimal(0), "", [])
+    stamp = entry.cancellation_stamp(core_book, session_id, requested_at, by, channel)
+    if not stamp.accepted:
+        errors = [i for i in stamp.issues if i.is_error]
+        book.app.alert(f"Not stamped: {errors[0].message}", "Mark late cancellation")
+        return stamp
+    layout = core_book.layouts["Sessions"]
+    target = book.sheets["Sessions"]
+    for key, value in stamp.values.items():
+        cell = target.range((stamp.row, layout.column_of[key]))
+        cell.value = _excel_value(value)
+        if key == "cancel_requested_at":
+            cell.number_format = DATE_FORMAT + " hh:mm"
+    _log(book, "Sessions", stamp.session_id, "cancel", "fields: " + ", ".join(stamp.values))
+    book.app.alert(f"Session {stamp.session_id}: {stamp.values['status']}, "
+                   f"{stamp.notice_hours} hours notice. Fee {stamp.fee} "
+                   f"{core_book.settings.currency}: {stamp.basis}", "Mark late cancellation")
+    return stamp
+
+
+def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | None:
+    """Write the Explain sheet for the client on the selected row of any sheet.
+
+    Returns:
+        The client ID explained, or ``None`` (with an alert) when the row names none.
+    """
+    sheet_name, row = _selected(book)
+    client_id = None
+    if sheet_name:
+        used = book.sheets[sheet_name].used_range
+        client_id = livebook.client_at(used.options(ndim=2).value, used.row, row)
+    if client_id is None:
+        book.app.alert("Select a row that has a Client ID first.", "Explain balance")
+        return None
+    core_book, _ = read_book(book)
+    result = reconcile_book(core_book, as_of)
+    explanation = result.explain(client_id)
+    out = _sheet(book, EXPLAIN_SHEET)
+    out.range((1, 1)).value = livebook.text_cell(
+        f"client {client_id}, as of {explanation.as_of.isoformat()} ({result.currency})")
+    grid_out = livebook.frame_grid(explanation.lines, result.currency,
+                                   ("amount", "balance", "open"))
+    _write_grid(out, grid_out, _money_format(core_book), top=3)
+    _select(book, CellRef(EXPLAIN_SHEET, 1, 1))
+    return client_id
+
+
+# --- RunPython entry points (PracticeBook.bas) -------------------------------------
+
+
+def reconcile_main() -> None:
+    """RunPython: Reconcile on the calling workbook."""
+    reconcile(xw.Book.caller())
+
+
+def add_session_main() -> None:
+    """RunPython: Add session on the calling workbook."""
+    add_session(xw.Book.caller())
+
+
+def record_payment_main() -> None:
+    """RunPython: Record payment on the calling workbook."""
+    record_payment(xw.Book.caller())
+
+
+def mark_cancellation_main() -> None:
+    """RunPython: Mark late cancellation on the calling workbook's selection."""
+    mark_cancellation(xw.Book.caller())
+
+
+def explain_balance_main() -> None:
+    """RunPython: Explain balance for the calling workbook's selection."""
+    explain_balance(xw.Book.caller())
+
+
+def check_workbook_main() -> None:
+    """RunPython: Check workbook on the calling workbook."""
+    check_workbook(xw.Book.caller())

@@ -1,0 +1,303 @@
+"""Writing to a user's workbook file: appended rows, cancellation stamps, derived sheets.
+
+The I/O edge over ``entry`` (what a row or stamp is) and ``reconcile`` (what the derived
+sheets hold). Every write goes through ``safewrite.update_workbook``: editor locks are
+respected, a cross-process lock is held, the new package is verified before it atomically
+replaces the file, and a backup of the previous version is kept. Only the parts a write
+owns change (``ooxml``); every other part stays byte-identical. Each write appends rows
+to the hash-chained ``AuditLog`` sheet (created when missing).
+
+* Appends (``add_session``, ``add_payment``, ``add_adjustment``) and stamps
+  (``mark_cancellation``) validate against the workbook as it is on disk at write time;
+  if another program saves the file meanwhile, they re-read and re-apply, so the next
+  ID is never taken twice. A bad row raises ``RowRefused`` and nothing is written.
+* ``write_results`` writes Balances, Aging, Flags, Ledger and CancellationLog wholesale
+  and refuses (``WorkbookChanged``) when the file changed after it was reconciled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import itertools
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from practicebook.core import entry
+from practicebook.workbook import ooxml
+from practicebook.core.load import load_tables
+from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
+from practicebook.core.findings import combine, from_issues
+from practicebook.render.cells import SheetSpec
+from practicebook.render.sheets import result_sheets
+from practicebook.issues import CellRef, Issue
+from practicebook.errors import RowRefused, UnreadableWorkbook
+from practicebook.model import Book
+from practicebook.parse.sheets import parse
+from practicebook.money import from_minor
+from practicebook.workbook.reader import read_workbook
+from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import _allocation_steps
+from practicebook.workbook.safewrite import Transform, UpdateResult, update_workbook
+from practicebook.errors import WriteFailed
+from practicebook.schema import WORKBOOK
+
+__all__ = [
+    "AUDIT_SHEET",
+    "RESULT_SHEETS",
+    "Appended",
+    "ResultsWritten",
+    "RowRefused",
+    "add_adjustment",
+    "add_payment",
+    "add_session",
+    "mark_cancellation",
+    "result_sheets",
+    "write_results",
+]
+
+_NEW_ROW: dict[str, Callable[[Book, Mapping[str, object]], entry.NewRow]] = {
+    "Sessions": entry.new_session,
+    "Payments": entry.new_payment,
+    "Adjustments": entry.new_adjustment,
+}
+
+
+@dataclass(frozen=True)
+class Appended:
+    """A row written to an input sheet.
+
+    Attributes:
+        sheet: the sheet it was appended to.
+        row_id: its ID (assigned when none was given).
+        row: its Excel row number.
+        issues: warnings and notes about the row (errors would have refused it).
+    """
+
+    sheet: str
+    row_id: str
+    row: int
+    issues: list[Issue]
+
+
+@dataclass(frozen=True)
+class ResultsWritten:
+    """What ``write_results`` wrote.
+
+    Attributes:
+        rows: data rows per derived sheet.
+        reconciliation: the results written.
+        issues: the workbook's own findings from loading it (the reconciliation's are in
+            ``reconciliation.issues``; the Flags sheet lists both).
+        backup: the kept copy of the previous version, if any.
+    """
+
+    rows: dict[str, int]
+    reconciliation: Reconciliation
+    issues: list[Issue]
+    backup: Path | None
+
+
+# --- appends and stamps -------------------------------------------------------------
+
+
+def add_session(path: str | Path, values: Mapping[str, object], *, password: str | None = None,
+                actor: str | None = None, tool: Tool = "api") -> Appended:
+    """Append a session (schema keys → values) to the Sessions sheet.
+
+    Raises:
+        RowRefused: the row has error-level issues (nothing written).
+        WriteError: the file could not be written safely (see ``safewrite``).
+    """
+    return _append(path, "Sessions", values, password, actor, tool)
+
+
+def add_payment(path: str | Path, values: Mapping[str, object], *, password: str | None = None,
+                actor: str | None = None, tool: Tool = "api") -> Appended:
+    """Append a payment or refund to the Payments sheet (see ``add_session``)."""
+    return _append(path, "Payments", values, password, actor, tool)
+
+
+def add_adjustment(path: str | Path, values: Mapping[str, object], *,
+                   password: str | None = None, actor: str | None = None,
+                   tool: Tool = "api") -> Appended:
+    """Append an adjustment to the Adjustments sheet (see ``add_session``)."""
+    return _append(path, "Adjustments", values, password, actor, tool)
+
+
+def _append(path: str | Path, sheet: str, values: Mapping[str, object], password: str | None,
+            actor: str | None, tool: Tool) -> Appended:
+    done: dict[str, Appended] = {}
+    who = _actor(actor)
+
+    def transform(plain: bytes) -> bytes:
+        book = _load(path, plain, _sheets_for_row(sheet, values))
+        row = _NEW_ROW[sheet](book, values)
+        if not row.accepted:
+            raise RowRefused(row.issues)
+        layout = book.layouts[sheet]
+        cells = entry.cell_values(sheet, row.values, layout)
+        package, numbers = ooxml.append_rows(plain, layout.sheet, [cells],
+                                             header_row=layout.header_row)
+        filled = ", ".join(k for k, v in row.values.items() if v is not None)
+        package = _with_audit(package, [], [AuditEntry(
+            who, tool, sheet, row.row_id, "append", f"fields: {filled}")])
+        done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
+        return package
+
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
+                    password=password)
+    return done["row"]
+
+
+def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object = None,
+                      by: str = "client", channel: str = "phone", password: str | None = None,
+                      actor: str | None = None, tool: Tool = "api") -> entry.Stamp:
+    """Stamp a cancellation on a Sessions row: request time, who, channel and status.
+
+    ``requested_at`` defaults to now. Returns the ``Stamp`` written, with the fee the
+    policy charges and its basis.
+
+    Raises:
+        RowRefused: the stamp has error-level issues (nothing written).
+        WriteError: the file could not be written safely.
+    """
+    moment = requested_at if requested_at is not None else dt.datetime.now(dt.UTC)
+    done: dict[str, entry.Stamp] = {}
+    who = _actor(actor)
+
+    def transform(plain: bytes) -> bytes:
+        book = _load(path, plain)
+        stamp = entry.cancellation_stamp(book, session_id, moment, by=by, channel=channel)
+        if not stamp.accepted:
+            raise RowRefused(stamp.issues)
+        layout = book.layouts["Sessions"]
+        cells = {(stamp.row, layout.column_of[k]): v for k, v in stamp.values.items()}
+        package = ooxml.set_cells(plain, layout.sheet, cells)
+        package = _with_audit(package, [], [AuditEntry(
+            who, tool, "Sessions", session_id, "cancel", "fields: " + ", ".join(stamp.values))])
+        done["stamp"] = stamp
+        return package
+
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
+                    password=password)
+    return done["stamp"]
+
+
+# --- derived sheets -----------------------------------------------------------------
+
+
+def write_results(path: str | Path, reconciliation: Reconciliation | None = None, *,
+                  as_of: dt.date | str | None = None, password: str | None = None,
+                  actor: str | None = None, tool: Tool = "api") -> ResultsWritten:
+    """Write Balances, Aging, Flags, Ledger and CancellationLog into the workbook.
+
+    Input sheets are untouched. The file is read once; the results are written only if
+    it is still byte-for-byte what was read.
+
+    Args:
+        path: the workbook.
+        reconciliation: results to write; default: reconcile the file as of ``as_of``.
+            A given reconciliation must come from the file as it is now.
+        as_of: the reconciliation day when ``reconciliation`` is not given.
+        password, actor, tool: as for ``add_session``.
+
+    Raises:
+        WorkbookChanged: the file changed after it was read (nothing written).
+        WriteError, UnreadableWorkbook: the file could not be read or written safely.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise UnreadableWorkbook(str(path), exc.strerror or type(exc).__name__) from None
+    book, issues = _load_with_issues(path, raw, password)
+    rec = reconciliation if reconciliation is not None else reconcile(book, as_of)
+    specs = result_sheets(rec, book, issues)
+    counts = {s.name: len(s.rows) for s in specs}
+    summary = ", ".join(f"{name} {n} rows" for name, n in counts.items())
+    audit = AuditEntry(_actor(actor), tool, "results", f"as of {rec.as_of.isoformat()}",
+                       "write_results", summary)
+    result: UpdateResult = update_workbook(
+        path, _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
+        retry_on_change=False, password=password,
+        expected_sha256=hashlib.sha256(raw).hexdigest())
+    return ResultsWritten(counts, rec, issues, result.backup)
+
+
+# --- the audit log ------------------------------------------------------------------
+
+
+def _with_audit(package: bytes, specs: Sequence[SheetSpec],
+                entries: Sequence[AuditEntry]) -> bytes:
+    """Write ``specs`` and append ``entries`` to the AuditLog (created when missing)."""
+    existing = next((n for n in ooxml.sheet_names(package)
+                     if n.casefold() == AUDIT_SHEET.casefold()), None)
+    if existing is None:
+        rows = audit_rows(None, entries)
+        return ooxml.write_sheets(package, [*specs, _audit_spec(rows)])
+    if specs:
+        package = ooxml.write_sheets(package, specs)
+    stored = ooxml.read_sheet(package, existing)
+    last = stored[-1][AuditRow.columns().index("hash")] if len(stored) > 1 else None
+    rows = audit_rows(str(last) if last else None, entries)
+    package, _ = ooxml.append_rows(package, existing, [r.values() for r in rows])
+    return package
+
+
+def _audit_spec(rows: Sequence[AuditRow]) -> SheetSpec:
+    return SheetSpec(AUDIT_SHEET, AuditRow.columns(), [r.values() for r in rows],
+                           widths=[28, 14, 8, 14, 14, 14, 40, 20, 20], tab_color="7F7F7F")
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers and services)
+        return "unknown"
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _package_errors(path: str | Path, transform: Transform) -> Transform:
+    """``transform``, with a package it cannot edit reported as a failed write."""
+
+    def guarded(plain: bytes) -> bytes:
+        try:
+            return transform(plain)
+        except ooxml.PackageError as exc:
+            raise WriteFailed(Path(path), str(exc)) from exc
+
+    return guarded
+
+
+
+def _load_with_issues(path: str | Path, data: bytes,
+                      password: str | None) -> tuple[Book, list[Issue]]:
+    workbook, tables = read_workbook(path, data, password=password)
+    return load_tables(tables, schema_version=workbook.schema_version)
+
+
+def _load(path: str | Path, plain: bytes, sheets: Collection[str] | None = None) -> Book:
+    """The parsed book a new row or a stamp is validated against (no whole-book checks:
+    ``entry`` checks the new row itself), reading only ``sheets`` when given."""
+    workbook, tables = read_workbook(path, plain, sheets=sheets, audit=False)
+    return parse(tables, schema_version=workbook.schema_version)[0]
+
+
+def _sheets_for_row(sheet_name: str, values: Mapping[str, object]) -> set[str]:
+    """Practice, the row's own sheet and the sheets its filled-in references point to:
+    all a new row is checked against, so an append need not read the whole workbook."""
+    needed = {"Practice", sheet_name}
+    for col in WORKBOOK.sheet(sheet_name).columns:
+        value = values.get(col.key)
+        if col.references and value is not None and str(value).strip():
+            needed.add(col.references.partition(".")[0])
+    return needed

@@ -1,0 +1,31 @@
+"""Cross-sheet checks, on the whole book or focused on one row."""
+
+from __future__ import annotations
+
+from practicebook.parse import checks
+
+from tests.support.books import book_from
+
+BOOK = """
+## Clients
+| client_id | first_name | last_name |
+| C1        | Ada        | Example   |
+## Payments
+| payment_id | received_date | client_id | amount | applies_to_session_id |
+| P1         | 2026-03-02    | C7        | 150    | S404                  |
+| P2         | 2026-03-02    | C8        | 150    |                       |
+"""
+
+
+def test_the_whole_book_reports_every_unknown_reference():
+    book, _ = book_from(BOOK)
+    found = {(str(i.where), i.code.value) for i in checks.run(book)}
+    assert found == {("Payments!C2", "unknown-client"), ("Payments!E2", "unknown-session"),
+                     ("Payments!C3", "unknown-client")}
+
+
+def test_a_focused_run_reports_only_that_row():
+    book, _ = book_from(BOOK)
+    found = {(str(i.where), i.code.value) for i in checks.run(book, ("Payments", 3))}
+    assert found == {("Payments!C3", "unknown-client")}
+    assert checks.run(book, ("Clients", 2)) == []

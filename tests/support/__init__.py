@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: text tables, generated books, fixtures."""

@@ -1,0 +1,197 @@
+"""The pre-flight guard and the typed reading of real workbook files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from practicebook import api
+from practicebook.errors import UnreadableWorkbook
+from practicebook.workbook.reader import preflight, read_workbook
+from practicebook.workbook.template import write_workbook
+
+
+def small_book(path: Path) -> Path:
+    write_workbook(path, {
+        "Clients": [{"client_id": "C1", "first_name": "Ada", "last_name": "Example"}],
+        "Services": [{"service_code": "90834", "description": "Therapy", "base_fee": 150}],
+    })
+    return path
+
+
+def rewrite_zip(src: Path, dst: Path, change) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = change(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info.filename, data)
+    return dst
+
+
+def unreadable(path: Path, **kw) -> str:
+    start = time.perf_counter()
+    with pytest.raises(UnreadableWorkbook) as info:
+        api.load(path, **kw)
+    assert time.perf_counter() - start < 2, "the guard must answer quickly"
+    message = str(info.value)
+    assert str(path) in message and "\n" not in message
+    return message
+
+
+def test_a_sound_workbook_passes(tmp_path):
+    book = preflight(small_book(tmp_path / "ok.xlsx"))
+    assert {"Clients", "Services", "Sessions", "Lists"} <= set(book.sheets)
+    assert book.schema_version == 1
+
+
+def test_not_a_zip(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("client,amount\nC1,150\n")
+    assert "not a zip" in unreadable(path)
+
+
+def test_empty_and_missing_files(tmp_path):
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    assert "empty" in unreadable(tmp_path / "empty.xlsx")
+    assert "no such file" in unreadable(tmp_path / "absent.xlsx")
+
+
+def test_legacy_xls(tmp_path):
+    path = tmp_path / "old.xls"
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(4088))
+    assert ".xls" in unreadable(path)
+
+
+def test_password_protected_needs_its_password(tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = small_book(tmp_path / "plain.xlsx")
+    locked = tmp_path / "locked.xlsx"
+    with plain.open("rb") as src, locked.open("wb") as out:
+        OOXMLFile(src).encrypt("s3cret", out)
+    assert "password-protected" in unreadable(locked)
+    assert "wrong password" in unreadable(locked, password="nope")
+    book, issues = api.load(locked, password="s3cret")
+    assert book.clients["client_id"].tolist() == ["C1"]
+    assert not [i for i in issues if i.is_error]
+
+
+def test_truncated(tmp_path):
+    data = small_book(tmp_path / "ok.xlsx").read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    assert "damaged or truncated" in unreadable(path)
+
+
+def test_zip_bomb_is_refused_by_compression_ratio(tmp_path):
+    src = small_book(tmp_path / "ok.xlsx")
+    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
+
+    def inflate(name, data):
+        if name == "xl/worksheets/sheet2.xml":
+            return data.replace(b"</sheetData>", row * 300_000 + b"</sheetData>")
+        return data
+
+    bomb = rewrite_zip(src, tmp_path / "bomb.xlsx", inflate)
+    assert bomb.stat().st_size < 2_000_000
+    assert "zip bomb" in unreadable(bomb)
+
+
+def test_dtd_in_a_part_is_refused(tmp_path):
+    src = small_book(tmp_path / "ok.xlsx")
+
+    def add_dtd(name, data):
+        if name == "xl/workbook.xml":
+            return data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1)
+        return data
+
+    assert "DTD" in unreadable(rewrite_zip(src, tmp_path / "dtd.xlsx", add_dtd))
+
+
+def test_a_sheet_part_missing_from_the_package(tmp_path):
+    src = small_book(tmp_path / "ok.xlsx")
+    gone = rewrite_zip(src, tmp_path / "gone.xlsx",
+                       lambda name, data: None if name == "xl/worksheets/sheet3.xml" else data)
+    assert "no data part" in unreadable(gone)
+
+
+def make_messy(path: Path) -> Path:
+    wb = xlsxwriter.Workbook(path)
+    money = wb.add_format({"num_format": "0.00"})
+    clients = wb.add_worksheet("Clients")
+    clients.write_row(0, 0, ["Client ID", "First name", "Last name"])
+    clients.write_row(1, 0, ["C1", "Ada", "Example"])
+    services = wb.add_worksheet("services")  # sheet names match case-insensitively
+    services.write_row(0, 0, ["Service code", "Description", "Base fee"])
+    services.write_row(1, 0, ["90834", "Therapy"])
+    services.write_number(1, 2, 150, money)
+    services.write_row(2, 0, ["90837", "Therapy 60", "abc"])
+    services.write_row(3, 0, ["90832", "Therapy 30"])
+    services.write_boolean(3, 2, True)
+    services.write_row(4, 0, ["90847", "Family"])
+    services.write_formula(4, 2, "=1/0", None, "#DIV/0!")
+    services.write_row(5, 0, ["90846", "Family 2", "$1,200.50"])
+    sessions = wb.add_worksheet("Sessions")
+    # the table starts on row 2 under an empty first row; the status cells are merged
+    sessions.write_row(1, 0, ["Session ID", "Client ID", "Service code", "Scheduled start",
+                              "Status"])
+    sessions.write_row(2, 0, ["S1", "C1", "90834"])
+    sessions.write_datetime(2, 3, dt.datetime(2026, 3, 2, 10), wb.add_format(
+        {"num_format": "yyyy-mm-dd hh:mm"}))
+    sessions.merge_range(2, 4, 3, 4, "attended")
+    sessions.write_row(3, 0, ["S2", "C1", "90834", "2026-03-09 10:00"])
+    wb.close()
+    return path
+
+
+def test_typed_reading_reports_each_bad_cell(tmp_path):
+    book, issues = api.load(make_messy(tmp_path / "messy.xlsx"))
+    found = {(str(i.where), i.code.value) for i in issues}
+    assert ("services!C3", "bad-money") in found
+    assert ("services!C4", "bad-money") in found  # TRUE in a money cell is not 1.00
+    assert ("services!C5", "cell-error") in found
+    assert ("Sessions!E3", "merged-cells") in found
+    assert book.services["base_fee"].tolist() == [15000, 120050]
+    # rows keep their real Excel row numbers although the table starts on row 2
+    assert book.sessions["_row"].tolist() == [3]
+    assert ("Sessions!E4", "missing-value") in found
+    assert book.sessions["scheduled_start"].tolist() == [dt.datetime(2026, 3, 2, 10)]
+
+
+def test_reading_from_bytes_gives_the_same_tables(tmp_path):
+    path = make_messy(tmp_path / "messy.xlsx")
+    _, from_path = read_workbook(path)
+    _, from_bytes = read_workbook("memory", path.read_bytes())
+    assert [t.headers for t in from_path] == [t.headers for t in from_bytes]
+    assert [len(t.data) for t in from_path] == [len(t.data) for t in from_bytes]
+
+
+@pytest.fixture(scope="module")
+def sound_bytes(tmp_path_factory) -> bytes:
+    return small_book(tmp_path_factory.mktemp("fuzz") / "ok.xlsx").read_bytes()
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_only_ever_raise_unreadable_workbook(sound_bytes, tmp_path, data):
+    damaged = bytearray(sound_bytes)
+    for _ in range(data.draw(st.integers(1, 8))):
+        at = data.draw(st.integers(0, len(damaged) - 1))
+        damaged[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(len(damaged) // 2, len(damaged)))
+    path = tmp_path / "fuzz.xlsx"
+    path.write_bytes(bytes(damaged[:cut]))
+    try:
+        api.load(path)
+    except UnreadableWorkbook as exc:
+        assert "\n" not in str(exc)
