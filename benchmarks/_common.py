@@ -1,8 +1,9 @@
 """Shared helpers for the benchmarks: cached generated workbooks and fresh-process timing.
 
 Every measurement runs in a fresh Python process (imports excluded from the timed
-region) so peak memory (VmHWM, the process's own high-water mark) belongs to that job; methods are interleaved
-round-robin so a noisy machine slows them alike. Report ratios from the same run.
+region) so peak memory (VmHWM, the process's own high-water mark) belongs to that job;
+methods are interleaved round-robin so a noisy machine slows them alike. Report ratios
+from the same run.
 """
 
 from __future__ import annotations
@@ -55,15 +56,16 @@ print(json.dumps({{"seconds": elapsed, "peak_mb": peak, "result": result}}))
 
 def measure(module: str, name: str, arg: object) -> dict[str, object]:
     """Run ``module.run_<name>(arg)`` in a fresh process; seconds, peak MB, result."""
-    code = _RUNNER.format(bench=str(Path(__file__).resolve().parent), module=module,
-                          name=name, arg=arg)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = _RUNNER.format(
+        bench=str(Path(__file__).resolve().parent), module=module, name=name, arg=arg
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def compare(module: str, names: list[str], arg: object, repeats: int = 3
-            ) -> dict[str, dict[str, float]]:
+def compare(
+    module: str, names: list[str], arg: object, repeats: int = 3
+) -> dict[str, dict[str, float]]:
     """Median seconds and max peak MB per method, interleaving the methods."""
     runs: dict[str, list[dict[str, object]]] = {n: [] for n in names}
     for _ in range(repeats):

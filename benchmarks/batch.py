@@ -67,8 +67,7 @@ def main(count: int, sessions: int, repeats: int) -> None:
     assert one["result"] == two["result"], "serial and pooled summaries differ"
     print(f"{'method':<8} {'seconds':>8} {'workbooks/s':>12} {'peak MB':>8}")
     for name, r in results.items():
-        print(f"{name:<8} {r['seconds']:>8.2f} {count / r['seconds']:>12.1f} "
-              f"{r['peak_mb']:>8.0f}")
+        print(f"{name:<8} {r['seconds']:>8.2f} {count / r['seconds']:>12.1f} {r['peak_mb']:>8.0f}")
     speedup = one["seconds"] / two["seconds"]
     print(f"  {count} workbooks x {sessions} sessions, total balance {one['result'][1]}")
     print(f"  speed-up --jobs 2 / --jobs 1: {speedup:.2f}x (target >= 1.8)")
@@ -76,4 +75,4 @@ def main(count: int, sessions: int, repeats: int) -> None:
 
 if __name__ == "__main__":
     args = [int(a) for a in sys.argv[1:]]
-    main(*(args + [200, 100, 1][len(args):]))
+    main(*(args + [200, 100, 1][len(args) :]))

@@ -33,10 +33,15 @@ from _common import compare, workbook
 from read import run_calamine, setup_calamine  # noqa: F401  (the same raw read)
 
 AS_OF = "2027-12-31"  # after every generated row, so all methods see the same rows
-LEDGER_ACCOUNT = {"session": "income:fees", "late_cancel_fee": "income:fees",
-                  "no_show_fee": "income:fees", "payment": "assets:bank",
-                  "refund": "assets:bank", "adjustment": "income:adjustments",
-                  "credit_adjustment": "income:adjustments"}
+LEDGER_ACCOUNT = {
+    "session": "income:fees",
+    "late_cancel_fee": "income:fees",
+    "no_show_fee": "income:fees",
+    "payment": "assets:bank",
+    "refund": "assets:bank",
+    "adjustment": "income:adjustments",
+    "credit_adjustment": "income:adjustments",
+}
 
 
 def _cents(value: object) -> int:
@@ -90,8 +95,9 @@ def setup_duckdb(path: str) -> tuple[object, str]:
     import duckdb
     import duckdb_ext
 
-    extension = next(Path(next(iter(duckdb_ext.__path__))).glob(
-        "extensions/*/*/excel.duckdb_extension"))
+    extension = next(
+        Path(next(iter(duckdb_ext.__path__))).glob("extensions/*/*/excel.duckdb_extension")
+    )
     con = duckdb.connect()
     con.execute(f"LOAD '{extension}'")
     return con, path
@@ -116,8 +122,9 @@ def setup_naive(path: str) -> str:
 def run_naive(path: str) -> int:
     import pandas as pd
 
-    frames = pd.read_excel(path, sheet_name=["Services", "Sessions", "Payments",
-                                             "Adjustments"], engine="openpyxl")
+    frames = pd.read_excel(
+        path, sheet_name=["Services", "Sessions", "Payments", "Adjustments"], engine="openpyxl"
+    )
     fee: dict[str, int] = {}
     for row in frames["Services"].to_dict("records"):
         cents = _cents(row["Base fee"])
@@ -131,8 +138,7 @@ def run_naive(path: str) -> int:
                 balance[row["Client ID"]] = balance.get(row["Client ID"], 0) + cents
     for row in frames["Payments"].to_dict("records"):
         sign = 1 if row["Kind"] == "refund" else -1
-        balance[row["Client ID"]] = balance.get(row["Client ID"], 0) + sign * _cents(
-            row["Amount"])
+        balance[row["Client ID"]] = balance.get(row["Client ID"], 0) + sign * _cents(row["Amount"])
     for row in frames["Adjustments"].to_dict("records"):
         balance[row["Client ID"]] = balance.get(row["Client ID"], 0) + _cents(row["Amount"])
     return sum(balance.values())
@@ -147,17 +153,19 @@ def journal(path: Path) -> Path:
     if target.exists():
         return target
     import practicebook
-    from practicebook.money import from_minor
     from practicebook.core.reconcile import reconcile
+    from practicebook.money import from_minor
 
     book, _ = practicebook.load(path)
     ledger = reconcile(book, as_of=AS_OF).ledger
     lines = []
-    for row in ledger[["date", "entry_id", "client_id", "kind", "amount"]].itertuples(
-            index=False):
-        lines += [f"{str(row.date)[:10]} {row.entry_id}",
-                  f"    assets:ar:{row.client_id}  {from_minor(int(row.amount), 'USD')}",
-                  f"    {LEDGER_ACCOUNT[row.kind]}", ""]
+    for row in ledger[["date", "entry_id", "client_id", "kind", "amount"]].itertuples(index=False):
+        lines += [
+            f"{str(row.date)[:10]} {row.entry_id}",
+            f"    assets:ar:{row.client_id}  {from_minor(int(row.amount), 'USD')}",
+            f"    {LEDGER_ACCOUNT[row.kind]}",
+            "",
+        ]
     tmp = target.with_suffix(".tmp")
     tmp.write_text("\n".join(lines), encoding="utf-8")
     tmp.replace(target)
@@ -172,8 +180,12 @@ def run_hledger(journal_path: str) -> list[int]:
     import resource
     from decimal import Decimal
 
-    out = subprocess.run(["hledger", "-f", journal_path, "balance", "^assets:ar", "--flat",
-                          "-N", "-E", "-O", "csv"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["hledger", "-f", journal_path, "balance", "^assets:ar", "--flat", "-N", "-E", "-O", "csv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = [line.split('","') for line in out.stdout.splitlines()[1:]]
     total = sum(Decimal(r[-1].strip('"').replace(",", "")) for r in rows if len(r) > 1)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
@@ -201,27 +213,39 @@ def main(sizes: list[int]) -> None:
             results["hledger"].update(result=total, peak_mb=float(peak))
         ours = results["practicebook"]["seconds"]
         for name, r in results.items():
-            print(f"{size:>9} {name:<12} {r['seconds']:>8.3f} {r['peak_mb']:>8.0f} "
-                  f"{r['seconds'] / ours:>14.2f}")
+            print(
+                f"{size:>9} {name:<12} {r['seconds']:>8.3f} {r['peak_mb']:>8.0f} "
+                f"{r['seconds'] / ours:>14.2f}"
+            )
         _report(size, results)
 
 
 def _report(size: int, results: dict[str, dict[str, float]]) -> None:
     ours = results["practicebook"]
-    print(f"  practicebook / raw calamine read: "
-          f"{ours['seconds'] / results['calamine']['seconds']:.2f}x (target <= 1.5)")
-    print(f"  practicebook / duckdb balances-only: "
-          f"{ours['seconds'] / results['duckdb']['seconds']:.2f}x (target <= 1.5)")
+    print(
+        f"  practicebook / raw calamine read: "
+        f"{ours['seconds'] / results['calamine']['seconds']:.2f}x (target <= 1.5)"
+    )
+    print(
+        f"  practicebook / duckdb balances-only: "
+        f"{ours['seconds'] / results['duckdb']['seconds']:.2f}x (target <= 1.5)"
+    )
     if "naive" in results:
         agree = results["naive"]["result"] == results["duckdb"]["result"]
-        print(f"  naive / practicebook: {results['naive']['seconds'] / ours['seconds']:.1f}x"
-              f" (naive and duckdb balances agree: {agree})")
+        print(
+            f"  naive / practicebook: {results['naive']['seconds'] / ours['seconds']:.1f}x"
+            f" (naive and duckdb balances agree: {agree})"
+        )
     if "hledger" in results:
         agree = results["hledger"]["result"] == ours["result"]
-        print(f"  hledger / practicebook: {results['hledger']['seconds'] / ours['seconds']:.1f}x"
-              f" (target >= 3; balances agree to the cent: {agree})")
-    print(f"  practicebook peak at {size}: {ours['peak_mb']:.0f} MB"
-          + (" (target <= 1536)" if size >= 1_000_000 else ""))
+        print(
+            f"  hledger / practicebook: {results['hledger']['seconds'] / ours['seconds']:.1f}x"
+            f" (target >= 3; balances agree to the cent: {agree})"
+        )
+    print(
+        f"  practicebook peak at {size}: {ours['peak_mb']:.0f} MB"
+        + (" (target <= 1536)" if size >= 1_000_000 else "")
+    )
 
 
 if __name__ == "__main__":

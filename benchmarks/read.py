@@ -15,8 +15,18 @@ import sys
 
 from _common import compare, workbook
 
-SHEETS = ("Practice", "Clinicians", "Clients", "Services", "Rates", "Policies",
-          "PolicyTiers", "Sessions", "Payments", "Adjustments")
+SHEETS = (
+    "Practice",
+    "Clinicians",
+    "Clients",
+    "Services",
+    "Rates",
+    "Policies",
+    "PolicyTiers",
+    "Sessions",
+    "Payments",
+    "Adjustments",
+)
 
 
 def setup_practicebook(path: str) -> str:
@@ -69,8 +79,10 @@ def main(sizes: list[int]) -> None:
         results = compare("read", methods, path, repeats=3 if size <= 100_000 else 1)
         base = results["calamine"]["seconds"]
         for name, r in results.items():
-            print(f"{size:>9} {name:<12} {r['seconds']:>8.3f} {r['peak_mb']:>8.0f} "
-                  f"{r['seconds'] / base:>10.2f}")
+            print(
+                f"{size:>9} {name:<12} {r['seconds']:>8.3f} {r['peak_mb']:>8.0f} "
+                f"{r['seconds'] / base:>10.2f}"
+            )
         ratio = results["practicebook"]["seconds"] / base
         print(f"  ratio practicebook / raw calamine at {size}: {ratio:.2f} (target <= 1.0)")
 

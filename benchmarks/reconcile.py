@@ -69,8 +69,12 @@ def run_core(book: object) -> dict[str, object]:
     import practicebook
 
     rec = practicebook.reconcile(book, AS_OF)  # type: ignore[arg-type]
-    return {"clients": len(rec.balances), "ledger": len(rec.ledger),
-            "flags": len(rec.flags), "balance": int(rec.balances["balance"].sum())}
+    return {
+        "clients": len(rec.balances),
+        "ledger": len(rec.ledger),
+        "flags": len(rec.flags),
+        "balance": int(rec.balances["balance"].sum()),
+    }
 
 
 def journal(path: Path) -> Path:
@@ -83,16 +87,29 @@ def journal(path: Path) -> Path:
 
     book = pickle.loads(_book_pickle(path).read_bytes())
     rec = practicebook.reconcile(book, AS_OF)
-    other = {"session": "income:sessions", "late_cancel_fee": "income:fees",
-             "no_show_fee": "income:fees", "payment": "assets:bank", "refund": "assets:bank",
-             "adjustment": "income:adjustments", "credit_adjustment": "income:adjustments"}
+    other = {
+        "session": "income:sessions",
+        "late_cancel_fee": "income:fees",
+        "no_show_fee": "income:fees",
+        "payment": "assets:bank",
+        "refund": "assets:bank",
+        "adjustment": "income:adjustments",
+        "credit_adjustment": "income:adjustments",
+    }
     lines = []
     ledger = rec.ledger
     for date, entry, client, kind, amount in zip(
-            ledger["date"].dt.strftime("%Y-%m-%d"), ledger["entry_id"], ledger["client_id"],
-            ledger["kind"], ledger["amount"], strict=True):
-        lines.append(f"{date} {entry}\n    clients:{client}  "
-                     f"{from_minor(int(amount), rec.currency)}\n    {other[kind]}\n")
+        ledger["date"].dt.strftime("%Y-%m-%d"),
+        ledger["entry_id"],
+        ledger["client_id"],
+        ledger["kind"],
+        ledger["amount"],
+        strict=True,
+    ):
+        lines.append(
+            f"{date} {entry}\n    clients:{client}  "
+            f"{from_minor(int(amount), rec.currency)}\n    {other[kind]}\n"
+        )
     target.write_text("\n".join(lines), encoding="utf-8")
     return target
 
@@ -113,10 +130,19 @@ def bench(sessions: int) -> None:
     core = [measure("reconcile", "core", str(pickled)) for _ in range(repeats)]
     seconds = statistics.median(float(r["seconds"]) for r in core)  # type: ignore[arg-type]
     peak = max(float(r["peak_mb"]) for r in core)  # type: ignore[arg-type]
-    print(f"{sessions:>9,} sessions  core reconcile {seconds:6.2f} s  peak {peak:6.0f} MB  "
-          f"{core[0]['result']}")
-    cli = [str(Path(sys.executable).with_name("practicebook")), "reconcile", str(path),
-           "--as-of", AS_OF, "--format", "json"]
+    print(
+        f"{sessions:>9,} sessions  core reconcile {seconds:6.2f} s  peak {peak:6.0f} MB  "
+        f"{core[0]['result']}"
+    )
+    cli = [
+        str(Path(sys.executable).with_name("practicebook")),
+        "reconcile",
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+    ]
     end_to_end = _timed(cli, repeats)
     print(f"{'':>19}end to end     {end_to_end:6.2f} s  (practicebook reconcile, JSON)")
     hledger = shutil.which("hledger")
@@ -125,15 +151,19 @@ def bench(sessions: int) -> None:
         return
     ledger = journal(path)
     hl = _timed([hledger, "-f", str(ledger), "balance"], repeats)
-    print(f"{'':>19}hledger balance {hl:6.2f} s  -> practicebook is {hl / end_to_end:.1f}x "
-          "faster end to end (target >= 3x)")
+    print(
+        f"{'':>19}hledger balance {hl:6.2f} s  -> practicebook is {hl / end_to_end:.1f}x "
+        "faster end to end (target >= 3x)"
+    )
 
 
 def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [100_000, 1_000_000]
     CACHE.mkdir(exist_ok=True)
-    print("targets: core <= 0.5 s at 100k, <= 5 s and <= 1024 MB at 1M; "
-          "end to end >= 3x faster than hledger balance")
+    print(
+        "targets: core <= 0.5 s at 100k, <= 5 s and <= 1024 MB at 1M; "
+        "end to end >= 3x faster than hledger balance"
+    )
     for sessions in sizes:
         bench(sessions)
 

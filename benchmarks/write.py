@@ -26,16 +26,31 @@ from pathlib import Path
 
 import openpyxl
 import xlsxwriter
-
 from _common import workbook as practice_workbook
-from practicebook.workbook.ooxml import append_rows, write_sheets
+
 from practicebook.render.cells import SheetSpec
+from practicebook.workbook.ooxml import append_rows, write_sheets
 from practicebook.workbook.safewrite import update_workbook
 from practicebook.workbook.writer import add_payment
 
 CACHE = Path(__file__).parent / ".cache"
-HEADER = ["session_id", "client_id", "therapist_id", "date", "start", "minutes", "fee",
-          "paid", "status", "kind", "location", "insurer", "invoice_id", "late_cancel", "note"]
+HEADER = [
+    "session_id",
+    "client_id",
+    "therapist_id",
+    "date",
+    "start",
+    "minutes",
+    "fee",
+    "paid",
+    "status",
+    "kind",
+    "location",
+    "insurer",
+    "invoice_id",
+    "late_cancel",
+    "note",
+]
 
 
 def sessions_workbook(rows: int) -> Path:
@@ -56,8 +71,9 @@ def sessions_workbook(rows: int) -> Path:
         ws.write_number(r, 0, r)
         ws.write_string(r, 1, f"C{rng.randrange(1000):04d}")
         ws.write_string(r, 2, f"T{rng.randrange(8)}")
-        ws.write_datetime(r, 3, dt.datetime.combine(start + dt.timedelta(days=r % 900),
-                                                    dt.time()), day)
+        ws.write_datetime(
+            r, 3, dt.datetime.combine(start + dt.timedelta(days=r % 900), dt.time()), day
+        )
         ws.write_string(r, 4, f"{rng.randrange(8, 19):02d}:00")
         ws.write_number(r, 5, rng.choice([45, 50, 60]))
         ws.write_number(r, 6, fee, money)
@@ -80,22 +96,45 @@ def sessions_workbook(rows: int) -> Path:
 def derived_sheets() -> list[SheetSpec]:
     rng = random.Random(7)
     money = '"$"#,##0.00'
-    balances = [[f"C{i:04d}", Decimal(rng.randrange(0, 500000)) / 100,
-                 Decimal(rng.randrange(0, 500000)) / 100, Decimal(rng.randrange(-9000, 9000)) / 100,
-                 dt.date(2024, 1, 1) + dt.timedelta(days=i % 300)] for i in range(1000)]
-    aging = [[f"C{i:04d}", *(Decimal(rng.randrange(0, 50000)) / 100 for _ in range(4))]
-             for i in range(1000)]
-    flags = [[rng.randrange(1, 100_000), rng.choice(["late_cancel_uncharged", "fee_mismatch",
-                                                     "duplicate_session"]), "check fee"]
-             for _ in range(5000)]
+    balances = [
+        [
+            f"C{i:04d}",
+            Decimal(rng.randrange(0, 500000)) / 100,
+            Decimal(rng.randrange(0, 500000)) / 100,
+            Decimal(rng.randrange(-9000, 9000)) / 100,
+            dt.date(2024, 1, 1) + dt.timedelta(days=i % 300),
+        ]
+        for i in range(1000)
+    ]
+    aging = [
+        [f"C{i:04d}", *(Decimal(rng.randrange(0, 50000)) / 100 for _ in range(4))]
+        for i in range(1000)
+    ]
+    flags = [
+        [
+            rng.randrange(1, 100_000),
+            rng.choice(["late_cancel_uncharged", "fee_mismatch", "duplicate_session"]),
+            "check fee",
+        ]
+        for _ in range(5000)
+    ]
     links = {(i, 0): f"'Sessions'!A{row[0] + 1}" for i, row in enumerate(flags)}
     return [
-        SheetSpec("Balances", ["client_id", "charged", "paid", "balance", "last_session"],
-                  balances, number_formats=[None, money, money, money, "yyyy-mm-dd"]),
-        SheetSpec("Aging", ["client_id", "0-30", "31-60", "61-90", "91+"], aging,
-                  number_formats=[None, money, money, money, money]),
-        SheetSpec("Flags", ["session_id", "flag", "detail"], flags, links=links,
-                  widths=[12, 26, 30]),
+        SheetSpec(
+            "Balances",
+            ["client_id", "charged", "paid", "balance", "last_session"],
+            balances,
+            number_formats=[None, money, money, money, "yyyy-mm-dd"],
+        ),
+        SheetSpec(
+            "Aging",
+            ["client_id", "0-30", "31-60", "61-90", "91+"],
+            aging,
+            number_formats=[None, money, money, money, money],
+        ),
+        SheetSpec(
+            "Flags", ["session_id", "flag", "detail"], flags, links=links, widths=[12, 26, 30]
+        ),
     ]
 
 
@@ -129,8 +168,9 @@ def main() -> None:
 
         def results_write() -> None:
             shutil.copyfile(big, work)
-            update_workbook(work, lambda data: write_sheets(data, sheets),
-                            retry_on_change=False, keep_backups=1)
+            update_workbook(
+                work, lambda data: write_sheets(data, sheets), retry_on_change=False, keep_backups=1
+            )
 
         ours = timed(results_write, 5) - timed(lambda: shutil.copyfile(big, work), 5)
         with warnings.catch_warnings():
@@ -143,24 +183,53 @@ def main() -> None:
 
         def append_one() -> None:
             n = next(counter)
-            update_workbook(work, lambda data: append_rows(
-                data, "Sessions", [[200_000 + n, "C0001", "T1", dt.date(2024, 6, 1), "10:00", 50,
-                                   Decimal("95.00"), 0, "attended", "individual", "office",
-                                   "self", "INV-X", False, "=added"]])[0],
-                retry_on_change=True, keep_backups=1)
+            update_workbook(
+                work,
+                lambda data: append_rows(
+                    data,
+                    "Sessions",
+                    [
+                        [
+                            200_000 + n,
+                            "C0001",
+                            "T1",
+                            dt.date(2024, 6, 1),
+                            "10:00",
+                            50,
+                            Decimal("95.00"),
+                            0,
+                            "attended",
+                            "individual",
+                            "office",
+                            "self",
+                            "INV-X",
+                            False,
+                            "=added",
+                        ]
+                    ],
+                )[0],
+                retry_on_change=True,
+                keep_backups=1,
+            )
 
         append = timed(append_one, 7)
 
         # (c) the public append API on a generated practice of 10k sessions: the row is
         # validated against the whole workbook first, then appended as in (b)
         shutil.copyfile(practice_workbook(10_000), work)
-        payment = {"client_id": "C0001", "received_date": dt.date(2026, 11, 20),
-                   "amount": Decimal("50.00"), "method": "card"}
+        payment = {
+            "client_id": "C0001",
+            "received_date": dt.date(2026, 11, 20),
+            "amount": Decimal("50.00"),
+            "method": "card",
+        }
         api_append = timed(lambda: add_payment(work, payment), 5)
 
     ratio = ours / baseline
-    print(f"inputs: {big.name} {big.stat().st_size / 1e6:.1f} MB, "
-          f"{small.name} {small.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"inputs: {big.name} {big.stat().st_size / 1e6:.1f} MB, "
+        f"{small.name} {small.stat().st_size / 1e6:.1f} MB"
+    )
     print(f"(a) results write via update_workbook : {ours:8.3f} s  (target <= 1 s)")
     print(f"    openpyxl load + add sheets + save : {baseline:8.3f} s")
     print(f"    ratio                             : {ratio:8.1%}  (target <= 5%)")

@@ -48,9 +48,21 @@ def soffice(tmp_path_factory):
     def convert(path: Path, to: str, outdir: Path) -> Path:
         out = outdir / (path.stem + "." + to.split(":")[0])
         subprocess.run(
-            [exe, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
-             "--convert-to", to, "--outdir", str(outdir), str(path)],
-            check=True, capture_output=True, timeout=180, env={**os.environ, "HOME": str(profile)},
+            [
+                exe,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+            env={**os.environ, "HOME": str(profile)},
         )
         assert out.exists(), f"LibreOffice did not convert {path.name}"
         return out

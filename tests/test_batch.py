@@ -16,11 +16,11 @@ from click.testing import CliRunner
 
 import practicebook
 from practicebook.batch import batch, expand_paths, is_total, summarise_workbook
+from practicebook.core.reconcile import reconcile
+from practicebook.errors import MissingDependency, PracticebookError
 from practicebook.frontends.cli import main
 from practicebook.generate import generate
-from practicebook.errors import MissingDependency, PracticebookError
 from practicebook.money import from_minor
-from practicebook.core.reconcile import reconcile
 
 AS_OF = "2026-06-30"
 #: Generated practices (120 sessions) by seed: 1 and 3 are clean, 0 has one warning.
@@ -72,8 +72,11 @@ def summary(fleet):
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _row(frame, name):
@@ -84,10 +87,20 @@ def _row(frame, name):
 
 def test_paths_are_files_folders_and_globs(fleet):
     found = [p.name for p in expand_paths([fleet])]
-    assert found == ["a-clean.xlsx", "c-warning.xlsx", "d-problems.xlsx", "e-notzip.xlsx",
-                     "f-truncated.xlsx", "g-bomb.xlsx", "h-locked.xlsx", "b-clean.xlsx"]
+    assert found == [
+        "a-clean.xlsx",
+        "c-warning.xlsx",
+        "d-problems.xlsx",
+        "e-notzip.xlsx",
+        "f-truncated.xlsx",
+        "g-bomb.xlsx",
+        "h-locked.xlsx",
+        "b-clean.xlsx",
+    ]
     assert [p.name for p in expand_paths([str(fleet / "**" / "*-clean.xlsx")])] == [
-        "a-clean.xlsx", "b-clean.xlsx"]
+        "a-clean.xlsx",
+        "b-clean.xlsx",
+    ]
     both = expand_paths([fleet / "a-clean.xlsx", str(fleet / "*.xlsx"), fleet / "absent.xlsx"])
     assert both[0].name == "a-clean.xlsx" and both[-1].name == "absent.xlsx"
     assert len(both) == len(set(both)) == 8  # seven top-level workbooks + the absent name
@@ -97,15 +110,25 @@ def test_one_row_per_workbook_then_totals(summary, fleet):
     assert len(summary) == 9
     assert is_total(summary).tolist() == [False] * 8 + [True]
     assert summary["status"].tolist() == [
-        "ok", "issues", "issues", "unreadable", "unreadable", "unreadable", "unreadable",
-        "ok", "issues"]
+        "ok",
+        "issues",
+        "issues",
+        "unreadable",
+        "unreadable",
+        "unreadable",
+        "unreadable",
+        "ok",
+        "issues",
+    ]
     total = summary.iloc[-1]
     assert total["practice"] == "TOTAL (4 workbooks)" and total["currency"] == "USD"
 
 
 def test_broken_and_hostile_files_are_reported_with_their_reason(summary):
-    reasons = {name: _row(summary, name)["reason"] for name in
-               ("e-notzip.xlsx", "f-truncated.xlsx", "g-bomb.xlsx", "h-locked.xlsx")}
+    reasons = {
+        name: _row(summary, name)["reason"]
+        for name in ("e-notzip.xlsx", "f-truncated.xlsx", "g-bomb.xlsx", "h-locked.xlsx")
+    }
     assert "not a zip" in reasons["e-notzip.xlsx"]
     assert "damaged or truncated" in reasons["f-truncated.xlsx"]
     assert "zip bomb" in reasons["g-bomb.xlsx"]
@@ -114,8 +137,9 @@ def test_broken_and_hostile_files_are_reported_with_their_reason(summary):
     assert _row(summary, "e-notzip.xlsx")["clients"] is None
 
 
-@pytest.mark.parametrize("name", ["a-clean.xlsx", "b-clean.xlsx", "c-warning.xlsx",
-                                  "d-problems.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["a-clean.xlsx", "b-clean.xlsx", "c-warning.xlsx", "d-problems.xlsx"]
+)
 def test_each_row_agrees_with_reconcile_run_directly(summary, fleet, name):
     path = next(fleet.rglob(name))
     book, issues = practicebook.load(path)
@@ -163,8 +187,7 @@ def test_totals_add_up_the_readable_rows(summary):
 
 
 def test_the_password_opens_protected_workbooks(fleet):
-    frame = batch([fleet / "h-locked.xlsx", fleet / "a-clean.xlsx"], as_of=AS_OF,
-                  password="s3cret")
+    frame = batch([fleet / "h-locked.xlsx", fleet / "a-clean.xlsx"], as_of=AS_OF, password="s3cret")
     assert frame["status"].tolist() == ["ok", "ok", "ok"]
     assert frame.iloc[0]["balance"] == frame.iloc[1]["balance"]
 
@@ -177,8 +200,12 @@ def test_inputs_are_never_modified(fleet):
 
 def test_the_task_returns_plain_data_and_never_raises(fleet):
     result = summarise_workbook(str(fleet / "f-truncated.xlsx"), AS_OF)
-    assert result == {"file": str(fleet / "f-truncated.xlsx"), "practice": None,
-                      "status": "unreadable", "reason": result["reason"]}
+    assert result == {
+        "file": str(fleet / "f-truncated.xlsx"),
+        "practice": None,
+        "status": "unreadable",
+        "reason": result["reason"],
+    }
     assert summarise_workbook(str(fleet / "absent.xlsx"))["reason"] == "no such file"
 
 
@@ -195,9 +222,9 @@ def test_results_are_reported_as_each_workbook_finishes(fleet):
 
 def test_dask_local_cluster_gives_the_serial_result(fleet, summary):
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=2, processes=False, protocol="tcp",
-                                  host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         on_dask = batch(fleet, as_of=AS_OF, scheduler=cluster.scheduler_address)
     assert on_dask.equals(summary)
@@ -274,7 +301,7 @@ def hostile(tmp_path_factory) -> Path:
     """A practice whose name a spreadsheet would run as a formula."""
     path = tmp_path_factory.mktemp("hostile") / "hostile.xlsx"
     practice = generate(60, seed=1)
-    practice.settings["practice_name"] = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+    practice.settings["practice_name"] = '=HYPERLINK("http://example.invalid","x")'
     practice.write(path)
     return path
 
@@ -284,7 +311,7 @@ def test_csv_out_defuses_formula_text(hostile, tmp_path):
     assert run(hostile, "--as-of", AS_OF, "--out", out).exit_code == 0
     with out.open(encoding="utf-8", newline="") as text:
         rows = list(csv.DictReader(text))
-    assert rows[0]["practice"] == "'=HYPERLINK(\"http://example.invalid\",\"x\")"
+    assert rows[0]["practice"] == '\'=HYPERLINK("http://example.invalid","x")'
     assert rows[0]["balance"] == str(summarise_workbook(str(hostile), AS_OF)["balance"])
     assert rows[1]["practice"] == "TOTAL (1 workbook)"
 
@@ -345,8 +372,8 @@ def test_write_puts_the_results_into_each_readable_workbook(writable):
 
 
 def test_a_failed_write_is_reported_and_fails_the_run(writable, monkeypatch):
-    from practicebook.workbook import writer
     from practicebook.errors import WriteError
+    from practicebook.workbook import writer
 
     def refuse(path, *args, **kwargs):
         raise WriteError("the workbook is open in Excel")

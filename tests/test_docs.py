@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from practicebook.schema.reference import END, START, workbook_reference
-
 from tests.support.books import ROOT
 
 
@@ -9,7 +8,8 @@ def test_the_workbook_reference_is_current():
     text = (ROOT / "docs" / "workbook.md").read_text(encoding="utf-8")
     section = text.split(START, 1)[1].split(END, 1)[0].strip()
     assert section == workbook_reference().strip(), (
-        "docs/workbook.md is stale: run python -m practicebook.schema.reference")
+        "docs/workbook.md is stale: run python -m practicebook.schema.reference"
+    )
 
 
 def test_reference_lists_every_sheet_and_column():

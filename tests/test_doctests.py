@@ -14,7 +14,7 @@ from practicebook.errors import MissingDependency
 
 def _modules() -> list[str]:
     names = [m.name for m in pkgutil.walk_packages(practicebook.__path__, "practicebook.")]
-    return sorted(names) + ["tests.support.textables"]
+    return [*sorted(names), "tests.support.textables"]
 
 
 def _with_examples() -> list[str]:
@@ -25,7 +25,8 @@ def _with_examples() -> list[str]:
         except MissingDependency:  # an extra that is not installed here
             continue
         if doctest.DocTestFinder().find(module) and any(
-                t.examples for t in doctest.DocTestFinder().find(module)):
+            t.examples for t in doctest.DocTestFinder().find(module)
+        ):
             found.append(name)
     return found
 
@@ -34,8 +35,12 @@ MODULES = _with_examples()
 
 
 def test_the_modules_with_examples_are_found():
-    assert {"practicebook.money", "practicebook.l10n", "practicebook.issues",
-            "practicebook.render.sheets"} <= set(MODULES)
+    assert {
+        "practicebook.money",
+        "practicebook.l10n",
+        "practicebook.issues",
+        "practicebook.render.sheets",
+    } <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from practicebook import api
 from practicebook.issues import column_letter
 from practicebook.schema import WORKBOOK
-
 from tests.support.books import ROOT
 
 

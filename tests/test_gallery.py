@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from practicebook import api
-from practicebook.issues import Code
 from practicebook.core.reconcile import reconcile
+from practicebook.issues import Code
 from practicebook.schema import WORKBOOK
 from tests.support.textables import read_tables
 
@@ -34,8 +34,10 @@ def load_case(path: Path):
         sheet, _, ref = options["merged"].partition("!")
         first, _, last = ref.partition(":")
         cells = [(int("".join(c for c in x if c.isdigit())), ord(x[0]) - 64) for x in (first, last)]
-        tables = [dataclasses.replace(t, merged=((*cells[0], *cells[1]),))
-                  if t.name == sheet else t for t in tables]
+        tables = [
+            dataclasses.replace(t, merged=((*cells[0], *cells[1]),)) if t.name == sheet else t
+            for t in tables
+        ]
     present = {t.name for t in tables}
     for sheet in WORKBOOK.sheets:
         if sheet.required and sheet.name not in present and options.get("keep_missing") != "yes":

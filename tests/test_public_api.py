@@ -124,9 +124,17 @@ def test_excel_entry_points_are_pinned():
     pytest.importorskip("xlwings", reason="the excel extra is not installed")
     from practicebook.frontends import excel
 
-    assert {"reconcile", "add_session", "record_payment", "mark_cancellation",
-            "explain_balance", "check_workbook", "PB_BALANCE", "PB_SESSION_FEE",
-            "PB_FLAGS"} <= set(excel.__all__)
+    assert {
+        "reconcile",
+        "add_session",
+        "record_payment",
+        "mark_cancellation",
+        "explain_balance",
+        "check_workbook",
+        "PB_BALANCE",
+        "PB_SESSION_FEE",
+        "PB_FLAGS",
+    } <= set(excel.__all__)
     for name in excel.__all__:
         assert callable(getattr(excel, name)), name
 
@@ -134,5 +142,11 @@ def test_excel_entry_points_are_pinned():
 def test_jupyter_adapter_names_import_without_ipywidgets():
     from practicebook.frontends import jupyter
 
-    assert jupyter.__all__ == ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm",
-                               "WorkbookState", "voila_command"]
+    assert jupyter.__all__ == [
+        "APP_NOTEBOOK",
+        "BOOK_ENV",
+        "Dashboard",
+        "SchemaForm",
+        "WorkbookState",
+        "voila_command",
+    ]

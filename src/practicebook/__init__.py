@@ -63,9 +63,18 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 #: Names loaded on first use, and the module that holds each.
 _LAZY = {
-    **dict.fromkeys(("Appended", "ResultsWritten", "add_adjustment", "add_payment",
-                     "add_session", "mark_cancellation", "write_results"),
-                    "practicebook.workbook.writer"),
+    **dict.fromkeys(
+        (
+            "Appended",
+            "ResultsWritten",
+            "add_adjustment",
+            "add_payment",
+            "add_session",
+            "mark_cancellation",
+            "write_results",
+        ),
+        "practicebook.workbook.writer",
+    ),
 }
 
 __all__ = [

@@ -19,7 +19,8 @@ __all__ = ["SHIPPED_VBA_PROJECT", "check", "load", "load_tables", "new_workbook"
 #: The macros of the macro-enabled workbook, built by the Excel door
 #: (``python -m practicebook.frontends.excel.build``) and shipped as package data.
 SHIPPED_VBA_PROJECT = resources.files("practicebook").joinpath(
-    "frontends", "excel", "vba", "vbaProject.bin")
+    "frontends", "excel", "vba", "vbaProject.bin"
+)
 
 
 def load(path: str | Path, *, password: str | None = None) -> tuple[Book, list[Issue]]:
@@ -39,9 +40,15 @@ def check(path: str | Path, *, password: str | None = None) -> list[Issue]:
     return load(path, password=password)[1]
 
 
-def new_workbook(target: str | Path | IO[bytes], *, currency: str = "USD",
-                 locale: str = "en_US", timezone: str = "America/New_York",
-                 practice_name: str = "", macros: bool | None = None) -> None:
+def new_workbook(
+    target: str | Path | IO[bytes],
+    *,
+    currency: str = "USD",
+    locale: str = "en_US",
+    timezone: str = "America/New_York",
+    practice_name: str = "",
+    macros: bool | None = None,
+) -> None:
     """Write an empty standard workbook with the given practice settings.
 
     Args:
@@ -54,6 +61,13 @@ def new_workbook(target: str | Path | IO[bytes], *, currency: str = "USD",
     if macros is None:
         macros = isinstance(target, (str, Path)) and str(target).lower().endswith(".xlsm")
     vba_project = SHIPPED_VBA_PROJECT.read_bytes() if macros else None
-    write_workbook(target, settings={"currency": currency, "locale": locale,
-                                     "timezone": timezone, "practice_name": practice_name},
-                   vba_project=vba_project)
+    write_workbook(
+        target,
+        settings={
+            "currency": currency,
+            "locale": locale,
+            "timezone": timezone,
+            "practice_name": practice_name,
+        },
+        vba_project=vba_project,
+    )

@@ -26,22 +26,38 @@ import numpy as np
 import pandas as pd
 
 from practicebook import api
-from practicebook.issues import Issue, Severity
+from practicebook.core.reconcile import Reconciliation, reconcile
 from practicebook.errors import MissingDependency, PracticebookError
+from practicebook.issues import Issue, Severity
 from practicebook.model import Book
 from practicebook.money import from_minor
-from practicebook.core.reconcile import Reconciliation, reconcile
 
-__all__ = ["STATUSES", "batch", "expand_paths", "is_total", "summarise_workbook",
-           "summary_frame", "write_summary"]
+__all__ = [
+    "STATUSES",
+    "batch",
+    "expand_paths",
+    "is_total",
+    "summarise_workbook",
+    "summary_frame",
+    "write_summary",
+]
 
 #: Status of a workbook: clean, with findings at warning level or above, or not read.
 STATUSES = ("ok", "issues", "unreadable")
 #: Workbook suffixes a folder or glob is searched for.
 SUFFIXES = (".xlsx", ".xlsm")
 #: Money columns every readable workbook has (aging buckets follow as ``ar_<bucket>``).
-MONEY = ("charges", "payments", "refunds", "adjustments", "balance", "ar_total", "credit",
-         "late_cancel_fees", "no_show_fees")
+MONEY = (
+    "charges",
+    "payments",
+    "refunds",
+    "adjustments",
+    "balance",
+    "ar_total",
+    "credit",
+    "late_cancel_fees",
+    "no_show_fees",
+)
 #: Leading characters that make a spreadsheet read text as a formula (CSV output).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FEES = {"late_cancel": "LATECXL", "no_show": "NOSHOW"}
@@ -55,8 +71,9 @@ Runner = Callable[[list[str], dict[str, object], int], Iterator[tuple[int, Summa
 
 
 def _is_workbook(path: Path) -> bool:
-    return (path.suffix.lower() in SUFFIXES and path.is_file()
-            and not path.name.startswith("~$"))  # Excel's lock files
+    return (
+        path.suffix.lower() in SUFFIXES and path.is_file() and not path.name.startswith("~$")
+    )  # Excel's lock files
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -75,8 +92,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         elif path.exists() or not glob.has_magic(str(item)):
             matches = [path]
         else:
-            matches = sorted(p for p in map(Path, glob.glob(str(item), recursive=True))
-                             if _is_workbook(p))
+            matches = sorted(
+                p for p in map(Path, glob.glob(str(item), recursive=True)) if _is_workbook(p)
+            )
         found.update(dict.fromkeys(matches))
     return list(found)
 
@@ -84,8 +102,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 # --- one workbook ---------------------------------------------------------------------
 
 
-def summarise_workbook(path: str, as_of: str | None = None, password: str | None = None,
-                       write: bool = False) -> Summary:
+def summarise_workbook(
+    path: str, as_of: str | None = None, password: str | None = None, write: bool = False
+) -> Summary:
     """Read, check and reconcile one workbook; its summary as plain, picklable data.
 
     With ``write``, the results are also written into the workbook
@@ -109,8 +128,7 @@ def summarise_workbook(path: str, as_of: str | None = None, password: str | None
     return summary
 
 
-def _write_back(path: str, rec: Reconciliation, password: str | None,
-                summary: Summary) -> None:
+def _write_back(path: str, rec: Reconciliation, password: str | None, summary: Summary) -> None:
     """Write the results into the workbook; a failure is recorded, not raised."""
     from practicebook.workbook.writer import write_results
 
@@ -137,8 +155,9 @@ def _summary(path: str, book: Book, issues: list[Issue], rec: Reconciliation) ->
         return from_minor(int(minor), currency)
 
     severities = [i.severity.value for i in issues] + rec.flags["severity"].tolist()
-    codes = pd.Series([i.code.value for i in issues] + rec.flags["code"].tolist(),
-                      dtype=object).value_counts()
+    codes = pd.Series(
+        [i.code.value for i in issues] + rec.flags["code"].tolist(), dtype=object
+    ).value_counts()
     counts = {s.value: severities.count(s.value) for s in Severity}
     balances, aging = rec.balances, rec.aging
     buckets = [c for c in aging.columns if c not in ("client_id", "credit", "total")]
@@ -152,11 +171,15 @@ def _summary(path: str, book: Book, issues: list[Issue], rec: Reconciliation) ->
         "currency": currency,
         "clients": len(book.clients),
         "sessions": len(book.sessions),
-        **{name: money(balances[name].sum())
-           for name in ("charges", "payments", "refunds", "adjustments", "balance")},
+        **{
+            name: money(balances[name].sum())
+            for name in ("charges", "payments", "refunds", "adjustments", "balance")
+        },
         "ar_total": money(sum(aging[label].sum() for label in buckets)),
         "credit": money(balances["credit"].sum()),
-        "errors": counts["error"], "warnings": counts["warning"], "notes": counts["note"],
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "notes": counts["note"],
         **_fees(rec, money),
         "aging": bucket_sums,
         "codes": {str(code): int(n) for code, n in codes.items()},
@@ -165,8 +188,9 @@ def _summary(path: str, book: Book, issues: list[Issue], rec: Reconciliation) ->
 
 
 def _reason(counts: Mapping[str, int]) -> str | None:
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning")
-             if counts[s]]
+    parts = [
+        f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning") if counts[s]
+    ]
     return ", ".join(parts) or None
 
 
@@ -188,36 +212,44 @@ def _fees(rec: Reconciliation, money: Callable[[object], Decimal]) -> Summary:
 # --- running the tasks ----------------------------------------------------------------
 
 
-def _serial(paths: list[str], options: dict[str, object], _jobs: int
-            ) -> Iterator[tuple[int, Summary]]:
+def _serial(
+    paths: list[str], options: dict[str, object], _jobs: int
+) -> Iterator[tuple[int, Summary]]:
     for i, path in enumerate(paths):
         yield i, summarise_workbook(path, **options)  # type: ignore[arg-type]
 
 
-def _process_pool(paths: list[str], options: dict[str, object], jobs: int
-                  ) -> Iterator[tuple[int, Summary]]:
+def _process_pool(
+    paths: list[str], options: dict[str, object], jobs: int
+) -> Iterator[tuple[int, Summary]]:
     # forkserver: workers are forked from a clean process that has already imported the
     # task's modules (the reader loads on first use elsewhere), so they start fast and
     # inherit no threads (progress bars) or locks.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["practicebook.batch", "practicebook.workbook.reader"])
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = {pool.submit(summarise_workbook, path, **options): i
-                   for i, path in enumerate(paths)}
+        futures = {
+            pool.submit(summarise_workbook, path, **options): i for i, path in enumerate(paths)
+        }
         for future in concurrent.futures.as_completed(futures):
             yield futures[future], future.result()
 
 
 def _dask(address: str) -> Runner:
-    def run(paths: list[str], options: dict[str, object], jobs: int
-            ) -> Iterator[tuple[int, Summary]]:
+    def run(
+        paths: list[str], options: dict[str, object], jobs: int
+    ) -> Iterator[tuple[int, Summary]]:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
             raise MissingDependency("dask.distributed", "batch") from None
         if address == "dask":
-            cluster = LocalCluster(n_workers=max(jobs, 1), threads_per_worker=1,
-                                   host="127.0.0.1", dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=max(jobs, 1),
+                threads_per_worker=1,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
         else:
             cluster = None
         try:
@@ -229,6 +261,7 @@ def _dask(address: str) -> Runner:
         finally:
             if cluster is not None:
                 cluster.close()
+
     return run
 
 
@@ -236,15 +269,22 @@ def _runner(jobs: int, scheduler: str | None) -> Runner:
     if scheduler is not None:
         if scheduler != "dask" and not scheduler.startswith("tcp://"):
             raise PracticebookError(
-                f"unknown scheduler {scheduler!r}: use 'dask' or a tcp://HOST:PORT address")
+                f"unknown scheduler {scheduler!r}: use 'dask' or a tcp://HOST:PORT address"
+            )
         return _dask(scheduler)
     return _process_pool if jobs > 1 else _serial
 
 
-def batch(paths: Iterable[str | Path] | str | Path, *, as_of: dt.date | str | None = None,
-          jobs: int = 1, scheduler: str | None = None, write: bool = False,
-          password: str | None = None, on_result: Callable[[Summary], None] | None = None
-          ) -> pd.DataFrame:
+def batch(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    as_of: dt.date | str | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    write: bool = False,
+    password: str | None = None,
+    on_result: Callable[[Summary], None] | None = None,
+) -> pd.DataFrame:
     """Reconcile every workbook under ``paths``; one summary row each plus totals.
 
     Args:
@@ -306,24 +346,54 @@ def summary_frame(summaries: list[Summary]) -> pd.DataFrame:
     flag_columns = [c for c in frame.columns if c.startswith("flag_")]
     readable = frame["status"] != "unreadable"
     frame.loc[readable, flag_columns] = frame.loc[readable, flag_columns].fillna(0)
-    totals = [_totals(frame[frame["currency"] == cur], cur)
-              for cur in pd.unique(frame.loc[readable, "currency"])]
-    frame = pd.concat([frame, pd.DataFrame(totals, columns=frame.columns, dtype=object)],
-                      ignore_index=True) if totals else frame
+    totals = [
+        _totals(frame[frame["currency"] == cur], cur)
+        for cur in pd.unique(frame.loc[readable, "currency"])
+    ]
+    frame = (
+        pd.concat(
+            [frame, pd.DataFrame(totals, columns=frame.columns, dtype=object)], ignore_index=True
+        )
+        if totals
+        else frame
+    )
     return frame.astype(object).where(frame.notna(), None)
 
 
 def _columns(summaries: list[Summary]) -> list[str]:
-    head = ["file", "practice", "status", "reason", "as_of", "currency", "clients",
-            "sessions", "charges", "payments", "refunds", "adjustments", "balance"]
+    head = [
+        "file",
+        "practice",
+        "status",
+        "reason",
+        "as_of",
+        "currency",
+        "clients",
+        "sessions",
+        "charges",
+        "payments",
+        "refunds",
+        "adjustments",
+        "balance",
+    ]
     buckets: dict[str, None] = {}
     codes: set[str] = set()
     for s in summaries:
         buckets.update(dict.fromkeys(s.get("aging", {})))  # type: ignore[arg-type]
         codes.update(s.get("codes", {}))  # type: ignore[arg-type]
-    tail = ["ar_total", "credit", "errors", "warnings", "notes", "late_cancel_charged",
-            "late_cancel_fees", "late_cancel_waived", "no_show_charged", "no_show_fees",
-            "no_show_waived"]
+    tail = [
+        "ar_total",
+        "credit",
+        "errors",
+        "warnings",
+        "notes",
+        "late_cancel_charged",
+        "late_cancel_fees",
+        "late_cancel_waived",
+        "no_show_charged",
+        "no_show_fees",
+        "no_show_waived",
+    ]
     written = ["written"] if any("written" in s for s in summaries) else []
     return head + list(buckets) + tail + written + [f"flag_{c}" for c in sorted(codes)]
 
@@ -331,14 +401,16 @@ def _columns(summaries: list[Summary]) -> list[str]:
 def _totals(rows: pd.DataFrame, currency: str) -> dict[str, object]:
     """Column sums over one currency's readable workbooks."""
     n = len(rows)
-    out: dict[str, object] = {"file": None, "currency": currency,
-                              "practice": f"TOTAL ({n} workbook{'s' if n != 1 else ''})",
-                              "status": "issues" if (rows["status"] == "issues").any() else "ok"}
+    out: dict[str, object] = {
+        "file": None,
+        "currency": currency,
+        "practice": f"TOTAL ({n} workbook{'s' if n != 1 else ''})",
+        "status": "issues" if (rows["status"] == "issues").any() else "ok",
+    }
     skip = {"file", "practice", "status", "reason", "as_of", "currency", "written"}
     for column in rows.columns.difference(list(skip), sort=False):
         values = rows[column].dropna()
-        out[column] = sum(values, Decimal(0) if column in MONEY or column.startswith("ar_")
-                          else 0)
+        out[column] = sum(values, Decimal(0) if column in MONEY or column.startswith("ar_") else 0)
     as_of = pd.unique(rows["as_of"])
     out["as_of"] = as_of[0] if len(as_of) == 1 else None
     return out
@@ -363,20 +435,22 @@ def write_summary(frame: pd.DataFrame, path: str | Path) -> None:
     writers = {".xlsx": _write_xlsx, ".csv": _write_csv, ".json": _write_json}
     writer = writers.get(path.suffix.lower())
     if writer is None:
-        raise PracticebookError(f"{path.name}: the summary can be written as .xlsx, .csv or "
-                                ".json")
+        raise PracticebookError(f"{path.name}: the summary can be written as .xlsx, .csv or .json")
     writer(frame, path)
 
 
 def to_records(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Rows as JSON-ready dicts: money as exact decimal text, missing values as null."""
-    return [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
-            for row in frame.to_dict("records")]
+    return [
+        {k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
 
 
 def _write_json(frame: pd.DataFrame, path: Path) -> None:
-    path.write_text(json.dumps(to_records(frame), ensure_ascii=False, indent=2) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(to_records(frame), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def _safe_text(value: object) -> object:
@@ -396,8 +470,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     import xlsxwriter
 
-    options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with xlsxwriter.Workbook(str(path), options) as workbook:
         sheet = workbook.add_worksheet("Summary")
         bold = workbook.add_format({"bold": True})
@@ -412,7 +485,8 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
                     places = max(0, -int(value.as_tuple().exponent))
                     if places not in money_formats:
                         money_formats[places] = workbook.add_format(
-                            {"num_format": "#,##0" + ("." + "0" * places if places else "")})
+                            {"num_format": "#,##0" + ("." + "0" * places if places else "")}
+                        )
                     sheet.write_number(r, c, float(value), money_formats[places])
                 elif isinstance(value, (int, np.integer)):
                     sheet.write_number(r, c, int(value))

@@ -111,8 +111,10 @@ class WorkbookChanged(WriteError):
     """The file changed after practicebook read it; writing now would lose that change."""
 
     def __init__(self, path: Path):
-        super().__init__(f"{path.name} was changed by another program since it was read; "
-                         "nothing was written, run again")
+        super().__init__(
+            f"{path.name} was changed by another program since it was read; "
+            "nothing was written, run again"
+        )
         self.path = path
 
 

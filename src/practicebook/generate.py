@@ -18,11 +18,52 @@ from typing import IO
 
 __all__ = ["GeneratedPractice", "PlantedProblem", "generate", "write_example"]
 
-FIRST = ("Ari", "Bex", "Cal", "Dani", "Eli", "Fen", "Gus", "Hal", "Ivo", "Jae", "Kit", "Lio",
-         "Mae", "Noa", "Oli", "Pim", "Quin", "Rae", "Sol", "Tam", "Uma", "Vic", "Wren", "Yara")
-LAST = ("Ambervale", "Brookhart", "Cindermoor", "Dunwick", "Elmsworth", "Farrowby",
-        "Glenhollow", "Harrowgate", "Ivybridge", "Juniper", "Kestrelton", "Larkspur",
-        "Mossbank", "Nettlefield", "Oakhurst", "Pebbleton", "Quarrystone", "Rushmere")
+FIRST = (
+    "Ari",
+    "Bex",
+    "Cal",
+    "Dani",
+    "Eli",
+    "Fen",
+    "Gus",
+    "Hal",
+    "Ivo",
+    "Jae",
+    "Kit",
+    "Lio",
+    "Mae",
+    "Noa",
+    "Oli",
+    "Pim",
+    "Quin",
+    "Rae",
+    "Sol",
+    "Tam",
+    "Uma",
+    "Vic",
+    "Wren",
+    "Yara",
+)
+LAST = (
+    "Ambervale",
+    "Brookhart",
+    "Cindermoor",
+    "Dunwick",
+    "Elmsworth",
+    "Farrowby",
+    "Glenhollow",
+    "Harrowgate",
+    "Ivybridge",
+    "Juniper",
+    "Kestrelton",
+    "Larkspur",
+    "Mossbank",
+    "Nettlefield",
+    "Oakhurst",
+    "Pebbleton",
+    "Quarrystone",
+    "Rushmere",
+)
 SERVICES = (  # code, description, min, max, default minutes, fee
     ("90791", "Psychiatric diagnostic evaluation", None, None, 60, "200.00"),
     ("90832", "Psychotherapy, 30 minutes", 16, 37, 30, "100.00"),
@@ -59,41 +100,84 @@ class GeneratedPractice:
         write_workbook(target, self.rows, settings=self.settings)
 
 
-def generate(sessions: int = 600, *, seed: int = 20260101, start: dt.date = dt.date(2026, 1, 5),
-             problems: bool = False, currency: str = "USD", locale: str = "en_US",
-             timezone: str = "America/New_York") -> GeneratedPractice:
+def generate(
+    sessions: int = 600,
+    *,
+    seed: int = 20260101,
+    start: dt.date = dt.date(2026, 1, 5),
+    problems: bool = False,
+    currency: str = "USD",
+    locale: str = "en_US",
+    timezone: str = "America/New_York",
+) -> GeneratedPractice:
     """Invent a practice with about ``sessions`` sessions over the year from ``start``."""
     rng = random.Random(seed)
     n_clients = max(8, sessions // 100)
     n_clinicians = max(2, min(12, n_clients // 40 + 2))
     settings: dict[str, object] = {
         "practice_name": "Riverbend Counselling (example)",
-        "currency": currency, "locale": locale, "timezone": timezone,
-        "payment_terms_days": 0, "default_policy_id": "POL-STD",
-        "address_line1": "1 Example Lane", "city": "Springfield", "country": "US",
+        "currency": currency,
+        "locale": locale,
+        "timezone": timezone,
+        "payment_terms_days": 0,
+        "default_policy_id": "POL-STD",
+        "address_line1": "1 Example Lane",
+        "city": "Springfield",
+        "country": "US",
     }
     rows: dict[str, list[dict[str, object]]] = {
         "Clinicians": [
-            {"clinician_id": f"T{i:02d}", "display_name": f"{rng.choice(FIRST)} "
-             f"{rng.choice(LAST)}", "credentials": rng.choice(("LCSW", "PhD", "LMFT", "LPC"))}
+            {
+                "clinician_id": f"T{i:02d}",
+                "display_name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                "credentials": rng.choice(("LCSW", "PhD", "LMFT", "LPC")),
+            }
             for i in range(1, n_clinicians + 1)
         ],
         "Services": _services(),
         "Policies": [
-            {"policy_id": "POL-STD", "name": "Standard 24 hours", "notice_hours": 24,
-             "ns_grace_minutes": 15, "grace_count": 1, "grace_scope": "rolling_days",
-             "grace_rolling_days": 365, "exempt_intake": True, "cap_amount": Decimal("200.00")},
-            {"policy_id": "POL-48", "name": "Couples 48 hours", "notice_hours": 48,
-             "ns_grace_minutes": 15, "grace_count": 0, "grace_scope": "lifetime"},
+            {
+                "policy_id": "POL-STD",
+                "name": "Standard 24 hours",
+                "notice_hours": 24,
+                "ns_grace_minutes": 15,
+                "grace_count": 1,
+                "grace_scope": "rolling_days",
+                "grace_rolling_days": 365,
+                "exempt_intake": True,
+                "cap_amount": Decimal("200.00"),
+            },
+            {
+                "policy_id": "POL-48",
+                "name": "Couples 48 hours",
+                "notice_hours": 48,
+                "ns_grace_minutes": 15,
+                "grace_count": 0,
+                "grace_scope": "lifetime",
+            },
         ],
         "PolicyTiers": [
-            {"policy_id": "POL-STD", "applies_to": "late_cancel", "min_notice_hours": 12,
-             "max_notice_hours": 24, "charge_type": "percent", "charge_value": 50},
-            {"policy_id": "POL-STD", "applies_to": "late_cancel", "max_notice_hours": 12,
-             "charge_type": "full"},
+            {
+                "policy_id": "POL-STD",
+                "applies_to": "late_cancel",
+                "min_notice_hours": 12,
+                "max_notice_hours": 24,
+                "charge_type": "percent",
+                "charge_value": 50,
+            },
+            {
+                "policy_id": "POL-STD",
+                "applies_to": "late_cancel",
+                "max_notice_hours": 12,
+                "charge_type": "full",
+            },
             {"policy_id": "POL-STD", "applies_to": "no_show", "charge_type": "full"},
-            {"policy_id": "POL-48", "applies_to": "late_cancel", "charge_type": "percent",
-             "charge_value": 50},
+            {
+                "policy_id": "POL-48",
+                "applies_to": "late_cancel",
+                "charge_type": "percent",
+                "charge_value": 50,
+            },
             {"policy_id": "POL-48", "applies_to": "no_show", "charge_type": "full"},
         ],
     }
@@ -113,13 +197,17 @@ def _services() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for code, desc, lo, hi, minutes, fee in SERVICES:
         row: dict[str, object] = {
-            "service_code": code, "description": desc, "client_description": "Counselling",
-            "min_minutes": lo, "max_minutes": hi, "default_minutes": minutes,
-            "base_fee": Decimal(fee), "superbill_eligible": True,
+            "service_code": code,
+            "description": desc,
+            "client_description": "Counselling",
+            "min_minutes": lo,
+            "max_minutes": hi,
+            "default_minutes": minutes,
+            "base_fee": Decimal(fee),
+            "superbill_eligible": True,
         }
         if code == "90834":  # the fee went up at the start of July: two periods
-            out.append({**row, "base_fee": Decimal("140.00"),
-                        "effective_to": dt.date(2026, 6, 30)})
+            out.append({**row, "base_fee": Decimal("140.00"), "effective_to": dt.date(2026, 6, 30)})
             row["effective_from"] = dt.date(2026, 7, 1)
         out.append(row)
     return out
@@ -131,36 +219,62 @@ def _clients(rng: random.Random, n: int, start: dt.date) -> list[dict[str, objec
         intake = start + dt.timedelta(days=rng.randrange(0, 120))
         billing = rng.choices(("self_pay", "sliding", "insurance"), (7, 2, 1))[0]
         exempt = rng.random() < 0.03
-        clients.append({
-            "client_id": f"C{i:04d}", "first_name": rng.choice(FIRST),
-            "last_name": rng.choice(LAST), "email": f"client{i}@example.invalid",
-            "dob": dt.date(1960 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 29)),
-            "billing_type": billing,
-            "policy_id": "POL-48" if rng.random() < 0.1 else None,
-            "fee_exempt": exempt, "fee_exempt_reason": "contract" if exempt else None,
-            "policy_ack_date": intake if rng.random() < 0.92 else None,
-            "intake_date": intake, "status": "active",
-        })
+        clients.append(
+            {
+                "client_id": f"C{i:04d}",
+                "first_name": rng.choice(FIRST),
+                "last_name": rng.choice(LAST),
+                "email": f"client{i}@example.invalid",
+                "dob": dt.date(
+                    1960 + rng.randrange(45), rng.randrange(1, 13), rng.randrange(1, 29)
+                ),
+                "billing_type": billing,
+                "policy_id": "POL-48" if rng.random() < 0.1 else None,
+                "fee_exempt": exempt,
+                "fee_exempt_reason": "contract" if exempt else None,
+                "policy_ack_date": intake if rng.random() < 0.92 else None,
+                "intake_date": intake,
+                "status": "active",
+            }
+        )
     return clients
 
 
-def _rates(rng: random.Random, clients: list[dict[str, object]],
-           clinicians: list[dict[str, object]]) -> list[dict[str, object]]:
+def _rates(
+    rng: random.Random, clients: list[dict[str, object]], clinicians: list[dict[str, object]]
+) -> list[dict[str, object]]:
     rates: list[dict[str, object]] = []
     for client in clients:
         if client["billing_type"] == "sliding":
-            rates.append({"rate_id": f"R{len(rates) + 1:04d}", "scope": "client",
-                          "scope_id": client["client_id"],
-                          "fee": Decimal(rng.choice(("80.00", "95.00", "110.00"))),
-                          "reason": "sliding scale"})
-    rates.append({"rate_id": f"R{len(rates) + 1:04d}", "scope": "clinician",
-                  "scope_id": clinicians[0]["clinician_id"], "service_code": "90837",
-                  "fee": Decimal("210.00"), "reason": "senior clinician"})
+            rates.append(
+                {
+                    "rate_id": f"R{len(rates) + 1:04d}",
+                    "scope": "client",
+                    "scope_id": client["client_id"],
+                    "fee": Decimal(rng.choice(("80.00", "95.00", "110.00"))),
+                    "reason": "sliding scale",
+                }
+            )
+    rates.append(
+        {
+            "rate_id": f"R{len(rates) + 1:04d}",
+            "scope": "clinician",
+            "scope_id": clinicians[0]["clinician_id"],
+            "service_code": "90837",
+            "fee": Decimal("210.00"),
+            "reason": "senior clinician",
+        }
+    )
     return rates
 
 
-def _sessions(rng: random.Random, total: int, clients: list[dict[str, object]],
-              clinicians: list[dict[str, object]], start: dt.date) -> list[dict[str, object]]:
+def _sessions(
+    rng: random.Random,
+    total: int,
+    clients: list[dict[str, object]],
+    clinicians: list[dict[str, object]],
+    start: dt.date,
+) -> list[dict[str, object]]:
     sessions: list[dict[str, object]] = []
     per_client = max(1, total // len(clients))
     extra = total - per_client * len(clients)
@@ -175,26 +289,46 @@ def _sessions(rng: random.Random, total: int, clients: list[dict[str, object]],
         for k in range(count):
             when = dt.datetime.combine(day, dt.time(weekday_hour[1]))
             day += dt.timedelta(days=step if step < 7 else rng.choice((7, 7, 7, 14)))
-            code = "90791" if k == 0 else rng.choices(
-                ("90834", "90837", "90832", "90847"), (6, 2, 1, 1))[0]
+            code = (
+                "90791"
+                if k == 0
+                else rng.choices(("90834", "90837", "90832", "90847"), (6, 2, 1, 1))[0]
+            )
             sessions.append(_session(rng, len(sessions) + 1, client, clinician, code, when))
     return sessions
 
 
-def _session(rng: random.Random, n: int, client: Mapping[str, object], clinician: object,
-             code: str, when: dt.datetime) -> dict[str, object]:
+def _session(
+    rng: random.Random,
+    n: int,
+    client: Mapping[str, object],
+    clinician: object,
+    code: str,
+    when: dt.datetime,
+) -> dict[str, object]:
     minutes = {"90791": 60, "90832": 30, "90834": 45, "90837": 60, "90847": 50}[code]
     row: dict[str, object] = {
-        "session_id": f"S{n:07d}", "client_id": client["client_id"],
-        "clinician_id": clinician, "service_code": code, "scheduled_start": when,
+        "session_id": f"S{n:07d}",
+        "client_id": client["client_id"],
+        "clinician_id": clinician,
+        "service_code": code,
+        "scheduled_start": when,
         "scheduled_minutes": minutes,
     }
     if when > dt.datetime(2026, 11, 25):
         row["status"] = "scheduled"
         return row
     status = rng.choices(
-        ("attended", "cancelled", "late_cancelled", "no_show", "clinician_cancelled",
-         "non_billable"), (85, 6, 3, 2.5, 2, 0.5))[0]
+        (
+            "attended",
+            "cancelled",
+            "late_cancelled",
+            "no_show",
+            "clinician_cancelled",
+            "non_billable",
+        ),
+        (85, 6, 3, 2.5, 2, 0.5),
+    )[0]
     row["status"] = status
     if status == "attended":
         row["actual_minutes"] = minutes + rng.choice((0, 0, 0, 2, -2, 5))
@@ -203,7 +337,8 @@ def _session(rng: random.Random, n: int, client: Mapping[str, object], clinician
     elif status in ("cancelled", "late_cancelled", "clinician_cancelled"):
         hours = rng.uniform(26, 120) if status != "late_cancelled" else rng.uniform(1, 23)
         row["cancel_requested_at"] = (when - dt.timedelta(hours=hours)).replace(
-            second=0, microsecond=0)
+            second=0, microsecond=0
+        )
         row["cancelled_by"] = "clinician" if status == "clinician_cancelled" else "client"
         row["cancel_channel"] = rng.choice(("phone", "voicemail", "email", "text", "portal"))
     if status in ("late_cancelled", "no_show") and rng.random() < 0.1:
@@ -212,8 +347,9 @@ def _session(rng: random.Random, n: int, client: Mapping[str, object], clinician
     return row
 
 
-def _payments(rng: random.Random, sessions: list[dict[str, object]],
-              clients: list[dict[str, object]]) -> list[dict[str, object]]:
+def _payments(
+    rng: random.Random, sessions: list[dict[str, object]], clients: list[dict[str, object]]
+) -> list[dict[str, object]]:
     payments: list[dict[str, object]] = []
     by_client: dict[object, list[dict[str, object]]] = {}
     for s in sessions:
@@ -224,7 +360,7 @@ def _payments(rng: random.Random, sessions: list[dict[str, object]],
         billable = by_client.get(client["client_id"], [])
         i = 0
         while i < len(billable):
-            batch = billable[i: i + rng.choice((1, 1, 1, 2, 4))]
+            batch = billable[i : i + rng.choice((1, 1, 1, 2, 4))]
             i += len(batch)
             last = batch[-1]["scheduled_start"]
             assert isinstance(last, dt.datetime)
@@ -234,39 +370,54 @@ def _payments(rng: random.Random, sessions: list[dict[str, object]],
             amount = sum((fee[str(s["service_code"])] for s in batch), Decimal(0))
             if rng.random() < 0.08:
                 amount = (amount * Decimal(rng.choice(("0.5", "0.75", "1.1")))).quantize(
-                    Decimal("0.01"))
+                    Decimal("0.01")
+                )
             method = rng.choice(METHODS)
-            payments.append({
-                "payment_id": f"P{len(payments) + 1:07d}", "received_date": paid_on,
-                "client_id": client["client_id"], "kind": "payment", "method": method,
-                "reference": f"TX{rng.randrange(10**8):08d}" if method == "card" else None,
-                "amount": amount,
-                "applies_to_session_id": batch[0]["session_id"] if len(batch) == 1 else None,
-            })
+            payments.append(
+                {
+                    "payment_id": f"P{len(payments) + 1:07d}",
+                    "received_date": paid_on,
+                    "client_id": client["client_id"],
+                    "kind": "payment",
+                    "method": method,
+                    "reference": f"TX{rng.randrange(10**8):08d}" if method == "card" else None,
+                    "amount": amount,
+                    "applies_to_session_id": batch[0]["session_id"] if len(batch) == 1 else None,
+                }
+            )
     for p in rng.sample(payments, k=min(len(payments), max(1, len(payments) // 200))):
         refund_date = p["received_date"]
         assert isinstance(refund_date, dt.date)
-        payments.append({
-            "payment_id": f"P{len(payments) + 1:07d}",
-            "received_date": refund_date + dt.timedelta(days=7),
-            "client_id": p["client_id"], "kind": "refund", "method": p["method"],
-            "amount": Decimal("20.00"), "refund_of_payment_id": p["payment_id"],
-        })
+        payments.append(
+            {
+                "payment_id": f"P{len(payments) + 1:07d}",
+                "received_date": refund_date + dt.timedelta(days=7),
+                "client_id": p["client_id"],
+                "kind": "refund",
+                "method": p["method"],
+                "amount": Decimal("20.00"),
+                "refund_of_payment_id": p["payment_id"],
+            }
+        )
     return payments
 
 
-def _adjustments(rng: random.Random, clients: list[dict[str, object]],
-                 start: dt.date) -> list[dict[str, object]]:
+def _adjustments(
+    rng: random.Random, clients: list[dict[str, object]], start: dt.date
+) -> list[dict[str, object]]:
     adjustments: list[dict[str, object]] = []
     for client in rng.sample(clients, k=max(1, len(clients) // 20)):
-        adjustments.append({
-            "adjustment_id": f"A{len(adjustments) + 1:06d}",
-            "date": start + dt.timedelta(days=rng.randrange(60, 300)),
-            "client_id": client["client_id"],
-            "type": rng.choice(("courtesy_discount", "write_off")),
-            "amount": -Decimal(rng.choice(("10.00", "25.00", "50.00"))),
-            "reason": "goodwill", "approved_by": "T01",
-        })
+        adjustments.append(
+            {
+                "adjustment_id": f"A{len(adjustments) + 1:06d}",
+                "date": start + dt.timedelta(days=rng.randrange(60, 300)),
+                "client_id": client["client_id"],
+                "type": rng.choice(("courtesy_discount", "write_off")),
+                "amount": -Decimal(rng.choice(("10.00", "25.00", "50.00"))),
+                "reason": "goodwill",
+                "approved_by": "T01",
+            }
+        )
     return adjustments
 
 
@@ -296,8 +447,9 @@ def _plant_problems(practice: GeneratedPractice) -> None:
     assert clients
 
 
-def write_example(target: str | Path | IO[bytes], sessions: int = 600, **kwargs: object
-                  ) -> GeneratedPractice:
+def write_example(
+    target: str | Path | IO[bytes], sessions: int = 600, **kwargs: object
+) -> GeneratedPractice:
     """Generate a practice and write it as a workbook; return what was generated."""
     practice = generate(sessions, **kwargs)  # type: ignore[arg-type]
     practice.write(target)

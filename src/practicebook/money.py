@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
@@ -39,13 +39,13 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def is_currency(code: str) -> bool:
     """True for an ISO 4217 code babel knows (``USD``, ``CAD``, ``JPY``…)."""
     return code in _list_currencies()
 
 
-@lru_cache(maxsize=None)
+@cache
 def digits(currency: str) -> int:
     """Number of minor-unit digits of ``currency`` (USD 2, JPY 0, BHD 3)."""
     return int(get_currency_precision(currency))
@@ -130,7 +130,7 @@ def parse_money_text(text: str, locale: str, currency: str) -> Decimal:
     return -value if negative else value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _currency_tokens(locale: str, currency: str) -> tuple[str, ...]:
     tokens = {currency, currency.lower()}
     try:

@@ -17,8 +17,18 @@ T0 = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def _log(n: int = 5) -> list[AuditRow]:
-    entries = [AuditEntry("therapist-1", "cli", "Sessions", f"S{i}", "append", "fee, date",
-                          T0 + dt.timedelta(minutes=i)) for i in range(n)]
+    entries = [
+        AuditEntry(
+            "therapist-1",
+            "cli",
+            "Sessions",
+            f"S{i}",
+            "append",
+            "fee, date",
+            T0 + dt.timedelta(minutes=i),
+        )
+        for i in range(n)
+    ]
     return audit_rows(None, entries)
 
 

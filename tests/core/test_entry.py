@@ -61,7 +61,8 @@ def with_cancel_columns(tables: list[RawTable]) -> list[RawTable]:
             n = len(table.headers)
             data[n], data[n + 1] = None, None
             table = dataclasses.replace(
-                table, headers=(*table.headers, "cancelled_by", "cancel_channel"), data=data)
+                table, headers=(*table.headers, "cancelled_by", "cancel_channel"), data=data
+            )
         out.append(table)
     return out
 
@@ -100,8 +101,10 @@ def test_next_id_skips_ids_already_taken_and_follows_the_last_rows_prefix():
 
 
 def test_new_payment_is_typed_with_defaults_and_the_next_id(book):
-    row = entry.new_payment(book, {"client_id": "C2", "received_date": "2026-03-10",
-                                   "amount": "1,200.50", "method": "card"})
+    row = entry.new_payment(
+        book,
+        {"client_id": "C2", "received_date": "2026-03-10", "amount": "1,200.50", "method": "card"},
+    )
     assert row.accepted and row.issues == []
     assert row.sheet == "Payments" and row.row_id == "P13"
     assert row.values["payment_id"] == "P13"
@@ -112,9 +115,16 @@ def test_new_payment_is_typed_with_defaults_and_the_next_id(book):
 
 
 def test_new_session_keeps_a_given_id_and_reads_times(book):
-    row = entry.new_session(book, {"session_id": "S0000700", "client_id": "C1",
-                                   "service_code": "90837", "status": "Scheduled",
-                                   "scheduled_start": dt.datetime(2026, 4, 1, 9, 30)})
+    row = entry.new_session(
+        book,
+        {
+            "session_id": "S0000700",
+            "client_id": "C1",
+            "service_code": "90837",
+            "status": "Scheduled",
+            "scheduled_start": dt.datetime(2026, 4, 1, 9, 30),
+        },
+    )
     assert row.accepted, row.issues
     assert row.row_id == "S0000700"
     assert row.values["status"] == "scheduled"
@@ -124,14 +134,23 @@ def test_new_session_keeps_a_given_id_and_reads_times(book):
 
 def test_an_aware_time_is_stored_as_practice_wall_clock_time(book):
     start = dt.datetime(2026, 4, 1, 13, 30, tzinfo=dt.UTC)
-    row = entry.new_session(book, {"client_id": "C1", "service_code": "90837",
-                                   "status": "scheduled", "scheduled_start": start})
+    row = entry.new_session(
+        book,
+        {
+            "client_id": "C1",
+            "service_code": "90837",
+            "status": "scheduled",
+            "scheduled_start": start,
+        },
+    )
     assert row.values["scheduled_start"] == dt.datetime(2026, 4, 1, 9, 30)
 
 
 def test_bad_payment_is_refused_with_each_issue_on_the_new_row(book):
-    row = entry.new_payment(book, {"client_id": "C9", "received_date": "2026-13-02",
-                                   "amount": "-5", "method": "bitcoin"})
+    row = entry.new_payment(
+        book,
+        {"client_id": "C9", "received_date": "2026-13-02", "amount": "-5", "method": "bitcoin"},
+    )
     assert not row.accepted
     assert codes_at(row) == {
         ("Payments!B4", "bad-date"),
@@ -143,9 +162,16 @@ def test_bad_payment_is_refused_with_each_issue_on_the_new_row(book):
 
 
 def test_a_duplicate_id_is_refused_on_the_new_row(book):
-    row = entry.new_session(book, {"session_id": "S0000600", "client_id": "C1",
-                                   "service_code": "90837", "status": "scheduled",
-                                   "scheduled_start": "2026-04-01 09:30"})
+    row = entry.new_session(
+        book,
+        {
+            "session_id": "S0000600",
+            "client_id": "C1",
+            "service_code": "90837",
+            "status": "scheduled",
+            "scheduled_start": "2026-04-01 09:30",
+        },
+    )
     assert codes_at(row) == {("Sessions!A5", "duplicate-id")}
     assert not row.accepted
 
@@ -153,9 +179,11 @@ def test_a_duplicate_id_is_refused_on_the_new_row(book):
 def test_missing_required_values_and_unknown_keys_are_issues(book):
     row = entry.new_adjustment(book, {"client_id": "C1", "amount": "-10", "colour": "red"})
     assert not row.accepted
-    assert codes_at(row) == {("Adjustments!A2", "unknown-column"),
-                             ("Adjustments!B2", "missing-value"),
-                             ("Adjustments!E2", "missing-value")}
+    assert codes_at(row) == {
+        ("Adjustments!A2", "unknown-column"),
+        ("Adjustments!B2", "missing-value"),
+        ("Adjustments!E2", "missing-value"),
+    }
     assert row.row_id == "A0001"
 
 
@@ -163,23 +191,27 @@ def test_issues_elsewhere_in_the_book_do_not_refuse_a_good_row():
     text = PRACTICE.replace("| P12        | 2026-03-03    | C2 ", "| P12 | 2026-03-03 | C7 ")
     book, issues = api.load_tables(read_tables(text))
     assert any(i.code is Code.UNKNOWN_CLIENT for i in issues)
-    row = entry.new_payment(book, {"client_id": "C1", "received_date": "2026-03-10",
-                                   "amount": 10})
+    row = entry.new_payment(book, {"client_id": "C1", "received_date": "2026-03-10", "amount": 10})
     assert row.accepted and row.issues == []
 
 
 def test_a_value_for_a_column_the_sheet_lacks_is_refused(book):
-    row = entry.new_payment(book, {"client_id": "C1", "received_date": "2026-03-10",
-                                   "amount": 10, "reference": "chk 1001"})
+    row = entry.new_payment(
+        book,
+        {"client_id": "C1", "received_date": "2026-03-10", "amount": 10, "reference": "chk 1001"},
+    )
     assert codes_at(row) == {("Payments!A4", "missing-column")}
     assert not row.accepted
 
 
 def test_cell_values_place_values_by_the_sheets_layout(book):
-    layout = dataclasses.replace(book.layouts["Payments"],
-                                 column_of={"payment_id": 2, "amount": 4})
-    assert entry.cell_values("Payments", {"payment_id": "P1", "amount": Decimal(5)},
-                             layout) == [None, "P1", None, Decimal(5)]
+    layout = dataclasses.replace(book.layouts["Payments"], column_of={"payment_id": 2, "amount": 4})
+    assert entry.cell_values("Payments", {"payment_id": "P1", "amount": Decimal(5)}, layout) == [
+        None,
+        "P1",
+        None,
+        Decimal(5),
+    ]
 
 
 # --- cancellation stamps ------------------------------------------------------------
@@ -187,13 +219,17 @@ def test_cell_values_place_values_by_the_sheets_layout(book):
 
 def test_a_late_cancellation_is_priced_by_the_policy_tier(book):
     # 12 hours before a 24-hour policy: late; tier 50% of the 150.00 base fee = 75.00
-    stamp = entry.cancellation_stamp(book, "S0000601", dt.datetime(2026, 3, 8, 22, 0),
-                                     by="client", channel="email")
+    stamp = entry.cancellation_stamp(
+        book, "S0000601", dt.datetime(2026, 3, 8, 22, 0), by="client", channel="email"
+    )
     assert stamp.accepted, stamp.issues
     assert stamp.row == 3
-    assert stamp.values == {"cancel_requested_at": dt.datetime(2026, 3, 8, 22, 0),
-                            "cancelled_by": "client", "cancel_channel": "email",
-                            "status": "late_cancelled"}
+    assert stamp.values == {
+        "cancel_requested_at": dt.datetime(2026, 3, 8, 22, 0),
+        "cancelled_by": "client",
+        "cancel_channel": "email",
+        "status": "late_cancelled",
+    }
     assert stamp.notice_hours == Decimal(12)
     assert stamp.fee == Decimal("75.00")
     assert "50%" in stamp.basis and "150.00" in stamp.basis
@@ -209,8 +245,9 @@ def test_a_timely_cancellation_costs_nothing(book):
 
 
 def test_a_clinician_cancellation_is_never_charged(book):
-    stamp = entry.cancellation_stamp(book, "S0000602", dt.datetime(2026, 3, 9, 10, 0),
-                                     by="clinician", channel="phone")
+    stamp = entry.cancellation_stamp(
+        book, "S0000602", dt.datetime(2026, 3, 9, 10, 0), by="clinician", channel="phone"
+    )
     assert stamp.values["status"] == "clinician_cancelled"
     assert stamp.fee == Decimal("0.00")
 
@@ -227,11 +264,22 @@ def test_stamp_problems_are_issues_not_exceptions(book):
     assert codes_at(unknown) == {("Sessions", "unknown-session")} and not unknown.accepted
     held = entry.cancellation_stamp(book, "S0000600", "2026-03-01 10:00")
     assert codes_at(held) == {("Sessions!E2", "bad-choice")}
-    bare = dataclasses.replace(book, layouts={**book.layouts, "Sessions": dataclasses.replace(
-        book.layouts["Sessions"], column_of={"session_id": 1, "status": 2})})
+    bare = dataclasses.replace(
+        book,
+        layouts={
+            **book.layouts,
+            "Sessions": dataclasses.replace(
+                book.layouts["Sessions"], column_of={"session_id": 1, "status": 2}
+            ),
+        },
+    )
     assert ("Sessions!A3", "missing-column") in codes_at(
-        entry.cancellation_stamp(bare, "S0000601", "2026-03-08 09:00"))
+        entry.cancellation_stamp(bare, "S0000601", "2026-03-08 09:00")
+    )
     bad = entry.cancellation_stamp(book, "S0000601", "soon", by="alien", channel="pigeon")
-    assert codes_at(bad) == {("Sessions!F3", "bad-date"), ("Sessions!G3", "bad-choice"),
-                             ("Sessions!H3", "bad-choice")}
+    assert codes_at(bad) == {
+        ("Sessions!F3", "bad-date"),
+        ("Sessions!G3", "bad-choice"),
+        ("Sessions!H3", "bad-choice"),
+    }
     assert bad.fee == Decimal(0) and bad.notice_hours is None

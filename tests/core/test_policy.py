@@ -21,11 +21,14 @@ TIERS = """
 
 def test_spring_forward_24_wall_clock_hours_are_23_elapsed_hours():
     # New York moves from 2:00 to 3:00 on Sunday 8 March 2026.
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status    | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-03-08 10:00 | cancelled | 2026-03-07 10:00    |
-""")
+"""
+    )
     row = log_row(rec, "S1")
     assert row["notice_hours"] == Decimal("23")
     assert row["computed_status"] == "late_cancelled"
@@ -35,12 +38,15 @@ def test_spring_forward_24_wall_clock_hours_are_23_elapsed_hours():
 
 def test_fall_back_24_wall_clock_hours_are_25_elapsed_hours():
     # New York moves from 2:00 back to 1:00 on Sunday 1 November 2026.
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status         | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-11-01 10:00 | cancelled      | 2026-10-31 10:00    |
 | S2         | C1        | 90834        | 2026-11-01 11:00 | late_cancelled | 2026-10-31 11:00    |
-""")
+"""
+    )
     assert log_row(rec, "S1")["notice_hours"] == Decimal("25")
     assert log_row(rec, "S1")["computed_status"] == "cancelled"
     assert codes_at(rec, "S1") == set()
@@ -49,16 +55,20 @@ def test_fall_back_24_wall_clock_hours_are_25_elapsed_hours():
     assert "status-mismatch" in codes_at(rec, "S2")
     assert fee(rec, "S2") == 15000
     assert log_row(rec, "S2")["basis"] == (
-        "full rate 150.00 (no tier or service fee set, 1st occurrence)")
+        "full rate 150.00 (no tier or service fee set, 1st occurrence)"
+    )
 
 
 def test_exactly_at_the_threshold_is_on_time_and_near_it():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status         | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-04-14 10:00 | late_cancelled | 2026-04-13 10:00    |
 | S2         | C1        | 90834        | 2026-04-21 10:00 | late_cancelled | 2026-04-20 10:01    |
-""")
+"""
+    )
     assert log_row(rec, "S1")["computed_status"] == "cancelled"
     assert codes_at(rec, "S1") == {"status-mismatch", "notice-near-threshold"}
     assert log_row(rec, "S2")["computed_status"] == "late_cancelled"
@@ -71,11 +81,14 @@ def test_exactly_at_the_threshold_is_on_time_and_near_it():
 
 
 def test_cancel_after_start_counts_as_the_policy_says_and_takes_the_zero_band():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status         | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-04-14 10:00 | late_cancelled | 2026-04-14 10:05    |
-""")
+"""
+    )
     row = log_row(rec, "S1")
     assert row["notice_hours"] == Decimal("-0.08")
     assert row["computed_status"] == "no_show"  # cancel_after_start_is defaults to no_show
@@ -85,12 +98,15 @@ def test_cancel_after_start_counts_as_the_policy_says_and_takes_the_zero_band():
 
 
 def test_missing_cancel_time_is_flagged_and_priced_in_the_zero_band():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status         | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-04-14 10:00 | late_cancelled |                     |
 | S2         | C1        | 90834        | 2026-04-21 10:00 | no_show        |                     |
-""")
+"""
+    )
     assert codes_at(rec, "S1") == {"missing-cancel-time"}
     assert fee(rec, "S1") == 7500
     assert codes_at(rec, "S2") == set()  # a no-show has no cancel time
@@ -103,7 +119,9 @@ def test_missing_cancel_time_is_flagged_and_priced_in_the_zero_band():
 
 
 def test_grace_over_a_rolling_window():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | grace_count | grace_scope  | grace_rolling_days |
 | P1        | 24           | 1           | rolling_days | 30                 |
@@ -112,7 +130,8 @@ def test_grace_over_a_rolling_window():
 | S1         | C1        | 90834        | 2026-01-05 10:00 | no_show |
 | S2         | C1        | 90834        | 2026-01-20 10:00 | no_show |
 | S3         | C1        | 90834        | 2026-03-02 10:00 | no_show |
-""")
+"""
+    )
     # S2 is 15 days after S1 (inside 30 days): 2nd occurrence, charged.
     # S3 is 56 days after S2 and 41 after S1: the window is empty again, so it is free.
     assert [fee(rec, s) for s in ("S1", "S2", "S3")] == [0, 15000, 0]
@@ -121,15 +140,19 @@ def test_grace_over_a_rolling_window():
     # three no-shows within the practice's 90 days also make a pattern
     assert codes_at(rec, "S3") == {"grace-applied", "cancellation-pattern"}
     assert log_row(rec, "S2")["basis"] == (
-        "full rate 150.00 (tier any notice, 2nd occurrence since 2025-12-22)")
+        "full rate 150.00 (tier any notice, 2nd occurrence since 2025-12-22)"
+    )
     assert log_row(rec, "S1")["basis"] == (
-        "no fee: grace for the 1st occurrence since 2025-12-07 (policy P1 forgives 1)")
+        "no fee: grace for the 1st occurrence since 2025-12-07 (policy P1 forgives 1)"
+    )
 
 
 def test_occurrences_count_in_date_order_across_1970():
     """A mistyped year far in the past still sorts first: occurrence numbers and grace
     follow the dates, not the order of the rows, on either side of 1970."""
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | grace_count |
 | P1        | 24           | 1           |
@@ -138,13 +161,16 @@ def test_occurrences_count_in_date_order_across_1970():
 | S1         | C1        | 90834        | 2026-03-02 10:00 | no_show |
 | S2         | C1        | 90834        | 1926-03-09 10:00 | no_show |
 | S3         | C1        | 90834        | 2026-03-16 10:00 | no_show |
-""")
+"""
+    )
     assert [log_row(rec, s)["occurrence"] for s in ("S2", "S1", "S3")] == [1, 2, 3]
     assert [fee(rec, s) for s in ("S2", "S1", "S3")] == [0, 15000, 15000]
 
 
 def test_a_grace_count_beyond_32_bits_forgives_everything():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | grace_count |
 | P1        | 24           | 3000000000  |
@@ -152,12 +178,15 @@ def test_a_grace_count_beyond_32_bits_forgives_everything():
 | session_id | client_id | service_code | scheduled_start  | status  |
 | S1         | C1        | 90834        | 2026-03-02 10:00 | no_show |
 | S2         | C1        | 90834        | 2026-03-09 10:00 | no_show |
-""")
+"""
+    )
     assert [fee(rec, s) for s in ("S1", "S2")] == [0, 0]
 
 
 def test_grace_per_calendar_year():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | grace_count | grace_scope   |
 | P1        | 24           | 1           | calendar_year |
@@ -166,10 +195,12 @@ def test_grace_per_calendar_year():
 | S1         | C1        | 90834        | 2025-12-15 10:00 | no_show |
 | S2         | C1        | 90834        | 2026-01-10 10:00 | no_show |
 | S3         | C1        | 90834        | 2026-02-10 10:00 | no_show |
-""")
+"""
+    )
     assert [fee(rec, s) for s in ("S1", "S2", "S3")] == [0, 0, 15000]
     assert log_row(rec, "S3")["basis"] == (
-        "full rate 150.00 (tier any notice, 2nd occurrence since 2026-01-01)")
+        "full rate 150.00 (tier any notice, 2nd occurrence since 2026-01-01)"
+    )
 
 
 def test_tiers_escalate_by_occurrence():
@@ -221,9 +252,11 @@ def test_cap_and_minimum():
     assert fee(rec, "S1") == 10000  # 75.00 raised to the minimum
     assert fee(rec, "S2") == 12000  # 150.00 capped
     assert log_row(rec, "S1")["basis"] == (
-        "50% of 150.00 (tier any notice, 1st occurrence), raised to the minimum 100.00")
+        "50% of 150.00 (tier any notice, 1st occurrence), raised to the minimum 100.00"
+    )
     assert log_row(rec, "S2")["basis"] == (
-        "full rate 150.00 (tier any notice, 2nd occurrence), capped at 120.00")
+        "full rate 150.00 (tier any notice, 2nd occurrence), capped at 120.00"
+    )
 
 
 def test_service_fee_settings_when_no_tier_matches():
@@ -240,7 +273,8 @@ def test_service_fee_settings_when_no_tier_matches():
 """)
     assert [fee(rec, s) for s in ("S1", "S2", "S3")] == [4000, 0, 19000]
     assert log_row(rec, "S1")["basis"] == (
-        "flat 40.00 (service 90834 late-cancel fee, 1st occurrence)")
+        "flat 40.00 (service 90834 late-cancel fee, 1st occurrence)"
+    )
     assert log_row(rec, "S2")["basis"] == "no fee (service 90834 no-show fee, 2nd occurrence)"
     assert set(rec.charges["charge_id"]) == {"S1-LATECXL", "S3-NOSHOW"}
 
@@ -249,27 +283,33 @@ def test_service_fee_settings_when_no_tier_matches():
 
 
 def test_fee_exempt_client_is_not_charged_and_not_counted():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Clients
 | client_id | first_name | last_name | fee_exempt | fee_exempt_reason | policy_ack_date |
 | C1        | Ada        | Example   | TRUE       | medicaid          | 2025-01-01      |
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status  |
 | S1         | C1        | 90834        | 2026-02-02 10:00 | no_show |
-""")
+"""
+    )
     assert fee(rec, "S1") == 0
     assert codes_at(rec, "S1") == {"fee-exempt-client"}
     assert pd.isna(log_row(rec, "S1")["occurrence"])
 
 
 def test_waived_fees_count_as_occurrences_and_need_a_reason():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status  | fee_waived | waiver_reason |
 | S1         | C1        | 90834        | 2026-02-02 10:00 | no_show | TRUE       | illness       |
 | S2         | C1        | 90834        | 2026-02-09 10:00 | no_show | TRUE       |               |
 | S3         | C1        | 90834        | 2026-02-16 10:00 | no_show |            |               |
-""")
+"""
+    )
     assert [fee(rec, s) for s in ("S1", "S2", "S3")] == [0, 0, 15000]
     assert codes_at(rec, "S1") == {"fee-waived"}
     assert codes_at(rec, "S2") == {"fee-waived", "waiver-without-reason"}
@@ -278,7 +318,9 @@ def test_waived_fees_count_as_occurrences_and_need_a_reason():
 
 
 def test_intake_exemption_covers_the_first_session_only():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | exempt_intake |
 | P1        | 24           | TRUE          |
@@ -286,7 +328,8 @@ def test_intake_exemption_covers_the_first_session_only():
 | session_id | client_id | service_code | scheduled_start  | status  |
 | S1         | C1        | 90834        | 2026-02-02 10:00 | no_show |
 | S2         | C1        | 90834        | 2026-02-09 10:00 | no_show |
-""")
+"""
+    )
     assert fee(rec, "S1") == 0
     assert codes_at(rec, "S1") == {"grace-intake"}
     assert fee(rec, "S2") == 15000
@@ -294,19 +337,24 @@ def test_intake_exemption_covers_the_first_session_only():
 
 
 def test_first_matching_zero_fee_reason_wins():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | exempt_intake | grace_count |
 | P1        | 24           | TRUE          | 1           |
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status  | fee_waived | waiver_reason |
 | S1         | C1        | 90834        | 2026-02-02 10:00 | no_show | TRUE       | weather       |
-""")
+"""
+    )
     assert codes_at(rec, "S1") == {"fee-waived"}  # waived before intake before grace
 
 
 def test_reschedule_waiver_within_the_window():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Policies
 | policy_id | notice_hours | reschedule_waiver | reschedule_window_days |
 | P1        | 24           | TRUE              | 7                      |
@@ -316,7 +364,8 @@ def test_reschedule_waiver_within_the_window():
 | S2         | C1        | 90834        | 2026-02-05 10:00 | attended       |                     |                           |
 | S3         | C1        | 90834        | 2026-02-09 10:00 | late_cancelled | 2026-02-09 08:00    | S4                        |
 | S4         | C1        | 90834        | 2026-02-19 10:00 | attended       |                     |                           |
-""")
+"""
+    )
     assert fee(rec, "S1") == 0
     assert codes_at(rec, "S1") == {"reschedule-waived"}
     assert log_row(rec, "S1")["basis"] == "no fee: rescheduled to S2 within 7 days"
@@ -325,12 +374,15 @@ def test_reschedule_waiver_within_the_window():
 
 
 def test_clinician_cancellations_are_never_charged_or_counted():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status         | cancel_requested_at | cancelled_by |
 | S1         | C1        | 90834        | 2026-02-02 10:00 | late_cancelled | 2026-02-02 08:00    | clinician    |
 | S2         | C1        | 90834        | 2026-02-09 10:00 | no_show        |                     |              |
-""")
+"""
+    )
     row = log_row(rec, "S1")
     assert (row["computed_status"], row["fee"]) == ("clinician_cancelled", 0)
     assert row["basis"] == "no fee: cancelled by the clinician"
@@ -342,7 +394,9 @@ def test_clinician_cancellations_are_never_charged_or_counted():
 
 
 def test_policy_not_acknowledged_when_a_fee_is_charged():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Clients
 | client_id | first_name | last_name | policy_ack_date |
 | C1        | Ada        | Example   |                 |
@@ -354,7 +408,8 @@ def test_policy_not_acknowledged_when_a_fee_is_charged():
 | S2         | C2        | 90834        | 2026-02-02 10:00 | no_show  |
 | S3         | C3        | 90834        | 2026-02-02 10:00 | no_show  |
 | S4         | C1        | 90834        | 2026-02-09 10:00 | attended |
-""")
+"""
+    )
     assert "policy-not-acknowledged" in codes_at(rec, "S1")  # never signed
     assert "policy-not-acknowledged" in codes_at(rec, "S2")  # signed after the session
     assert "policy-not-acknowledged" not in codes_at(rec, "S3")  # signed that day
@@ -362,7 +417,9 @@ def test_policy_not_acknowledged_when_a_fee_is_charged():
 
 
 def test_cancellation_pattern_is_flagged_when_reached():
-    rec = reconciled(TIERS + """
+    rec = reconciled(
+        TIERS
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status  |
 | S1         | C1        | 90834        | 2026-01-05 10:00 | no_show |
@@ -371,7 +428,8 @@ def test_cancellation_pattern_is_flagged_when_reached():
 | S4         | C1        | 90834        | 2026-06-08 10:00 | no_show |
 | S5         | C1        | 90834        | 2026-06-15 10:00 | no_show |
 | S6         | C1        | 90834        | 2026-06-22 10:00 | no_show |
-""")
+"""
+    )
     # Practice defaults: 3 within 90 days. S3 has S2 more than 90 days before; S5 is the
     # third within 90 days; S6 continues the same pattern and is not flagged again.
     flagged = set(rec.flags.loc[rec.flags["code"] == "cancellation-pattern", "row_id"])
@@ -401,7 +459,8 @@ def test_no_policy_in_force_falls_back_to_the_service_and_warns():
     assert codes_at(rec, "S1") == {"no-policy-in-force"}
     assert fee(rec, "S1") == 15000
     assert log_row(rec, "S1")["basis"] == (
-        "full rate 150.00 (no tier or service fee set, no cancellation policy in force)")
+        "full rate 150.00 (no tier or service fee set, no cancellation policy in force)"
+    )
 
 
 def test_policy_effective_periods_include_both_end_dates():

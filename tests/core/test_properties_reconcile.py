@@ -14,10 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from practicebook.core.policy.engine import notice_seconds
-from practicebook.core.reconcile import reconcile
-from practicebook.core.reconcile import _allocation_steps
+from practicebook.core.reconcile import _allocation_steps, reconcile
 from practicebook.schema import ADJUSTMENT_TYPES, PAYMENT_METHODS, STATUSES, WORKBOOK
-
 from tests.support.reconcile_cases import loaded
 
 START = dt.datetime(2026, 1, 1, 8, 0)
@@ -46,54 +44,86 @@ def when(offset_hours: int) -> str:
     return (START + dt.timedelta(hours=offset_hours)).strftime("%Y-%m-%d %H:%M")
 
 
-sessions = st.lists(st.fixed_dictionaries({
-    "client_id": st.sampled_from(CLIENTS),
-    "service_code": st.sampled_from(("90834", "90837")),
-    "start": st.integers(0, 150 * 24),
-    "status": st.sampled_from(STATUSES),
-    "notice": st.one_of(st.none(), st.integers(-2, 72)),
-    "cancelled_by": st.sampled_from(("", "", "client", "clinician")),
-    "fee_waived": st.sampled_from(("", "", "TRUE")),
-}), min_size=1, max_size=12)
-payments = st.lists(st.fixed_dictionaries({
-    "client_id": st.sampled_from(CLIENTS),
-    "day": st.integers(0, 150),
-    "kind": st.sampled_from(("payment", "payment", "refund")),
-    "method": st.sampled_from(PAYMENT_METHODS),
-    "amount": st.integers(1, 40000),
-    "target": st.one_of(st.none(), st.integers(0, 11)),
-}), max_size=8)
-adjustments = st.lists(st.fixed_dictionaries({
-    "client_id": st.sampled_from(CLIENTS),
-    "day": st.integers(0, 150),
-    "type": st.sampled_from(ADJUSTMENT_TYPES),
-    "amount": st.integers(-20000, 20000).filter(bool),
-}), max_size=4)
+sessions = st.lists(
+    st.fixed_dictionaries(
+        {
+            "client_id": st.sampled_from(CLIENTS),
+            "service_code": st.sampled_from(("90834", "90837")),
+            "start": st.integers(0, 150 * 24),
+            "status": st.sampled_from(STATUSES),
+            "notice": st.one_of(st.none(), st.integers(-2, 72)),
+            "cancelled_by": st.sampled_from(("", "", "client", "clinician")),
+            "fee_waived": st.sampled_from(("", "", "TRUE")),
+        }
+    ),
+    min_size=1,
+    max_size=12,
+)
+payments = st.lists(
+    st.fixed_dictionaries(
+        {
+            "client_id": st.sampled_from(CLIENTS),
+            "day": st.integers(0, 150),
+            "kind": st.sampled_from(("payment", "payment", "refund")),
+            "method": st.sampled_from(PAYMENT_METHODS),
+            "amount": st.integers(1, 40000),
+            "target": st.one_of(st.none(), st.integers(0, 11)),
+        }
+    ),
+    max_size=8,
+)
+adjustments = st.lists(
+    st.fixed_dictionaries(
+        {
+            "client_id": st.sampled_from(CLIENTS),
+            "day": st.integers(0, 150),
+            "type": st.sampled_from(ADJUSTMENT_TYPES),
+            "amount": st.integers(-20000, 20000).filter(bool),
+        }
+    ),
+    max_size=4,
+)
 
 
-def workbook(draw_sessions, draw_payments, draw_adjustments, order: list[int] | None = None
-             ) -> str:
+def workbook(draw_sessions, draw_payments, draw_adjustments, order: list[int] | None = None) -> str:
     rows = []
     for n, s in enumerate(draw_sessions):
-        row = {"session_id": f"S{n:02d}", "client_id": s["client_id"],
-               "service_code": s["service_code"], "scheduled_start": when(s["start"]),
-               "status": s["status"], "cancelled_by": s["cancelled_by"],
-               "fee_waived": s["fee_waived"]}
+        row = {
+            "session_id": f"S{n:02d}",
+            "client_id": s["client_id"],
+            "service_code": s["service_code"],
+            "scheduled_start": when(s["start"]),
+            "status": s["status"],
+            "cancelled_by": s["cancelled_by"],
+            "fee_waived": s["fee_waived"],
+        }
         if s["notice"] is not None:
             row["cancel_requested_at"] = when(s["start"] - s["notice"])
         rows.append(row)
     pay_rows = []
     for n, p in enumerate(draw_payments):
         day = (START + dt.timedelta(days=p["day"])).date().isoformat()
-        row = {"payment_id": f"P{n:02d}", "received_date": day, "client_id": p["client_id"],
-               "kind": p["kind"], "method": p["method"], "amount": p["amount"] / 100}
+        row = {
+            "payment_id": f"P{n:02d}",
+            "received_date": day,
+            "client_id": p["client_id"],
+            "kind": p["kind"],
+            "method": p["method"],
+            "amount": p["amount"] / 100,
+        }
         if p["target"] is not None and p["target"] < len(rows) and p["kind"] == "payment":
             row["applies_to_session_id"] = f"S{p['target']:02d}"
         pay_rows.append(row)
-    adj_rows = [{"adjustment_id": f"A{n:02d}", "client_id": a["client_id"],
-                 "date": (START + dt.timedelta(days=a["day"])).date().isoformat(),
-                 "type": a["type"], "amount": a["amount"] / 100}
-                for n, a in enumerate(draw_adjustments)]
+    adj_rows = [
+        {
+            "adjustment_id": f"A{n:02d}",
+            "client_id": a["client_id"],
+            "date": (START + dt.timedelta(days=a["day"])).date().isoformat(),
+            "type": a["type"],
+            "amount": a["amount"] / 100,
+        }
+        for n, a in enumerate(draw_adjustments)
+    ]
     if order is not None:  # a permutation of 0..11 reorders up to 12 sessions
         rows = [rows[i] for i in order if i < len(rows)]
         pay_rows, adj_rows = pay_rows[::-1], adj_rows[::-1]
@@ -110,8 +140,7 @@ def reconciled(text: str):
     return reconcile(book, AS_OF)
 
 
-SETTINGS = settings(max_examples=12, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -119,8 +148,7 @@ SETTINGS = settings(max_examples=12, deadline=None,
 def test_balances_obey_the_identity_and_tie_to_aging(s, p, a):
     rec = reconciled(workbook(s, p, a))
     b = rec.balances
-    assert (b["charges"] + b["adjustments"] - b["payments"] + b["refunds"]
-            == b["balance"]).all()
+    assert (b["charges"] + b["adjustments"] - b["payments"] + b["refunds"] == b["balance"]).all()
     assert b["balance"].sum() == rec.ledger["amount"].sum()
     buckets = [c for c in rec.aging.columns if c not in ("client_id", "credit", "total")]
     assert (rec.aging[buckets].sum(axis=1) - rec.aging["credit"] == b["balance"]).all()
@@ -138,9 +166,19 @@ def test_results_do_not_depend_on_row_order(s, p, a, order):
     by_session = ["session_id", "fee", "computed_status", "occurrence", "basis"]
     pd.testing.assert_frame_equal(
         first.cancellations[by_session].sort_values("session_id").reset_index(drop=True),
-        shuffled.cancellations[by_session].sort_values("session_id").reset_index(drop=True))
-    findings = lambda rec: sorted(zip(rec.flags["code"], rec.flags["row_id"],  # noqa: E731
-                                      rec.flags["message"], strict=True))
+        shuffled.cancellations[by_session].sort_values("session_id").reset_index(drop=True),
+    )
+
+    def findings(rec):
+        return sorted(
+            zip(
+                rec.flags["code"],
+                rec.flags["row_id"],
+                rec.flags["message"],
+                strict=True,
+            )
+        )
+
     assert findings(first) == findings(shuffled)
 
 
@@ -167,8 +205,9 @@ def test_explain_places_credits_exactly_as_the_ledger_does(s, p, a):
                 if target:
                     placed[target] = placed.get(target, 0) + amount
         debits = lines[lines["amount"] > 0]
-        for entry, amount, still_open in zip(debits["entry_id"], debits["amount"],
-                                             debits["open"], strict=True):
+        for entry, amount, still_open in zip(
+            debits["entry_id"], debits["amount"], debits["open"], strict=True
+        ):
             assert amount - placed.get(entry, 0) == still_open
 
 
@@ -181,7 +220,6 @@ fall = st.datetimes(min_value=dt.datetime(2026, 10, 30), max_value=dt.datetime(2
 def test_a_later_cancellation_never_has_more_notice(times):
     start, a, b = (pd.Timestamp(t).floor("min") for t in times)
     early, late = sorted((a, b))
-    notice = notice_seconds(pd.Series([start, start]), pd.Series([early, late]),
-                            "America/New_York")
+    notice = notice_seconds(pd.Series([start, start]), pd.Series([early, late]), "America/New_York")
     assert notice[0] >= notice[1]
     assert notice.dtype == np.int64

@@ -7,11 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from practicebook.render.json import json_text
-
 from practicebook.core.reconcile import Reconciliation, reconcile, simulate
-
-from tests.support.reconcile_cases import balance, codes_at, fee, loaded, reconciled
+from practicebook.render.json import json_text
+from tests.support.reconcile_cases import balance, codes_at, loaded, reconciled
 
 
 def aging_row(rec: Reconciliation, client_id: str) -> dict[str, object]:
@@ -49,7 +47,9 @@ RATES = """
 
 
 def test_rate_precedence_and_historical_rates():
-    rec = reconciled(RATES + """
+    rec = reconciled(
+        RATES
+        + """
 ## Sessions
 | session_id | client_id | clinician_id | service_code | scheduled_start  | status   | fee_override |
 | S1         | C1        | T1           | 90834        | 2026-02-28 10:00 | attended |              |
@@ -60,18 +60,20 @@ def test_rate_precedence_and_historical_rates():
 | S6         | C3        | T1           | 90837        | 2026-03-02 10:00 | attended |              |
 | S7         | C3        | T2           | 90837        | 2026-03-02 10:00 | attended |              |
 | S8         | C1        | T1           | 90834        | 2026-03-03 10:00 | attended | 99           |
-""")
-    amounts = {s: charge(rec, s)["amount"] for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S7",
-                                                       "S8")}
+"""
+    )
+    amounts = {
+        s: charge(rec, s)["amount"] for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8")
+    }
     assert amounts == {
         "S1": 12000,  # client rate for the service, period ending that day
         "S2": 13000,  # the next period, starting that day
         "S3": 11000,  # client rate for any service
-        "S4": 9000,   # client rate for any service beats the clinician's
+        "S4": 9000,  # client rate for any service beats the clinician's
         "S5": 16000,  # clinician rate for the service
         "S6": 17000,  # clinician rate for any service
         "S7": 19000,  # base fee
-        "S8": 9900,   # the session's own override beats everything
+        "S8": 9900,  # the session's own override beats everything
     }
     assert charge(rec, "S2")["basis"] == "client rate R2"
     assert charge(rec, "S7")["basis"] == "base fee of 90837"
@@ -93,21 +95,25 @@ def test_service_fee_history_follows_the_session_date():
 
 
 def test_what_costs_nothing():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status              | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-03-02 10:00 | non_billable        |                     |
 | S2         | C1        | 90834        | 2026-03-03 10:00 | clinician_cancelled | 2026-03-01 10:00    |
 | S3         | C1        | 90834        | 2026-03-04 10:00 | scheduled           |                     |
 | S4         | C1        | 90834        | 2026-03-05 10:00 | cancelled           | 2026-03-01 10:00    |
-""", as_of="2026-03-10")
+""",
+        as_of="2026-03-10",
+    )
     assert rec.charges.empty
     assert balance(rec, "C1")["balance"] == 0
     assert codes_at(rec, "S3") == {"unresolved-past-session"}
 
 
 def test_unresolved_past_session_and_rows_after_the_as_of_date():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status    |
 | S1         | C1        | 90834        | 2026-03-09 10:00 | scheduled |
@@ -116,7 +122,9 @@ def test_unresolved_past_session_and_rows_after_the_as_of_date():
 ## Payments
 | payment_id | received_date | client_id | amount |
 | P1         | 2026-03-11    | C1        | 150    |
-""", as_of="2026-03-10")
+""",
+        as_of="2026-03-10",
+    )
     assert codes_at(rec, "S1") == {"unresolved-past-session"}
     assert codes_at(rec, "S2") == set()  # the as-of day itself is not past
     assert "S3" not in set(rec.charges["charge_id"])  # after the as-of day: ignored
@@ -154,7 +162,11 @@ def test_fee_lines_are_separate_and_never_on_a_superbill():
     assert charge(rec, "S1")["superbill_eligible"]
     line = charge(rec, "S2-NOSHOW")
     assert (line["code"], line["kind"], line["amount"], line["superbill_eligible"]) == (
-        "NOSHOW", "no_show_fee", 15000, False)
+        "NOSHOW",
+        "no_show_fee",
+        15000,
+        False,
+    )
     assert line["date"] == pd.Timestamp("2026-03-09")
     assert rec.to_dict()["totals"]["no_show_fees"] == "150.00"
 
@@ -176,8 +188,14 @@ def test_balance_identity_with_reversal_and_refund():
 """)
     b = balance(rec, "C1")
     # 300 charged + 0 adjusted - 400 paid + 100 refunded = 0
-    assert (b["charges"], b["adjustments"], b["payments"], b["refunds"], b["balance"],
-            b["credit"]) == (30000, 0, 40000, 10000, 0, 0)
+    assert (
+        b["charges"],
+        b["adjustments"],
+        b["payments"],
+        b["refunds"],
+        b["balance"],
+        b["credit"],
+    ) == (30000, 0, 40000, 10000, 0, 0)
     assert codes_at(rec, "P2") == set()
 
 
@@ -196,8 +214,10 @@ def test_refund_beyond_the_payment_is_an_error_but_still_counts():
     assert balance(rec, "C1")["balance"] == 2000  # -100 + 60 + 60
     flag = rec.flags[rec.flags["row_id"] == "P3"].iloc[0]
     assert flag["severity"] == "error"
-    assert flag["message"] == ("refund P3 of 60.00 is more than can be refunded: payment P1 "
-                               "was 100.00 and refunds of it now total 120.00")
+    assert flag["message"] == (
+        "refund P3 of 60.00 is more than can be refunded: payment P1 "
+        "was 100.00 and refunds of it now total 120.00"
+    )
 
 
 def test_credit_is_consumed_by_later_charges():
@@ -211,8 +231,7 @@ def test_credit_is_consumed_by_later_charges():
 | P1         | 2026-01-05    | C1        | 300    |
 """
     january = reconciled(text, as_of="2026-01-31")
-    assert (balance(january, "C1")["balance"], balance(january, "C1")["credit"]) == (-15000,
-                                                                                     15000)
+    assert (balance(january, "C1")["balance"], balance(january, "C1")["credit"]) == (-15000, 15000)
     assert aging_row(january, "C1")["credit"] == 15000
     assert aging_row(january, "C1")["total"] == -15000
     february = reconciled(text, as_of="2026-02-28")
@@ -223,7 +242,8 @@ def test_credit_is_consumed_by_later_charges():
 
 
 def test_targeted_payment_goes_to_its_session_first():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status   |
 | S1         | C1        | 90834        | 2026-01-05 10:00 | attended |
@@ -231,7 +251,9 @@ def test_targeted_payment_goes_to_its_session_first():
 ## Payments
 | payment_id | received_date | client_id | amount | applies_to_session_id | method |
 | P1         | 2026-02-02    | C1        | 200    | S2                    | card   |
-""", as_of="2026-03-01")
+""",
+        as_of="2026-03-01",
+    )
     b = balance(rec, "C1")
     assert b["balance"] == 10000
     assert b["oldest_open_date"] == pd.Timestamp("2026-01-05")  # S1 keeps 100.00 open
@@ -243,7 +265,8 @@ def test_targeted_payment_goes_to_its_session_first():
 
 
 def test_negative_adjustment_on_a_session_and_over_allocation():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status   |
 | S1         | C1        | 90834        | 2026-01-05 10:00 | attended |
@@ -256,7 +279,9 @@ def test_negative_adjustment_on_a_session_and_over_allocation():
 ## Payments
 | payment_id | received_date | client_id | amount | applies_to_session_id |
 | P1         | 2026-01-22    | C1        | 10     | S3                    |
-""", as_of="2026-01-31")
+""",
+        as_of="2026-01-31",
+    )
     assert codes_at(rec, "A1") == set()
     assert codes_at(rec, "A2") == {"over-allocated"}  # 200 written off a 150 session
     assert codes_at(rec, "P1") == {"over-allocated"}  # another client's session
@@ -292,7 +317,8 @@ def test_locked_period_and_duplicate_payments():
 def test_duplicates_after_refunds_and_out_of_id_order():
     """Refund rows before the payments and ids out of row order: the repeat with the
     higher id is the one flagged, and a refund never counts as a duplicate."""
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Practice
 | key               | value |
 | default_policy_id | P1    |
@@ -303,7 +329,9 @@ def test_duplicates_after_refunds_and_out_of_id_order():
 | P9         | 2026-02-01    | C1        | 50     | payment | card   | TX2       |
 | P5         | 2026-02-01    | C1        | 50     | payment | card   | TX2       |
 | P7         | 2026-02-01    | C2        | 50     | payment | card   | TX2       |
-""", as_of="2026-03-01")
+""",
+        as_of="2026-03-01",
+    )
     assert codes_at(rec, "P5") == set()
     assert "possible-duplicate-payment" in codes_at(rec, "P9")
     assert "possible-duplicate-payment" not in codes_at(rec, "R2")
@@ -329,14 +357,16 @@ def test_as_of_in_the_past_ages_what_was_open_then():
     row = aging_row(then, "C1")
     assert (row["current"], row["31-60"], row["total"]) == (15000, 15000, 30000)
     assert balance(then, "C1")["last_payment_date"] is pd.NaT or pd.isna(
-        balance(then, "C1")["last_payment_date"])
+        balance(then, "C1")["last_payment_date"]
+    )
     now = reconciled(text, as_of="2026-03-31")
     assert aging_row(now, "C1")["total"] == 0
     assert balance(now, "C1")["last_payment_date"] == pd.Timestamp("2026-03-05")
 
 
 def test_aging_buckets_follow_the_practice_setting():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Practice
 | key               | value |
 | default_policy_id | P1    |
@@ -346,9 +376,18 @@ def test_aging_buckets_follow_the_practice_setting():
 | S1         | C1        | 90834        | 2026-03-01 10:00 | attended |
 | S2         | C1        | 90834        | 2026-03-10 10:00 | attended |
 | S3         | C1        | 90834        | 2026-03-24 10:00 | attended |
-""", as_of="2026-03-31")
-    assert list(rec.aging.columns) == ["client_id", "current", "1-7", "8-14", "14+", "credit",
-                                       "total"]
+""",
+        as_of="2026-03-31",
+    )
+    assert list(rec.aging.columns) == [
+        "client_id",
+        "current",
+        "1-7",
+        "8-14",
+        "14+",
+        "credit",
+        "total",
+    ]
     row = aging_row(rec, "C1")
     assert (row["1-7"], row["8-14"], row["14+"]) == (15000, 0, 30000)
 
@@ -357,7 +396,8 @@ def test_aging_buckets_follow_the_practice_setting():
 
 
 def test_json_shape_and_amounts_as_decimal_strings():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## PolicyTiers
 | policy_id | applies_to | charge_type | charge_value |
 | P1        | no_show    | percent     | 50           |
@@ -368,49 +408,95 @@ def test_json_shape_and_amounts_as_decimal_strings():
 ## Payments
 | payment_id | received_date | client_id | amount |
 | P1         | 2026-03-03    | C1        | 100    |
-""", as_of="2026-03-31")
+""",
+        as_of="2026-03-31",
+    )
     data = json.loads(json_text(rec.to_dict()))
-    assert list(data) == ["as_of", "currency", "balances", "aging", "flags", "cancellations",
-                          "totals"]
+    assert list(data) == [
+        "as_of",
+        "currency",
+        "balances",
+        "aging",
+        "flags",
+        "cancellations",
+        "totals",
+    ]
     assert (data["as_of"], data["currency"]) == ("2026-03-31", "USD")
     assert data["balances"][0] == {
-        "client_id": "C1", "charges": "225.00", "payments": "100.00", "refunds": "0.00",
-        "adjustments": "0.00", "balance": "125.00", "credit": "0.00",
-        "last_payment_date": "2026-03-03", "oldest_open_date": "2026-03-02"}
-    assert data["aging"][0] == {"client_id": "C1", "current": "0.00", "1-30": "125.00",
-                                "31-60": "0.00", "61-90": "0.00", "91-120": "0.00",
-                                "120+": "0.00", "credit": "0.00", "total": "125.00"}
-    assert data["cancellations"] == [{
-        "session_id": "S2", "client_id": "C1", "date": "2026-03-09",
-        "recorded_status": "no_show", "computed_status": "no_show", "notice_hours": None,
-        "policy_id": "P1", "occurrence": 1, "fee": "75.00",
-        "basis": "50% of 150.00 (tier any notice, 1st occurrence)"}]
+        "client_id": "C1",
+        "charges": "225.00",
+        "payments": "100.00",
+        "refunds": "0.00",
+        "adjustments": "0.00",
+        "balance": "125.00",
+        "credit": "0.00",
+        "last_payment_date": "2026-03-03",
+        "oldest_open_date": "2026-03-02",
+    }
+    assert data["aging"][0] == {
+        "client_id": "C1",
+        "current": "0.00",
+        "1-30": "125.00",
+        "31-60": "0.00",
+        "61-90": "0.00",
+        "91-120": "0.00",
+        "120+": "0.00",
+        "credit": "0.00",
+        "total": "125.00",
+    }
+    assert data["cancellations"] == [
+        {
+            "session_id": "S2",
+            "client_id": "C1",
+            "date": "2026-03-09",
+            "recorded_status": "no_show",
+            "computed_status": "no_show",
+            "notice_hours": None,
+            "policy_id": "P1",
+            "occurrence": 1,
+            "fee": "75.00",
+            "basis": "50% of 150.00 (tier any notice, 1st occurrence)",
+        }
+    ]
     assert data["totals"]["balance"] == "125.00"
     assert data["flags"] == []
 
 
 def test_flags_json_names_the_cell():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status    |
 | S1         | C1        | 90834        | 2026-03-02 10:00 | scheduled |
-""", as_of="2026-03-31")
-    assert rec.to_dict()["flags"] == [{
-        "code": "unresolved-past-session", "severity": "warning", "sheet": "Sessions",
-        "cell": "E2", "row_id": "S1", "client_id": "C1",
-        "message": "session S1 on 2026-03-02 is still marked scheduled"}]
+""",
+        as_of="2026-03-31",
+    )
+    assert rec.to_dict()["flags"] == [
+        {
+            "code": "unresolved-past-session",
+            "severity": "warning",
+            "sheet": "Sessions",
+            "cell": "E2",
+            "row_id": "S1",
+            "client_id": "C1",
+            "message": "session S1 on 2026-03-02 is still marked scheduled",
+        }
+    ]
     assert [str(i.where) for i in rec.issues] == ["Sessions!E2"]
 
 
 def test_explain_text_lists_every_line_with_its_source():
-    rec = reconciled("""
+    rec = reconciled(
+        """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status   |
 | S1         | C1        | 90834        | 2026-03-02 10:00 | attended |
 ## Payments
 | payment_id | received_date | client_id | amount | method |
 | P1         | 2026-03-03    | C1        | 200    | zelle  |
-""", as_of="2026-03-31")
+""",
+        as_of="2026-03-31",
+    )
     assert str(rec.explain("C1")).splitlines() == [
         "client C1, as of Mar 31, 2026 (USD)",
         "date        entry    amount  balance  source       what",
@@ -452,11 +538,13 @@ def test_money_columns_are_integer_minor_units():
 | session_id | client_id | service_code | scheduled_start  | status   |
 | S1         | C1        | 90834        | 2026-03-02 10:00 | attended |
 """)
-    for frame, columns in ((rec.balances, ["charges", "payments", "refunds", "adjustments",
-                                           "balance", "credit"]),
-                           (rec.aging, ["current", "credit", "total"]),
-                           (rec.charges, ["amount"]), (rec.ledger, ["amount", "open"]),
-                           (rec.cancellations, ["fee"])):
+    for frame, columns in (
+        (rec.balances, ["charges", "payments", "refunds", "adjustments", "balance", "credit"]),
+        (rec.aging, ["current", "credit", "total"]),
+        (rec.charges, ["amount"]),
+        (rec.ledger, ["amount", "open"]),
+        (rec.cancellations, ["fee"]),
+    ):
         for column in columns:
             assert str(frame[column].dtype) == "Int64", (column, frame[column].dtype)
 
@@ -476,7 +564,8 @@ def test_aging_mismatch_is_reported_if_the_invariant_ever_breaks():
     broken = rec.aging.assign(total=pd.array([100, 0], dtype="Int64"))
     issues = _aging_mismatch(book, rec.balances, broken)
     assert [(i.code.value, str(i.where), i.client_id) for i in issues] == [
-        ("aging-mismatch", "Clients!A2", "C1")]
+        ("aging-mismatch", "Clients!A2", "C1")
+    ]
     assert issues[0].is_error
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from practicebook.core import summary
 from practicebook.api import load
-from practicebook.generate import generate
+from practicebook.core import summary
 from practicebook.core.reconcile import reconcile
+from practicebook.generate import generate
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -33,8 +33,11 @@ def test_monthly_money_adds_up_to_the_balances(rec):
 def test_one_month_by_hand(rec):
     ledger = rec.ledger
     march = ledger[ledger["date"].dt.strftime("%Y-%m") == "2026-03"]
-    charged = sum(int(a) for a, k in zip(march["amount"], march["kind"], strict=True)
-                  if k in ("session", "late_cancel_fee", "no_show_fee"))
+    charged = sum(
+        int(a)
+        for a, k in zip(march["amount"], march["kind"], strict=True)
+        if k in ("session", "late_cancel_fee", "no_show_fee")
+    )
     row = summary.monthly_money(rec).set_index("month").loc["2026-03"]
     assert int(row["charged"]) == charged > 0
 

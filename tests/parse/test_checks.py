@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from practicebook.parse import checks
-
 from tests.support.books import book_from
 
 BOOK = """
@@ -20,8 +19,11 @@ BOOK = """
 def test_the_whole_book_reports_every_unknown_reference():
     book, _ = book_from(BOOK)
     found = {(str(i.where), i.code.value) for i in checks.run(book)}
-    assert found == {("Payments!C2", "unknown-client"), ("Payments!E2", "unknown-session"),
-                     ("Payments!C3", "unknown-client")}
+    assert found == {
+        ("Payments!C2", "unknown-client"),
+        ("Payments!E2", "unknown-session"),
+        ("Payments!C3", "unknown-client"),
+    }
 
 
 def test_a_focused_run_reports_only_that_row():

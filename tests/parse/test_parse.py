@@ -10,10 +10,9 @@ import pytest
 
 from practicebook.issues import Code, Severity
 from practicebook.model import RawTable
-from practicebook.parse.sheets import CoerceContext, coerce_datetime, parse, Bad
-from tests.support.textables import read_tables
-
+from practicebook.parse.sheets import Bad, CoerceContext, coerce_datetime, parse
 from tests.support.books import book_from
+from tests.support.textables import read_tables
 
 BASE = """
 ## Clients
@@ -109,19 +108,25 @@ def test_money_text_is_read_in_the_workbook_locale():
     assert codes_at(issues) == {("Services!C3", "ambiguous-money")}
 
 
-@pytest.mark.parametrize(("cell", "code"), [("abc", "bad-money"), ("TRUE", "bad-money"),
-                                             ("2026-01-05", "bad-money")])
+@pytest.mark.parametrize(
+    ("cell", "code"), [("abc", "bad-money"), ("TRUE", "bad-money"), ("2026-01-05", "bad-money")]
+)
 def test_unreadable_amounts_are_located(cell, code):
-    _, issues = book_from(BASE + f"""
+    _, issues = book_from(
+        BASE
+        + f"""
 ## Payments
 | payment_id | received_date | client_id | amount |
 | P1         | 2026-01-05    | C1        | {cell} |
-""")
-    assert (f"Payments!D2", code) in codes_at(issues)
+"""
+    )
+    assert ("Payments!D2", code) in codes_at(issues)
 
 
 def test_payments_must_be_positive_and_fees_not_negative():
-    _, issues = book_from(BASE + """
+    _, issues = book_from(
+        BASE
+        + """
 ## Payments
 | payment_id | received_date | client_id | amount |
 | P1         | 2026-01-05    | C1        | -20    |
@@ -129,33 +134,40 @@ def test_payments_must_be_positive_and_fees_not_negative():
 ## Adjustments
 | adjustment_id | date       | client_id | type      | amount |
 | A1            | 2026-01-05 | C1        | write_off | -20    |
-""")
+"""
+    )
     assert codes_at(issues) == {("Payments!D2", "out-of-range"), ("Payments!D3", "out-of-range")}
 
 
-@pytest.mark.parametrize(("text", "locale", "expected"), [
-    ("2026-03-05", "en_US", dt.datetime(2026, 3, 5)),
-    ("2026-03-05 14:30", "en_US", dt.datetime(2026, 3, 5, 14, 30)),
-    ("2026-03-05T14:30:15", "en_US", dt.datetime(2026, 3, 5, 14, 30, 15)),
-    ("03/05/2026", "en_US", dt.datetime(2026, 3, 5)),
-    ("03/05/2026", "en_GB", dt.datetime(2026, 5, 3)),
-    ("5.3.2026", "de_DE", dt.datetime(2026, 3, 5)),
-    ("3/5/26 2:30 PM", "en_US", dt.datetime(2026, 3, 5, 14, 30)),
-    ("46086", "en_US", dt.datetime(2026, 3, 5)),
-    ("46086.5", "en_US", dt.datetime(2026, 3, 5, 12)),
-])
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("2026-03-05", "en_US", dt.datetime(2026, 3, 5)),
+        ("2026-03-05 14:30", "en_US", dt.datetime(2026, 3, 5, 14, 30)),
+        ("2026-03-05T14:30:15", "en_US", dt.datetime(2026, 3, 5, 14, 30, 15)),
+        ("03/05/2026", "en_US", dt.datetime(2026, 3, 5)),
+        ("03/05/2026", "en_GB", dt.datetime(2026, 5, 3)),
+        ("5.3.2026", "de_DE", dt.datetime(2026, 3, 5)),
+        ("3/5/26 2:30 PM", "en_US", dt.datetime(2026, 3, 5, 14, 30)),
+        ("46086", "en_US", dt.datetime(2026, 3, 5)),
+        ("46086.5", "en_US", dt.datetime(2026, 3, 5, 12)),
+    ],
+)
 def test_dates_from_iso_serials_and_the_locale(text, locale, expected):
     assert coerce_datetime(text, CoerceContext(locale), date_only=False) == expected
 
 
-@pytest.mark.parametrize(("text", "locale", "code"), [
-    ("05/01/2024", "en_CA", Code.AMBIGUOUS_DATE),  # en_CA writes year first: unsettled
-    ("13/01/2024", "en_US", Code.BAD_DATE),
-    ("2024-13-01", "en_US", Code.BAD_DATE),
-    ("Jan 5, 2024", "en_US", Code.BAD_DATE),
-    ("31/02/2026", "en_GB", Code.BAD_DATE),
-    ("12", "en_US", Code.BAD_DATE),  # serial in the 1900 leap-bug range
-])
+@pytest.mark.parametrize(
+    ("text", "locale", "code"),
+    [
+        ("05/01/2024", "en_CA", Code.AMBIGUOUS_DATE),  # en_CA writes year first: unsettled
+        ("13/01/2024", "en_US", Code.BAD_DATE),
+        ("2024-13-01", "en_US", Code.BAD_DATE),
+        ("Jan 5, 2024", "en_US", Code.BAD_DATE),
+        ("31/02/2026", "en_GB", Code.BAD_DATE),
+        ("12", "en_US", Code.BAD_DATE),  # serial in the 1900 leap-bug range
+    ],
+)
 def test_dates_that_could_be_wrong_are_refused(text, locale, code):
     with pytest.raises(Bad) as info:
         coerce_datetime(text, CoerceContext(locale), date_only=True)
@@ -180,14 +192,17 @@ def test_booleans_and_choices_are_forgiving_but_strict():
 
 
 def test_defaults_fill_blank_optional_cells():
-    book, _ = book_from(BASE + """
+    book, _ = book_from(
+        BASE
+        + """
 ## Policies
 | policy_id | notice_hours |
 | P1        | 24           |
 ## Payments
 | payment_id | received_date | client_id | amount |
 | P1         | 2026-01-05    | C1        | 20     |
-""")
+"""
+    )
     policy = book.policies.iloc[0]
     assert policy["notice_hours"] == Decimal(24)
     assert policy["ns_grace_minutes"] == 15
@@ -196,40 +211,51 @@ def test_defaults_fill_blank_optional_cells():
 
 
 def test_blank_rows_are_skipped_and_rows_keep_their_excel_row():
-    book, issues = book_from(BASE + """
+    book, issues = book_from(
+        BASE
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status   |
 | S1         | C1        | 90834        | 2026-01-05 10:00 | attended |
 |            |           |              |                  |          |
 | S2         | C1        | 90834        | 2026-01-12 10:00 | attended |
-""")
+"""
+    )
     assert book.sessions["session_id"].tolist() == ["S1", "S2"]
     assert book.sessions["_row"].tolist() == [2, 4]
     assert not issues
 
 
 def test_missing_required_values_duplicates_and_rejected_rows():
-    book, issues = book_from(BASE + """
+    book, issues = book_from(
+        BASE
+        + """
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status   |
 | S1         | C1        | 90834        | 2026-01-05 10:00 | attended |
 | S1         | C1        | 90834        | 2026-01-06 10:00 | attended |
 | S3         | C9        | 90834        |                  | attended |
-""")
-    assert codes_at(issues) == {("Sessions!A3", "duplicate-id"),
-                                ("Sessions!D4", "missing-value"),
-                                ("Sessions!B4", "unknown-client")}
+"""
+    )
+    assert codes_at(issues) == {
+        ("Sessions!A3", "duplicate-id"),
+        ("Sessions!D4", "missing-value"),
+        ("Sessions!B4", "unknown-client"),
+    }
     # the row without a start is left out of the frame the core uses, but still checked
     assert book.sessions["session_id"].tolist() == ["S1", "S1"]
     assert book.rejected["Sessions"]["session_id"].tolist() == ["S3"]
 
 
 def test_missing_required_column_and_sheet():
-    _, issues = book_from("""
+    _, issues = book_from(
+        """
 ## Clients
 | client_id | first_name |
 | C1        | Ada        |
-""", fill_required=False)
+""",
+        fill_required=False,
+    )
     found = codes_at(issues)
     assert ("Clients!A1", "missing-column") in found
     assert ("Services", "missing-sheet") in found
@@ -247,7 +273,8 @@ def test_every_problem_is_reported_in_one_pass_and_in_order():
 | 90834        | Therapy     | lots     |
 """)
     assert [(str(i.where), i.code.value) for i in issues] == [
-        ("Clients!D2", "bad-date"), ("Clients!B3", "missing-value"),
+        ("Clients!D2", "bad-date"),
+        ("Clients!B3", "missing-value"),
         ("Services!C2", "bad-money"),
     ]
 
@@ -268,7 +295,8 @@ def test_personal_data_never_appears_in_messages():
 
 
 def test_settings_are_validated():
-    _, issues = book_from("""
+    _, issues = book_from(
+        """
 ## Practice
 | key           | value          |
 | currency      | DOLLARS        |
@@ -276,10 +304,14 @@ def test_settings_are_validated():
 | timezone      | Mars/Olympus   |
 | aging_buckets | 60,30          |
 | colour        | blue           |
-""" + BASE)
+"""
+        + BASE
+    )
     assert codes_at(issues) == {
-        ("Practice!B2", "bad-setting"), ("Practice!B3", "bad-setting"),
-        ("Practice!B4", "bad-setting"), ("Practice!B5", "bad-setting"),
+        ("Practice!B2", "bad-setting"),
+        ("Practice!B3", "bad-setting"),
+        ("Practice!B4", "bad-setting"),
+        ("Practice!B5", "bad-setting"),
         ("Practice!A6", "unknown-setting"),
     }
 
@@ -295,12 +327,16 @@ def test_overlapping_effective_periods_and_backwards_periods():
 | 90834        | Therapy     | 150      | 2025-12-31     |              |
 | 90837        | Therapy     | 190      | 2026-02-01     | 2026-01-01   |
 """)
-    assert codes_at(issues) == {("Services!D3", "overlapping-periods"),
-                                ("Services!E4", "bad-period")}
+    assert codes_at(issues) == {
+        ("Services!D3", "overlapping-periods"),
+        ("Services!E4", "bad-period"),
+    }
 
 
 def test_rate_scope_ids_follow_their_scope():
-    _, issues = book_from(BASE + """
+    _, issues = book_from(
+        BASE
+        + """
 ## Clinicians
 | clinician_id | display_name |
 | T1           | Example      |
@@ -309,23 +345,31 @@ def test_rate_scope_ids_follow_their_scope():
 | R1      | client    | C1       | 90  |
 | R2      | clinician | C1       | 90  |
 | R3      | client    | T1       | 90  |
-""")
+"""
+    )
     assert codes_at(issues) == {("Rates!C3", "unknown-clinician"), ("Rates!C4", "unknown-client")}
 
 
 def test_raw_cells_override_typed_values_and_excel_errors_are_reported():
     from practicebook.model import CellErrorValue
 
-    data = pd.DataFrame({0: pd.Series(["90834", "90837"]), 1: pd.Series(["A", "B"]),
-                         2: pd.Series([150.0, None])})
-    table = RawTable("Services", ("service_code", "description", "base_fee"), data,
-                     raw_cells={(1, 2): CellErrorValue("#DIV/0!")})
+    data = pd.DataFrame(
+        {0: pd.Series(["90834", "90837"]), 1: pd.Series(["A", "B"]), 2: pd.Series([150.0, None])}
+    )
+    table = RawTable(
+        "Services",
+        ("service_code", "description", "base_fee"),
+        data,
+        raw_cells={(1, 2): CellErrorValue("#DIV/0!")},
+    )
     clients = read_tables("""
 ## Clients
 | client_id | first_name | last_name |
 | C1        | Ada        | Example   |
 """)
-    sessions = read_tables("## Sessions\n| session_id | client_id | service_code | scheduled_start | status |\n")
+    sessions = read_tables(
+        "## Sessions\n| session_id | client_id | service_code | scheduled_start | status |\n"
+    )
     book, issues = parse([table, *clients, *sessions])
     assert codes_at(issues) == {("Services!C3", "cell-error")}
     assert book.services["base_fee"].tolist() == [15000]

@@ -25,8 +25,13 @@ def _json_value(value: object) -> object:
     return value
 
 
-def payload(path: Path, *, active: str = "Home", selection: str = "A1",
-            edits: Mapping[tuple[str, str], object] | None = None) -> dict[str, object]:
+def payload(
+    path: Path,
+    *,
+    active: str = "Home",
+    selection: str = "A1",
+    edits: Mapping[tuple[str, str], object] | None = None,
+) -> dict[str, object]:
     """The VBA client's request for the workbook at ``path``.
 
     Args:
@@ -42,15 +47,27 @@ def payload(path: Path, *, active: str = "Home", selection: str = "A1",
     sheets = []
     for ws in wb.worksheets:
         rows, cols = ws.max_row, ws.max_column
-        values = [[_json_value(c.value) for c in row]
-                  for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols)]
-        sheets.append({"name": ws.title, "values": values, "pictures": [], "tables": [],
-                       "used_range_address": f"A1:{get_column_letter(cols)}{rows}"})
+        values = [
+            [_json_value(c.value) for c in row]
+            for row in ws.iter_rows(min_row=1, max_row=rows, max_col=cols)
+        ]
+        sheets.append(
+            {
+                "name": ws.title,
+                "values": values,
+                "pictures": [],
+                "tables": [],
+                "used_range_address": f"A1:{get_column_letter(cols)}{rows}",
+            }
+        )
     return {
         "client": "VBA",
         "version": xw.__version__,
-        "book": {"name": Path(path).name, "active_sheet_index": wb.sheetnames.index(active),
-                 "selection": selection},
+        "book": {
+            "name": Path(path).name,
+            "active_sheet_index": wb.sheetnames.index(active),
+            "selection": selection,
+        },
         "names": [],
         "sheets": sheets,
     }

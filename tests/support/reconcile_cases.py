@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from practicebook.core.reconcile import Reconciliation, reconcile
-
 from tests.support.books import book_from
 
 BASE = {
@@ -38,8 +37,7 @@ BASE = {
 def book_text(text: str) -> str:
     """``text`` plus every base sheet it does not write itself."""
     present = set(re.findall(r"^\s*## (\S+)", text, flags=re.MULTILINE))
-    extra = "".join(f"\n## {name}\n{table}" for name, table in BASE.items()
-                    if name not in present)
+    extra = "".join(f"\n## {name}\n{table}" for name, table in BASE.items() if name not in present)
     return text + extra
 
 
@@ -79,5 +77,4 @@ def balance(rec: Reconciliation, client_id: str) -> dict[str, object]:
     return row.iloc[0].to_dict()
 
 
-__all__ = ["BASE", "balance", "book_text", "codes_at", "fee", "loaded", "log_row",
-           "reconciled"]
+__all__ = ["BASE", "balance", "book_text", "codes_at", "fee", "loaded", "log_row", "reconciled"]

@@ -60,9 +60,10 @@ def read_tables(text: str) -> list[RawTable]:
         headers = tuple(rows[0])
         body = [r for r in rows[1:] if not all(c and set(c) <= set("-: ") for c in r)]
         data = pd.DataFrame(
-            {i: pd.Series([typed_cell(r[i]) if i < len(r) else None for r in body],
-                          dtype=object)
-             for i in range(len(headers))}
+            {
+                i: pd.Series([typed_cell(r[i]) if i < len(r) else None for r in body], dtype=object)
+                for i in range(len(headers))
+            }
         )
         tables.append(RawTable(name, headers, data))
 

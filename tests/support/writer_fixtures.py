@@ -14,13 +14,18 @@ import xlsxwriter
 
 def tiny_png() -> bytes:
     """A valid 2x2 red PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def vba_project_bin() -> bytes | None:
@@ -52,17 +57,24 @@ def rich_workbook(tmp: Path, *, macro: bool = False, sessions: int = 5) -> bytes
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     ws.write_row(0, 0, SESSION_HEADER)
     import datetime as dt
+
     for i in range(sessions):
         ws.write_number(i + 1, 0, 1000 + i)
         ws.write_string(i + 1, 1, f"C{i % 3:03d}")
         ws.write_datetime(i + 1, 2, dt.datetime(2024, 1, 1 + i), day)
         ws.write_number(i + 1, 3, 80 + i, money)
         ws.write_string(i + 1, 4, "ok")
-    ws.add_table(0, 0, sessions, len(SESSION_HEADER) - 1,
-                 {"name": "Sessions", "columns": [{"header": h} for h in SESSION_HEADER]})
+    ws.add_table(
+        0,
+        0,
+        sessions,
+        len(SESSION_HEADER) - 1,
+        {"name": "Sessions", "columns": [{"header": h} for h in SESSION_HEADER]},
+    )
     ws.data_validation(1, 1, sessions, 1, {"validate": "list", "source": ["C000", "C001", "C002"]})
-    ws.conditional_format(1, 3, sessions, 3, {"type": "cell", "criteria": ">", "value": 82,
-                                              "format": money})
+    ws.conditional_format(
+        1, 3, sessions, 3, {"type": "cell", "criteria": ">", "value": 82, "format": money}
+    )
     ws.conditional_format(1, 0, sessions, 0, {"type": "data_bar", "data_bar_2010": True})
     ws.write_comment("A1", "Session key", {"font_size": 14, "width": 300})
     ws.add_sparkline("G2", {"range": f"Sessions!D2:D{sessions + 1}"})
@@ -91,5 +103,5 @@ def zip_raw_members(data: bytes) -> dict[str, bytes]:
         for info in z.infolist():
             name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
             start = info.header_offset + 30 + name_len + extra_len
-            out[info.filename] = data[start:start + info.compress_size]
+            out[info.filename] = data[start : start + info.compress_size]
     return out

@@ -13,9 +13,11 @@ import xlsxwriter
 
 from practicebook.workbook.ooxml import PackageError, append_rows, read_sheet
 
-HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">')
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+)
 
 
 def base_book() -> bytes:
@@ -54,26 +56,33 @@ def test_self_closed_sheet_data() -> None:
 
 
 def test_spans_omitted_refs_and_shared_strings_copy_last_row_styles() -> None:
-    xml = (HEAD + '<dimension ref="A1:C3"/><sheetData>'
-           '<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c></row>'
-           '<row r="3" spans="1:3"><c s="1"><v>45000</v></c><c/>'
-           '<c r="C3" s="2"><v>1.5</v></c></row>'
-           '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
-           'header="0.3" footer="0.3"/></worksheet>')
+    xml = (
+        HEAD + '<dimension ref="A1:C3"/><sheetData>'
+        '<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c></row>'
+        '<row r="3" spans="1:3"><c s="1"><v>45000</v></c><c/>'
+        '<c r="C3" s="2"><v>1.5</v></c></row>'
+        '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" '
+        'header="0.3" footer="0.3"/></worksheet>'
+    )
     out, rows = append_rows(with_sheet(xml), "Data", [[dt.date(2024, 1, 2), "t", 2.25]])
     assert rows == [4]
-    assert re.search(r'<row r="4"><c r="A4" s="1"><v>45293</v></c><c r="B4" t="inlineStr">'
-                     r'<is><t xml:space="preserve">t</t></is></c><c r="C4" s="2"><v>2.25</v></c>'
-                     r"</row></sheetData>", sheet_xml(out))
+    assert re.search(
+        r'<row r="4"><c r="A4" s="1"><v>45293</v></c><c r="B4" t="inlineStr">'
+        r'<is><t xml:space="preserve">t</t></is></c><c r="C4" s="2"><v>2.25</v></c>'
+        r"</row></sheetData>",
+        sheet_xml(out),
+    )
     assert read_sheet(out, "Data")[3] == [dt.date(2024, 1, 2), "t", 2.25]
     assert '<dimension ref="A1:C4"/>' in sheet_xml(out)
     assert openpyxl.load_workbook(io.BytesIO(out))["Data"]["A4"].number_format == "yyyy-mm-dd"
 
 
 def test_bare_header_uses_column_styles_and_dates_get_a_date_format() -> None:
-    xml = (HEAD + '<cols><col min="2" max="2" width="12" style="2" customWidth="1"/></cols>'
-           '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>when</t></is></c></row>'
-           "</sheetData></worksheet>")
+    xml = (
+        HEAD + '<cols><col min="2" max="2" width="12" style="2" customWidth="1"/></cols>'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>when</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
     out, rows = append_rows(with_sheet(xml), "Data", [[dt.datetime(2024, 1, 2, 13, 30), 3]])
     assert rows == [2]
     ws = openpyxl.load_workbook(io.BytesIO(out))["Data"]
@@ -83,10 +92,12 @@ def test_bare_header_uses_column_styles_and_dates_get_a_date_format() -> None:
 
 
 def test_header_row_below_a_title() -> None:
-    xml = (HEAD + "<sheetData>"
-           '<row r="1"><c r="A1" t="inlineStr"><is><t>Practice ledger</t></is></c></row>'
-           '<row r="3"><c r="A3" t="inlineStr"><is><t>id</t></is></c></row>'
-           "</sheetData></worksheet>")
+    xml = (
+        HEAD + "<sheetData>"
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>Practice ledger</t></is></c></row>'
+        '<row r="3"><c r="A3" t="inlineStr"><is><t>id</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
     _, rows = append_rows(with_sheet(xml), "Data", [[1]], header_row=3)
     assert rows == [4]
     _, rows = append_rows(with_sheet(xml), "Data", [[1]], header_row=5)
@@ -98,8 +109,11 @@ def test_unsupported_shapes_are_refused() -> None:
     with pytest.raises(PackageError, match="sheetData"):
         append_rows(with_sheet(prefixed), "Data", [[1]])
     with pytest.raises(PackageError, match="row number"):
-        append_rows(with_sheet(HEAD + "<sheetData><row><c><v>1</v></c></row></sheetData>"
-                               "</worksheet>"), "Data", [[1]])
+        append_rows(
+            with_sheet(HEAD + "<sheetData><row><c><v>1</v></c></row></sheetData></worksheet>"),
+            "Data",
+            [[1]],
+        )
 
 
 def test_totals_row_table_is_refused() -> None:

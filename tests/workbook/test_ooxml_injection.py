@@ -14,11 +14,23 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from practicebook.workbook.ooxml import append_rows, read_sheet, write_sheets
 from practicebook.render.cells import SheetSpec, clean_text
+from practicebook.workbook.ooxml import append_rows, read_sheet, write_sheets
 
-PAYLOADS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)",
-            "\t=1+1", "\r=1+1", "\n=1", "=1+1", "-95.50 late", "O'Brien & <Co>", "_x0041_"]
+PAYLOADS = [
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-1",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\n=1",
+    "=1+1",
+    "-95.50 late",
+    "O'Brien & <Co>",
+    "_x0041_",
+]
 
 
 @functools.cache
@@ -37,8 +49,11 @@ def plain() -> bytes:
 
 def _part_xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return "".join(z.read(n).decode() for n in z.namelist()
-                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        return "".join(
+            z.read(n).decode()
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/") and n.endswith(".xml")
+        )
 
 
 def _written(plain: bytes, texts: list[str]) -> tuple[bytes, bytes]:
@@ -56,8 +71,9 @@ def test_formula_like_payloads_stay_text_in_every_reader(plain: bytes) -> None:
         ws = openpyxl.load_workbook(io.BytesIO(data))[sheet]
         cells = [row[col] for row in ws.iter_rows(min_row=2)]
         assert all(c.data_type == "s" for c in cells)
-        assert [c.value for c in cells if "_x" not in c.value] == \
-            [p for p in PAYLOADS if "_x" not in p]
+        assert [c.value for c in cells if "_x" not in c.value] == [
+            p for p in PAYLOADS if "_x" not in p
+        ]
         assert [c.quotePrefix for c in cells] == [p[0] in "=+-@\t\r\n" for p in PAYLOADS]
         calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         values = [r[col] for r in calamine.get_sheet_by_name(sheet).to_python()[1:]]
@@ -70,9 +86,15 @@ def _column(data: bytes, sheet: str, col: int, n: int) -> list[object]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.text(min_size=1, max_size=40),
-                          st.sampled_from(PAYLOADS).map(lambda p: p + "x")),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(min_size=1, max_size=40), st.sampled_from(PAYLOADS).map(lambda p: p + "x")
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_arbitrary_text_round_trips(texts: list[str]) -> None:
     written, appended = _written(_plain(), texts)
     expected = [clean_text(t) or None for t in texts]

@@ -13,8 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from practicebook.workbook.ooxml import append_rows, write_sheets
 from practicebook.render.cells import SheetSpec
+from practicebook.workbook.ooxml import append_rows, write_sheets
 from tests.support.writer_fixtures import rich_workbook
 
 pytestmark = [
@@ -27,32 +27,59 @@ CSV_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,fal
 
 def convert(source: Path, target: str, tmp: Path) -> Path:
     out = tmp / "converted"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/lo-profile", "--headless",
-                    "--convert-to", target, "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp}/lo-profile",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     return out
 
 
 def test_libreoffice_reads_written_and_appended_sheets(tmp_path: Path) -> None:
-    data = write_sheets(rich_workbook(tmp_path), [SheetSpec(
-        "Balances", ["client", "balance", "note"],
-        [["C1", Decimal("1.50"), "=1+1"], ["C2", 2, "O'Brien & <Co>"]],
-        number_formats=[None, "0.00"], links={(0, 0): "'Sessions'!A2"})])
-    data, rows = append_rows(data, "Sessions", [[77, "C7", dt.date(2024, 3, 3),
-                                                 Decimal("12.25"), "+late"]])
+    data = write_sheets(
+        rich_workbook(tmp_path),
+        [
+            SheetSpec(
+                "Balances",
+                ["client", "balance", "note"],
+                [["C1", Decimal("1.50"), "=1+1"], ["C2", 2, "O'Brien & <Co>"]],
+                number_formats=[None, "0.00"],
+                links={(0, 0): "'Sessions'!A2"},
+            )
+        ],
+    )
+    data, rows = append_rows(
+        data, "Sessions", [[77, "C7", dt.date(2024, 3, 3), Decimal("12.25"), "+late"]]
+    )
     assert rows == [7]
     book = tmp_path / "book.xlsx"
     book.write_bytes(data)
 
     out = convert(book, CSV_ALL_SHEETS, tmp_path)
     with open(out / "book-Balances.csv", newline="", encoding="utf-8") as f:
-        assert list(csv.reader(f)) == [["client", "balance", "note"], ["C1", "1.5", "=1+1"],
-                                       ["C2", "2", "O'Brien & <Co>"]]
+        assert list(csv.reader(f)) == [
+            ["client", "balance", "note"],
+            ["C1", "1.5", "=1+1"],
+            ["C2", "2", "O'Brien & <Co>"],
+        ]
     with open(out / "book-Sessions.csv", newline="", encoding="utf-8") as f:
         sessions = list(csv.reader(f))
     assert sessions[6][:5] == ["77", "C7", "2024-03-03", "12.25", "+late"]
-    assert {p.name for p in out.iterdir()} == {"book-Sessions.csv", "book-Summary.csv",
-                                               "book-Balances.csv"}
+    assert {p.name for p in out.iterdir()} == {
+        "book-Sessions.csv",
+        "book-Summary.csv",
+        "book-Balances.csv",
+    }
 
     resaved = convert(book, "xlsx", tmp_path) / "book.xlsx"
     with warnings.catch_warnings():

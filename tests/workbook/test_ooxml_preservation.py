@@ -13,6 +13,7 @@ import fastexcel
 import openpyxl
 import pytest
 
+from practicebook.render.cells import SheetSpec
 from practicebook.workbook.ooxml import (
     PackageError,
     append_rows,
@@ -20,17 +21,22 @@ from practicebook.workbook.ooxml import (
     sheet_names,
     write_sheets,
 )
-from practicebook.render.cells import SheetSpec
 from tests.support.writer_fixtures import rich_workbook, vba_project_bin, zip_raw_members
 
-SHARED_PARTS = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                "xl/styles.xml"}
+SHARED_PARTS = {
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+}
 
 BALANCES = SheetSpec(
     "Balances",
     ["client_id", "balance", "last_session", "note"],
-    [["C000", Decimal("120.50"), dt.date(2024, 1, 3), "=SUM(A1)"],
-     ["C001", Decimal("-15.00"), dt.date(2024, 1, 4), "paid"]],
+    [
+        ["C000", Decimal("120.50"), dt.date(2024, 1, 3), "=SUM(A1)"],
+        ["C001", Decimal("-15.00"), dt.date(2024, 1, 4), "paid"],
+    ],
     number_formats=[None, '"$"#,##0.00', "yyyy-mm-dd"],
     widths=[10, 12, 14],
     links={(0, 0): "'Sessions'!A2"},
@@ -58,10 +64,15 @@ def test_new_sheet_changes_only_the_registry_parts(rich: bytes) -> None:
     out = write_sheets(rich, [BALANCES])
     assert _changed_raw(rich, out) == SHARED_PARTS
     added = set(zip_raw_members(out)) - set(zip_raw_members(rich))
-    assert added == {"xl/worksheets/sheet3.xml", "xl/worksheets/_rels/sheet3.xml.rels",
-                     "xl/tables/table2.xml"}
-    assert zipfile.ZipFile(io.BytesIO(out)).namelist()[:len(zip_raw_members(rich))] == \
-        zipfile.ZipFile(io.BytesIO(rich)).namelist()
+    assert added == {
+        "xl/worksheets/sheet3.xml",
+        "xl/worksheets/_rels/sheet3.xml.rels",
+        "xl/tables/table2.xml",
+    }
+    assert (
+        zipfile.ZipFile(io.BytesIO(out)).namelist()[: len(zip_raw_members(rich))]
+        == zipfile.ZipFile(io.BytesIO(rich)).namelist()
+    )
     assert sheet_names(out) == ["Sessions", "Summary", "Balances"]
 
 
@@ -79,7 +90,7 @@ def test_registry_parts_change_only_by_insertion(rich: bytes) -> None:
         assert text.count(fragment) == 1
         assert text.replace(fragment, "") == old.read(part).decode()
     types = new.read("[Content_Types].xml").decode()
-    assert types.startswith(old.read("[Content_Types].xml").decode()[:-len("</Types>")])
+    assert types.startswith(old.read("[Content_Types].xml").decode()[: -len("</Types>")])
 
 
 def test_written_values_read_back_in_three_readers(rich: bytes) -> None:
@@ -118,8 +129,10 @@ def test_replacing_a_sheet_removes_its_old_table_cleanly(rich: bytes) -> None:
     assert wb["Sessions"].tables["Sessions"].ref == "A1:E6"
     no_table = write_sheets(again, [SheetSpec("Balances", ["a"], [], filter="autofilter")])
     assert "xl/tables/table2.xml" not in zipfile.ZipFile(io.BytesIO(no_table)).namelist()
-    assert "xl/worksheets/_rels/sheet3.xml.rels" not in zipfile.ZipFile(
-        io.BytesIO(no_table)).namelist()
+    assert (
+        "xl/worksheets/_rels/sheet3.xml.rels"
+        not in zipfile.ZipFile(io.BytesIO(no_table)).namelist()
+    )
     assert _openpyxl(no_table)["Balances"].auto_filter.ref == "A1:A1"
 
 
@@ -135,12 +148,17 @@ def test_replacing_a_sheet_with_a_drawing_drops_only_its_own_parts(rich: bytes) 
 
 
 def test_append_extends_table_and_keeps_the_rest(rich: bytes) -> None:
-    rows = [[2000, "C002", dt.date(2024, 2, 1), Decimal("95.00"), "+late"],
-            [2001, "C000", dt.date(2024, 2, 2), 80, "fine"]]
+    rows = [
+        [2000, "C002", dt.date(2024, 2, 1), Decimal("95.00"), "+late"],
+        [2001, "C000", dt.date(2024, 2, 2), 80, "fine"],
+    ]
     out, numbers = append_rows(rich, "Sessions", rows)
     assert numbers == [7, 8]
-    assert _changed_raw(rich, out) == {"xl/worksheets/sheet1.xml", "xl/tables/table1.xml",
-                                       "xl/styles.xml"}
+    assert _changed_raw(rich, out) == {
+        "xl/worksheets/sheet1.xml",
+        "xl/tables/table1.xml",
+        "xl/styles.xml",
+    }
     assert read_sheet(out, "Sessions")[6:8] == [[*r, None, None] for r in rows]
     ws = _openpyxl(out)["Sessions"]
     assert ws.tables["Sessions"].ref == "A1:E8"
@@ -166,8 +184,11 @@ def test_append_to_written_sheet_and_to_an_empty_table(rich: bytes) -> None:
     assert numbers == [2]
     out, numbers = append_rows(out, "Log", [[dt.date(2024, 1, 2), "b"]])
     assert numbers == [3]
-    assert read_sheet(out, "Log") == [["when", "what"], [dt.date(2024, 1, 1), "a"],
-                                      [dt.date(2024, 1, 2), "b"]]
+    assert read_sheet(out, "Log") == [
+        ["when", "what"],
+        [dt.date(2024, 1, 1), "a"],
+        [dt.date(2024, 1, 2), "b"],
+    ]
     assert _openpyxl(out)["Log"].tables["PB_Log"].ref == "A1:B3"
 
 
@@ -203,15 +224,38 @@ def test_rejects_what_excel_cannot_store(rich: bytes) -> None:
 def test_value_types_round_trip(rich: bytes) -> None:
     import numpy as np
 
-    row = [np.int64(7), True, 0.1, Decimal("1234567.8900"), dt.datetime(2024, 2, 29, 23, 59, 59),
-           dt.date(1900, 3, 1), -5, None, ""]
+    row = [
+        np.int64(7),
+        True,
+        0.1,
+        Decimal("1234567.8900"),
+        dt.datetime(2024, 2, 29, 23, 59, 59),
+        dt.date(1900, 3, 1),
+        -5,
+        None,
+        "",
+    ]
     out = write_sheets(rich, [SheetSpec("Types", [f"c{i}" for i in range(len(row))], [row])])
-    assert read_sheet(out, "Types")[1] == [7, True, Decimal("0.1"), Decimal("1234567.8900"),
-                                           dt.datetime(2024, 2, 29, 23, 59, 59),
-                                           dt.date(1900, 3, 1), -5, None, None]
+    assert read_sheet(out, "Types")[1] == [
+        7,
+        True,
+        Decimal("0.1"),
+        Decimal("1234567.8900"),
+        dt.datetime(2024, 2, 29, 23, 59, 59),
+        dt.date(1900, 3, 1),
+        -5,
+        None,
+        None,
+    ]
     ws = _openpyxl(out)["Types"]
-    assert [c.value for c in ws[2]][:7] == [7, True, 0.1, 1234567.89,
-                                            dt.datetime(2024, 2, 29, 23, 59, 59),
-                                            dt.datetime(1900, 3, 1), -5]
+    assert [c.value for c in ws[2]][:7] == [
+        7,
+        True,
+        0.1,
+        1234567.89,
+        dt.datetime(2024, 2, 29, 23, 59, 59),
+        dt.datetime(1900, 3, 1),
+        -5,
+    ]
     with pytest.raises(ValueError, match="1900-03-01"):
         write_sheets(rich, [SheetSpec("T", ["a"], [[dt.date(1900, 2, 28)]])])

@@ -12,16 +12,19 @@ import pytest
 from practicebook.workbook.ooxml import PackageError, changed_members, read_sheet, set_cells
 from tests.workbook.test_ooxml_append import HEAD, sheet_xml, with_sheet
 
-ROWS = ('<row r="1" spans="1:2"><c r="A1" t="inlineStr"><is><t>id</t></is></c>'
-        '<c r="B1" t="inlineStr"><is><t>status</t></is></c></row>'
-        '<row r="2" spans="1:2"><c r="A2" t="inlineStr"><is><t>S1</t></is></c>'
-        '<c r="B2" s="2"><v>1</v></c></row>'
-        '<row r="3" spans="1:2"><c r="A3" t="inlineStr"><is><t>S2</t></is></c></row>')
+ROWS = (
+    '<row r="1" spans="1:2"><c r="A1" t="inlineStr"><is><t>id</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>status</t></is></c></row>'
+    '<row r="2" spans="1:2"><c r="A2" t="inlineStr"><is><t>S1</t></is></c>'
+    '<c r="B2" s="2"><v>1</v></c></row>'
+    '<row r="3" spans="1:2"><c r="A3" t="inlineStr"><is><t>S2</t></is></c></row>'
+)
 
 
 def book(rows: str = ROWS, dimension: str = "A1:B3") -> bytes:
-    return with_sheet(HEAD + f'<dimension ref="{dimension}"/><sheetData>{rows}</sheetData>'
-                      "</worksheet>")
+    return with_sheet(
+        HEAD + f'<dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>'
+    )
 
 
 def row_xml(xml: str, number: int) -> str:
@@ -33,8 +36,7 @@ def row_xml(xml: str, number: int) -> str:
 def test_replaces_a_cell_keeping_its_style_and_leaves_other_rows_alone() -> None:
     before = book()
     after = set_cells(before, "Data", {(2, 2): "late_cancelled"})
-    assert read_sheet(after, "Data") == [["id", "status"], ["S1", "late_cancelled"],
-                                         ["S2", None]]
+    assert read_sheet(after, "Data") == [["id", "status"], ["S1", "late_cancelled"], ["S2", None]]
     xml, old = sheet_xml(after), sheet_xml(before)
     assert row_xml(xml, 1) == row_xml(old, 1) and row_xml(xml, 3) == row_xml(old, 3)
     assert '<c r="B2" s="2" t="inlineStr">' in row_xml(xml, 2)
@@ -51,7 +53,7 @@ def test_inserts_new_cells_in_column_order_and_widens_spans_and_dimension() -> N
 
 
 def test_formula_like_text_is_stored_as_quoted_text() -> None:
-    after = set_cells(book(), "Data", {(2, 2): "=HYPERLINK(\"http://x\")"})
+    after = set_cells(book(), "Data", {(2, 2): '=HYPERLINK("http://x")'})
     row = row_xml(sheet_xml(after), 2)
     assert "<f>" not in row and 't="inlineStr"' in row
     assert read_sheet(after, "Data")[1][1] == '=HYPERLINK("http://x")'
@@ -77,8 +79,10 @@ def test_a_missing_row_or_sheet_is_refused() -> None:
 
 
 def test_a_shared_formula_anchor_is_refused() -> None:
-    rows = ROWS.replace('<c r="B2" s="2"><v>1</v></c>',
-                        '<c r="B2"><f t="shared" ref="B2:B3" si="0">A2</f><v>1</v></c>')
+    rows = ROWS.replace(
+        '<c r="B2" s="2"><v>1</v></c>',
+        '<c r="B2"><f t="shared" ref="B2:B3" si="0">A2</f><v>1</v></c>',
+    )
     with pytest.raises(PackageError, match="anchors a shared or array formula"):
         set_cells(book(rows), "Data", {(2, 2): "x"})
 
@@ -92,13 +96,20 @@ def test_replacing_a_formula_drops_a_calc_chain_naming_the_sheet() -> None:
         for info in src.infolist():
             body = src.read(info)
             if info.filename == "xl/_rels/workbook.xml.rels":
-                body = body.replace(b"</Relationships>", (
-                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
-                    b'officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/>'
-                    b"</Relationships>"))
+                body = body.replace(
+                    b"</Relationships>",
+                    (
+                        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+                        b'officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/>'
+                        b"</Relationships>"
+                    ),
+                )
             dst.writestr(info, body)
-        dst.writestr("xl/calcChain.xml", '<calcChain xmlns="http://schemas.openxmlformats.org/'
-                     'spreadsheetml/2006/main"><c r="B2" i="1"/></calcChain>')
+        dst.writestr(
+            "xl/calcChain.xml",
+            '<calcChain xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main"><c r="B2" i="1"/></calcChain>',
+        )
     after = set_cells(out.getvalue(), "Data", {(2, 2): "cancelled"})
     names = zipfile.ZipFile(io.BytesIO(after)).namelist()
     assert "xl/calcChain.xml" not in names

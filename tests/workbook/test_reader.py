@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 import zipfile
 from pathlib import Path
@@ -18,10 +17,13 @@ from practicebook.workbook.template import write_workbook
 
 
 def small_book(path: Path) -> Path:
-    write_workbook(path, {
-        "Clients": [{"client_id": "C1", "first_name": "Ada", "last_name": "Example"}],
-        "Services": [{"service_code": "90834", "description": "Therapy", "base_fee": 150}],
-    })
+    write_workbook(
+        path,
+        {
+            "Clients": [{"client_id": "C1", "first_name": "Ada", "last_name": "Example"}],
+            "Services": [{"service_code": "90834", "description": "Therapy", "base_fee": 150}],
+        },
+    )
     return path
 
 
@@ -116,8 +118,11 @@ def test_dtd_in_a_part_is_refused(tmp_path):
 
 def test_a_sheet_part_missing_from_the_package(tmp_path):
     src = small_book(tmp_path / "ok.xlsx")
-    gone = rewrite_zip(src, tmp_path / "gone.xlsx",
-                       lambda name, data: None if name == "xl/worksheets/sheet3.xml" else data)
+    gone = rewrite_zip(
+        src,
+        tmp_path / "gone.xlsx",
+        lambda name, data: None if name == "xl/worksheets/sheet3.xml" else data,
+    )
     assert "no data part" in unreadable(gone)
 
 
@@ -139,11 +144,13 @@ def make_messy(path: Path) -> Path:
     services.write_row(5, 0, ["90846", "Family 2", "$1,200.50"])
     sessions = wb.add_worksheet("Sessions")
     # the table starts on row 2 under an empty first row; the status cells are merged
-    sessions.write_row(1, 0, ["Session ID", "Client ID", "Service code", "Scheduled start",
-                              "Status"])
+    sessions.write_row(
+        1, 0, ["Session ID", "Client ID", "Service code", "Scheduled start", "Status"]
+    )
     sessions.write_row(2, 0, ["S1", "C1", "90834"])
-    sessions.write_datetime(2, 3, dt.datetime(2026, 3, 2, 10), wb.add_format(
-        {"num_format": "yyyy-mm-dd hh:mm"}))
+    sessions.write_datetime(
+        2, 3, dt.datetime(2026, 3, 2, 10), wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    )
     sessions.merge_range(2, 4, 3, 4, "attended")
     sessions.write_row(3, 0, ["S2", "C1", "90834", "2026-03-09 10:00"])
     wb.close()
@@ -181,7 +188,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_damaged_files_only_ever_raise_unreadable_workbook(sound_bytes, tmp_path, data):
     damaged = bytearray(sound_bytes)

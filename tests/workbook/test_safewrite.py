@@ -13,11 +13,6 @@ import filelock
 import pytest
 import xlsxwriter
 
-from practicebook.workbook import safewrite
-from practicebook.workbook.ooxml import append_rows, changed_members, read_sheet, write_sheets
-from practicebook.render.cells import SheetSpec
-from practicebook.workbook.safewrite import editor_lock_files, update_workbook
-from practicebook.workbook.crypto import decrypt_workbook, encrypt_workbook, is_encrypted
 from practicebook.errors import (
     DiskFull,
     PasswordRequired,
@@ -27,6 +22,11 @@ from practicebook.errors import (
     WriteFailed,
     WrongPassword,
 )
+from practicebook.render.cells import SheetSpec
+from practicebook.workbook import safewrite
+from practicebook.workbook.crypto import decrypt_workbook, encrypt_workbook, is_encrypted
+from practicebook.workbook.ooxml import append_rows, changed_members, read_sheet, write_sheets
+from practicebook.workbook.safewrite import editor_lock_files, update_workbook
 
 
 def small_book(rows: int = 3) -> bytes:
@@ -36,8 +36,9 @@ def small_book(rows: int = 3) -> bytes:
     ws.write_row(0, 0, ["id", "note"])
     for i in range(rows):
         ws.write_row(i + 1, 0, [i, f"n{i}"])
-    ws.add_table(0, 0, rows, 1, {"name": "Sessions", "columns": [{"header": "id"},
-                                                                 {"header": "note"}]})
+    ws.add_table(
+        0, 0, rows, 1, {"name": "Sessions", "columns": [{"header": "id"}, {"header": "note"}]}
+    )
     wb.close()
     return out.getvalue()
 
@@ -45,6 +46,7 @@ def small_book(rows: int = 3) -> bytes:
 def add_row(marker: object):
     def transform(data: bytes) -> bytes:
         return append_rows(data, "Sessions", [[marker, "added"]])[0]
+
     return transform
 
 
@@ -69,11 +71,23 @@ def leftovers(folder: Path) -> list[str]:
 def test_update_replaces_file_and_keeps_a_private_backup(book: Path) -> None:
     before = book.read_bytes()
     changed: list[set[str]] = []
-    result = update_workbook(book, write_results, retry_on_change=False,
-                             verify=lambda old, new: changed.append(changed_members(old, new)))
-    assert changed == [{"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                        "xl/worksheets/sheet2.xml", "xl/worksheets/_rels/sheet2.xml.rels",
-                        "xl/tables/table2.xml", "xl/styles.xml"}]
+    result = update_workbook(
+        book,
+        write_results,
+        retry_on_change=False,
+        verify=lambda old, new: changed.append(changed_members(old, new)),
+    )
+    assert changed == [
+        {
+            "[Content_Types].xml",
+            "xl/workbook.xml",
+            "xl/_rels/workbook.xml.rels",
+            "xl/worksheets/sheet2.xml",
+            "xl/worksheets/_rels/sheet2.xml.rels",
+            "xl/tables/table2.xml",
+            "xl/styles.xml",
+        }
+    ]
     assert read_sheet(book.read_bytes(), "Results") == [["client", "balance"], ["C1", 10]]
     assert result.attempts == 1 and result.backup is not None
     assert result.backup.read_bytes() == before
@@ -101,8 +115,11 @@ def test_temp_file_is_private_and_named_for_excel(book: Path) -> None:
     seen = []
 
     def verify(old: bytes, new: bytes) -> None:
-        seen.extend((p.name, stat.S_IMODE(p.stat().st_mode)) for p in book.parent.iterdir()
-                    if ".tmp." in p.name)
+        seen.extend(
+            (p.name, stat.S_IMODE(p.stat().st_mode))
+            for p in book.parent.iterdir()
+            if ".tmp." in p.name
+        )
 
     update_workbook(book, write_results, retry_on_change=False, verify=verify)
     ((name, mode),) = seen
@@ -119,14 +136,22 @@ def test_stale_temp_files_are_removed_at_next_write(book: Path) -> None:
     assert not stale.exists() and other.exists()
 
 
-@pytest.mark.parametrize("lock_name, content, owner, program", [
-    ("~$practice.xlsx", bytes([8]) + b"Jane Doe".ljust(53, b" "), "Jane Doe", "Excel"),
-    ("~$actice.xlsx", bytes([3]) + b"Bob".ljust(53, b" "), "Bob", "Excel"),
-    (".~lock.practice.xlsx#", b"U,Ana Lima,host,26.11.2026 10:00,file:///x;", "Ana Lima",
-     "LibreOffice"),
-])
-def test_refuses_while_open_in_an_editor(book: Path, lock_name: str, content: bytes,
-                                         owner: str, program: str) -> None:
+@pytest.mark.parametrize(
+    "lock_name, content, owner, program",
+    [
+        ("~$practice.xlsx", bytes([8]) + b"Jane Doe".ljust(53, b" "), "Jane Doe", "Excel"),
+        ("~$actice.xlsx", bytes([3]) + b"Bob".ljust(53, b" "), "Bob", "Excel"),
+        (
+            ".~lock.practice.xlsx#",
+            b"U,Ana Lima,host,26.11.2026 10:00,file:///x;",
+            "Ana Lima",
+            "LibreOffice",
+        ),
+    ],
+)
+def test_refuses_while_open_in_an_editor(
+    book: Path, lock_name: str, content: bytes, owner: str, program: str
+) -> None:
     (book.parent / lock_name).write_bytes(content)
     before = book.read_bytes()
     with pytest.raises(WorkbookBusy) as info:
@@ -243,8 +268,10 @@ def test_verify_failure_keeps_original(book: Path) -> None:
 def test_recompressed_untouched_parts_are_rejected(book: Path) -> None:
     def recompress(data: bytes) -> bytes:
         out = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(data)) as src, \
-                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as src,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst,
+        ):
             for info in src.infolist():
                 dst.writestr(info.filename, src.read(info))
         return out.getvalue()
@@ -268,8 +295,9 @@ def test_encrypted_round_trip(tmp_path: Path) -> None:
             if p.is_file() and p.suffix == ".xlsx":
                 assert is_encrypted(p.read_bytes()), p.name
 
-    update_workbook(path, add_row(42), retry_on_change=True, password="s3cret",
-                    verify=no_plaintext_on_disk)
+    update_workbook(
+        path, add_row(42), retry_on_change=True, password="s3cret", verify=no_plaintext_on_disk
+    )
     data = path.read_bytes()
     assert is_encrypted(data)
     ids = [r[0] for r in read_sheet(decrypt_workbook(data, "s3cret"), "Sessions")[1:]]

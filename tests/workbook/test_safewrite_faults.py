@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from practicebook.errors import DiskFull
 from practicebook.workbook.ooxml import append_rows, read_sheet
 from practicebook.workbook.safewrite import update_workbook
-from practicebook.errors import DiskFull
 
 
 def sessions_book(path: Path, rows: int) -> bytes:
@@ -88,8 +88,7 @@ WRITER = textwrap.dedent("""
 def test_two_processes_appending_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
     sessions_book(path, 10)
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag])
-             for tag in ("A", "B")]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), tag]) for tag in ("A", "B")]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     rows = read_sheet(path.read_bytes(), "Sessions")[11:]
     assert len(rows) == 200
@@ -101,8 +100,12 @@ def test_two_processes_appending_lose_nothing(tmp_path: Path) -> None:
 def test_real_full_disk_leaves_original(tmp_path: Path) -> None:
     mount = tmp_path / "small"
     mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here")
     try:
         path = mount / "book.xlsx"

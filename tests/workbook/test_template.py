@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 
@@ -10,9 +9,8 @@ import openpyxl
 import pytest
 
 from practicebook import api
-from practicebook.schema import LISTS_SHEET, WORKBOOK, Kind
+from practicebook.schema import LISTS_SHEET, WORKBOOK
 from practicebook.workbook.template import describe_workbook, write_workbook
-
 from tests.support.books import ROOT
 
 TEMPLATE = ROOT / "templates" / "practicebook.xlsx"
@@ -27,7 +25,8 @@ def fresh(tmp_path_factory) -> Path:
 
 def test_checked_in_template_matches_the_schema(fresh):
     assert describe_workbook(TEMPLATE) == describe_workbook(fresh), (
-        "templates/practicebook.xlsx is stale: run python examples/make_examples.py")
+        "templates/practicebook.xlsx is stale: run python examples/make_examples.py"
+    )
 
 
 def test_every_input_sheet_is_a_table_with_the_schema_headers(fresh):
@@ -63,7 +62,10 @@ def test_settings_and_schema_version_are_recorded(tmp_path):
     api.new_workbook(path, currency="CAD", locale="en_CA", timezone="America/Toronto")
     book, issues = api.load(path)
     assert (book.settings.currency, book.settings.locale, book.settings.timezone) == (
-        "CAD", "en_CA", "America/Toronto")
+        "CAD",
+        "en_CA",
+        "America/Toronto",
+    )
     assert book.schema_version == WORKBOOK.version
     assert not issues
 
@@ -71,8 +73,14 @@ def test_settings_and_schema_version_are_recorded(tmp_path):
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
     path = tmp_path / "inj.xlsx"
     payload = '=HYPERLINK("http://example.invalid","x")'
-    write_workbook(path, {"Clients": [{"client_id": "C1", "first_name": payload,
-                                       "last_name": "+1", "email": "@SUM(A1)"}]})
+    write_workbook(
+        path,
+        {
+            "Clients": [
+                {"client_id": "C1", "first_name": payload, "last_name": "+1", "email": "@SUM(A1)"}
+            ]
+        },
+    )
     with zipfile.ZipFile(path) as z:
         sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
     assert not any(b"<f>" in s for s in sheets)

@@ -11,20 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from practicebook.render.sheets import RESULT_SHEETS, result_sheets
 from practicebook import api
-from practicebook.workbook import ooxml, writer
 from practicebook.core.audit import AuditRow, verify_chain
+from practicebook.errors import RowRefused, WorkbookChanged
 from practicebook.generate import generate
 from practicebook.issues import Code
+from practicebook.render.sheets import RESULT_SHEETS, result_sheets
+from practicebook.workbook import ooxml, writer
 from practicebook.workbook.reader import preflight
 from practicebook.workbook.safewrite import BACKUP_DIR
-from practicebook.errors import RowRefused, WorkbookChanged
 from practicebook.workbook.template import write_workbook
 
 AS_OF = dt.date(2026, 6, 30)
-PAYMENT = {"client_id": "C0002", "received_date": "2026-03-02", "amount": "15.25",
-           "method": "card"}
+PAYMENT = {"client_id": "C0002", "received_date": "2026-03-02", "amount": "15.25", "method": "card"}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +59,11 @@ def test_add_payment_appends_a_row_that_reads_back(book: Path) -> None:
     loaded, issues = api.load(book)
     row = loaded.payments[loaded.payments["payment_id"] == "P0000055"].iloc[0]
     assert (row["client_id"], int(row["amount"]), row["method"], row["_row"]) == (
-        "C0002", 1525, "card", 56)
+        "C0002",
+        1525,
+        "card",
+        56,
+    )
     assert row["received_date"] == dt.datetime(2026, 3, 2)
     assert not issues
     payments = parts(book)["Payments"]
@@ -68,17 +71,26 @@ def test_add_payment_appends_a_row_that_reads_back(book: Path) -> None:
     assert payments in changed
     assert not any(parts(book)[s] in changed for s in ("Sessions", "Clients", "Practice"))
     log = audit_log(book)
-    assert [r[1:7] for r in log] == [["frontdesk", "api", "Payments", "P0000055", "append",
-                                      "fields: payment_id, received_date, client_id, kind, "
-                                      "method, amount"]]
+    assert [r[1:7] for r in log] == [
+        [
+            "frontdesk",
+            "api",
+            "Payments",
+            "P0000055",
+            "append",
+            "fields: payment_id, received_date, client_id, kind, method, amount",
+        ]
+    ]
 
 
 def test_a_second_append_changes_only_its_sheet_the_log_and_their_tables(book: Path) -> None:
     writer.add_payment(book, PAYMENT)
     before = book.read_bytes()
-    done = writer.add_adjustment(book, {"client_id": "C0002", "date": "2026-03-05",
-                                        "type": "write_off", "amount": "-15.25"},
-                                 tool="jupyter")
+    done = writer.add_adjustment(
+        book,
+        {"client_id": "C0002", "date": "2026-03-05", "type": "write_off", "amount": "-15.25"},
+        tool="jupyter",
+    )
     assert (done.row_id, done.row) == ("A000002", 3)
     sheet_parts = parts(book)
     changed = ooxml.changed_members(before, book.read_bytes())
@@ -89,9 +101,16 @@ def test_a_second_append_changes_only_its_sheet_the_log_and_their_tables(book: P
 
 
 def test_appended_session_reads_back_with_its_time_and_defaults(book: Path) -> None:
-    done = writer.add_session(book, {"client_id": "C0003", "service_code": "90834",
-                                     "scheduled_start": dt.datetime(2027, 3, 1, 9, 15),
-                                     "status": "scheduled"}, actor="t")
+    done = writer.add_session(
+        book,
+        {
+            "client_id": "C0003",
+            "service_code": "90834",
+            "scheduled_start": dt.datetime(2027, 3, 1, 9, 15),
+            "status": "scheduled",
+        },
+        actor="t",
+    )
     loaded, _ = api.load(book)
     row = loaded.sessions.set_index("session_id").loc[done.row_id]
     assert done.row_id == "S0000121" and row["_row"] == done.row == 122
@@ -143,15 +162,32 @@ def test_password_protected_workbook_takes_appends(tmp_path: Path, generated: by
 POLICY_ROWS = {
     "Clients": [{"client_id": "C1", "first_name": "Ada", "last_name": "Example"}],
     "Services": [{"service_code": "90837", "description": "Psychotherapy", "base_fee": 150}],
-    "Policies": [{"policy_id": "POL1", "notice_hours": 24, "grace_count": 0,
-                  "exempt_intake": False}],
-    "PolicyTiers": [{"policy_id": "POL1", "applies_to": "late_cancel",
-                     "charge_type": "percent", "charge_value": 50}],
+    "Policies": [
+        {"policy_id": "POL1", "notice_hours": 24, "grace_count": 0, "exempt_intake": False}
+    ],
+    "PolicyTiers": [
+        {
+            "policy_id": "POL1",
+            "applies_to": "late_cancel",
+            "charge_type": "percent",
+            "charge_value": 50,
+        }
+    ],
     "Sessions": [
-        {"session_id": "S1", "client_id": "C1", "service_code": "90837",
-         "scheduled_start": dt.datetime(2026, 3, 2, 10), "status": "attended"},
-        {"session_id": "S2", "client_id": "C1", "service_code": "90837",
-         "scheduled_start": dt.datetime(2026, 3, 9, 10), "status": "scheduled"},
+        {
+            "session_id": "S1",
+            "client_id": "C1",
+            "service_code": "90837",
+            "scheduled_start": dt.datetime(2026, 3, 2, 10),
+            "status": "attended",
+        },
+        {
+            "session_id": "S2",
+            "client_id": "C1",
+            "service_code": "90837",
+            "scheduled_start": dt.datetime(2026, 3, 9, 10),
+            "status": "scheduled",
+        },
     ],
 }
 
@@ -159,16 +195,25 @@ POLICY_ROWS = {
 @pytest.fixture
 def policy_book(tmp_path: Path) -> Path:
     path = tmp_path / "policy.xlsx"
-    write_workbook(path, POLICY_ROWS, settings={"currency": "USD", "timezone":
-                                                "America/New_York",
-                                                "default_policy_id": "POL1"})
+    write_workbook(
+        path,
+        POLICY_ROWS,
+        settings={"currency": "USD", "timezone": "America/New_York", "default_policy_id": "POL1"},
+    )
     return path
 
 
 def test_mark_cancellation_stamps_the_row_and_reports_the_fee(policy_book: Path) -> None:
     before = policy_book.read_bytes()
-    stamp = writer.mark_cancellation(policy_book, "S2", requested_at=dt.datetime(
-        2026, 3, 8, 22, 0), by="client", channel="text", actor="frontdesk", tool="excel")
+    stamp = writer.mark_cancellation(
+        policy_book,
+        "S2",
+        requested_at=dt.datetime(2026, 3, 8, 22, 0),
+        by="client",
+        channel="text",
+        actor="frontdesk",
+        tool="excel",
+    )
     # 12 h notice under a 24 h policy: 50% of the 150.00 base fee
     assert stamp.values["status"] == "late_cancelled"
     assert (stamp.notice_hours, stamp.fee) == (Decimal(12), Decimal("75.00"))
@@ -176,7 +221,10 @@ def test_mark_cancellation_stamps_the_row_and_reports_the_fee(policy_book: Path)
     loaded, issues = api.load(policy_book)
     row = loaded.sessions.set_index("session_id").loc["S2"]
     assert (row["status"], row["cancelled_by"], row["cancel_channel"]) == (
-        "late_cancelled", "client", "text")
+        "late_cancelled",
+        "client",
+        "text",
+    )
     assert row["cancel_requested_at"] == dt.datetime(2026, 3, 8, 22, 0)
     assert not issues
     sheets = parts(policy_book)
@@ -187,8 +235,13 @@ def test_mark_cancellation_stamps_the_row_and_reports_the_fee(policy_book: Path)
     first_rows = re.compile(r'<row r="[12]".*?</row>', re.S)
     assert first_rows.findall(sessions_xml) == first_rows.findall(old_xml)
     assert audit_log(policy_book)[0][1:7] == [
-        "frontdesk", "excel", "Sessions", "S2", "cancel",
-        "fields: cancel_requested_at, cancelled_by, cancel_channel, status"]
+        "frontdesk",
+        "excel",
+        "Sessions",
+        "S2",
+        "cancel",
+        "fields: cancel_requested_at, cancelled_by, cancel_channel, status",
+    ]
     rec = writer.reconcile(loaded, dt.date(2026, 3, 31))
     fees = rec.charges[rec.charges["kind"] == "late_cancel_fee"]
     assert fees["amount"].tolist() == [7500]
@@ -212,25 +265,48 @@ def test_write_results_round_trip(book: Path) -> None:
     after = book.read_bytes()
     assert ooxml.sheet_names(after)[-6:] == [*RESULT_SHEETS, "AuditLog"]
     rec = written.reconciliation
-    assert written.rows == {"Balances": len(rec.balances), "Aging": len(rec.aging),
-                            "Flags": len(rec.flags), "Ledger": len(rec.ledger),
-                            "CancellationLog": len(rec.cancellations)}
+    assert written.rows == {
+        "Balances": len(rec.balances),
+        "Aging": len(rec.aging),
+        "Flags": len(rec.flags),
+        "Ledger": len(rec.ledger),
+        "CancellationLog": len(rec.cancellations),
+    }
     assert written.backup is not None and written.backup.read_bytes() == before
     _, issues_after = api.load(book)
     assert issues_after == issues_before
-    input_parts = {parts(book)[s] for s in ("Practice", "Clients", "Services", "Rates",
-                                            "Policies", "PolicyTiers", "Sessions", "Payments",
-                                            "Adjustments", "Lists")}
+    input_parts = {
+        parts(book)[s]
+        for s in (
+            "Practice",
+            "Clients",
+            "Services",
+            "Rates",
+            "Policies",
+            "PolicyTiers",
+            "Sessions",
+            "Payments",
+            "Adjustments",
+            "Lists",
+        )
+    }
     assert not input_parts & ooxml.changed_members(before, after)
     balances = ooxml.read_sheet(after, "Balances")
-    assert balances[0][:6] == ["Client ID", "Charges", "Payments", "Refunds", "Adjustments",
-                               "Balance"]
+    assert balances[0][:6] == [
+        "Client ID",
+        "Charges",
+        "Payments",
+        "Refunds",
+        "Adjustments",
+        "Balance",
+    ]
     first = rec.balances.iloc[0]
     assert balances[1][0] == first["client_id"]
     assert balances[1][5] == Decimal(int(first["balance"])) / 100
     log = audit_log(book)
-    assert [r[1:6] for r in log] == [["owner", "cli", "results", "as of 2026-06-30",
-                                      "write_results"]]
+    assert [r[1:6] for r in log] == [
+        ["owner", "cli", "results", "as of 2026-06-30", "write_results"]
+    ]
 
 
 def test_flags_link_to_the_offending_cells(book: Path) -> None:
@@ -249,8 +325,17 @@ def test_flags_link_to_the_offending_cells(book: Path) -> None:
 def test_ledger_and_money_are_formatted_for_the_practice(book: Path) -> None:
     writer.write_results(book, as_of=AS_OF)
     ledger = ooxml.read_sheet(book.read_bytes(), "Ledger")
-    assert ledger[0] == ["Client ID", "Date", "Entry", "Kind", "Description", "Amount",
-                         "Balance", "Open", "Source"]
+    assert ledger[0] == [
+        "Client ID",
+        "Date",
+        "Entry",
+        "Kind",
+        "Description",
+        "Amount",
+        "Balance",
+        "Open",
+        "Source",
+    ]
     assert isinstance(ledger[1][1], dt.date) and isinstance(ledger[1][5], Decimal)
     styles = zipfile.ZipFile(book).read("xl/styles.xml").decode()
     assert 'formatCode="&quot;$&quot;#,##0.00;-&quot;$&quot;#,##0.00"' in styles
@@ -260,8 +345,7 @@ def test_ledger_and_money_are_formatted_for_the_practice(book: Path) -> None:
         assert row[6] == by_client[row[0]]
 
 
-def test_the_ledger_sheet_holds_every_clients_explanation(generated: bytes,
-                                                         tmp_path: Path) -> None:
+def test_the_ledger_sheet_holds_every_clients_explanation(generated: bytes, tmp_path: Path) -> None:
     path = tmp_path / "p.xlsx"
     path.write_bytes(generated)
     loaded, _ = api.load(path)
@@ -278,7 +362,8 @@ def test_the_ledger_sheet_holds_every_clients_explanation(generated: bytes,
 
 
 def test_results_are_refused_when_the_file_changed_after_reading(
-        book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = writer.reconcile
 
     def reconcile_while_someone_saves(loaded, as_of):
@@ -315,8 +400,7 @@ def test_the_audit_chain_is_verified_by_check_and_tampering_is_found(book: Path)
     summary = AuditRow.columns().index("summary") + 1
     tampered = ooxml.set_cells(book.read_bytes(), "AuditLog", {(3, summary): "fields: amount"})
     book.write_bytes(tampered)
-    found = [(str(i.where), i.row_id) for i in api.check(book)
-             if i.code is Code.AUDIT_CHAIN_BROKEN]
+    found = [(str(i.where), i.row_id) for i in api.check(book) if i.code is Code.AUDIT_CHAIN_BROKEN]
     assert found == [("AuditLog!A3", "P0000056")]
 
 
@@ -327,18 +411,18 @@ def test_a_sheet_the_workbook_lacks_is_a_failed_write_not_a_crash(tmp_path: Path
 
     path = tmp_path / "partial.xlsx"
     wb = xlsxwriter.Workbook(str(path))
-    for name, rows in {"Clients": [["client_id", "first_name", "last_name"], ["C1", "A", "B"]],
-                       "Services": [["service_code", "description", "base_fee"]],
-                       "Sessions": [["session_id", "client_id", "service_code",
-                                     "scheduled_start", "status"]]}.items():
+    for name, rows in {
+        "Clients": [["client_id", "first_name", "last_name"], ["C1", "A", "B"]],
+        "Services": [["service_code", "description", "base_fee"]],
+        "Sessions": [["session_id", "client_id", "service_code", "scheduled_start", "status"]],
+    }.items():
         ws = wb.add_worksheet(name)
         for r, row in enumerate(rows):
             ws.write_row(r, 0, row)
     wb.close()
     before = path.read_bytes()
     with pytest.raises(WriteFailed, match=r"no sheet 'Payments'.*unchanged"):
-        writer.add_payment(path, {"client_id": "C1", "received_date": "2026-03-02",
-                                  "amount": 5})
+        writer.add_payment(path, {"client_id": "C1", "received_date": "2026-03-02", "amount": 5})
     assert path.read_bytes() == before
 
 
@@ -358,8 +442,12 @@ def test_an_append_reads_only_the_sheets_its_row_can_refer_to(book: Path, monkey
         return real(*args, **kwargs)
 
     monkeypatch.setattr(writer, "read_workbook", recording)
-    values = {"client_id": "C0001", "received_date": dt.date(2026, 11, 20),
-              "amount": Decimal("50.00"), "method": "card"}
+    values = {
+        "client_id": "C0001",
+        "received_date": dt.date(2026, 11, 20),
+        "amount": Decimal("50.00"),
+        "method": "card",
+    }
     writer.add_payment(book, values)
     assert read[-1] == {"Practice", "Payments", "Clients"}
     writer.add_payment(book, {**values, "applies_to_session_id": "S0000005"})

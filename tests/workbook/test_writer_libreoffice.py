@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from practicebook import api
-from practicebook.workbook import ooxml, writer
 from practicebook.generate import generate
 from practicebook.issues import Code
+from practicebook.workbook import ooxml, writer
 from tests.workbook.test_ooxml_libreoffice import CSV_ALL_SHEETS, convert
 
 pytestmark = [
@@ -31,12 +31,27 @@ def test_libreoffice_reads_appends_stamps_and_results(tmp_path: Path) -> None:
     book = tmp_path / "practice.xlsx"
     generate(60).write(book)
     start = dt.datetime(2027, 1, 11, 10, 0)
-    session = writer.add_session(book, {"client_id": "C0002", "service_code": "90834",
-                                        "scheduled_start": start, "status": "scheduled"})
-    paid = writer.add_payment(book, {"client_id": "C0002", "received_date": "2026-03-02",
-                                     "amount": "15.25", "memo": "=cmd|' /C calc'!A0"})
-    stamp = writer.mark_cancellation(book, session.row_id,
-                                     requested_at=start - dt.timedelta(hours=30))
+    session = writer.add_session(
+        book,
+        {
+            "client_id": "C0002",
+            "service_code": "90834",
+            "scheduled_start": start,
+            "status": "scheduled",
+        },
+    )
+    paid = writer.add_payment(
+        book,
+        {
+            "client_id": "C0002",
+            "received_date": "2026-03-02",
+            "amount": "15.25",
+            "memo": "=cmd|' /C calc'!A0",
+        },
+    )
+    stamp = writer.mark_cancellation(
+        book, session.row_id, requested_at=start - dt.timedelta(hours=30)
+    )
     written = writer.write_results(book, as_of=dt.date(2027, 1, 31))
 
     out = convert(book, CSV_ALL_SHEETS, tmp_path)
@@ -46,8 +61,7 @@ def test_libreoffice_reads_appends_stamps_and_results(tmp_path: Path) -> None:
     sessions = read_csv(out / "practice-Sessions.csv")
     assert stamp.row == session.row
     assert sessions[stamp.row - 1][:2] == [session.row_id, "C0002"]
-    assert sessions[stamp.row - 1][7:11] == ["cancelled", "2027-01-10 04:00:00", "client",
-                                             "phone"]
+    assert sessions[stamp.row - 1][7:11] == ["cancelled", "2027-01-10 04:00:00", "client", "phone"]
     balances = read_csv(out / "practice-Balances.csv")
     first = written.reconciliation.balances.iloc[0]
     assert balances[1][0] == first["client_id"]

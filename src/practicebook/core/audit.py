@@ -130,16 +130,24 @@ def audit_rows(previous_last_hash: str | None, entries: Iterable[AuditEntry]) ->
     for entry in entries:
         if entry.tool not in TOOLS:
             raise ValueError(f"unknown tool {entry.tool!r}; expected one of {', '.join(TOOLS)}")
-        content = [_utc_iso(entry.time), entry.actor, entry.tool, entry.sheet, entry.row_id,
-                   entry.action, entry.summary]
+        content = [
+            _utc_iso(entry.time),
+            entry.actor,
+            entry.tool,
+            entry.sheet,
+            entry.row_id,
+            entry.action,
+            entry.summary,
+        ]
         digest = row_hash(content, prev)
         rows.append(AuditRow(*content, prev, digest))
         prev = digest
     return rows
 
 
-def verify_chain(rows: Sequence[AuditRow | Sequence[str]], *,
-                 expected_last_hash: str | None = None) -> list[ChainProblem]:
+def verify_chain(
+    rows: Sequence[AuditRow | Sequence[str]], *, expected_last_hash: str | None = None
+) -> list[ChainProblem]:
     """Check a whole log and return every problem found, located by row (empty: intact).
 
     Args:
@@ -155,19 +163,28 @@ def verify_chain(rows: Sequence[AuditRow | Sequence[str]], *,
             continue
         *content, stored_prev, stored_hash = values
         if stored_prev != prev:
-            problems.append(ChainProblem(
-                number, "does not follow the row before it (a row was deleted, inserted or moved)"))
+            problems.append(
+                ChainProblem(
+                    number,
+                    "does not follow the row before it (a row was deleted, inserted or moved)",
+                )
+            )
         if row_hash(content, stored_prev) != stored_hash:
             problems.append(ChainProblem(number, "content does not match its hash (edited)"))
         prev = stored_hash
     if expected_last_hash is not None and prev != expected_last_hash:
-        problems.append(ChainProblem(len(rows), "the log does not end at the recorded last "
-                                                "row (rows were removed from the end)"))
+        problems.append(
+            ChainProblem(
+                len(rows),
+                "the log does not end at the recorded last row (rows were removed from the end)",
+            )
+        )
     return problems
 
 
-def chain_issues(rows: Sequence[Sequence[object]], *, sheet: str = "AuditLog",
-                 header_row: int = 1) -> list[Issue]:
+def chain_issues(
+    rows: Sequence[Sequence[object]], *, sheet: str = "AuditLog", header_row: int = 1
+) -> list[Issue]:
     """`verify_chain` over a stored AuditLog sheet, as located findings.
 
     Args:
@@ -179,11 +196,15 @@ def chain_issues(rows: Sequence[Sequence[object]], *, sheet: str = "AuditLog",
     issues = []
     for problem in verify_chain(values):
         row = values[problem.row - 1]
-        issues.append(Issue(
-            Code.AUDIT_CHAIN_BROKEN, Severity.ERROR,
-            f"audit log row {problem.row} {problem.problem}",
-            CellRef(sheet, header_row + problem.row, 1),
-            "The audit log must only grow by practicebook's writes; restore the workbook "
-            "from a backup in .practicebook-backups/ or find out who changed the log.",
-            row_id=row[4] if len(row) > 4 and row[4] else None))
+        issues.append(
+            Issue(
+                Code.AUDIT_CHAIN_BROKEN,
+                Severity.ERROR,
+                f"audit log row {problem.row} {problem.problem}",
+                CellRef(sheet, header_row + problem.row, 1),
+                "The audit log must only grow by practicebook's writes; restore the workbook "
+                "from a backup in .practicebook-backups/ or find out who changed the log.",
+                row_id=row[4] if len(row) > 4 and row[4] else None,
+            )
+        )
     return issues

@@ -25,10 +25,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from practicebook.parse import checks
+from practicebook.core.reconcile import reconcile
 from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout, RawTable
 from practicebook.money import from_minor
+from practicebook.parse import checks
 from practicebook.parse.sheets import (
     Bad,
     CoerceContext,
@@ -37,7 +38,6 @@ from practicebook.parse.sheets import (
     coerce_datetime,
     parse_sheet,
 )
-from practicebook.core.reconcile import reconcile
 from practicebook.schema import WORKBOOK, Kind, Sheet
 
 __all__ = [
@@ -145,16 +145,22 @@ def new_row(book: Book, sheet_name: str, values: Mapping[str, object]) -> NewRow
         given[key] = next_id(book, sheet.name)
     row_id = str(given[key])
     row = next_row(book, sheet.name)
-    parsed = parse_sheet(_one_row_table(sheet, layout, given, row), sheet,
-                         CoerceContext(book.settings.locale, book.settings.currency))
+    parsed = parse_sheet(
+        _one_row_table(sheet, layout, given, row),
+        sheet,
+        CoerceContext(book.settings.locale, book.settings.currency),
+    )
     issues = [i for i in parsed.issues if i.where.row == row]
     issues += _unknown_keys(unknown, layout, row, row_id)
     issues += _absent_columns(sheet, given, layout, row, row_id)
     issues += _duplicates(book, sheet, layout, row, row_id)
     issues += _reference_issues(book, sheet.name, parsed.frame, parsed.rejected, row)
     accepted = len(parsed.frame) == 1
-    typed = (_python_row(sheet, parsed.frame, book.settings.currency) if accepted
-             else {c.key: given.get(c.key, c.default) for c in sheet.columns})
+    typed = (
+        _python_row(sheet, parsed.frame, book.settings.currency)
+        if accepted
+        else {c.key: given.get(c.key, c.default) for c in sheet.columns}
+    )
     return NewRow(sheet.name, row_id, typed, sort_issues(issues))
 
 
@@ -209,66 +215,90 @@ def _plain(value: object, timezone: str) -> object:
     return value
 
 
-def _one_row_table(sheet: Sheet, layout: Layout, values: Mapping[str, object],
-                   row: int) -> RawTable:
+def _one_row_table(
+    sheet: Sheet, layout: Layout, values: Mapping[str, object], row: int
+) -> RawTable:
     column_of = layout.column_of or {c.key: i + 1 for i, c in enumerate(sheet.columns)}
     keys = sorted(column_of, key=column_of.__getitem__)
-    data = pd.DataFrame({i: pd.Series([values.get(k)], dtype=object)
-                         for i, k in enumerate(keys)})
-    return RawTable(layout.sheet, tuple(sheet.column(k).header for k in keys), data,
-                    header_row=row - 1, columns=tuple(column_of[k] for k in keys))
+    data = pd.DataFrame({i: pd.Series([values.get(k)], dtype=object) for i, k in enumerate(keys)})
+    return RawTable(
+        layout.sheet,
+        tuple(sheet.column(k).header for k in keys),
+        data,
+        header_row=row - 1,
+        columns=tuple(column_of[k] for k in keys),
+    )
 
 
 def _unknown_keys(unknown: list[str], layout: Layout, row: int, row_id: str) -> list[Issue]:
-    return [Issue(Code.UNKNOWN_COLUMN, Severity.ERROR,
-                  f"{key!r} is not a column of the {layout.sheet} sheet",
-                  CellRef(layout.sheet, row), "Use the sheet's column keys.", row_id)
-            for key in unknown]
+    return [
+        Issue(
+            Code.UNKNOWN_COLUMN,
+            Severity.ERROR,
+            f"{key!r} is not a column of the {layout.sheet} sheet",
+            CellRef(layout.sheet, row),
+            "Use the sheet's column keys.",
+            row_id,
+        )
+        for key in unknown
+    ]
 
 
-def _absent_columns(sheet: Sheet, values: Mapping[str, object], layout: Layout, row: int,
-                    row_id: str) -> list[Issue]:
+def _absent_columns(
+    sheet: Sheet, values: Mapping[str, object], layout: Layout, row: int, row_id: str
+) -> list[Issue]:
     """A value for a standard column the sheet does not have could not be stored."""
     if not layout.column_of:
         return []
-    return [Issue(Code.MISSING_COLUMN, Severity.ERROR,
-                  f"the {layout.sheet} sheet has no {sheet.column(key).header!r} column for "
-                  "this value", CellRef(layout.sheet, row),
-                  f"Add a column headed {sheet.column(key).header!r}, or leave the value out.",
-                  row_id)
-            for key, value in values.items()
-            if key not in layout.column_of and not _blank(value)]
+    return [
+        Issue(
+            Code.MISSING_COLUMN,
+            Severity.ERROR,
+            f"the {layout.sheet} sheet has no {sheet.column(key).header!r} column for this value",
+            CellRef(layout.sheet, row),
+            f"Add a column headed {sheet.column(key).header!r}, or leave the value out.",
+            row_id,
+        )
+        for key, value in values.items()
+        if key not in layout.column_of and not _blank(value)
+    ]
 
 
-def _duplicates(book: Book, sheet: Sheet, layout: Layout, row: int,
-                row_id: str) -> list[Issue]:
+def _duplicates(book: Book, sheet: Sheet, layout: Layout, row: int, row_id: str) -> list[Issue]:
     existing = book.all_rows(sheet.name)
-    ids = pd.concat([existing[sheet.key].astype(object), pd.Series([row_id], dtype=object)],
-                    ignore_index=True)
+    ids = pd.concat(
+        [existing[sheet.key].astype(object), pd.Series([row_id], dtype=object)], ignore_index=True
+    )
     rows = pd.concat([existing[ROW], pd.Series([row])], ignore_index=True)
     return [i for i in _duplicate_issues(sheet, ids, layout, rows) if i.where.row == row]
 
 
-def _reference_issues(book: Book, sheet_name: str, frame: pd.DataFrame,
-                      rejected: pd.DataFrame | None, row: int) -> list[Issue]:
-    frames = {**book.frames, sheet_name: pd.concat([book.frames[sheet_name], frame],
-                                                   ignore_index=True)}
+def _reference_issues(
+    book: Book, sheet_name: str, frame: pd.DataFrame, rejected: pd.DataFrame | None, row: int
+) -> list[Issue]:
+    frames = {
+        **book.frames,
+        sheet_name: pd.concat([book.frames[sheet_name], frame], ignore_index=True),
+    }
     others = dict(book.rejected)
     if rejected is not None and len(rejected):
-        others[sheet_name] = pd.concat([book.all_rows(sheet_name).iloc[:0], rejected],
-                                       ignore_index=True)
+        others[sheet_name] = pd.concat(
+            [book.all_rows(sheet_name).iloc[:0], rejected], ignore_index=True
+        )
     else:
         others.pop(sheet_name, None)
     grown = dataclasses.replace(book, frames=frames, rejected=others)
     where = book.layouts.get(sheet_name, Layout(sheet_name)).sheet
-    return [i for i in checks.run(grown, (sheet_name, row))
-            if i.where.sheet == where and i.where.row == row]
+    return [
+        i
+        for i in checks.run(grown, (sheet_name, row))
+        if i.where.sheet == where and i.where.row == row
+    ]
 
 
 def _python_row(sheet: Sheet, frame: pd.DataFrame, currency: str) -> dict[str, object]:
     record = frame.iloc[0]
-    return {col.key: _python_value(col.kind, record[col.key], currency)
-            for col in sheet.columns}
+    return {col.key: _python_value(col.kind, record[col.key], currency) for col in sheet.columns}
 
 
 def _python_value(kind: Kind, value: object, currency: str) -> object:
@@ -290,9 +320,14 @@ def _python_value(kind: Kind, value: object, currency: str) -> object:
 # --- cancellation stamps ------------------------------------------------------------
 
 
-def cancellation_stamp(book: Book, session_id: str, requested_at: object = None,
-                       by: str = "client", channel: str = "phone",
-                       as_of: dt.date | None = None) -> Stamp:
+def cancellation_stamp(
+    book: Book,
+    session_id: str,
+    requested_at: object = None,
+    by: str = "client",
+    channel: str = "phone",
+    as_of: dt.date | None = None,
+) -> Stamp:
     """The cells that record a cancellation of ``session_id``, and its fee and basis.
 
     The status is the one the policy in force gives the notice (``clinician_cancelled``
@@ -315,22 +350,40 @@ def cancellation_stamp(book: Book, session_id: str, requested_at: object = None,
     match = sessions.index[sessions["session_id"] == session_id]
     layout = book.layouts.get("Sessions") or Layout("Sessions")
     if len(match) == 0:
-        return _refused(session_id, 0, {}, [Issue(
-            Code.UNKNOWN_SESSION, Severity.ERROR,
-            f"session {session_id!r} is not on the Sessions sheet (or its row has errors)",
-            CellRef(layout.sheet), "Pick a session ID from the Sessions sheet.", session_id)])
+        return _refused(
+            session_id,
+            0,
+            {},
+            [
+                Issue(
+                    Code.UNKNOWN_SESSION,
+                    Severity.ERROR,
+                    f"session {session_id!r} is not on the Sessions sheet (or its row has errors)",
+                    CellRef(layout.sheet),
+                    "Pick a session ID from the Sessions sheet.",
+                    session_id,
+                )
+            ],
+        )
     pos = int(match[0])
     row = int(sessions[ROW].iat[pos])
     stamp, issues = _stamp_values(book, requested_at, by, channel, row, session_id)
-    issues += _absent_columns(WORKBOOK.sheet("Sessions"),
-                              {**stamp, "status": "cancelled"}, layout, row, session_id)
+    issues += _absent_columns(
+        WORKBOOK.sheet("Sessions"), {**stamp, "status": "cancelled"}, layout, row, session_id
+    )
     recorded = sessions["status"].iat[pos]
     if recorded in _HELD:
-        issues.append(Issue(
-            Code.BAD_CHOICE, Severity.ERROR,
-            f"session {session_id!r} is recorded as {recorded}; a held session cannot be "
-            "cancelled", book.cell("Sessions", "status", row),
-            "Correct the status first if the session did not take place.", session_id))
+        issues.append(
+            Issue(
+                Code.BAD_CHOICE,
+                Severity.ERROR,
+                f"session {session_id!r} is recorded as {recorded}; a held session cannot be "
+                "cancelled",
+                book.cell("Sessions", "status", row),
+                "Correct the status first if the session did not take place.",
+                session_id,
+            )
+        )
     if any(i.is_error for i in issues):
         return _refused(session_id, row, stamp, issues)
     client_id = sessions["client_id"].iat[pos]
@@ -339,17 +392,18 @@ def cancellation_stamp(book: Book, session_id: str, requested_at: object = None,
     stamp["status"] = trial.computed_status
     found = _assess(book, pos, client_id, stamp, day)
     fee = from_minor(int(found.fee) if not pd.isna(found.fee) else 0, settings.currency)
-    return Stamp(session_id, row, stamp, found.notice_hours, fee, str(found.basis or ""),
-                 sort_issues(issues))
+    return Stamp(
+        session_id, row, stamp, found.notice_hours, fee, str(found.basis or ""), sort_issues(issues)
+    )
 
 
-def _refused(session_id: str, row: int, values: dict[str, object],
-             issues: list[Issue]) -> Stamp:
+def _refused(session_id: str, row: int, values: dict[str, object], issues: list[Issue]) -> Stamp:
     return Stamp(session_id, row, values, None, Decimal(0), "", sort_issues(issues))
 
 
-def _stamp_values(book: Book, requested_at: object, by: str, channel: str, row: int,
-                  session_id: str) -> tuple[dict[str, object], list[Issue]]:
+def _stamp_values(
+    book: Book, requested_at: object, by: str, channel: str, row: int, session_id: str
+) -> tuple[dict[str, object], list[Issue]]:
     settings = book.settings
     sheet = WORKBOOK.sheet("Sessions")
     ctx = CoerceContext(settings.locale, settings.currency)
@@ -362,22 +416,34 @@ def _stamp_values(book: Book, requested_at: object, by: str, channel: str, row: 
         "cancelled_by": lambda v: coerce_choice(v, sheet.column("cancelled_by").choices),
         "cancel_channel": lambda v: coerce_choice(v, sheet.column("cancel_channel").choices),
     }
-    given = {"cancel_requested_at": _plain(requested_at, settings.timezone),
-             "cancelled_by": by, "cancel_channel": channel}
+    given = {
+        "cancel_requested_at": _plain(requested_at, settings.timezone),
+        "cancelled_by": by,
+        "cancel_channel": channel,
+    }
     for key, read in readers.items():
         try:
             values[key] = read(given[key])
         except Bad as exc:
             col = sheet.column(key)
-            issues.append(Issue(exc.code, Severity.ERROR, f"{col.header}: {exc.message}",
-                                book.cell("Sessions", key, row), exc.hint, session_id))
+            issues.append(
+                Issue(
+                    exc.code,
+                    Severity.ERROR,
+                    f"{col.header}: {exc.message}",
+                    book.cell("Sessions", key, row),
+                    exc.hint,
+                    session_id,
+                )
+            )
     if isinstance(values.get("cancel_requested_at"), dt.datetime):
         values["cancel_requested_at"] = values["cancel_requested_at"].replace(microsecond=0)
     return values, issues
 
 
-def _stamp_day(sessions: pd.DataFrame, client_id: str, requested: dt.datetime,
-               as_of: dt.date | None) -> dt.date:
+def _stamp_day(
+    sessions: pd.DataFrame, client_id: str, requested: dt.datetime, as_of: dt.date | None
+) -> dt.date:
     last = sessions.loc[sessions["client_id"] == client_id, "scheduled_start"].max()
     days = [pd.Timestamp(last).date(), requested.date()]
     if as_of is not None:
@@ -385,8 +451,9 @@ def _stamp_day(sessions: pd.DataFrame, client_id: str, requested: dt.datetime,
     return max(days)
 
 
-def _assess(book: Book, pos: int, client_id: str, stamp: Mapping[str, object],
-            day: dt.date) -> pd.Series:
+def _assess(
+    book: Book, pos: int, client_id: str, stamp: Mapping[str, object], day: dt.date
+) -> pd.Series:
     """The cancellation-log line of the stamped session, from the core's reconciliation of
     the client's own rows (policy outcomes depend on nothing else)."""
     sessions = book.sessions.copy()

@@ -18,8 +18,9 @@ from practicebook.schema import normalize_header
 __all__ = ["load_tables"]
 
 
-def load_tables(tables: Iterable[RawTable], *, schema_version: int | None = None
-                ) -> tuple[Book, list[Issue]]:
+def load_tables(
+    tables: Iterable[RawTable], *, schema_version: int | None = None
+) -> tuple[Book, list[Issue]]:
     """Parse raw tables from any medium and run the named checks.
 
     A table named ``AuditLog`` is not an input sheet: its hash chain is verified and any

@@ -15,8 +15,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Keys", "any_of", "arrow", "codes", "day_numbers", "first_positions", "frame",
-           "in_effect", "sort_order", "take", "text_column"]
+__all__ = [
+    "Keys",
+    "any_of",
+    "arrow",
+    "codes",
+    "day_numbers",
+    "first_positions",
+    "frame",
+    "in_effect",
+    "sort_order",
+    "take",
+    "text_column",
+]
 
 _EARLIEST = np.datetime64("1678-01-01", "ns")
 _LATEST = np.datetime64("2261-12-31", "ns")
@@ -57,8 +68,9 @@ class Keys:
     def of(cls, values: pd.Series) -> Keys:
         """Factorise ``values`` (blank values get code ``-1``)."""
         found, uniques = pd.factorize(values)
-        return cls(found.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object),
-                                                    dtype=object))
+        return cls(
+            found.astype(np.int64), pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+        )
 
     def positions(self, index: pd.Index) -> np.ndarray:
         """Each row's position in ``index`` (unique values), ``-1`` when absent or blank."""
@@ -135,11 +147,15 @@ def frame(columns: dict[str, object]) -> pd.DataFrame:
     to merge same-typed columns, which costs more than building them. Callers hand over
     arrays they do not change afterwards.
     """
-    return pd.DataFrame({
-        k: pd.Series(v, dtype=object, copy=False)
-        if isinstance(v, np.ndarray) and v.dtype.kind in "OU" else v
-        for k, v in columns.items()
-    }, copy=False)
+    return pd.DataFrame(
+        {
+            k: pd.Series(v, dtype=object, copy=False)
+            if isinstance(v, np.ndarray) and v.dtype.kind in "OU"
+            else v
+            for k, v in columns.items()
+        },
+        copy=False,
+    )
 
 
 def _combine(keys: list[np.ndarray], sizes: list[int]) -> np.ndarray:
@@ -153,8 +169,14 @@ def _combine(keys: list[np.ndarray], sizes: list[int]) -> np.ndarray:
     return combined
 
 
-def in_effect(left: list[np.ndarray], days: np.ndarray, right: list[np.ndarray],
-              sizes: list[int], starts: pd.Series, ends: pd.Series) -> np.ndarray:
+def in_effect(
+    left: list[np.ndarray],
+    days: np.ndarray,
+    right: list[np.ndarray],
+    sizes: list[int],
+    starts: pd.Series,
+    ends: pd.Series,
+) -> np.ndarray:
     """For each left row, the position of the right row in effect on its day, or ``-1``.
 
     ``left`` and ``right`` are matching lists of code arrays (``-1`` never matches);
@@ -198,8 +220,14 @@ def _day_key(key: np.ndarray, days: np.ndarray) -> np.ndarray:
     return (key.astype(np.int64) << _DAY_BITS) + day_numbers(days)
 
 
-def _in_effect_overlapping(lkey: np.ndarray, days: np.ndarray, rkey: np.ndarray,
-                           rfrom: np.ndarray, rto: np.ndarray, out: np.ndarray) -> np.ndarray:
+def _in_effect_overlapping(
+    lkey: np.ndarray,
+    days: np.ndarray,
+    rkey: np.ndarray,
+    rfrom: np.ndarray,
+    rto: np.ndarray,
+    out: np.ndarray,
+) -> np.ndarray:
     """``in_effect`` when some key has overlapping periods: every candidate pair."""
     usable = np.flatnonzero(rkey >= 0)
     right_frame = pd.DataFrame({"key": rkey[usable], "pos": usable})

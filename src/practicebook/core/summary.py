@@ -10,8 +10,14 @@ import pandas as pd
 
 from practicebook.core.reconcile import Reconciliation
 
-__all__ = ["WEEKDAYS", "aging_totals", "cancellations_by_month", "cancellations_by_weekday",
-           "flagged_clients", "monthly_money"]
+__all__ = [
+    "WEEKDAYS",
+    "aging_totals",
+    "cancellations_by_month",
+    "cancellations_by_weekday",
+    "flagged_clients",
+    "monthly_money",
+]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _CHARGE_KINDS = ("session", "late_cancel_fee", "no_show_fee")
@@ -33,11 +39,13 @@ def monthly_money(rec: Reconciliation) -> pd.DataFrame:
     kind = ledger["kind"]
     month = _month(ledger["date"])
     charged = amount.where(kind.isin(_CHARGE_KINDS), 0).groupby(month).sum()
-    collected = (-amount.where(kind == "payment", 0)
-                 - amount.where(kind == "refund", 0)).groupby(month).sum()
+    collected = (
+        (-amount.where(kind == "payment", 0) - amount.where(kind == "refund", 0))
+        .groupby(month)
+        .sum()
+    )
     out = pd.DataFrame({"charged": charged, "collected": collected}).sort_index()
-    return out.rename_axis("month").reset_index().astype({"charged": "int64",
-                                                           "collected": "int64"})
+    return out.rename_axis("month").reset_index().astype({"charged": "int64", "collected": "int64"})
 
 
 def _counts(labels: pd.Series, status: pd.Series, order: list[str] | None) -> pd.DataFrame:
@@ -58,8 +66,9 @@ def cancellations_by_month(rec: Reconciliation) -> pd.DataFrame:
     Index ``month``; columns ``late_cancelled`` and ``no_show``.
     """
     log = _counted(rec)
-    return _counts(_month(pd.Series(log["date"])).rename("month"),
-                   log["computed_status"], None).sort_index()
+    return _counts(
+        _month(pd.Series(log["date"])).rename("month"), log["computed_status"], None
+    ).sort_index()
 
 
 def cancellations_by_weekday(rec: Reconciliation) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def _money_words(minor: np.ndarray, currency: str) -> np.ndarray:
     places = digits(currency)
     if minor.size == 0:
         return np.empty(0, dtype=object)
-    whole, part = np.divmod(np.abs(minor), 10 ** places)
+    whole, part = np.divmod(np.abs(minor), 10**places)
     sign = np.where(minor < 0, "-", "")
     if not places:
         return text(sign, whole)
@@ -127,8 +127,11 @@ def ordinals(numbers: np.ndarray) -> np.ndarray:
     """
     n = np.asarray(numbers, dtype=np.int64)
     last = n % 10
-    suffix = np.select([(n % 100 >= 10) & (n % 100 <= 20), last == 1, last == 2, last == 3],
-                       ["th", "st", "nd", "rd"], "th")
+    suffix = np.select(
+        [(n % 100 >= 10) & (n % 100 <= 20), last == 1, last == 2, last == 3],
+        ["th", "st", "nd", "rd"],
+        "th",
+    )
     return text(n, suffix.astype(object))
 
 

@@ -35,8 +35,14 @@ def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _unknown(book: Book, sheet: Sheet, key: str, allowed: pd.Series, target: str,
-             mask: np.ndarray | None = None) -> list[Issue]:
+def _unknown(
+    book: Book,
+    sheet: Sheet,
+    key: str,
+    allowed: pd.Series,
+    target: str,
+    mask: np.ndarray | None = None,
+) -> list[Issue]:
     frame = book.all_rows(sheet.name)
     if mask is not None:
         frame = frame[mask].reset_index(drop=True)
@@ -48,14 +54,17 @@ def _unknown(book: Book, sheet: Sheet, key: str, allowed: pd.Series, target: str
     row_key = sheet.key
     for pos in np.flatnonzero(missing):
         value = values.iat[int(pos)]
-        issues.append(Issue(
-            code, Severity.ERROR,
-            f"{col.header} {value!r} is not on the {target} sheet",
-            book.cell(sheet.name, key, int(frame[ROW].iat[int(pos)])),
-            f"Add {value!r} to the {target} sheet, or correct the {col.header}.",
-            str(frame[row_key].iat[int(pos)]) if row_key else None,
-            client_id=_client_of(frame, int(pos)),
-        ))
+        issues.append(
+            Issue(
+                code,
+                Severity.ERROR,
+                f"{col.header} {value!r} is not on the {target} sheet",
+                book.cell(sheet.name, key, int(frame[ROW].iat[int(pos)])),
+                f"Add {value!r} to the {target} sheet, or correct the {col.header}.",
+                str(frame[row_key].iat[int(pos)]) if row_key else None,
+                client_id=_client_of(frame, int(pos)),
+            )
+        )
     return issues
 
 
@@ -92,12 +101,15 @@ def check_references(book: Book, focus: Focus = None) -> list[Issue]:
     if focus is None and default and default not in set(book.policies["policy_id"]):
         layout = book.layouts.get("Practice")
         row = _setting_row(book, "default_policy_id")
-        issues.append(Issue(
-            Code.UNKNOWN_POLICY, Severity.ERROR,
-            f"default_policy_id {default!r} is not on the Policies sheet",
-            layout.cell("value", row) if layout and row else book.cell("Practice", None, 0),
-            "Add the policy to the Policies sheet, or correct default_policy_id.",
-        ))
+        issues.append(
+            Issue(
+                Code.UNKNOWN_POLICY,
+                Severity.ERROR,
+                f"default_policy_id {default!r} is not on the Policies sheet",
+                layout.cell("value", row) if layout and row else book.cell("Practice", None, 0),
+                "Add the policy to the Policies sheet, or correct default_policy_id.",
+            )
+        )
     return issues
 
 
@@ -117,8 +129,10 @@ def check_rate_scopes(book: Book, focus: Focus = None) -> list[Issue]:
     sheet = WORKBOOK.sheet("Rates")
     focused = _focus_mask(rates, focus)
     issues = []
-    for scope, target, key in (("client", "Clients", "client_id"),
-                               ("clinician", "Clinicians", "clinician_id")):
+    for scope, target, key in (
+        ("client", "Clients", "client_id"),
+        ("clinician", "Clinicians", "clinician_id"),
+    ):
         mask = (rates["scope"] == scope).to_numpy(dtype=bool)
         if focused is not None:
             mask &= focused
@@ -131,20 +145,26 @@ def check_periods(book: Book, focus: Focus = None) -> list[Issue]:
     issues: list[Issue] = []
     for sheet in WORKBOOK.sheets:
         frame = book.frame(sheet.name)
-        if frame.empty or "effective_from" not in frame.columns or (
-                focus is not None and sheet.name != focus[0]):
+        if (
+            frame.empty
+            or "effective_from" not in frame.columns
+            or (focus is not None and sheet.name != focus[0])
+        ):
             continue
         start = frame["effective_from"].fillna(pd.Timestamp.min)
         end = frame["effective_to"].fillna(pd.Timestamp.max)
         backwards = (start > end).to_numpy(dtype=bool)
         for pos in np.flatnonzero(backwards):
-            issues.append(Issue(
-                Code.BAD_PERIOD, Severity.ERROR,
-                "effective_to is before effective_from",
-                book.cell(sheet.name, "effective_to", int(frame[ROW].iat[int(pos)])),
-                "Swap the two dates, or correct the one that is wrong.",
-                _row_id(sheet, frame, int(pos)),
-            ))
+            issues.append(
+                Issue(
+                    Code.BAD_PERIOD,
+                    Severity.ERROR,
+                    "effective_to is before effective_from",
+                    book.cell(sheet.name, "effective_to", int(frame[ROW].iat[int(pos)])),
+                    "Swap the two dates, or correct the one that is wrong.",
+                    _row_id(sheet, frame, int(pos)),
+                )
+            )
         if not sheet.periods:
             continue
         keys = list(sheet.periods)
@@ -160,13 +180,16 @@ def check_periods(book: Book, focus: Focus = None) -> list[Issue]:
             for pos in np.flatnonzero(clash):
                 row = group.iloc[int(pos)]
                 what = " / ".join(str(row[k]) for k in sheet.periods if pd.notna(row[k]))
-                issues.append(Issue(
-                    Code.OVERLAPPING_PERIODS, Severity.ERROR,
-                    f"the effective period of {what} overlaps an earlier row",
-                    book.cell(sheet.name, "effective_from", int(row[ROW])),
-                    "End the earlier row the day before this one starts.",
-                    _row_id(sheet, group, int(pos)),
-                ))
+                issues.append(
+                    Issue(
+                        Code.OVERLAPPING_PERIODS,
+                        Severity.ERROR,
+                        f"the effective period of {what} overlaps an earlier row",
+                        book.cell(sheet.name, "effective_from", int(row[ROW])),
+                        "End the earlier row the day before this one starts.",
+                        _row_id(sheet, group, int(pos)),
+                    )
+                )
     return issues if focus is None else [i for i in issues if i.where.row == focus[1]]
 
 

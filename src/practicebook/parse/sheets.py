@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -67,7 +67,7 @@ class CoerceContext:
         return _date_order(self.locale)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _date_order(locale: str) -> str:
     pattern = get_date_format("short", locale=Locale.parse(locale)).pattern.lower()
     positions = {ch: pattern.find(ch) for ch in "dmy"}
@@ -77,9 +77,7 @@ def _date_order(locale: str) -> str:
 # --- one value at a time ------------------------------------------------------------
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\ufeff]")
-_ISO = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$"
-)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})([./-])(\d{1,2})\2(\d{2,4})(?:[ T,]+(.+))?$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 _SERIAL = re.compile(r"^\d+(\.\d+)?$")
@@ -120,8 +118,9 @@ def coerce_money(value: object, ctx: CoerceContext) -> int:
             ) from None
         return money.to_minor(amount, ctx.currency)
     if isinstance(value, (dt.date, bool)):
-        raise Bad(Code.BAD_MONEY, f"{_show(value)} is not an amount",
-                  "Type the amount as a number.")
+        raise Bad(
+            Code.BAD_MONEY, f"{_show(value)} is not an amount", "Type the amount as a number."
+        )
     try:
         return money.to_minor(_number(value), ctx.currency)
     except Bad as exc:
@@ -166,8 +165,11 @@ def coerce_bool(value: object, ctx: CoerceContext) -> bool:
             return True
         if folded in _FALSE:
             return False
-    raise Bad(Code.BAD_BOOL, f"{_show(value)} is not TRUE or FALSE",
-              "Type TRUE or FALSE (yes/no and 1/0 also work).")
+    raise Bad(
+        Code.BAD_BOOL,
+        f"{_show(value)} is not TRUE or FALSE",
+        "Type TRUE or FALSE (yes/no and 1/0 also work).",
+    )
 
 
 def coerce_choice(value: object, choices: tuple[str, ...]) -> str:
@@ -176,8 +178,11 @@ def coerce_choice(value: object, choices: tuple[str, ...]) -> str:
     folded = re.sub(r"[\s-]+", "_", text.strip().casefold())
     if folded in choices:
         return folded
-    raise Bad(Code.BAD_CHOICE, f"{_show(value)} is not one of: {', '.join(choices)}",
-              "Pick a value from the dropdown list.")
+    raise Bad(
+        Code.BAD_CHOICE,
+        f"{_show(value)} is not one of: {', '.join(choices)}",
+        "Pick a value from the dropdown list.",
+    )
 
 
 def coerce_text(value: object) -> str:
@@ -214,8 +219,7 @@ def coerce_datetime(value: object, ctx: CoerceContext, *, date_only: bool) -> dt
 
 def _from_serial(serial: float, ctx: CoerceContext) -> dt.datetime:
     if not math.isfinite(serial) or serial < 61 or serial > 109_574:  # 1900-03-01..2199
-        raise Bad(Code.BAD_DATE, f"{_show(serial)} is not a date serial number",
-                  _date_hint(ctx))
+        raise Bad(Code.BAD_DATE, f"{_show(serial)} is not a date serial number", _date_hint(ctx))
     moment = EXCEL_EPOCH + dt.timedelta(days=serial)
     return moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
 
@@ -267,8 +271,17 @@ def _full_year(text: str) -> int:
     return year
 
 
-def _build(text: str, ctx: CoerceContext, y: int, mo: int, d: int,
-           hh: str | None, mm: str | None, ss: str | None, ampm: str | None) -> dt.datetime:
+def _build(
+    text: str,
+    ctx: CoerceContext,
+    y: int,
+    mo: int,
+    d: int,
+    hh: str | None,
+    mm: str | None,
+    ss: str | None,
+    ampm: str | None,
+) -> dt.datetime:
     hour = int(hh or 0)
     if ampm:
         if not 1 <= hour <= 12:
@@ -335,21 +348,27 @@ def _blank_mask(series: pd.Series) -> np.ndarray:
     return mask
 
 
-def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
-                  raw_cells: Mapping[int, object]) -> ColumnResult:
+def coerce_column(
+    series: pd.Series, col: Column, ctx: CoerceContext, raw_cells: Mapping[int, object]
+) -> ColumnResult:
     """Type one column. ``raw_cells`` override typed values (text a reader could not type)."""
     bad: dict[int, Bad] = {}
-    if col.kind in (Kind.ID, Kind.TEXT) and pd.api.types.is_string_dtype(series.dtype) \
-            and series.dtype != object:
+    if (
+        col.kind in (Kind.ID, Kind.TEXT)
+        and pd.api.types.is_string_dtype(series.dtype)
+        and series.dtype != object
+    ):
         values = _clean_strings(series)
     elif col.kind in (Kind.DATE, Kind.DATETIME) and pd.api.types.is_datetime64_any_dtype(
-            series.dtype):
+        series.dtype
+    ):
         values = series.astype("datetime64[ns]")
         if col.kind is Kind.DATE:
             values = values.dt.normalize()
     else:
-        values = _coerce_by_distinct(series, _coercer(col, ctx), bad,
-                                     text=col.kind in (Kind.ID, Kind.TEXT, Kind.CHOICE))
+        values = _coerce_by_distinct(
+            series, _coercer(col, ctx), bad, text=col.kind in (Kind.ID, Kind.TEXT, Kind.CHOICE)
+        )
     if raw_cells:
         convert = _coercer(col, ctx)
         overrides: dict[int, object] = {}
@@ -369,8 +388,11 @@ def coerce_column(series: pd.Series, col: Column, ctx: CoerceContext,
 
 
 def _cell_error(value: CellErrorValue) -> Bad:
-    return Bad(Code.CELL_ERROR, f"the cell shows the Excel error {value.text}",
-               "Fix the formula, or type the value itself.")
+    return Bad(
+        Code.CELL_ERROR,
+        f"the cell shows the Excel error {value.text}",
+        "Fix the formula, or type the value itself.",
+    )
 
 
 #: What ``str.strip`` removes from ASCII text.
@@ -392,8 +414,9 @@ def _clean_strings(series: pd.Series) -> pd.Series:
     return out.where(out != "", other=None)
 
 
-def _coerce_by_distinct(series: pd.Series, convert: Callable[[object], object],
-                        bad: dict[int, Bad], text: bool = False) -> pd.Series:
+def _coerce_by_distinct(
+    series: pd.Series, convert: Callable[[object], object], bad: dict[int, Bad], text: bool = False
+) -> pd.Series:
     """Convert each distinct value once; ``text``: the column becomes ``str`` (built
     from the distinct texts by Arrow, not a Python object per row)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -451,12 +474,20 @@ def _finish(values: pd.Series, col: Column) -> pd.Series:
 
 def empty_frame(sheet: Sheet) -> pd.DataFrame:
     """A frame with the sheet's columns and no rows."""
-    return _typed_frame(sheet, {col.key: pd.Series([], dtype=object) for col in sheet.columns},
-                        pd.Series([], dtype="int64"))
+    return _typed_frame(
+        sheet,
+        {col.key: pd.Series([], dtype=object) for col in sheet.columns},
+        pd.Series([], dtype="int64"),
+    )
 
 
-_FRAME_DTYPE = {Kind.MONEY: "Int64", Kind.INTEGER: "Int64", Kind.DATE: "datetime64[ns]",
-                Kind.DATETIME: "datetime64[ns]", Kind.DECIMAL: "object"}
+_FRAME_DTYPE = {
+    Kind.MONEY: "Int64",
+    Kind.INTEGER: "Int64",
+    Kind.DATE: "datetime64[ns]",
+    Kind.DATETIME: "datetime64[ns]",
+    Kind.DECIMAL: "object",
+}
 
 
 def _typed_frame(sheet: Sheet, columns: dict[str, object], rows: pd.Series) -> pd.DataFrame:
@@ -484,8 +515,9 @@ class _SheetParse:
     rejected: pd.DataFrame | None = None
 
 
-def _match_headers(table: RawTable, sheet: Sheet) -> tuple[dict[str, int], list[Issue],
-                                                             tuple[str, ...]]:
+def _match_headers(
+    table: RawTable, sheet: Sheet
+) -> tuple[dict[str, int], list[Issue], tuple[str, ...]]:
     found: dict[str, int] = {}
     issues: list[Issue] = []
     extras: list[str] = []
@@ -496,37 +528,52 @@ def _match_headers(table: RawTable, sheet: Sheet) -> tuple[dict[str, int], list[
         if col is None:
             if text and not text.startswith("__UNNAMED__"):
                 extras.append(text)
-                issues.append(Issue(
-                    Code.UNKNOWN_COLUMN, Severity.NOTE,
-                    f"column {text!r} is not part of the standard {sheet.name} sheet; "
-                    "it is kept and ignored",
-                    where, "Nothing to do, unless it is a misspelt standard column.",
-                ))
+                issues.append(
+                    Issue(
+                        Code.UNKNOWN_COLUMN,
+                        Severity.NOTE,
+                        f"column {text!r} is not part of the standard {sheet.name} sheet; "
+                        "it is kept and ignored",
+                        where,
+                        "Nothing to do, unless it is a misspelt standard column.",
+                    )
+                )
             continue
         if col.key in found:
-            issues.append(Issue(
-                Code.DUPLICATE_COLUMN, Severity.ERROR,
-                f"column {col.header!r} appears twice; only the first is read",
-                where, "Delete or rename one of the two columns.",
-            ))
+            issues.append(
+                Issue(
+                    Code.DUPLICATE_COLUMN,
+                    Severity.ERROR,
+                    f"column {col.header!r} appears twice; only the first is read",
+                    where,
+                    "Delete or rename one of the two columns.",
+                )
+            )
             continue
         found[col.key] = pos
     for col in sheet.columns:
         if col.required and col.key not in found:
-            issues.append(Issue(
-                Code.MISSING_COLUMN, Severity.ERROR,
-                f"required column {col.header!r} is missing",
-                CellRef(table.name, table.header_row, 0),
-                f"Add a column headed {col.header!r} to the {sheet.name} sheet.",
-            ))
+            issues.append(
+                Issue(
+                    Code.MISSING_COLUMN,
+                    Severity.ERROR,
+                    f"required column {col.header!r} is missing",
+                    CellRef(table.name, table.header_row, 0),
+                    f"Add a column headed {col.header!r} to the {sheet.name} sheet.",
+                )
+            )
     return found, issues, tuple(extras)
 
 
 def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> _SheetParse:
     """Type one input sheet and report its cell-level problems."""
     found, issues, extras = _match_headers(table, sheet)
-    layout = Layout(table.name, table.header_row,
-                    {key: table.column_number(pos) for key, pos in found.items()}, extras)
+    layout = Layout(
+        table.name,
+        table.header_row,
+        {key: table.column_number(pos) for key, pos in found.items()},
+        extras,
+    )
     if any(i.code is Code.MISSING_COLUMN for i in issues):
         return _SheetParse(empty_frame(sheet), layout, issues)
     data = table.data
@@ -559,8 +606,7 @@ def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> _SheetPars
         raw_cols[col.key] = result.values
         problems[col.key] = result.bad
     issues += _merged_issues(table, found, keep)
-    frame, rejected, cell_issues = _validate_rows(sheet, layout, raw_cols, problems, rows,
-                                                  found)
+    frame, rejected, cell_issues = _validate_rows(sheet, layout, raw_cols, problems, rows, found)
     return _SheetParse(frame, layout, issues + cell_issues, rejected)
 
 
@@ -575,27 +621,34 @@ def _renumber(cells: Mapping[int, object], keep: np.ndarray) -> dict[int, object
     return {int(at[i]): values[i] for i in np.flatnonzero(found)}
 
 
-def _merged_issues(table: RawTable, found: Mapping[str, int],
-                   keep: np.ndarray) -> list[Issue]:
+def _merged_issues(table: RawTable, found: Mapping[str, int], keep: np.ndarray) -> list[Issue]:
     issues = []
     cols = {table.column_number(pos) for pos in found.values()}
     first_data = table.header_row
     for r1, c1, r2, c2 in table.merged:
         if r2 < first_data or not any(c1 <= c <= c2 for c in cols):
             continue
-        issues.append(Issue(
-            Code.MERGED_CELLS, Severity.ERROR,
-            f"cells {CellRef(table.name, r1, c1).cell}:{CellRef(table.name, r2, c2).cell} "
-            "are merged; only the first cell's value is read",
-            CellRef(table.name, r1, c1), "Unmerge the cells and type the value in each row.",
-        ))
+        issues.append(
+            Issue(
+                Code.MERGED_CELLS,
+                Severity.ERROR,
+                f"cells {CellRef(table.name, r1, c1).cell}:{CellRef(table.name, r2, c2).cell} "
+                "are merged; only the first cell's value is read",
+                CellRef(table.name, r1, c1),
+                "Unmerge the cells and type the value in each row.",
+            )
+        )
     return issues
 
 
-def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
-                   problems: dict[str, dict[int, Bad]], rows: pd.Series,
-                   found: Mapping[str, int]
-                   ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[Issue]]:
+def _validate_rows(
+    sheet: Sheet,
+    layout: Layout,
+    raw_cols: dict[str, pd.Series],
+    problems: dict[str, dict[int, Bad]],
+    rows: pd.Series,
+    found: Mapping[str, int],
+) -> tuple[pd.DataFrame, pd.DataFrame | None, list[Issue]]:
     issues: list[Issue] = []
     n = len(rows)
     unusable = np.zeros(n, dtype=bool)
@@ -618,11 +671,17 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
         values = raw_cols[col.key]
         for pos, exc in problems.get(col.key, {}).items():
             message = exc.message if not col.phi else f"the value is not valid ({exc.code.value})"
-            issues.append(Issue(
-                exc.code, Severity.ERROR, f"{col.header}: {message}",
-                layout.cell(col.key, int(rows.iat[pos])), exc.hint, row_id(pos),
-                excerpt=excerpt(pos, col, exc.raw),
-            ))
+            issues.append(
+                Issue(
+                    exc.code,
+                    Severity.ERROR,
+                    f"{col.header}: {message}",
+                    layout.cell(col.key, int(rows.iat[pos])),
+                    exc.hint,
+                    row_id(pos),
+                    excerpt=excerpt(pos, col, exc.raw),
+                )
+            )
             if col.required:
                 unusable[pos] = True
         bad_rows = problems.get(col.key, {})
@@ -633,13 +692,16 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
             for pos in np.flatnonzero(missing):
                 if int(pos) in bad_rows:
                     continue
-                issues.append(Issue(
-                    Code.MISSING_VALUE, Severity.ERROR,
-                    f"{col.header} is required but empty",
-                    layout.cell(col.key, int(rows.iat[pos])),
-                    f"Fill in {col.header}, or delete the row if it is not needed.",
-                    row_id(int(pos)),
-                ))
+                issues.append(
+                    Issue(
+                        Code.MISSING_VALUE,
+                        Severity.ERROR,
+                        f"{col.header} is required but empty",
+                        layout.cell(col.key, int(rows.iat[pos])),
+                        f"Fill in {col.header}, or delete the row if it is not needed.",
+                        row_id(int(pos)),
+                    )
+                )
                 unusable[pos] = True
         elif col.default is not None and missing.any():
             values = values.where(~missing, other=col.default)
@@ -650,6 +712,7 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
     for col in sheet.columns:
         if col.unique and col.key != sheet.key:
             issues += _duplicate_issues(sheet, raw_cols[col.key], layout, rows, col)
+
     def subset(mask: np.ndarray) -> pd.DataFrame | None:
         if not mask.any():
             return None
@@ -662,30 +725,46 @@ def _validate_rows(sheet: Sheet, layout: Layout, raw_cols: dict[str, pd.Series],
     return (empty_frame(sheet) if kept is None else kept), subset(unusable), issues
 
 
-def _range_issues(col: Column, values: pd.Series, layout: Layout, rows: pd.Series,
-                  row_id: Callable[[int], str | None]) -> list[Issue]:
+def _range_issues(
+    col: Column,
+    values: pd.Series,
+    layout: Layout,
+    rows: pd.Series,
+    row_id: Callable[[int], str | None],
+) -> list[Issue]:
     if col.kind not in (Kind.MONEY, Kind.INTEGER, Kind.DECIMAL):
         return []
     if col.minimum is None and not col.positive:
         return []
     bound = 0 if col.positive else col.minimum
     if col.kind is Kind.DECIMAL:  # exact Decimal objects; these sheets are small
-        too_small = values.map(lambda v: v is not None and (v <= bound if col.positive
-                                                             else v < bound))
+        too_small = values.map(
+            lambda v: v is not None and (v <= bound if col.positive else v < bound)
+        )
     else:  # Int64
         too_small = values <= bound if col.positive else values < bound
     rule = "greater than zero" if col.positive else f"at least {col.minimum}"
-    hint = ("Payments are always positive; record money paid back as kind 'refund'."
-            if col.positive else f"Correct {col.header}.")
+    hint = (
+        "Payments are always positive; record money paid back as kind 'refund'."
+        if col.positive
+        else f"Correct {col.header}."
+    )
     return [
-        Issue(Code.OUT_OF_RANGE, Severity.ERROR, f"{col.header} must be {rule}",
-              layout.cell(col.key, int(rows.iat[pos])), hint, row_id(int(pos)))
+        Issue(
+            Code.OUT_OF_RANGE,
+            Severity.ERROR,
+            f"{col.header} must be {rule}",
+            layout.cell(col.key, int(rows.iat[pos])),
+            hint,
+            row_id(int(pos)),
+        )
         for pos in np.flatnonzero(too_small.fillna(False).to_numpy(dtype=bool))
     ]
 
 
-def _duplicate_issues(sheet: Sheet, values: pd.Series, layout: Layout, rows: pd.Series,
-                      col: Column | None = None) -> list[Issue]:
+def _duplicate_issues(
+    sheet: Sheet, values: pd.Series, layout: Layout, rows: pd.Series, col: Column | None = None
+) -> list[Issue]:
     col = col or sheet.column(sheet.key or "")
     present = values.notna()
     dup = values.duplicated(keep="first") & present
@@ -698,13 +777,16 @@ def _duplicate_issues(sheet: Sheet, values: pd.Series, layout: Layout, rows: pd.
     issues = []
     for pos in np.flatnonzero(dup.to_numpy()):
         value = values.iat[int(pos)]
-        issues.append(Issue(
-            Code.DUPLICATE_ID, Severity.ERROR,
-            f"{col.header} {value!r} is used again; it is first used on row {first_row[value]}",
-            layout.cell(col.key, int(rows.iat[int(pos)])),
-            f"Give this row a new {col.header}; IDs must be unique.",
-            str(value),
-        ))
+        issues.append(
+            Issue(
+                Code.DUPLICATE_ID,
+                Severity.ERROR,
+                f"{col.header} {value!r} is used again; it is first used on row {first_row[value]}",
+                layout.cell(col.key, int(rows.iat[int(pos)])),
+                f"Give this row a new {col.header}; IDs must be unique.",
+                str(value),
+            )
+        )
     return issues
 
 
@@ -717,11 +799,11 @@ def parse_settings(table: RawTable | None) -> tuple[Settings, list[Issue]]:
     return settings, issues
 
 
-def _parse_practice(table: RawTable | None
-                    ) -> tuple[Settings, list[Issue], _SheetParse]:
+def _parse_practice(table: RawTable | None) -> tuple[Settings, list[Issue], _SheetParse]:
     if table is None:
-        empty = _SheetParse(empty_frame(PRACTICE), Layout("Practice", 1,
-                                                          _default_columns(PRACTICE)), [])
+        empty = _SheetParse(
+            empty_frame(PRACTICE), Layout("Practice", 1, _default_columns(PRACTICE)), []
+        )
         return Settings(), [], empty
     parsed = parse_sheet(table, PRACTICE, CoerceContext())
     issues = list(parsed.issues)
@@ -729,14 +811,21 @@ def _parse_practice(table: RawTable | None
     values: dict[str, object] = {}
     rows: dict[str, int] = {}
     layout = parsed.layout
-    for key, raw, row in zip(parsed.frame["key"], parsed.frame["value"], parsed.frame[ROW],
-                             strict=True):
+    for key, raw, row in zip(
+        parsed.frame["key"], parsed.frame["value"], parsed.frame[ROW], strict=True
+    ):
         setting = known.get(normalize_header(str(key)))
         where = layout.cell("key", int(row))
         if setting is None:
-            issues.append(Issue(Code.UNKNOWN_SETTING, Severity.WARNING,
-                                f"setting {key!r} is not known; it is ignored", where,
-                                "Check the spelling against the Practice settings list."))
+            issues.append(
+                Issue(
+                    Code.UNKNOWN_SETTING,
+                    Severity.WARNING,
+                    f"setting {key!r} is not known; it is ignored",
+                    where,
+                    "Check the spelling against the Practice settings list.",
+                )
+            )
             continue
         if raw is None or (isinstance(raw, float) and math.isnan(raw)) or str(raw) == "nan":
             continue
@@ -744,9 +833,15 @@ def _parse_practice(table: RawTable | None
         try:
             values[setting.key] = _setting_value(setting, str(raw))
         except Bad as exc:
-            issues.append(Issue(Code.BAD_SETTING, Severity.ERROR,
-                                f"{setting.key}: {exc.message}",
-                                layout.cell("value", int(row)), exc.hint))
+            issues.append(
+                Issue(
+                    Code.BAD_SETTING,
+                    Severity.ERROR,
+                    f"{setting.key}: {exc.message}",
+                    layout.cell("value", int(row)),
+                    exc.hint,
+                )
+            )
     settings, issues = _settings_from(values, rows, layout, issues)
     return settings, issues, parsed
 
@@ -762,17 +857,28 @@ def _setting_value(setting: Setting, text: str) -> object:
     return _clean_text(text)
 
 
-def _settings_from(values: dict[str, object], rows: dict[str, int], layout: Layout,
-                   issues: list[Issue]) -> tuple[Settings, list[Issue]]:
+def _settings_from(
+    values: dict[str, object], rows: dict[str, int], layout: Layout, issues: list[Issue]
+) -> tuple[Settings, list[Issue]]:
     def bad(key: str, message: str, hint: str) -> None:
-        issues.append(Issue(Code.BAD_SETTING, Severity.ERROR, f"{key}: {message}",
-                            layout.cell("value", rows[key]), hint))
+        issues.append(
+            Issue(
+                Code.BAD_SETTING,
+                Severity.ERROR,
+                f"{key}: {message}",
+                layout.cell("value", rows[key]),
+                hint,
+            )
+        )
         values.pop(key, None)
 
     currency = str(values.get("currency", "USD")).upper()
     if not money.is_currency(currency):
-        bad("currency", f"{currency!r} is not an ISO 4217 currency code",
-            "Use a three-letter code such as USD, CAD, EUR or GBP.")
+        bad(
+            "currency",
+            f"{currency!r} is not an ISO 4217 currency code",
+            "Use a three-letter code such as USD, CAD, EUR or GBP.",
+        )
     else:
         values["currency"] = currency
     if "locale" in values:
@@ -780,14 +886,20 @@ def _settings_from(values: dict[str, object], rows: dict[str, int], layout: Layo
         if money.known_locale(loc):
             values["locale"] = str(Locale.parse(loc))
         else:
-            bad("locale", f"{values['locale']!r} is not a known locale",
-                "Use a locale such as en_US, en_CA, fr_CA or de_DE.")
+            bad(
+                "locale",
+                f"{values['locale']!r} is not a known locale",
+                "Use a locale such as en_US, en_CA, fr_CA or de_DE.",
+            )
     if "timezone" in values:
         try:
             ZoneInfo(str(values["timezone"]))
         except (ZoneInfoNotFoundError, ValueError):
-            bad("timezone", f"{values['timezone']!r} is not an IANA time zone",
-                "Use a zone such as America/New_York or Europe/London.")
+            bad(
+                "timezone",
+                f"{values['timezone']!r} is not an IANA time zone",
+                "Use a zone such as America/New_York or Europe/London.",
+            )
     if "aging_buckets" in values:
         try:
             bounds = tuple(int(p) for p in str(values["aging_buckets"]).split(","))
@@ -795,8 +907,11 @@ def _settings_from(values: dict[str, object], rows: dict[str, int], layout: Layo
                 raise ValueError
             values["aging_buckets"] = bounds
         except ValueError:
-            bad("aging_buckets", f"{values['aging_buckets']!r} is not a list of increasing days",
-                "Write the bucket limits as increasing days, e.g. 30,60,90,120.")
+            bad(
+                "aging_buckets",
+                f"{values['aging_buckets']!r} is not a list of increasing days",
+                "Write the bucket limits as increasing days, e.g. 30,60,90,120.",
+            )
     for key in ("payment_terms_days", "pattern_count", "pattern_days"):
         if key in values and int(values[key]) < 0:  # type: ignore[call-overload]
             bad(key, "must not be negative", f"Set {key} to 0 or more.")
@@ -809,8 +924,9 @@ def _settings_from(values: dict[str, object], rows: dict[str, int], layout: Layo
 # --- the whole book -----------------------------------------------------------------
 
 
-def parse(tables: Iterable[RawTable], *, schema_version: int | None = None
-          ) -> tuple[Book, list[Issue]]:
+def parse(
+    tables: Iterable[RawTable], *, schema_version: int | None = None
+) -> tuple[Book, list[Issue]]:
     """Type every input sheet of a workbook and collect every problem.
 
     Args:
@@ -834,11 +950,16 @@ def parse(tables: Iterable[RawTable], *, schema_version: int | None = None
             frames[sheet.name] = empty_frame(sheet)
             layouts[sheet.name] = Layout(sheet.name, 1, _default_columns(sheet))
             if sheet.required:
-                issues.append(Issue(
-                    Code.MISSING_SHEET, Severity.ERROR, f"the {sheet.name} sheet is missing",
-                    CellRef(sheet.name), f"Add a sheet named {sheet.name} "
-                    "(practicebook new writes a workbook with every sheet).",
-                ))
+                issues.append(
+                    Issue(
+                        Code.MISSING_SHEET,
+                        Severity.ERROR,
+                        f"the {sheet.name} sheet is missing",
+                        CellRef(sheet.name),
+                        f"Add a sheet named {sheet.name} "
+                        "(practicebook new writes a workbook with every sheet).",
+                    )
+                )
             continue
         parsed = parse_sheet(table, sheet, ctx)
         frames[sheet.name] = parsed.frame
@@ -847,12 +968,16 @@ def parse(tables: Iterable[RawTable], *, schema_version: int | None = None
             rejected[sheet.name] = parsed.rejected
         issues += parsed.issues
     if schema_version is not None and schema_version > WORKBOOK.version:
-        issues.append(Issue(
-            Code.NEWER_SCHEMA, Severity.WARNING,
-            f"the workbook uses schema version {schema_version}; this practicebook "
-            f"understands version {WORKBOOK.version}", CellRef("Lists"),
-            "Upgrade practicebook: pip install -U practicebook.",
-        ))
+        issues.append(
+            Issue(
+                Code.NEWER_SCHEMA,
+                Severity.WARNING,
+                f"the workbook uses schema version {schema_version}; this practicebook "
+                f"understands version {WORKBOOK.version}",
+                CellRef("Lists"),
+                "Upgrade practicebook: pip install -U practicebook.",
+            )
+        )
     book = Book(settings, frames, layouts, schema_version, rejected)
     return book, issues
 

@@ -52,8 +52,7 @@ def excel_money_format(currency: str, locale: str) -> str:
     return f"{positive};-{positive}"
 
 
-def result_sheets(rec: Reconciliation, book: Book,
-                  issues: Sequence[Issue] = ()) -> list[SheetSpec]:
+def result_sheets(rec: Reconciliation, book: Book, issues: Sequence[Issue] = ()) -> list[SheetSpec]:
     """The five derived sheets as ``SheetSpec``s, formatted for the practice.
 
     ``issues`` (the workbook's own findings from loading it) join the reconciliation's
@@ -69,38 +68,64 @@ def result_sheets(rec: Reconciliation, book: Book,
         _frame_sheet("Aging", rec.aging, currency, money, tab="1F6F43"),
         _flags_sheet(flags),
         _frame_sheet("Ledger", ledger, currency, money, link="source", tab="3A5F8F"),
-        _frame_sheet("CancellationLog", rec.cancellations, currency, money, link="source",
-                     tab="3A5F8F"),
+        _frame_sheet(
+            "CancellationLog", rec.cancellations, currency, money, link="source", tab="3A5F8F"
+        ),
     ]
 
 
-_MONEY_COLUMNS = {"charges", "payments", "refunds", "adjustments", "balance", "credit",
-                  "amount", "open", "fee", "total"}
-_HEADERS = {"client_id": "Client ID", "session_id": "Session ID", "entry_id": "Entry",
-            "row_id": "Row ID", "policy_id": "Policy ID", "fee_code": "Fee code"}
+_MONEY_COLUMNS = {
+    "charges",
+    "payments",
+    "refunds",
+    "adjustments",
+    "balance",
+    "credit",
+    "amount",
+    "open",
+    "fee",
+    "total",
+}
+_HEADERS = {
+    "client_id": "Client ID",
+    "session_id": "Session ID",
+    "entry_id": "Entry",
+    "row_id": "Row ID",
+    "policy_id": "Policy ID",
+    "fee_code": "Fee code",
+}
 
 
 def _header(key: str) -> str:
     return _HEADERS.get(key) or (key[0].upper() + key[1:]).replace("_", " ")
 
 
-def _frame_sheet(name: str, frame: pd.DataFrame, currency: str, money_format: str, *,
-                 link: str | None = None, tab: str | None = None) -> SheetSpec:
+def _frame_sheet(
+    name: str,
+    frame: pd.DataFrame,
+    currency: str,
+    money_format: str,
+    *,
+    link: str | None = None,
+    tab: str | None = None,
+) -> SheetSpec:
     keys = list(frame.columns)
     aging = name == "Aging"
     is_money = [k in _MONEY_COLUMNS or (aging and k != "client_id") for k in keys]
-    columns = [_cells(frame[k], currency if m else None) for k, m in zip(keys, is_money,
-                                                                          strict=True)]
+    columns = [
+        _cells(frame[k], currency if m else None) for k, m in zip(keys, is_money, strict=True)
+    ]
     rows = [list(r) for r in zip(*columns, strict=True)] if keys else []
-    formats = [money_format if m else (DATE_FORMAT if _is_dates(frame[k]) else None)
-               for k, m in zip(keys, is_money, strict=True)]
+    formats = [
+        money_format if m else (DATE_FORMAT if _is_dates(frame[k]) else None)
+        for k, m in zip(keys, is_money, strict=True)
+    ]
     links = {}
     if link is not None and link in keys:
         col = keys.index(link)
         links = {(r, col): str(v) for r, v in enumerate(frame[link]) if isinstance(v, str) and v}
     widths = [_width(k) for k in keys]
-    return SheetSpec(name, [_header(k) for k in keys], rows, formats, widths, links,
-                           tab_color=tab)
+    return SheetSpec(name, [_header(k) for k in keys], rows, formats, widths, links, tab_color=tab)
 
 
 def _flags_sheet(flags: pd.DataFrame) -> SheetSpec:
@@ -108,12 +133,21 @@ def _flags_sheet(flags: pd.DataFrame) -> SheetSpec:
     keys = ["code", "severity", "sheet", "cell", "row_id", "client_id", "message", "hint"]
     rows = [[_text(v) for v in r] for r in flags[keys].itertuples(index=False)]
     where = keys.index("cell")
-    links = {(r, where): str(CellRef(str(sheet), int(row), int(col) or 1))
-             for r, (sheet, row, col) in enumerate(zip(flags["sheet"], flags["row"],
-                                                       flags["col"], strict=True))
-             if int(row) > 0}
-    return SheetSpec("Flags", [_header(k) for k in keys], rows,
-                           widths=[_width(k) for k in keys], links=links, tab_color="B03A2E")
+    links = {
+        (r, where): str(CellRef(str(sheet), int(row), int(col) or 1))
+        for r, (sheet, row, col) in enumerate(
+            zip(flags["sheet"], flags["row"], flags["col"], strict=True)
+        )
+        if int(row) > 0
+    }
+    return SheetSpec(
+        "Flags",
+        [_header(k) for k in keys],
+        rows,
+        widths=[_width(k) for k in keys],
+        links=links,
+        tab_color="B03A2E",
+    )
 
 
 def _is_dates(series: pd.Series) -> bool:
@@ -144,8 +178,9 @@ def _day_or_moment(value: pd.Timestamp) -> dt.date | dt.datetime:
 
 def _text(value: object) -> object:
     """A plain cell value: pandas blanks become empty cells, numpy numbers Python ones."""
-    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
-                         and pd.isna(value)):
+    if value is None or (
+        not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)
+    ):
         return None
     if hasattr(value, "item") and not isinstance(value, str):
         return value.item()

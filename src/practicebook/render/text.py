@@ -23,10 +23,12 @@ def render_issue(issue: Issue) -> str:
         heads = [h for h, _ in issue.excerpt]
         cells = [v for _, v in issue.excerpt]
         widths = [max(len(h), len(c)) for h, c in zip(heads, cells, strict=True)]
-        lines.append("  | " + " | ".join(h.ljust(w) for h, w in zip(heads, widths,
-                                                                     strict=True)) + " |")
-        lines.append("  | " + " | ".join(c.ljust(w) for c, w in zip(cells, widths,
-                                                                     strict=True)) + " |")
+        lines.append(
+            "  | " + " | ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)) + " |"
+        )
+        lines.append(
+            "  | " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+        )
     if issue.hint:
         lines.append(f"  {issue.hint}")
     return "\n".join(lines)
@@ -49,11 +51,12 @@ def render_issues(issues: Iterable[Issue]) -> str:
     ordered = sort_issues(issues)
     blocks = [render_issue(i) for i in ordered]
     blocks.append(summary_line(ordered))
-    return "\n\n".join(blocks[:-1] + [blocks[-1]]) if len(blocks) > 1 else blocks[0]
+    return "\n\n".join(blocks)
 
 
-def money_columns(frame: pd.DataFrame, columns: Iterable[str], currency: str, locale: str
-                  ) -> list[list[str]]:
+def money_columns(
+    frame: pd.DataFrame, columns: Iterable[str], currency: str, locale: str
+) -> list[list[str]]:
     """Rows of a frame as text, the named money columns formatted for people.
 
     Every other column is shown as text; blank dates and IDs become empty strings.

@@ -40,18 +40,42 @@ class Macro:
 
 
 MACROS: tuple[Macro, ...] = (
-    Macro("Reconcile", "Reconcile", "reconcile_main",
-          "Writes Balances, Aging, Flags, Ledger and CancellationLog."),
-    Macro("AddSession", "Add session", "add_session_main",
-          "Adds the New session form below as a row of Sessions."),
-    Macro("RecordPayment", "Record payment", "record_payment_main",
-          "Adds the New payment form below as a row of Payments."),
-    Macro("MarkLateCancellation", "Mark late cancellation", "mark_cancellation_main",
-          "Stamps the selected Sessions row as cancelled now and shows the fee."),
-    Macro("ExplainBalance", "Explain balance", "explain_balance_main",
-          "Explains the balance of the client on the selected row."),
-    Macro("CheckWorkbook", "Check workbook", "check_workbook_main",
-          "Lists problems on Flags and selects the first offending cell."),
+    Macro(
+        "Reconcile",
+        "Reconcile",
+        "reconcile_main",
+        "Writes Balances, Aging, Flags, Ledger and CancellationLog.",
+    ),
+    Macro(
+        "AddSession",
+        "Add session",
+        "add_session_main",
+        "Adds the New session form below as a row of Sessions.",
+    ),
+    Macro(
+        "RecordPayment",
+        "Record payment",
+        "record_payment_main",
+        "Adds the New payment form below as a row of Payments.",
+    ),
+    Macro(
+        "MarkLateCancellation",
+        "Mark late cancellation",
+        "mark_cancellation_main",
+        "Stamps the selected Sessions row as cancelled now and shows the fee.",
+    ),
+    Macro(
+        "ExplainBalance",
+        "Explain balance",
+        "explain_balance_main",
+        "Explains the balance of the client on the selected row.",
+    ),
+    Macro(
+        "CheckWorkbook",
+        "Check workbook",
+        "check_workbook_main",
+        "Lists problems on Flags and selects the first offending cell.",
+    ),
 )
 
 
@@ -85,26 +109,54 @@ class Form:
 
 
 FORMS: dict[str, Form] = {
-    "Sessions": Form("Sessions", "New session", 1, 6, (
-        "session_id", "client_id", "clinician_id", "service_code", "scheduled_start",
-        "scheduled_minutes", "status", "fee_override", "memo")),
-    "Payments": Form("Payments", "New payment", 4, 6, (
-        "payment_id", "received_date", "client_id", "kind", "method", "reference",
-        "amount", "applies_to_session_id", "memo")),
+    "Sessions": Form(
+        "Sessions",
+        "New session",
+        1,
+        6,
+        (
+            "session_id",
+            "client_id",
+            "clinician_id",
+            "service_code",
+            "scheduled_start",
+            "scheduled_minutes",
+            "status",
+            "fee_override",
+            "memo",
+        ),
+    ),
+    "Payments": Form(
+        "Payments",
+        "New payment",
+        4,
+        6,
+        (
+            "payment_id",
+            "received_date",
+            "client_id",
+            "kind",
+            "method",
+            "reference",
+            "amount",
+            "applies_to_session_id",
+            "memo",
+        ),
+    ),
 }
 FORM_DEFAULTS = {("Sessions", "status"): "scheduled", ("Payments", "kind"): "payment"}
 
 AS_OF_CELL = (19, 2)  # B19: the day the formula balances are taken on
 BALANCE_HEADER_ROW = 21
-BALANCE_COLUMNS = ("Client ID", "Session charges", "Payments", "Refunds", "Adjustments",
-                   "Balance")
+BALANCE_COLUMNS = ("Client ID", "Session charges", "Payments", "Refunds", "Adjustments", "Balance")
 BALANCE_NOTE = (
     "Formula balances work without Python: attended sessions at the fee override or the "
     "service's base fee (first 20 Services rows, one row per code), payments, refunds and "
     "adjustments up to the as-of day. They cannot "
     "apply client or clinician rates, dated fee schedules or the cancellation policy "
     "(late-cancel and no-show fees); press Reconcile for the full balances on the "
-    "Balances sheet.")
+    "Balances sheet."
+)
 SERVICE_ROWS = 20  # Services rows the base-fee formulas read (Excel caps formula length)
 FORMULA_CLIENTS = 300  # Clients rows the formula area covers when the book has fewer
 
@@ -125,15 +177,25 @@ def balance_formulas(row: int) -> tuple[str, ...]:
     clients_row = row - BALANCE_HEADER_ROW + 1  # data row n of Clients is Excel row n + 1
     as_of = f"${column_letter(AS_OF_CELL[1])}${AS_OF_CELL[0]}"
     client = f"$A{row}"
-    attended = (f'{_col("Sessions", "client_id")},{client},{_col("Sessions", "status")},'
-                f'"attended",{_col("Sessions", "scheduled_start")},"<"&({as_of}+1)')
-    charges = "+".join([f'SUMIFS({_col("Sessions", "fee_override")},{attended})',
-                        *(_base_fee_term(attended, n) for n in range(2, SERVICE_ROWS + 2))])
-    paid = (f'{_col("Payments", "amount")},{_col("Payments", "client_id")},{client},'
-            f'{_col("Payments", "received_date")},"<="&{as_of}')
+    attended = (
+        f"{_col('Sessions', 'client_id')},{client},{_col('Sessions', 'status')},"
+        f'"attended",{_col("Sessions", "scheduled_start")},"<"&({as_of}+1)'
+    )
+    charges = "+".join(
+        [
+            f"SUMIFS({_col('Sessions', 'fee_override')},{attended})",
+            *(_base_fee_term(attended, n) for n in range(2, SERVICE_ROWS + 2)),
+        ]
+    )
+    paid = (
+        f"{_col('Payments', 'amount')},{_col('Payments', 'client_id')},{client},"
+        f'{_col("Payments", "received_date")},"<="&{as_of}'
+    )
     refunds = f'SUMIFS({paid},{_col("Payments", "kind")},"refund")'
-    adjustments = (f'SUMIFS({_col("Adjustments", "amount")},{_col("Adjustments", "client_id")},'
-                   f'{client},{_col("Adjustments", "date")},"<="&{as_of})')
+    adjustments = (
+        f"SUMIFS({_col('Adjustments', 'amount')},{_col('Adjustments', 'client_id')},"
+        f'{client},{_col("Adjustments", "date")},"<="&{as_of})'
+    )
     b, c, d, e = (f"{column_letter(i)}{row}" for i in range(2, 6))
     guard = f'=IF({client}="","",'
     return (
@@ -150,8 +212,12 @@ def _base_fee_term(attended: str, service_row: int) -> str:
     """Base fee of Services row ``service_row`` times the client's attended sessions of
     that code without a fee override (all of them minus those with one)."""
     code = f"Services!$A${service_row}"
-    fee = f"Services!${column_letter(WORKBOOK.sheet('Services').keys.index('base_fee') + 1)}" \
-          f"${service_row}"
-    service = f'{_col("Sessions", "service_code")},{code}'
-    return (f'IF({code}="",0,{fee}*(COUNTIFS({attended},{service})'
-            f'-COUNTIFS({attended},{service},{_col("Sessions", "fee_override")},"<>")))')
+    fee = (
+        f"Services!${column_letter(WORKBOOK.sheet('Services').keys.index('base_fee') + 1)}"
+        f"${service_row}"
+    )
+    service = f"{_col('Sessions', 'service_code')},{code}"
+    return (
+        f'IF({code}="",0,{fee}*(COUNTIFS({attended},{service})'
+        f'-COUNTIFS({attended},{service},{_col("Sessions", "fee_override")},"<>")))'
+    )

@@ -36,9 +36,12 @@ def _rules(col: Column) -> str:
 
 def workbook_reference() -> str:
     """Markdown tables of every input sheet, its columns and the Practice settings."""
-    out = [f"Schema version {WORKBOOK.version}. Headers match case-, space- and "
-           "underscore-insensitively (`Client ID`, `client_id` and `client id` are the same "
-           "column); extra columns are kept and reported as a note.", ""]
+    out = [
+        f"Schema version {WORKBOOK.version}. Headers match case-, space- and "
+        "underscore-insensitively (`Client ID`, `client_id` and `client id` are the same "
+        "column); extra columns are kept and reported as a note.",
+        "",
+    ]
     for sheet in WORKBOOK.sheets:
         needed = " (required sheet)" if sheet.required else ""
         out += [f"#### {sheet.name}{needed}", "", sheet.help, ""]
@@ -52,13 +55,19 @@ def workbook_reference() -> str:
             continue
         out += ["| column | header | kind | rules | help |", "|---|---|---|---|---|"]
         for col in sheet.columns:
-            out.append(f"| `{col.key}` | {col.header} | {col.kind.value} | {_rules(col)} | "
-                       f"{col.help} |")
+            out.append(
+                f"| `{col.key}` | {col.header} | {col.kind.value} | {_rules(col)} | {col.help} |"
+            )
         out.append("")
-    out += ["#### Issue codes", "",
-            "Every finding carries one of these stable codes (see `tests/cases/` for an "
-            "example of each):", "",
-            ", ".join(f"`{c.value}`" for c in Code), ""]
+    out += [
+        "#### Issue codes",
+        "",
+        "Every finding carries one of these stable codes (see `tests/cases/` for an "
+        "example of each):",
+        "",
+        ", ".join(f"`{c.value}`" for c in Code),
+        "",
+    ]
     return "\n".join(out)
 
 

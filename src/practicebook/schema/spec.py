@@ -7,9 +7,10 @@ declare the standard workbook.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
+
 
 class Kind(str, Enum):
     """How a column's cells are read, validated and formatted."""
@@ -90,7 +91,7 @@ class Sheet:
         return _header_index(self).get(normalize_header(header))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _header_index(sheet: Sheet) -> dict[str, Column]:
     index = {normalize_header(col.key): col for col in sheet.columns}
     index.update({normalize_header(col.header): col for col in sheet.columns})

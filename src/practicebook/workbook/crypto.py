@@ -16,6 +16,7 @@ __all__ = ["OLE2_MAGIC", "decrypt_workbook", "encrypt_workbook", "is_encrypted"]
 
 OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 
+
 def is_encrypted(data: bytes) -> bool:
     """True for an OLE2 container holding an encrypted OOXML package."""
     if not data.startswith(OLE2_MAGIC):

@@ -25,13 +25,12 @@ import fastexcel
 import pandas as pd
 
 from practicebook.core.audit import AUDIT_SHEET
+from practicebook.errors import UnreadableWorkbook, WrongPassword
 from practicebook.issues import column_number
-from practicebook.errors import UnreadableWorkbook
 from practicebook.model import CellErrorValue, RawTable
-from practicebook.workbook.ooxml import read_sheet
-from practicebook.workbook.crypto import decrypt_workbook, is_encrypted
-from practicebook.errors import WrongPassword
 from practicebook.schema import SCHEMA_PROPERTY, WORKBOOK, Kind, Sheet, normalize_header
+from practicebook.workbook.crypto import decrypt_workbook, is_encrypted
+from practicebook.workbook.ooxml import read_sheet
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,8 +89,13 @@ class WorkbookFile:
     members: frozenset[str] = field(default_factory=frozenset)
 
 
-def preflight(path: str | Path, data: bytes | None = None, *,
-              password: str | None = None, limits: Limits = Limits()) -> WorkbookFile:
+def preflight(
+    path: str | Path,
+    data: bytes | None = None,
+    *,
+    password: str | None = None,
+    limits: Limits = Limits(),
+) -> WorkbookFile:
     """Check that ``path`` is a sound OOXML workbook and list its sheets.
 
     Raises:
@@ -115,13 +119,15 @@ def preflight(path: str | Path, data: bytes | None = None, *,
     if not data:
         raise UnreadableWorkbook(name, "the file is empty")
     if not data.startswith(ZIP_MAGIC):
-        raise UnreadableWorkbook(name, "not an Excel workbook (.xlsx/.xlsm): it is not a zip "
-                                       "package")
+        raise UnreadableWorkbook(
+            name, "not an Excel workbook (.xlsx/.xlsm): it is not a zip package"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise UnreadableWorkbook(name, "the file is damaged or truncated (not a complete "
-                                       "zip package)") from None
+        raise UnreadableWorkbook(
+            name, "the file is damaged or truncated (not a complete zip package)"
+        ) from None
     with archive:
         _check_members(name, archive, limits)
         return _describe(name, data, archive)
@@ -129,43 +135,58 @@ def preflight(path: str | Path, data: bytes | None = None, *,
 
 def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
     if not is_encrypted(data):
-        raise UnreadableWorkbook(name, "this is an old-style .xls workbook; open it in Excel "
-                                       "and save it as .xlsx")
+        raise UnreadableWorkbook(
+            name, "this is an old-style .xls workbook; open it in Excel and save it as .xlsx"
+        )
     if password is None:
-        raise UnreadableWorkbook(name, "the workbook is password-protected; give the password "
-                                       "(--password, or PRACTICEBOOK_PASSWORD)")
+        raise UnreadableWorkbook(
+            name,
+            "the workbook is password-protected; give the password "
+            "(--password, or PRACTICEBOOK_PASSWORD)",
+        )
     try:
         return decrypt_workbook(data, password)
     except WrongPassword:
         raise UnreadableWorkbook(name, "wrong password for this workbook") from None
     except Exception as exc:  # a damaged encrypted container
-        raise UnreadableWorkbook(name, f"the protected workbook could not be decrypted "
-                                       f"({type(exc).__name__})") from None
+        raise UnreadableWorkbook(
+            name, f"the protected workbook could not be decrypted ({type(exc).__name__})"
+        ) from None
 
 
 def _check_members(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:
     infos = archive.infolist()
     if len(infos) > limits.max_members:
-        raise UnreadableWorkbook(name, f"the package has {len(infos):,} parts, too many for "
-                                       "a workbook")
+        raise UnreadableWorkbook(
+            name, f"the package has {len(infos):,} parts, too many for a workbook"
+        )
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed:
-        raise UnreadableWorkbook(name, f"the package expands to {total:,} bytes, over the "
-                                       "limit (possible zip bomb)")
+        raise UnreadableWorkbook(
+            name, f"the package expands to {total:,} bytes, over the limit (possible zip bomb)"
+        )
     for info in infos:
-        if info.file_size > 2**20 and info.compress_size and \
-                info.file_size / info.compress_size > limits.max_ratio:
-            raise UnreadableWorkbook(name, f"part {info.filename} is compressed "
-                                           f"{info.file_size / info.compress_size:.0f}:1 "
-                                           "(possible zip bomb)")
+        if (
+            info.file_size > 2**20
+            and info.compress_size
+            and info.file_size / info.compress_size > limits.max_ratio
+        ):
+            raise UnreadableWorkbook(
+                name,
+                f"part {info.filename} is compressed "
+                f"{info.file_size / info.compress_size:.0f}:1 "
+                "(possible zip bomb)",
+            )
     names = {i.filename for i in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise UnreadableWorkbook(name, "not an Excel workbook (no workbook part in the "
-                                       "package)")
+        raise UnreadableWorkbook(name, "not an Excel workbook (no workbook part in the package)")
     for info in infos:
         if info.filename.endswith((".xml", ".rels", ".vml")) and _has_dtd(archive, info):
-            raise UnreadableWorkbook(name, f"part {info.filename} declares a DTD or entities, "
-                                           "which Excel never writes; refusing to read it")
+            raise UnreadableWorkbook(
+                name,
+                f"part {info.filename} declares a DTD or entities, "
+                "which Excel never writes; refusing to read it",
+            )
 
 
 def _has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
@@ -183,13 +204,15 @@ def _has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
                     head = head[: start.start()]
                     break
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UnreadableWorkbook(archive.filename or "workbook",
-                                 f"part {info.filename} is damaged ({type(exc).__name__})"
-                                 ) from None
+        raise UnreadableWorkbook(
+            archive.filename or "workbook",
+            f"part {info.filename} is damaged ({type(exc).__name__})",
+        ) from None
     except Exception as exc:  # zlib.error and friends from a corrupt member
-        raise UnreadableWorkbook(archive.filename or "workbook",
-                                 f"part {info.filename} is damaged ({type(exc).__name__})"
-                                 ) from None
+        raise UnreadableWorkbook(
+            archive.filename or "workbook",
+            f"part {info.filename} is damaged ({type(exc).__name__})",
+        ) from None
     return b"<!DOCTYPE" in head or b"<!ENTITY" in head
 
 
@@ -200,8 +223,9 @@ def _describe(name: str, data: bytes, archive: zipfile.ZipFile) -> WorkbookFile:
     except KeyError:
         raise UnreadableWorkbook(name, "the workbook's relationship part is missing") from None
     except Exception as exc:
-        raise UnreadableWorkbook(name, f"the workbook part is damaged ({type(exc).__name__})"
-                                 ) from None
+        raise UnreadableWorkbook(
+            name, f"the workbook part is damaged ({type(exc).__name__})"
+        ) from None
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{NS_PKG_REL}}}Relationship")}
     members = frozenset(archive.namelist())
     sheets: dict[str, str] = {}
@@ -209,11 +233,12 @@ def _describe(name: str, data: bytes, archive: zipfile.ZipFile) -> WorkbookFile:
         target = targets.get(el.get(f"{{{NS_REL}}}id"), "")
         part = _resolve(target)
         if part not in members:
-            raise UnreadableWorkbook(name, f"sheet {el.get('name')!r} has no data part in the "
-                                           "package (the file is damaged)")
+            raise UnreadableWorkbook(
+                name,
+                f"sheet {el.get('name')!r} has no data part in the package (the file is damaged)",
+            )
         sheets[str(el.get("name"))] = part
-    shared = next((_resolve(t) for t in targets.values() if t.endswith("sharedStrings.xml")),
-                  None)
+    shared = next((_resolve(t) for t in targets.values() if t.endswith("sharedStrings.xml")), None)
     return WorkbookFile(name, data, sheets, _schema_version(archive), shared, members)
 
 
@@ -288,15 +313,13 @@ def _scan_body(archive: zipfile.ZipFile, part: str, scan: _SheetScan) -> None:
             _find_booleans(data[:cut], scan)
             for m in _MERGE.finditer(data, 0, cut):
                 c1, r1, c2, r2 = m.groups()
-                scan.merged.append((int(r1), _col_number(c1), int(r2 or r1),
-                                    _col_number(c2 or c1)))
+                scan.merged.append((int(r1), _col_number(c1), int(r2 or r1), _col_number(c2 or c1)))
             pending = data[cut:]
             if not chunk:
                 break
 
 
-def _scan_bodies(data: bytes, parts: Mapping[str, str], scans: Mapping[str, _SheetScan]
-                 ) -> None:
+def _scan_bodies(data: bytes, parts: Mapping[str, str], scans: Mapping[str, _SheetScan]) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name, part in parts.items():
             _scan_body(archive, part, scans[name])
@@ -311,7 +334,7 @@ def _find_header(data: bytes, scan: _SheetScan) -> None:
         end = data.find(b"</row>", start.end())
         if end < 0:
             return  # the row continues in the next chunk
-        row_xml = data[start.start(): end + 6]
+        row_xml = data[start.start() : end + 6]
         if _VALUE.search(row_xml):
             _read_header_row(row_xml, scan)
             return
@@ -360,8 +383,7 @@ def _find_booleans(data: bytes, scan: _SheetScan) -> None:
             scan.booleans[key] = value.group(1) == b"1"
 
 
-def _shared_strings(archive: zipfile.ZipFile, part: str | None, wanted: set[int]
-                    ) -> dict[int, str]:
+def _shared_strings(archive: zipfile.ZipFile, part: str | None, wanted: set[int]) -> dict[int, str]:
     """The shared strings at the ``wanted`` indexes, reading no further than needed."""
     if not wanted or part is None:
         return {}
@@ -369,7 +391,7 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None, wanted: set[int]
     last = max(wanted)
     index = -1
     with archive.open(part) as stream:
-        for event, el in iterparse(stream, events=("end",)):
+        for _, el in iterparse(stream, events=("end",)):
             if el.tag != f"{{{NS_MAIN}}}si":
                 continue
             index += 1
@@ -392,9 +414,14 @@ def _match_sheets(book: WorkbookFile) -> Iterator[tuple[str, Sheet]]:
             yield name, sheet
 
 
-def read_workbook(path: str | Path, data: bytes | None = None, *,
-                  password: str | None = None, sheets: Collection[str] | None = None,
-                  audit: bool = True) -> tuple[WorkbookFile, list[RawTable]]:
+def read_workbook(
+    path: str | Path,
+    data: bytes | None = None,
+    *,
+    password: str | None = None,
+    sheets: Collection[str] | None = None,
+    audit: bool = True,
+) -> tuple[WorkbookFile, list[RawTable]]:
     """Guard, then read every input sheet of a workbook file into raw tables.
 
     Args:
@@ -411,51 +438,62 @@ def read_workbook(path: str | Path, data: bytes | None = None, *,
     try:
         reader = fastexcel.read_excel(book.data)
     except Exception as exc:
-        raise UnreadableWorkbook(book.path, f"the workbook could not be read "
-                                            f"({type(exc).__name__})") from None
+        raise UnreadableWorkbook(
+            book.path, f"the workbook could not be read ({type(exc).__name__})"
+        ) from None
     tables = []
     with zipfile.ZipFile(io.BytesIO(book.data)) as archive:
         try:
-            wanted = [(name, sheet) for name, sheet in _match_sheets(book)
-                      if sheets is None or sheet.name in sheets]
+            wanted = [
+                (name, sheet)
+                for name, sheet in _match_sheets(book)
+                if sheets is None or sheet.name in sheets
+            ]
             scans = {name: _scan_head(archive, book.sheets[name]) for name, _ in wanted}
             headers = _header_texts(archive, book, scans)
             with ThreadPoolExecutor(max_workers=1) as pool:
-                bodies = pool.submit(_scan_bodies, book.data,
-                                     {name: book.sheets[name] for name, _ in wanted}, scans)
-                loaded = {name: _load_sheet(reader, name, sheet, headers[name])
-                          for name, sheet in wanted}
+                bodies = pool.submit(
+                    _scan_bodies, book.data, {name: book.sheets[name] for name, _ in wanted}, scans
+                )
+                loaded = {
+                    name: _load_sheet(reader, name, sheet, headers[name]) for name, sheet in wanted
+                }
                 bodies.result()
             for name, sheet in wanted:
-                tables.append(_raw_table(reader, name, sheet, scans[name], headers[name],
-                                         loaded[name]))
+                tables.append(
+                    _raw_table(reader, name, sheet, scans[name], headers[name], loaded[name])
+                )
             if audit:
                 tables += _audit_table(book)
         except UnreadableWorkbook:
             raise
         except Exception as exc:
-            raise UnreadableWorkbook(book.path, f"a sheet could not be read "
-                                                f"({type(exc).__name__})") from None
+            raise UnreadableWorkbook(
+                book.path, f"a sheet could not be read ({type(exc).__name__})"
+            ) from None
     return book, tables
 
 
 def _audit_table(book: WorkbookFile) -> list[RawTable]:
     """The AuditLog sheet as a raw table (not an input sheet: ``api`` verifies its chain)."""
-    name = next((n for n in book.sheets if normalize_header(n) == normalize_header(
-        AUDIT_SHEET)), None)
+    name = next(
+        (n for n in book.sheets if normalize_header(n) == normalize_header(AUDIT_SHEET)), None
+    )
     if name is None:
         return []
     rows = read_sheet(book.data, name)
     if not rows:
         return []
     header, body = rows[0], rows[1:]
-    data = pd.DataFrame({i: pd.Series([r[i] for r in body], dtype=object)
-                         for i in range(len(header))})
+    data = pd.DataFrame(
+        {i: pd.Series([r[i] for r in body], dtype=object) for i in range(len(header))}
+    )
     return [RawTable(name, tuple("" if h is None else str(h) for h in header), data)]
 
 
-def _header_texts(archive: zipfile.ZipFile, book: WorkbookFile,
-                  scans: Mapping[str, _SheetScan]) -> dict[str, list[tuple[int, str]]]:
+def _header_texts(
+    archive: zipfile.ZipFile, book: WorkbookFile, scans: Mapping[str, _SheetScan]
+) -> dict[str, list[tuple[int, str]]]:
     """Header texts per sheet, resolving shared strings from Excel Table definitions
     (a few hundred bytes) and only when needed from the shared-string part."""
     resolved: dict[str, dict[int, str]] = {}
@@ -472,9 +510,10 @@ def _header_texts(archive: zipfile.ZipFile, book: WorkbookFile,
     sst = _shared_strings(archive, book.shared_strings, wanted)
     out: dict[str, list[tuple[int, str]]] = {}
     for name, scan in scans.items():
-        out[name] = [(col, resolved[name].get(col, sst.get(value, ""))
-                      if isinstance(value, int) else value)
-                     for col, value in scan.header_cells]
+        out[name] = [
+            (col, resolved[name].get(col, sst.get(value, "")) if isinstance(value, int) else value)
+            for col, value in scan.header_cells
+        ]
     return out
 
 
@@ -489,8 +528,7 @@ def _table_columns(archive: zipfile.ZipFile, part: str) -> tuple[int, dict[int, 
         if not str(rel.get("Type", "")).endswith("/table"):
             continue
         target = str(rel.get("Target", ""))
-        path = target.lstrip("/") if target.startswith("/") else str(
-            PurePosixPath(folder, target))
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
         path = _normalize_part(path)
         try:
             table = SafeET.fromstring(archive.read(path))
@@ -536,8 +574,9 @@ def _kind_of(sheet: Sheet, header: str) -> Kind | None:
     return col.kind if col else None
 
 
-def _load_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet,
-                headers: list[tuple[int, str]]) -> _Loaded | None:
+def _load_sheet(
+    reader: fastexcel.ExcelReader, name: str, sheet: Sheet, headers: list[tuple[int, str]]
+) -> _Loaded | None:
     """The typed read (fastexcel releases the GIL while it parses)."""
     if not headers:
         return None
@@ -545,8 +584,14 @@ def _load_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet,
     for col, text in headers:
         kind = _kind_of(sheet, str(text))
         dtypes[col - 1] = _FASTEXCEL_DTYPE[kind] if kind else "string"
-    loaded = reader.load_sheet(name, header_row=0, dtypes=dtypes, dtype_coercion="coerce",
-                               use_columns=sorted(dtypes), whitespace_as_null=True)
+    loaded = reader.load_sheet(
+        name,
+        header_row=0,
+        dtypes=dtypes,
+        dtype_coercion="coerce",
+        use_columns=sorted(dtypes),
+        whitespace_as_null=True,
+    )
     batch, errors = loaded.to_arrow_with_errors()
     frame = batch.to_pandas()
     frame.columns = range(len(frame.columns))
@@ -557,19 +602,40 @@ def _load_sheet(reader: fastexcel.ExcelReader, name: str, sheet: Sheet,
     return _Loaded(frame, columns, names, errors)
 
 
-def _raw_table(reader: fastexcel.ExcelReader, name: str, sheet: Sheet, scan: _SheetScan,
-               headers: list[tuple[int, str]], loaded: _Loaded | None) -> RawTable:
+def _raw_table(
+    reader: fastexcel.ExcelReader,
+    name: str,
+    sheet: Sheet,
+    scan: _SheetScan,
+    headers: list[tuple[int, str]],
+    loaded: _Loaded | None,
+) -> RawTable:
     if loaded is None:
         return RawTable(name, (), pd.DataFrame(), max(scan.header_row, 1))
-    raw_cells = _raw_cells(reader, name, loaded.errors, loaded.columns, loaded.frame, scan,
-                           sheet, loaded.names)
-    return RawTable(name, tuple(loaded.names), loaded.frame, scan.header_row or 1,
-                    tuple(loaded.columns), raw_cells, tuple(scan.merged))
+    raw_cells = _raw_cells(
+        reader, name, loaded.errors, loaded.columns, loaded.frame, scan, sheet, loaded.names
+    )
+    return RawTable(
+        name,
+        tuple(loaded.names),
+        loaded.frame,
+        scan.header_row or 1,
+        tuple(loaded.columns),
+        raw_cells,
+        tuple(scan.merged),
+    )
 
 
-def _raw_cells(reader: fastexcel.ExcelReader, name: str, errors: object, columns: list[int],
-               frame: pd.DataFrame, scan: _SheetScan, sheet: Sheet, names: list[str]
-               ) -> dict[tuple[int, int], object]:
+def _raw_cells(
+    reader: fastexcel.ExcelReader,
+    name: str,
+    errors: object,
+    columns: list[int],
+    frame: pd.DataFrame,
+    scan: _SheetScan,
+    sheet: Sheet,
+    names: list[str],
+) -> dict[tuple[int, int], object]:
     """Cells whose typed value is not their content, keyed by (data row, column position)."""
     raw: dict[tuple[int, int], object] = {}
     failed: dict[int, list[tuple[int, str]]] = {}
@@ -586,18 +652,21 @@ def _raw_cells(reader: fastexcel.ExcelReader, name: str, errors: object, columns
                 raw[(row, pos)] = CellErrorValue(_EXCEL_ERRORS.get(error.group(1), "#ERROR"))
             elif text is not None and 0 <= row < len(text) and text[row] is not None:
                 raw[(row, pos)] = text[row]
-    kinds = {columns[pos]: _kind_of(sheet, header) or Kind.TEXT
-             for pos, header in enumerate(names)}
+    kinds = {columns[pos]: _kind_of(sheet, header) or Kind.TEXT for pos, header in enumerate(names)}
     first = (scan.header_row or 1) + 1
     for (row, col), value in scan.booleans.items():
-        if col in position and kinds.get(col) not in (Kind.BOOL, Kind.TEXT, Kind.ID,
-                                                      Kind.CHOICE) and row >= first:
+        if (
+            col in position
+            and kinds.get(col) not in (Kind.BOOL, Kind.TEXT, Kind.ID, Kind.CHOICE)
+            and row >= first
+        ):
             raw.setdefault((row - first, position[col]), value)
     return raw
 
 
-def _column_as_text(reader: fastexcel.ExcelReader, name: str, column: int, height: int
-                    ) -> list[str | None] | None:
+def _column_as_text(
+    reader: fastexcel.ExcelReader, name: str, column: int, height: int
+) -> list[str | None] | None:
     """Re-read one column as text, to recover what a typed read could not type."""
     try:
         loaded = reader.load_sheet(name, header_row=0, use_columns=[column], dtypes="string")

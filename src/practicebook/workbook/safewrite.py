@@ -35,17 +35,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from practicebook.workbook.crypto import decrypt_workbook, encrypt_workbook, is_encrypted
 from practicebook.errors import (
+    DiskFull,
     PasswordRequired,
     VerifyFailed,
     WorkbookBusy,
     WorkbookChanged,
     WriteError,
     WriteFailed,
-    DiskFull,
-    WrongPassword,
 )
+from practicebook.workbook.crypto import decrypt_workbook, encrypt_workbook, is_encrypted
 
 # filelock is imported where it is used: reading a workbook never pays for loading it.
 
@@ -103,7 +102,7 @@ def _lock_owner(lock: Path) -> str | None:
         return (fields[1].strip() or None) if len(fields) > 1 else None
     if raw:  # Office: a length byte, then the name padded to 54 bytes
         length = raw[0]
-        name = raw[1:1 + length].decode("latin-1", "replace").strip()
+        name = raw[1 : 1 + length].decode("latin-1", "replace").strip()
         return name or None
     return None
 
@@ -118,11 +117,18 @@ def _refuse_if_open(path: Path) -> None:
 # --------------------------------------------------------------------------- the protocol
 
 
-def update_workbook(path: str | os.PathLike[str], transform: Transform, *,
-                    retry_on_change: bool, password: str | None = None,
-                    expected_sha256: str | None = None, verify: Verify | None = None,
-                    keep_backups: int = 10, max_attempts: int = 5,
-                    lock_timeout: float = 30.0) -> UpdateResult:
+def update_workbook(
+    path: str | os.PathLike[str],
+    transform: Transform,
+    *,
+    retry_on_change: bool,
+    password: str | None = None,
+    expected_sha256: str | None = None,
+    verify: Verify | None = None,
+    keep_backups: int = 10,
+    max_attempts: int = 5,
+    lock_timeout: float = 30.0,
+) -> UpdateResult:
     """Apply `transform` to the workbook at `path` and install the result safely.
 
     Args:
@@ -159,15 +165,30 @@ def update_workbook(path: str | os.PathLike[str], transform: Transform, *,
         raise _os_failure(path, exc, "cannot create the lock file") from exc
     try:
         _remove_stale_temps(path)
-        return _update_locked(path, transform, retry_on_change, password, expected_sha256,
-                              verify, keep_backups, max_attempts)
+        return _update_locked(
+            path,
+            transform,
+            retry_on_change,
+            password,
+            expected_sha256,
+            verify,
+            keep_backups,
+            max_attempts,
+        )
     finally:
         lock.release()
 
 
-def _update_locked(path: Path, transform: Transform, retry_on_change: bool,
-                   password: str | None, expected_sha256: str | None, verify: Verify | None,
-                   keep_backups: int, max_attempts: int) -> UpdateResult:
+def _update_locked(
+    path: Path,
+    transform: Transform,
+    retry_on_change: bool,
+    password: str | None,
+    expected_sha256: str | None,
+    verify: Verify | None,
+    keep_backups: int,
+    max_attempts: int,
+) -> UpdateResult:
     for attempt in range(1, max_attempts + 1):
         _refuse_if_open(path)
         original = _read(path)
@@ -253,8 +274,9 @@ def _write_temp(path: Path, data: bytes) -> Path:
     workbook's own suffix because spreadsheet readers choose their parser by extension.
     """
     try:
-        fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp" + path.suffix,
-                                    dir=path.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=_temp_prefix(path), suffix=".tmp" + path.suffix, dir=path.parent
+        )
     except OSError as exc:
         raise _os_failure(path, exc, "cannot create a temporary file") from exc
     temp = Path(name)
@@ -266,8 +288,15 @@ def _write_temp(path: Path, data: bytes) -> Path:
     return temp
 
 
-def _verify(path: Path, temp: Path, on_disk: bytes, plain: bytes, new_plain: bytes,
-            key: str | None, verify: Verify | None) -> None:
+def _verify(
+    path: Path,
+    temp: Path,
+    on_disk: bytes,
+    plain: bytes,
+    new_plain: bytes,
+    key: str | None,
+    verify: Verify | None,
+) -> None:
     """Re-open the temp file and prove it is the complete, intended, readable package."""
     written = temp.read_bytes()
     if written != on_disk:
@@ -300,8 +329,11 @@ def _unchanged_members_altered(before: bytes, after: bytes) -> list[str]:
     recompressed or damaged somewhere on the way.
     """
     old, new = _raw_index(before), _raw_index(after)
-    return [name for name, (crc, size, raw) in old.items()
-            if name in new and new[name][:2] == (crc, size) and new[name][2] != raw]
+    return [
+        name
+        for name, (crc, size, raw) in old.items()
+        if name in new and new[name][:2] == (crc, size) and new[name][2] != raw
+    ]
 
 
 def _raw_index(data: bytes) -> dict[str, tuple[int, int, bytes]]:
@@ -310,8 +342,11 @@ def _raw_index(data: bytes) -> dict[str, tuple[int, int, bytes]]:
         for info in z.infolist():
             name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
             start = info.header_offset + 30 + name_len + extra_len
-            index[info.filename] = (info.CRC, info.file_size,
-                                    data[start:start + info.compress_size])
+            index[info.filename] = (
+                info.CRC,
+                info.file_size,
+                data[start : start + info.compress_size],
+            )
     return index
 
 

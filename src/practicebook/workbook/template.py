@@ -19,17 +19,17 @@ from typing import IO, Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from practicebook.schema import home
-from practicebook.render.sheets import excel_money_format
 from practicebook.issues import column_letter
-from practicebook.schema import SCHEMA_PROPERTY
+from practicebook.render.sheets import excel_money_format
 from practicebook.schema import (
     LISTS_SHEET,
     PRACTICE,
+    SCHEMA_PROPERTY,
     WORKBOOK,
     Column,
     Kind,
     Sheet,
+    home,
 )
 
 __all__ = ["describe_workbook", "write_workbook"]
@@ -41,9 +41,13 @@ VALIDATED_ROWS = 5000  # rows below the data that keep their dropdowns and messa
 REFERENCE_ROWS = 100_000  # how far down a referenced ID column a dropdown looks
 
 
-def write_workbook(target: str | Path | IO[bytes], rows: Mapping[str, Rows] | None = None, *,
-                   settings: Mapping[str, object] | None = None,
-                   vba_project: bytes | None = None) -> None:
+def write_workbook(
+    target: str | Path | IO[bytes],
+    rows: Mapping[str, Rows] | None = None,
+    *,
+    settings: Mapping[str, object] | None = None,
+    vba_project: bytes | None = None,
+) -> None:
     """Write a standard workbook.
 
     Args:
@@ -61,8 +65,11 @@ def write_workbook(target: str | Path | IO[bytes], rows: Mapping[str, Rows] | No
     values.update(settings or {})
     currency = str(values.get("currency") or "USD")
     locale = str(values.get("locale") or "en_US")
-    options: dict[str, Any] = {"strings_to_formulas": False, "strings_to_numbers": False,
-                               "strings_to_urls": False}
+    options: dict[str, Any] = {
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
     if not isinstance(target, (str, Path)):
         options["in_memory"] = True
     wb = xlsxwriter.Workbook(target, options)
@@ -78,8 +85,7 @@ def write_workbook(target: str | Path | IO[bytes], rows: Mapping[str, Rows] | No
             if sheet is not PRACTICE:
                 _write_sheet(wb, formats, sheet, rows.get(sheet.name, ()), lists)
         _write_lists(wb, lists)
-        wb.set_properties({"title": "practicebook workbook",
-                           "comments": "Created by practicebook"})
+        wb.set_properties({"title": "practicebook workbook", "comments": "Created by practicebook"})
         wb.set_custom_property(SCHEMA_PROPERTY, str(WORKBOOK.version))
     finally:
         wb.close()
@@ -124,8 +130,13 @@ def _input_message(col: Column) -> tuple[str, str]:
     return title, " ".join(parts)[:255]
 
 
-def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet, data: Rows,
-                 lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+def _write_sheet(
+    wb: xlsxwriter.Workbook,
+    formats: _Formats,
+    sheet: Sheet,
+    data: Rows,
+    lists: Mapping[str, tuple[str, tuple[str, ...]]],
+) -> None:
     ws = wb.add_worksheet(sheet.name)
     ws.freeze_panes(1, 0)
     for c, col in enumerate(sheet.columns):
@@ -134,43 +145,60 @@ def _write_sheet(wb: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet, data:
         for c, col in enumerate(sheet.columns):
             _write_cell(ws, r, c, col, row.get(col.key), formats)
     last = max(len(data), 1)
-    ws.add_table(0, 0, last, len(sheet.columns) - 1, {
-        "name": sheet.name,
-        "style": "Table Style Light 9",
-        "columns": [{"header": col.header} for col in sheet.columns],
-    })
+    ws.add_table(
+        0,
+        0,
+        last,
+        len(sheet.columns) - 1,
+        {
+            "name": sheet.name,
+            "style": "Table Style Light 9",
+            "columns": [{"header": col.header} for col in sheet.columns],
+        },
+    )
     bottom = last + VALIDATED_ROWS
     for c, col in enumerate(sheet.columns):
         _validate(ws, c, bottom, sheet, col, lists)
 
 
-def _validate(ws: Any, c: int, bottom: int, sheet: Sheet, col: Column,
-              lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+def _validate(
+    ws: Any,
+    c: int,
+    bottom: int,
+    sheet: Sheet,
+    col: Column,
+    lists: Mapping[str, tuple[str, tuple[str, ...]]],
+) -> None:
     ws.data_validation(1, c, bottom, c, _validation(sheet, col, lists))
 
 
-def _validation(sheet: Sheet, col: Column, lists: Mapping[str, tuple[str, tuple[str, ...]]]
-                ) -> dict[str, Any]:
+def _validation(
+    sheet: Sheet, col: Column, lists: Mapping[str, tuple[str, tuple[str, ...]]]
+) -> dict[str, Any]:
     """A column's dropdown (choices, TRUE/FALSE, referenced IDs) and input message."""
     title, message = _input_message(col)
-    options: dict[str, Any] = {"input_title": title, "input_message": message,
-                               "ignore_blank": True}
+    options: dict[str, Any] = {"input_title": title, "input_message": message, "ignore_blank": True}
     key = f"{sheet.name}.{col.key}"
     if key in lists:
         letter, values = lists[key]
-        options.update(validate="list", source=f"={LISTS_SHEET}!${letter}$2:${letter}$"
-                                              f"{len(values) + 1}",
-                       error_title="Not in the list",
-                       error_message=f"Pick one of: {', '.join(values)}"[:255])
+        options.update(
+            validate="list",
+            source=f"={LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}",
+            error_title="Not in the list",
+            error_message=f"Pick one of: {', '.join(values)}"[:255],
+        )
     elif col.kind is Kind.BOOL:
         options.update(validate="list", source=["TRUE", "FALSE"])
     elif col.references:
         target, _, target_key = col.references.partition(".")
         letter = xl_col_to_name(WORKBOOK.sheet(target).keys.index(target_key))
-        options.update(validate="list",
-                       source=f"='{target}'!${letter}$2:${letter}${REFERENCE_ROWS}",
-                       error_type="warning", error_title="Unknown ID",
-                       error_message=f"This ID is not on the {target} sheet yet.")
+        options.update(
+            validate="list",
+            source=f"='{target}'!${letter}$2:${letter}${REFERENCE_ROWS}",
+            error_type="warning",
+            error_title="Unknown ID",
+            error_message=f"This ID is not on the {target} sheet yet.",
+        )
     else:
         options["validate"] = "any"
     return options
@@ -190,8 +218,9 @@ def _write_cell(ws: Any, r: int, c: int, col: Column, value: object, formats: _F
         ws.write_string(r, c, str(value), fmt)
 
 
-def _write_practice(wb: xlsxwriter.Workbook, formats: _Formats,
-                    values: Mapping[str, object]) -> None:
+def _write_practice(
+    wb: xlsxwriter.Workbook, formats: _Formats, values: Mapping[str, object]
+) -> None:
     ws = wb.add_worksheet(PRACTICE.name)
     ws.freeze_panes(1, 0)
     ws.set_column(0, 0, PRACTICE.columns[0].width)
@@ -209,16 +238,32 @@ def _write_practice(wb: xlsxwriter.Workbook, formats: _Formats,
         message = setting.help or f"Practice setting {setting.key}."
         if setting.choices:
             message += " One of: " + ", ".join(setting.choices) + "."
-        ws.data_validation(r, 1, r, 1, {"validate": "any", "input_title": setting.key[:32],
-                                        "input_message": message[:255]})
-    ws.add_table(0, 0, len(settings), 1, {
-        "name": PRACTICE.name, "style": "Table Style Light 9",
-        "columns": [{"header": col.header} for col in PRACTICE.columns],
-    })
+        ws.data_validation(
+            r,
+            1,
+            r,
+            1,
+            {"validate": "any", "input_title": setting.key[:32], "input_message": message[:255]},
+        )
+    ws.add_table(
+        0,
+        0,
+        len(settings),
+        1,
+        {
+            "name": PRACTICE.name,
+            "style": "Table Style Light 9",
+            "columns": [{"header": col.header} for col in PRACTICE.columns],
+        },
+    )
 
 
-def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int,
-                lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+def _write_home(
+    wb: xlsxwriter.Workbook,
+    formats: _Formats,
+    clients: int,
+    lists: Mapping[str, tuple[str, tuple[str, ...]]],
+) -> None:
     """Home: title, one button per macro, the entry forms and the formula balances."""
     ws = wb.add_worksheet(home.HOME)
     ws.activate()
@@ -226,8 +271,12 @@ def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int,
     heading = wb.add_format({"bold": True})
     note = wb.add_format({"italic": True, "text_wrap": True, "valign": "top"})
     ws.write_string(0, 0, "practicebook", title)
-    ws.write_string(1, 0, "Type on the input sheets, then press a button. Reconcile writes "
-                          "Balances, Aging, Flags, Ledger and CancellationLog.")
+    ws.write_string(
+        1,
+        0,
+        "Type on the input sheets, then press a button. Reconcile writes "
+        "Balances, Aging, Flags, Ledger and CancellationLog.",
+    )
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 18)
     ws.set_column(3, 3, 22)
@@ -235,8 +284,9 @@ def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int,
     ws.set_column(7, 7, 26)
     ws.set_column(8, 8, 60)
     for i, macro in enumerate(home.MACROS):
-        ws.insert_button(1 + 2 * i, 7, {"macro": macro.sub, "caption": macro.caption,
-                                        "width": 180, "height": 30})
+        ws.insert_button(
+            1 + 2 * i, 7, {"macro": macro.sub, "caption": macro.caption, "width": 180, "height": 30}
+        )
         ws.write_string(1 + 2 * i, 8, macro.help)
     for form in home.FORMS.values():
         _write_form(ws, formats, form, heading, lists)
@@ -255,8 +305,13 @@ def _write_home(wb: xlsxwriter.Workbook, formats: _Formats, clients: int,
             ws.write_formula(r - 1, c, formula, money if c else None)
 
 
-def _write_form(ws: Any, formats: _Formats, form: home.Form, heading: Any,
-                lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+def _write_form(
+    ws: Any,
+    formats: _Formats,
+    form: home.Form,
+    heading: Any,
+    lists: Mapping[str, tuple[str, tuple[str, ...]]],
+) -> None:
     sheet = WORKBOOK.sheet(form.sheet)
     ws.write_string(form.first_row - 2, form.column - 1, form.title, heading)
     for key in form.fields:
@@ -271,8 +326,7 @@ def _write_form(ws: Any, formats: _Formats, form: home.Form, heading: Any,
         ws.data_validation(r - 1, c - 1, r - 1, c - 1, _validation(sheet, col, lists))
 
 
-def _write_lists(wb: xlsxwriter.Workbook,
-                 lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
+def _write_lists(wb: xlsxwriter.Workbook, lists: Mapping[str, tuple[str, tuple[str, ...]]]) -> None:
     ws = wb.add_worksheet(LISTS_SHEET)
     for c, (key, (_, values)) in enumerate(lists.items()):
         ws.write_string(0, c, key)
@@ -305,11 +359,18 @@ def describe_workbook(path: str | Path | IO[bytes]) -> dict[str, Any]:
             "headers": headers,
             "freeze": ws.freeze_panes,
             "tables": dict(ws.tables.items()),
-            "formats": [ws.column_dimensions[column_letter(i + 1)].number_format
-                        for i in range(len(headers))],
+            "formats": [
+                ws.column_dimensions[column_letter(i + 1)].number_format
+                for i in range(len(headers))
+            ],
             "validations": sorted(
-                (str(dv.sqref).split(":")[0], dv.type or "any", dv.formula1 or "",
-                 dv.promptTitle or "", dv.prompt or "")
+                (
+                    str(dv.sqref).split(":")[0],
+                    dv.type or "any",
+                    dv.formula1 or "",
+                    dv.promptTitle or "",
+                    dv.prompt or "",
+                )
                 for dv in ws.data_validations.dataValidation
             ),
         }

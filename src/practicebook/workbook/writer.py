@@ -20,36 +20,27 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from practicebook.core import entry
-from practicebook.workbook import ooxml
-from practicebook.core.load import load_tables
 from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
-from practicebook.core.findings import combine, from_issues
-from practicebook.render.cells import SheetSpec
-from practicebook.render.sheets import result_sheets
-from practicebook.issues import CellRef, Issue
-from practicebook.errors import RowRefused, UnreadableWorkbook
+from practicebook.core.load import load_tables
+from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.errors import RowRefused, UnreadableWorkbook, WriteFailed
+from practicebook.issues import Issue
 from practicebook.model import Book
 from practicebook.parse.sheets import parse
-from practicebook.money import from_minor
-from practicebook.workbook.reader import read_workbook
-from practicebook.core.reconcile import Reconciliation, reconcile
-from practicebook.core.reconcile import _allocation_steps
-from practicebook.workbook.safewrite import Transform, UpdateResult, update_workbook
-from practicebook.errors import WriteFailed
+from practicebook.render.cells import SheetSpec
+from practicebook.render.sheets import result_sheets
 from practicebook.schema import WORKBOOK
+from practicebook.workbook import ooxml
+from practicebook.workbook.reader import read_workbook
+from practicebook.workbook.safewrite import Transform, UpdateResult, update_workbook
 
 __all__ = [
     "AUDIT_SHEET",
-    "RESULT_SHEETS",
     "Appended",
     "ResultsWritten",
     "RowRefused",
@@ -106,8 +97,14 @@ class ResultsWritten:
 # --- appends and stamps -------------------------------------------------------------
 
 
-def add_session(path: str | Path, values: Mapping[str, object], *, password: str | None = None,
-                actor: str | None = None, tool: Tool = "api") -> Appended:
+def add_session(
+    path: str | Path,
+    values: Mapping[str, object],
+    *,
+    password: str | None = None,
+    actor: str | None = None,
+    tool: Tool = "api",
+) -> Appended:
     """Append a session (schema keys → values) to the Sessions sheet.
 
     Raises:
@@ -117,21 +114,38 @@ def add_session(path: str | Path, values: Mapping[str, object], *, password: str
     return _append(path, "Sessions", values, password, actor, tool)
 
 
-def add_payment(path: str | Path, values: Mapping[str, object], *, password: str | None = None,
-                actor: str | None = None, tool: Tool = "api") -> Appended:
+def add_payment(
+    path: str | Path,
+    values: Mapping[str, object],
+    *,
+    password: str | None = None,
+    actor: str | None = None,
+    tool: Tool = "api",
+) -> Appended:
     """Append a payment or refund to the Payments sheet (see ``add_session``)."""
     return _append(path, "Payments", values, password, actor, tool)
 
 
-def add_adjustment(path: str | Path, values: Mapping[str, object], *,
-                   password: str | None = None, actor: str | None = None,
-                   tool: Tool = "api") -> Appended:
+def add_adjustment(
+    path: str | Path,
+    values: Mapping[str, object],
+    *,
+    password: str | None = None,
+    actor: str | None = None,
+    tool: Tool = "api",
+) -> Appended:
     """Append an adjustment to the Adjustments sheet (see ``add_session``)."""
     return _append(path, "Adjustments", values, password, actor, tool)
 
 
-def _append(path: str | Path, sheet: str, values: Mapping[str, object], password: str | None,
-            actor: str | None, tool: Tool) -> Appended:
+def _append(
+    path: str | Path,
+    sheet: str,
+    values: Mapping[str, object],
+    password: str | None,
+    actor: str | None,
+    tool: Tool,
+) -> Appended:
     done: dict[str, Appended] = {}
     who = _actor(actor)
 
@@ -142,22 +156,31 @@ def _append(path: str | Path, sheet: str, values: Mapping[str, object], password
             raise RowRefused(row.issues)
         layout = book.layouts[sheet]
         cells = entry.cell_values(sheet, row.values, layout)
-        package, numbers = ooxml.append_rows(plain, layout.sheet, [cells],
-                                             header_row=layout.header_row)
+        package, numbers = ooxml.append_rows(
+            plain, layout.sheet, [cells], header_row=layout.header_row
+        )
         filled = ", ".join(k for k, v in row.values.items() if v is not None)
-        package = _with_audit(package, [], [AuditEntry(
-            who, tool, sheet, row.row_id, "append", f"fields: {filled}")])
+        package = _with_audit(
+            package, [], [AuditEntry(who, tool, sheet, row.row_id, "append", f"fields: {filled}")]
+        )
         done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
         return package
 
-    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
-                    password=password)
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True, password=password)
     return done["row"]
 
 
-def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object = None,
-                      by: str = "client", channel: str = "phone", password: str | None = None,
-                      actor: str | None = None, tool: Tool = "api") -> entry.Stamp:
+def mark_cancellation(
+    path: str | Path,
+    session_id: str,
+    *,
+    requested_at: object = None,
+    by: str = "client",
+    channel: str = "phone",
+    password: str | None = None,
+    actor: str | None = None,
+    tool: Tool = "api",
+) -> entry.Stamp:
     """Stamp a cancellation on a Sessions row: request time, who, channel and status.
 
     ``requested_at`` defaults to now. Returns the ``Stamp`` written, with the fee the
@@ -179,22 +202,39 @@ def mark_cancellation(path: str | Path, session_id: str, *, requested_at: object
         layout = book.layouts["Sessions"]
         cells = {(stamp.row, layout.column_of[k]): v for k, v in stamp.values.items()}
         package = ooxml.set_cells(plain, layout.sheet, cells)
-        package = _with_audit(package, [], [AuditEntry(
-            who, tool, "Sessions", session_id, "cancel", "fields: " + ", ".join(stamp.values))])
+        package = _with_audit(
+            package,
+            [],
+            [
+                AuditEntry(
+                    who,
+                    tool,
+                    "Sessions",
+                    session_id,
+                    "cancel",
+                    "fields: " + ", ".join(stamp.values),
+                )
+            ],
+        )
         done["stamp"] = stamp
         return package
 
-    update_workbook(path, _package_errors(path, transform), retry_on_change=True,
-                    password=password)
+    update_workbook(path, _package_errors(path, transform), retry_on_change=True, password=password)
     return done["stamp"]
 
 
 # --- derived sheets -----------------------------------------------------------------
 
 
-def write_results(path: str | Path, reconciliation: Reconciliation | None = None, *,
-                  as_of: dt.date | str | None = None, password: str | None = None,
-                  actor: str | None = None, tool: Tool = "api") -> ResultsWritten:
+def write_results(
+    path: str | Path,
+    reconciliation: Reconciliation | None = None,
+    *,
+    as_of: dt.date | str | None = None,
+    password: str | None = None,
+    actor: str | None = None,
+    tool: Tool = "api",
+) -> ResultsWritten:
     """Write Balances, Aging, Flags, Ledger and CancellationLog into the workbook.
 
     Input sheets are untouched. The file is read once; the results are written only if
@@ -220,23 +260,27 @@ def write_results(path: str | Path, reconciliation: Reconciliation | None = None
     specs = result_sheets(rec, book, issues)
     counts = {s.name: len(s.rows) for s in specs}
     summary = ", ".join(f"{name} {n} rows" for name, n in counts.items())
-    audit = AuditEntry(_actor(actor), tool, "results", f"as of {rec.as_of.isoformat()}",
-                       "write_results", summary)
+    audit = AuditEntry(
+        _actor(actor), tool, "results", f"as of {rec.as_of.isoformat()}", "write_results", summary
+    )
     result: UpdateResult = update_workbook(
-        path, _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
-        retry_on_change=False, password=password,
-        expected_sha256=hashlib.sha256(raw).hexdigest())
+        path,
+        _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
+        retry_on_change=False,
+        password=password,
+        expected_sha256=hashlib.sha256(raw).hexdigest(),
+    )
     return ResultsWritten(counts, rec, issues, result.backup)
 
 
 # --- the audit log ------------------------------------------------------------------
 
 
-def _with_audit(package: bytes, specs: Sequence[SheetSpec],
-                entries: Sequence[AuditEntry]) -> bytes:
+def _with_audit(package: bytes, specs: Sequence[SheetSpec], entries: Sequence[AuditEntry]) -> bytes:
     """Write ``specs`` and append ``entries`` to the AuditLog (created when missing)."""
-    existing = next((n for n in ooxml.sheet_names(package)
-                     if n.casefold() == AUDIT_SHEET.casefold()), None)
+    existing = next(
+        (n for n in ooxml.sheet_names(package) if n.casefold() == AUDIT_SHEET.casefold()), None
+    )
     if existing is None:
         rows = audit_rows(None, entries)
         return ooxml.write_sheets(package, [*specs, _audit_spec(rows)])
@@ -250,8 +294,13 @@ def _with_audit(package: bytes, specs: Sequence[SheetSpec],
 
 
 def _audit_spec(rows: Sequence[AuditRow]) -> SheetSpec:
-    return SheetSpec(AUDIT_SHEET, AuditRow.columns(), [r.values() for r in rows],
-                           widths=[28, 14, 8, 14, 14, 14, 40, 20, 20], tab_color="7F7F7F")
+    return SheetSpec(
+        AUDIT_SHEET,
+        AuditRow.columns(),
+        [r.values() for r in rows],
+        widths=[28, 14, 8, 14, 14, 14, 40, 20, 20],
+        tab_color="7F7F7F",
+    )
 
 
 def _actor(actor: str | None) -> str:
@@ -278,9 +327,9 @@ def _package_errors(path: str | Path, transform: Transform) -> Transform:
     return guarded
 
 
-
-def _load_with_issues(path: str | Path, data: bytes,
-                      password: str | None) -> tuple[Book, list[Issue]]:
+def _load_with_issues(
+    path: str | Path, data: bytes, password: str | None
+) -> tuple[Book, list[Issue]]:
     workbook, tables = read_workbook(path, data, password=password)
     return load_tables(tables, schema_version=workbook.schema_version)
 

@@ -13,8 +13,9 @@ def run(*args):
 
 def test_new_writes_a_clean_workbook_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "book.xlsx"
-    result = run("new", path, "--currency", "cad", "--locale", "en_CA",
-                 "--timezone", "America/Toronto")
+    result = run(
+        "new", path, "--currency", "cad", "--locale", "en_CA", "--timezone", "America/Toronto"
+    )
     assert result.exit_code == 0 and path.exists()
     assert run("check", path).exit_code == 0
     again = run("new", path)

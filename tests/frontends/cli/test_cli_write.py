@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from practicebook.frontends.cli import commands as cli
-from practicebook.workbook import ooxml
 from practicebook.generate import generate
+from practicebook.workbook import ooxml
 from practicebook.workbook.crypto import encrypt_workbook
 
 
@@ -22,21 +22,20 @@ def plain(tmp_path_factory) -> bytes:
 
 
 def run(*args: object, input: str | None = None):
-    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input,
-                              catch_exceptions=False)
+    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input, catch_exceptions=False)
 
 
-def test_reconcile_write_stores_the_results_and_says_what_it_wrote(tmp_path: Path,
-                                                                   plain: bytes) -> None:
+def test_reconcile_write_stores_the_results_and_says_what_it_wrote(
+    tmp_path: Path, plain: bytes
+) -> None:
     book = tmp_path / "practice.xlsx"
     book.write_bytes(plain)
     result = run("reconcile", book, "--as-of", "2026-06-30", "--write")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     start = lines.index(f"wrote {book} as of 2026-06-30:")
-    written = {line.split(":")[0].strip(): line for line in lines[start + 1:start + 7]}
-    assert list(written) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog",
-                             "AuditLog"]
+    written = {line.split(":")[0].strip(): line for line in lines[start + 1 : start + 7]}
+    assert list(written) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
     balances = ooxml.read_sheet(book.read_bytes(), "Balances")
     assert written["Balances"] == f"  Balances: {len(balances) - 1} rows"
     assert ".practicebook-backups" in lines[-1]
@@ -54,20 +53,19 @@ def test_reconcile_without_write_leaves_the_file_alone(tmp_path: Path, plain: by
     assert book.read_bytes() == plain
 
 
-def test_reconcile_write_as_json_reports_the_sheets_written(tmp_path: Path,
-                                                            plain: bytes) -> None:
+def test_reconcile_write_as_json_reports_the_sheets_written(tmp_path: Path, plain: bytes) -> None:
     book = tmp_path / "practice.xlsx"
     book.write_bytes(plain)
     result = run("reconcile", book, "--as-of", "2026-06-30", "--write", "--format", "json")
     written = json.loads(result.output)["written"]
-    assert list(written["sheets"]) == ["Balances", "Aging", "Flags", "Ledger",
-                                       "CancellationLog"]
+    assert list(written["sheets"]) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog"]
     assert written["sheets"]["Balances"] == len(json.loads(result.output)["balances"])
     assert ".practicebook-backups" in written["backup"]
 
 
 def test_an_encrypted_workbook_asks_for_its_password_at_a_terminal(
-        tmp_path: Path, plain: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, plain: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     book = tmp_path / "locked.xlsx"
     book.write_bytes(encrypt_workbook(plain, "s3cret"))
     monkeypatch.setattr(cli, "_interactive", lambda: True)
@@ -83,7 +81,8 @@ def test_an_encrypted_workbook_asks_for_its_password_at_a_terminal(
 
 
 def test_no_prompt_without_a_terminal_or_with_a_password(
-        tmp_path: Path, plain: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, plain: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     book = tmp_path / "locked.xlsx"
     book.write_bytes(encrypt_workbook(plain, "s3cret"))
     asked = run("check", book)

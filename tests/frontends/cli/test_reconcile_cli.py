@@ -17,15 +17,33 @@ def run(*args):
 
 def small_book(tmp_path, locale="en_US", currency="USD"):
     path = tmp_path / "small.xlsx"
-    write_workbook(path, {
-        "Clients": [{"client_id": "C1", "first_name": "Ada", "last_name": "Example"}],
-        "Services": [{"service_code": "90834", "description": "Therapy", "base_fee": 1500}],
-        "Policies": [{"policy_id": "P1", "notice_hours": 24}],
-        "Sessions": [{"session_id": "S1", "client_id": "C1", "service_code": "90834",
-                      "scheduled_start": "2026-03-02 10:00", "status": "attended"}],
-        "Payments": [{"payment_id": "P1", "received_date": "2026-03-03", "client_id": "C1",
-                      "amount": 1000, "method": "card"}],
-    }, settings={"locale": locale, "currency": currency, "default_policy_id": "P1"})
+    write_workbook(
+        path,
+        {
+            "Clients": [{"client_id": "C1", "first_name": "Ada", "last_name": "Example"}],
+            "Services": [{"service_code": "90834", "description": "Therapy", "base_fee": 1500}],
+            "Policies": [{"policy_id": "P1", "notice_hours": 24}],
+            "Sessions": [
+                {
+                    "session_id": "S1",
+                    "client_id": "C1",
+                    "service_code": "90834",
+                    "scheduled_start": "2026-03-02 10:00",
+                    "status": "attended",
+                }
+            ],
+            "Payments": [
+                {
+                    "payment_id": "P1",
+                    "received_date": "2026-03-03",
+                    "client_id": "C1",
+                    "amount": 1000,
+                    "method": "card",
+                }
+            ],
+        },
+        settings={"locale": locale, "currency": currency, "default_policy_id": "P1"},
+    )
     return path
 
 
@@ -38,8 +56,7 @@ def test_reconcile_text_shows_balances_aging_in_the_workbook_locale(tmp_path):
 
 
 def test_reconcile_json_and_exit_codes(tmp_path, damaged_book):
-    result = run("reconcile", small_book(tmp_path), "--as-of", "2026-03-31",
-                 "--format", "json")
+    result = run("reconcile", small_book(tmp_path), "--as-of", "2026-03-31", "--format", "json")
     data = json.loads(result.output)
     assert result.exit_code == 0
     assert data["balances"][0]["balance"] == "500.00"

@@ -26,20 +26,21 @@ from tests.support.books import ROOT
 
 xw = pytest.importorskip("xlwings", reason="the excel extra (xlwings) is not installed")
 if not xw.__pro__:
-    pytest.skip("xlwings' remote engine did not load (needs XLWINGS_LICENSE_KEY)",
-                allow_module_level=True)
+    pytest.skip(
+        "xlwings' remote engine did not load (needs XLWINGS_LICENSE_KEY)", allow_module_level=True
+    )
 
-from tests.support.excel_payload import payload  # noqa: E402
-from practicebook import api  # noqa: E402
+from practicebook import api
 from practicebook.core import entry
+from practicebook.core.reconcile import reconcile
 from practicebook.frontends import excel
-from practicebook.schema import home
 from practicebook.frontends.excel import livebook, macros
-from practicebook.frontends.excel.build import vba_project  # noqa: E402
-from practicebook.generate import generate  # noqa: E402
-from practicebook.core.reconcile import reconcile  # noqa: E402
-from practicebook.workbook.template import write_workbook  # noqa: E402
-from practicebook.render.sheets import result_sheets  # noqa: E402
+from practicebook.frontends.excel.build import vba_project
+from practicebook.generate import generate
+from practicebook.render.sheets import result_sheets
+from practicebook.schema import home
+from practicebook.workbook.template import write_workbook
+from tests.support.excel_payload import payload
 
 AS_OF = "2026-12-31"
 MONEY = '"$"#,##0.00;-"$"#,##0.00'
@@ -54,10 +55,17 @@ def vba_actions() -> set[str]:
 @pytest.fixture(scope="module")
 def practice():
     generated = generate(40)
-    generated.rows["Sessions"].append({
-        "session_id": "S0000041", "client_id": "C0002", "clinician_id": "T01",
-        "service_code": "90834", "scheduled_start": dt.datetime(2026, 7, 1, 10, 0),
-        "scheduled_minutes": 50, "status": "scheduled"})
+    generated.rows["Sessions"].append(
+        {
+            "session_id": "S0000041",
+            "client_id": "C0002",
+            "clinician_id": "T01",
+            "service_code": "90834",
+            "scheduled_start": dt.datetime(2026, 7, 1, 10, 0),
+            "scheduled_minutes": 50,
+            "status": "scheduled",
+        }
+    )
     return generated
 
 
@@ -103,8 +111,11 @@ def _as_sent(value):
 
 def values_at(actions, position: int, row: int | None = None):
     for a in actions:
-        if a["func"] == "setValues" and a["sheet_position"] == position and (
-                row is None or a["start_row"] == row):
+        if (
+            a["func"] == "setValues"
+            and a["sheet_position"] == position
+            and (row is None or a["start_row"] == row)
+        ):
             return a["values"]
     raise AssertionError(f"no values written to sheet {position} row {row}")
 
@@ -112,16 +123,38 @@ def values_at(actions, position: int, row: int | None = None):
 def test_every_action_is_one_the_vba_client_replays(book_path):
     allowed = vba_actions()
     assert {"setValues", "addSheet", "rangeSelect", "alert"} <= allowed
-    for macro, kwargs in [(excel.reconcile, {}), (excel.check_workbook, {}),
-                          (excel.explain_balance, {"active": "Clients", "selection": "A2"}),
-                          (excel.mark_cancellation, {"active": "Sessions",
-                                                     "selection": "A3"}),
-                          (excel.add_session, {"edits": form_edits("Sessions", {
-                              "client_id": "C0001", "service_code": "90834",
-                              "scheduled_start": dt.datetime(2027, 1, 4, 9)})}),
-                          (excel.record_payment, {"edits": form_edits("Payments", {
-                              "received_date": dt.datetime(2026, 6, 1), "client_id": "C0001",
-                              "amount": 10.0})})]:
+    for macro, kwargs in [
+        (excel.reconcile, {}),
+        (excel.check_workbook, {}),
+        (excel.explain_balance, {"active": "Clients", "selection": "A2"}),
+        (excel.mark_cancellation, {"active": "Sessions", "selection": "A3"}),
+        (
+            excel.add_session,
+            {
+                "edits": form_edits(
+                    "Sessions",
+                    {
+                        "client_id": "C0001",
+                        "service_code": "90834",
+                        "scheduled_start": dt.datetime(2027, 1, 4, 9),
+                    },
+                )
+            },
+        ),
+        (
+            excel.record_payment,
+            {
+                "edits": form_edits(
+                    "Payments",
+                    {
+                        "received_date": dt.datetime(2026, 6, 1),
+                        "client_id": "C0001",
+                        "amount": 10.0,
+                    },
+                )
+            },
+        ),
+    ]:
         _, actions = run(book_path, macro, **kwargs)
         assert {a["func"] for a in actions} <= allowed, macro.__name__
 
@@ -133,14 +166,22 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
     assert added == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
     first = sheet_index(book_path, "Lists") + 1
     balances = values_at(actions, first)
-    assert balances[0][:6] == ["Client ID", "Charges", "Payments", "Refunds", "Adjustments",
-                               "Balance"]
-    expected = {r.client_id: float(Decimal(int(r.balance)) / 100)
-                for r in rec.balances.itertuples()}
+    assert balances[0][:6] == [
+        "Client ID",
+        "Charges",
+        "Payments",
+        "Refunds",
+        "Adjustments",
+        "Balance",
+    ]
+    expected = {
+        r.client_id: float(Decimal(int(r.balance)) / 100) for r in rec.balances.itertuples()
+    }
     assert {row[0]: row[5] for row in balances[1:]} == expected
     assert len(balances) == len(rec.balances) + 1
-    formats = [a for a in actions if a["func"] == "setNumberFormat"
-               and a["sheet_position"] == first]
+    formats = [
+        a for a in actions if a["func"] == "setNumberFormat" and a["sheet_position"] == first
+    ]
     assert [a["start_column"] for a in formats if a["args"] == [MONEY]] == [1, 2, 3, 4, 5, 6]
     colours = [a for a in actions if a["func"] == "setRangeColor"]
     assert colours[0]["args"] == [macros.HEADER_COLOR] and colours[0]["row_count"] == 1
@@ -151,8 +192,9 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
     for offset, spec in enumerate(specs):  # the same sheets reconcile --write puts in files
         written = values_at(actions, first + offset)
         assert written[0] == list(spec.header), spec.name
-        assert written[1:] == [[_as_sent(v) for v in livebook.cell_row(r, len(spec.header))]
-                               for r in spec.rows], spec.name
+        assert written[1:] == [
+            [_as_sent(v) for v in livebook.cell_row(r, len(spec.header))] for r in spec.rows
+        ], spec.name
     assert actions[-2]["func"] == "activateSheet" and actions[-2]["args"] == [first]
     assert actions[-1]["func"] == "rangeSelect"
     assert (actions[-1]["start_row"], actions[-1]["start_column"]) == (0, 0)
@@ -169,7 +211,8 @@ def test_reconcile_clears_an_existing_derived_sheet_instead_of_adding_it(book_pa
     _, actions = run(path, excel.reconcile, AS_OF)
     position = sheet_index(path, "Balances")
     assert {"func": "sheetClear", "sheet_position": position} == {
-        k: v for k, v in actions[0].items() if k in ("func", "sheet_position")}
+        k: v for k, v in actions[0].items() if k in ("func", "sheet_position")
+    }
     assert "Balances" not in [a["args"][1] for a in actions if a["func"] == "addSheet"]
 
 
@@ -183,18 +226,27 @@ def test_check_workbook_lists_flags_and_selects_the_first_offending_cell(tmp_pat
     assert flags[0][:4] == ["Code", "Severity", "Sheet", "Cell"]
     assert len(flags) == len(issues) + 1
     first = next(i for i in issues if i.where.row)
-    assert [first.code.value, first.severity.value, first.where.sheet,
-            first.where.cell] in [row[:4] for row in flags[1:]]
+    assert [first.code.value, first.severity.value, first.where.sheet, first.where.cell] in [
+        row[:4] for row in flags[1:]
+    ]
     errors = sum(row[1] == "error" for row in flags[1:])
-    assert errors and [a["args"] for a in actions if a["func"] == "setRangeColor"] == [
-        [macros.HEADER_COLOR]] + [[macros.ERROR_COLOR]] * errors
+    assert (
+        errors
+        and [a["args"] for a in actions if a["func"] == "setRangeColor"]
+        == [[macros.HEADER_COLOR]] + [[macros.ERROR_COLOR]] * errors
+    )
     select = actions[-1]
     assert select["func"] == "rangeSelect"
     assert select["sheet_position"] == sheet_index(path, first.where.sheet)
-    assert (select["start_row"], select["start_column"]) == (first.where.row - 1,
-                                                             first.where.col - 1)
-    assert actions[-2] == {**actions[-2], "func": "activateSheet",
-                           "args": [sheet_index(path, first.where.sheet)]}
+    assert (select["start_row"], select["start_column"]) == (
+        first.where.row - 1,
+        first.where.col - 1,
+    )
+    assert actions[-2] == {
+        **actions[-2],
+        "func": "activateSheet",
+        "args": [sheet_index(path, first.where.sheet)],
+    }
 
 
 def form_edits(sheet: str, values: dict[str, object]) -> dict[tuple[str, str], object]:
@@ -208,15 +260,29 @@ def form_edits(sheet: str, values: dict[str, object]) -> dict[tuple[str, str], o
 
 def test_add_session_appends_the_form_as_the_next_sessions_row(book_path, core):
     book, _, _ = core
-    edits = form_edits("Sessions", {"client_id": "C0002", "service_code": "90834",
-                                    "scheduled_start": dt.datetime(2027, 1, 4, 9, 0),
-                                    "scheduled_minutes": 50})
+    edits = form_edits(
+        "Sessions",
+        {
+            "client_id": "C0002",
+            "service_code": "90834",
+            "scheduled_start": dt.datetime(2027, 1, 4, 9, 0),
+            "scheduled_minutes": 50,
+        },
+    )
     new, actions = run(book_path, excel.add_session, edits=edits)
     assert new.accepted and new.row_id == entry.next_id(book, "Sessions")
     row = entry.next_row(book, "Sessions")
     written = values_at(actions, sheet_index(book_path, "Sessions"), row - 1)
-    assert written[0][:8] == [new.row_id, "C0002", "", "'90834", "2027-01-04 09:00:00", 50,
-                              "", "scheduled"]
+    assert written[0][:8] == [
+        new.row_id,
+        "C0002",
+        "",
+        "'90834",
+        "2027-01-04 09:00:00",
+        50,
+        "",
+        "scheduled",
+    ]
     status_row, status_col = home.FORMS["Sessions"].status_cell
     status = values_at(actions, sheet_index(book_path, "Home"), status_row - 1)
     assert status == [[f"added {new.row_id} on Sessions row {row}"]]
@@ -226,8 +292,14 @@ def test_add_session_appends_the_form_as_the_next_sessions_row(book_path, core):
 
 
 def test_add_session_refuses_an_unknown_client_and_writes_nothing(book_path):
-    edits = form_edits("Sessions", {"client_id": "C9999", "service_code": "90834",
-                                    "scheduled_start": dt.datetime(2027, 1, 4, 9, 0)})
+    edits = form_edits(
+        "Sessions",
+        {
+            "client_id": "C9999",
+            "service_code": "90834",
+            "scheduled_start": dt.datetime(2027, 1, 4, 9, 0),
+        },
+    )
     new, actions = run(book_path, excel.add_session, edits=edits)
     assert not new.accepted
     sessions = sheet_index(book_path, "Sessions")
@@ -240,9 +312,15 @@ def test_add_session_refuses_an_unknown_client_and_writes_nothing(book_path):
 
 def test_record_payment_appends_money_with_the_money_format(book_path, core):
     book, _, _ = core
-    edits = form_edits("Payments", {"received_date": dt.datetime(2026, 6, 1),
-                                    "client_id": "C0003", "method": "card",
-                                    "amount": 125.5})
+    edits = form_edits(
+        "Payments",
+        {
+            "received_date": dt.datetime(2026, 6, 1),
+            "client_id": "C0003",
+            "method": "card",
+            "amount": 125.5,
+        },
+    )
     new, actions = run(book_path, excel.record_payment, edits=edits)
     assert new.accepted and new.values["amount"] == Decimal("125.50")
     row = entry.next_row(book, "Payments")
@@ -250,9 +328,14 @@ def test_record_payment_appends_money_with_the_money_format(book_path, core):
     written = values_at(actions, payments, row - 1)[0]
     assert written[:7] == [new.row_id, "2026-06-01", "C0003", "payment", "card", "", 125.5]
     amount_col = home.FORMS["Payments"].fields.index("amount")
-    assert any(a["func"] == "setNumberFormat" and a["args"] == [MONEY]
-               and a["sheet_position"] == payments and a["start_row"] == row - 1
-               and a["start_column"] == amount_col for a in actions)
+    assert any(
+        a["func"] == "setNumberFormat"
+        and a["args"] == [MONEY]
+        and a["sheet_position"] == payments
+        and a["start_row"] == row - 1
+        and a["start_column"] == amount_col
+        for a in actions
+    )
 
 
 def scheduled_row(book) -> tuple[str, int]:
@@ -264,21 +347,29 @@ def scheduled_row(book) -> tuple[str, int]:
 def test_mark_cancellation_stamps_the_selected_row_and_shows_the_fee(book_path, core):
     book, _, _ = core
     session_id, row = scheduled_row(book)
-    start = book.sessions.loc[book.sessions["session_id"] == session_id,
-                              "scheduled_start"].iloc[0].to_pydatetime()
+    start = (
+        book.sessions.loc[book.sessions["session_id"] == session_id, "scheduled_start"]
+        .iloc[0]
+        .to_pydatetime()
+    )
     requested = start - dt.timedelta(hours=5)
-    stamp, actions = run(book_path, excel.mark_cancellation, requested,
-                         active="Sessions", selection=f"B{row}")
+    stamp, actions = run(
+        book_path, excel.mark_cancellation, requested, active="Sessions", selection=f"B{row}"
+    )
     expected = entry.cancellation_stamp(book, session_id, requested)
     assert stamp.accepted and stamp.values == expected.values
     assert stamp.values["status"] == "late_cancelled" and stamp.fee == expected.fee
     sessions = sheet_index(book_path, "Sessions")
-    writes = {a["start_column"]: a["values"][0][0] for a in actions
-              if a["func"] == "setValues" and a["sheet_position"] == sessions}
+    writes = {
+        a["start_column"]: a["values"][0][0]
+        for a in actions
+        if a["func"] == "setValues" and a["sheet_position"] == sessions
+    }
     assert all(a["start_row"] == row - 1 for a in actions if a["sheet_position"] == sessions)
     layout = book.layouts["Sessions"]
     assert writes[layout.column_of["cancel_requested_at"] - 1] == requested.strftime(
-        "%Y-%m-%d %H:%M:%S")
+        "%Y-%m-%d %H:%M:%S"
+    )
     assert writes[layout.column_of["cancelled_by"] - 1] == "client"
     assert writes[layout.column_of["cancel_channel"] - 1] == "phone"
     assert writes[layout.column_of["status"] - 1] == "late_cancelled"
@@ -290,8 +381,9 @@ def test_mark_cancellation_stamps_the_selected_row_and_shows_the_fee(book_path, 
 def test_mark_cancellation_refuses_a_held_session_and_writes_nothing(book_path, core):
     book, _, _ = core
     attended = book.sessions[book.sessions["status"] == "attended"].iloc[0]
-    stamp, actions = run(book_path, excel.mark_cancellation, active="Sessions",
-                         selection=f"C{int(attended['_row'])}")
+    stamp, actions = run(
+        book_path, excel.mark_cancellation, active="Sessions", selection=f"C{int(attended['_row'])}"
+    )
     assert not stamp.accepted and stamp.session_id == attended["session_id"]
     assert [a["func"] for a in actions] == ["alert"]
     assert actions[0]["args"][0].startswith("Not stamped: ")
@@ -299,16 +391,16 @@ def test_mark_cancellation_refuses_a_held_session_and_writes_nothing(book_path, 
 
 
 def test_mark_cancellation_needs_a_sessions_row(book_path):
-    stamp, actions = run(book_path, excel.mark_cancellation, active="Clients",
-                         selection="A2")
+    stamp, actions = run(book_path, excel.mark_cancellation, active="Clients", selection="A2")
     assert stamp.session_id == ""
     assert [a["func"] for a in actions] == ["alert"]
 
 
 def test_explain_balance_writes_the_selected_clients_ledger(book_path, core):
     _, _, rec = core
-    client_id, actions = run(book_path, excel.explain_balance, AS_OF, active="Clients",
-                             selection="C3")
+    client_id, actions = run(
+        book_path, excel.explain_balance, AS_OF, active="Clients", selection="C3"
+    )
     assert client_id == "C0002"
     explanation = rec.explain("C0002")
     added = [a for a in actions if a["func"] == "addSheet"]
@@ -317,8 +409,9 @@ def test_explain_balance_writes_the_selected_clients_ledger(book_path, core):
     assert values_at(actions, position, 0) == [[f"client C0002, as of {AS_OF} (USD)"]]
     table = values_at(actions, position, 2)
     assert table[0] == list(explanation.lines.columns)
-    assert [r[5] for r in table[1:]] == [float(Decimal(int(v)) / 100)
-                                         for v in explanation.lines["balance"]]
+    assert [r[5] for r in table[1:]] == [
+        float(Decimal(int(v)) / 100) for v in explanation.lines["balance"]
+    ]
     assert actions[-1]["func"] == "rangeSelect"
 
 
@@ -369,7 +462,8 @@ def test_udfs_read_numeric_ids_as_text(book_path):
 
 def lite_module():
     spec = importlib.util.spec_from_file_location(
-        "lite_main", ROOT / "src" / "practicebook" / "frontends" / "excel" / "lite" / "main.py")
+        "lite_main", ROOT / "src" / "practicebook" / "frontends" / "excel" / "lite" / "main.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -410,18 +504,39 @@ def test_lite_scripts_are_registered_and_run_as_xlwings_scripts(book_path):
     xlwings runner calls them with the book, as Lite's task pane does."""
     env = {**os.environ, "XLWINGS_ON_SERVER": "true"}
     done = subprocess.run(
-        [sys.executable, "-c", LITE_RUN, str(ROOT / "src" / "practicebook" / "frontends" / "excel" / "lite" / "main.py"),
-         str(book_path), str(ROOT / "tests")],
-        capture_output=True, text=True, timeout=300, env=env, check=True)
+        [
+            sys.executable,
+            "-c",
+            LITE_RUN,
+            str(ROOT / "src" / "practicebook" / "frontends" / "excel" / "lite" / "main.py"),
+            str(book_path),
+            str(ROOT / "tests"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=True,
+    )
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert sorted(out["scripts"]) == ["add_session", "check_workbook", "explain_balance",
-                                      "mark_late_cancellation", "reconcile", "record_payment"]
+    assert sorted(out["scripts"]) == [
+        "add_session",
+        "check_workbook",
+        "explain_balance",
+        "mark_late_cancellation",
+        "reconcile",
+        "record_payment",
+    ]
     assert out["actions"].count("addSheet") == 6 and out["actions"][-1] == "rangeSelect"
 
 
 def audit_written(actions, position):
-    return [row for a in actions if a["func"] == "setValues" and a["sheet_position"] == position
-            for row in a["values"]]
+    return [
+        row
+        for a in actions
+        if a["func"] == "setValues" and a["sheet_position"] == position
+        for row in a["values"]
+    ]
 
 
 def test_each_write_is_logged_on_a_verifiable_audit_chain(book_path, tmp_path):
@@ -429,26 +544,33 @@ def test_each_write_is_logged_on_a_verifiable_audit_chain(book_path, tmp_path):
     from practicebook.workbook.writer import write_results
 
     _, actions = run(book_path, excel.reconcile, AS_OF)
-    position = next(a["args"][0] for a in actions
-                    if a["func"] == "addSheet" and a["args"][1] == "AuditLog")
+    position = next(
+        a["args"][0] for a in actions if a["func"] == "addSheet" and a["args"][1] == "AuditLog"
+    )
     rows = audit_written(actions, position)
     assert rows[0] == AuditRow.columns()
     assert rows[1][2:6] == ["excel", "results", f"as of {AS_OF}", "write_results"]
     assert verify_chain(rows[1:]) == []
-    assert any(a["func"] == "setNumberFormat" and a["args"] == ["@"]
-               and a["sheet_position"] == position for a in actions)
+    assert any(
+        a["func"] == "setNumberFormat" and a["args"] == ["@"] and a["sheet_position"] == position
+        for a in actions
+    )
 
     logged = tmp_path / "logged.xlsm"
     shutil.copy(book_path, logged)
     write_results(logged, as_of=AS_OF, actor="T01")  # a file write starts the chain
     stored = openpyxl.load_workbook(logged)["AuditLog"]
     before = [[c.value for c in row] for row in stored.iter_rows(min_row=2)]
-    edits = form_edits("Payments", {"received_date": dt.datetime(2026, 6, 1),
-                                    "client_id": "C0003", "amount": 20.0})
+    edits = form_edits(
+        "Payments", {"received_date": dt.datetime(2026, 6, 1), "client_id": "C0003", "amount": 20.0}
+    )
     new, actions = run(logged, excel.record_payment, edits=edits)
     appended = audit_written(actions, sheet_index(logged, "AuditLog"))
     assert appended[0][2:6] == ["excel", "Payments", new.row_id, "append"]
     assert verify_chain([*before, *appended]) == []
-    start = next(a["start_row"] for a in actions if a["func"] == "setValues"
-                 and a["sheet_position"] == sheet_index(logged, "AuditLog"))
+    start = next(
+        a["start_row"]
+        for a in actions
+        if a["func"] == "setValues" and a["sheet_position"] == sheet_index(logged, "AuditLog")
+    )
     assert start == len(before) + 1  # right below the stored log (0-based row)

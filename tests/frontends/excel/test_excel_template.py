@@ -11,12 +11,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from tests.support.books import ROOT
 from click.testing import CliRunner
 
 from practicebook import api
-from practicebook.schema import home
+from practicebook.core.reconcile import reconcile
 from practicebook.frontends.cli import main
 from practicebook.frontends.excel.build import (
     MACRO_MODULE,
@@ -25,8 +23,9 @@ from practicebook.frontends.excel.build import (
     build_vba_project,
 )
 from practicebook.generate import generate
-from practicebook.core.reconcile import reconcile
+from practicebook.schema import home
 from practicebook.workbook.template import describe_workbook, write_workbook
+from tests.support.books import ROOT
 
 pyopenvba = pytest.importorskip("pyopenvba", reason="the excel extra is not installed")
 
@@ -37,7 +36,8 @@ MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 def test_shipped_vba_project_is_the_build_of_the_text_sources(tmp_path):
     built = build_vba_project(VBA_SOURCE, tmp_path)
     assert built == VBA_PROJECT.read_bytes(), (
-        "the shipped vbaProject.bin is stale: run python -m practicebook.frontends.excel.build")
+        "the shipped vbaProject.bin is stale: run python -m practicebook.frontends.excel.build"
+    )
 
 
 def test_committed_template_matches_a_fresh_build(tmp_path):
@@ -50,7 +50,8 @@ def test_committed_template_matches_a_fresh_build(tmp_path):
         return [c.value for row in ws.iter_rows() for c in row]
 
     assert home_cells(TEMPLATE) == home_cells(fresh), (
-        "templates/practicebook.xlsm is stale: run python -m practicebook.frontends.excel.build")
+        "templates/practicebook.xlsm is stale: run python -m practicebook.frontends.excel.build"
+    )
     with zipfile.ZipFile(TEMPLATE) as z:
         assert z.read("xl/vbaProject.bin") == VBA_PROJECT.read_bytes()
 
@@ -82,7 +83,8 @@ def test_home_buttons_are_bound_to_the_macros():
         vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
         workbook = z.read("xl/workbook.xml").decode()
     assert re.findall(r"<x:FmlaMacro>(.*?)</x:FmlaMacro>", vml) == [
-        f"[0]!{m.sub}" for m in home.MACROS]
+        f"[0]!{m.sub}" for m in home.MACROS
+    ]
     captions = re.findall(r"<font [^>]*>(.*?)</font>", vml)
     assert captions == [m.caption for m in home.MACROS]
     assert 'codeName="ThisWorkbook"' in workbook
@@ -97,14 +99,17 @@ def test_home_formulas_are_plain_and_cover_the_clients():
     assert ws.cell(first, 1).value == '=IF(Clients!$A2="","",Clients!$A2)'
     paid = f'Payments!$G:$G,Payments!$C:$C,$A{first},Payments!$B:$B,"<="&$B$19'
     assert ws.cell(first, 3).value == (
-        f'=IF($A{first}="","",SUMIFS({paid})-SUMIFS({paid},Payments!$D:$D,"refund"))')
+        f'=IF($A{first}="","",SUMIFS({paid})-SUMIFS({paid},Payments!$D:$D,"refund"))'
+    )
     assert ws.cell(first, 6).value == f'=IF($A{first}="","",B{first}-C{first}+D{first}+E{first})'
     matches_empty = re.compile(r':\$[A-Z]+,(""|"<>\w)')  # criteria that scan whole columns
     assert not [f for f in home.balance_formulas(first) if matches_empty.search(f)]
     assert matches_empty.search('SUMIFS(A:A,D:$D,"<>refund")')
     last = first + home.FORMULA_CLIENTS - 1
-    assert ws.cell(last, 1).value == f'=IF(Clients!$A{last - first + 2}="","",' \
-                                     f'Clients!$A{last - first + 2})'
+    assert (
+        ws.cell(last, 1).value == f'=IF(Clients!$A{last - first + 2}="","",'
+        f"Clients!$A{last - first + 2})"
+    )
     formulas = [c.value for row in ws.iter_rows(min_row=first) for c in row if c.value]
     assert len(formulas) == 6 * home.FORMULA_CLIENTS
     volatile = re.compile(r"\b(TODAY|NOW|INDIRECT|OFFSET|RAND|RANDBETWEEN|CELL|INFO)\(")
@@ -115,8 +120,9 @@ def test_home_formulas_are_plain_and_cover_the_clients():
 
 def test_new_command_writes_the_macro_workbook_for_xlsm(tmp_path):
     runner = CliRunner()
-    result = runner.invoke(main, ["new", str(tmp_path / "mine.xlsm"), "--currency", "EUR",
-                                  "--locale", "de_DE"])
+    result = runner.invoke(
+        main, ["new", str(tmp_path / "mine.xlsm"), "--currency", "EUR", "--locale", "de_DE"]
+    )
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(tmp_path / "mine.xlsm") as z:
         assert z.read("xl/vbaProject.bin") == VBA_PROJECT.read_bytes()
@@ -131,14 +137,18 @@ def test_new_command_writes_the_macro_workbook_for_xlsm(tmp_path):
 
 # --- LibreOffice -------------------------------------------------------------------
 
-RECALC_ITEM = ('<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="{}" '
-               'oor:op="fuse"><value>0</value></prop></item>')
-RECALC = ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items '
-          'xmlns:oor="http://openoffice.org/2001/registry" '
-          'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
-          'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
-          + "\n".join(RECALC_ITEM.format(n) for n in ("OOXMLRecalcMode", "ODFRecalcMode"))
-          + "\n</oor:items>\n")
+RECALC_ITEM = (
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="{}" '
+    'oor:op="fuse"><value>0</value></prop></item>'
+)
+RECALC = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<oor:items '
+    'xmlns:oor="http://openoffice.org/2001/registry" '
+    'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+    + "\n".join(RECALC_ITEM.format(n) for n in ("OOXMLRecalcMode", "ODFRecalcMode"))
+    + "\n</oor:items>\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -153,11 +163,23 @@ def recalc_convert(tmp_path_factory):
 
     def convert(path: Path, to: str, outdir: Path) -> Path:
         out = outdir / f"{path.stem}.{to.split(':')[0]}"
-        subprocess.run([exe, "--headless", "--norestore",
-                        f"-env:UserInstallation=file://{profile}", "--convert-to", to,
-                        "--outdir", str(outdir), str(path)],
-                       check=True, capture_output=True, timeout=300,
-                       env={"PATH": "/usr/bin:/bin", "HOME": str(profile)})
+        subprocess.run(
+            [
+                exe,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{profile}",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(profile)},
+        )
         assert out.exists(), f"LibreOffice did not convert {path.name}"
         return out
 
@@ -172,9 +194,8 @@ def test_libreoffice_opens_the_template_with_its_macros_and_buttons(recalc_conve
         names = z.namelist()
     assert any(n.startswith("Basic/VBAProject/PracticeBook") for n in names)
     bound = re.findall(r"vnd\.sun\.star\.script:VBAProject\.(\w+)\.(\w+)", content)
-    assert [sub for module, sub in bound if module == MACRO_MODULE] == [
-        m.sub for m in home.MACROS]
-    assert "table:name=\"Home\"" in content
+    assert [sub for module, sub in bound if module == MACRO_MODULE] == [m.sub for m in home.MACROS]
+    assert 'table:name="Home"' in content
 
 
 def formula_example(path: Path):
@@ -190,8 +211,9 @@ def formula_example(path: Path):
     practice.rows["Services"] = services
     attended = next(s for s in practice.rows["Sessions"] if s["status"] == "attended")
     attended["fee_override"] = Decimal("77.50")
-    write_workbook(path, practice.rows, settings=practice.settings,
-                   vba_project=VBA_PROJECT.read_bytes())
+    write_workbook(
+        path, practice.rows, settings=practice.settings, vba_project=VBA_PROJECT.read_bytes()
+    )
     return practice
 
 
@@ -213,9 +235,13 @@ def test_recalculated_formula_balances_equal_the_core(recalc_convert, tmp_path):
     assert len(got) == len(rec.balances) >= 5
     cents = Decimal("0.01")
     for r in rec.balances.itertuples():
-        expected = [int(session.get(r.client_id, 0)), int(r.payments), int(r.refunds),
-                    int(r.adjustments),
-                    int(r.balance) - int(fees.get(r.client_id, 0))]
+        expected = [
+            int(session.get(r.client_id, 0)),
+            int(r.payments),
+            int(r.refunds),
+            int(r.adjustments),
+            int(r.balance) - int(fees.get(r.client_id, 0)),
+        ]
         assert got[r.client_id] == [Decimal(v) * cents for v in expected], r.client_id
     assert sum(int(v) for v in fees) > 0  # the policy fees are what the formulas leave out
     assert any(int(v) for v in rec.balances["refunds"])
@@ -241,7 +267,7 @@ def test_home_areas_do_not_overlap():
     for form in home.FORMS.values():
         row, col = form.status_cell
         assert ws.cell(row, col).value is None and row < home.AS_OF_CELL[0] - 2
-        first, last, column = form.value_range
+        first, _, column = form.value_range
         assert ws.cell(first - 1, column - 1).value == form.title
     assert ws.cell(*home.AS_OF_CELL).value.year == 2099
     assert ws.cell(home.AS_OF_CELL[0] - 2, 1).value == "Balances by formula (no Python needed)"

@@ -31,27 +31,34 @@ def practice_file(tmp_path_factory):
 
 def test_a_live_book_parses_exactly_like_the_file(practice_file):
     wb = openpyxl.load_workbook(practice_file)
-    tables = [t for ws in wb.worksheets
-              if (t := livebook.raw_table(ws.title, sheet_values(ws))) is not None]
+    tables = [
+        t
+        for ws in wb.worksheets
+        if (t := livebook.raw_table(ws.title, sheet_values(ws))) is not None
+    ]
     assert {t.name for t in tables} == {s.name for s in WORKBOOK.sheets}
     live, live_issues = api.load_tables(tables)
     filed, file_issues = api.load(practice_file)
     assert live_issues == file_issues and len(file_issues) > 5
     for sheet in WORKBOOK.sheets:
-        pd.testing.assert_frame_equal(live.frame(sheet.name).reset_index(drop=True),
-                                      filed.frame(sheet.name).reset_index(drop=True),
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            live.frame(sheet.name).reset_index(drop=True),
+            filed.frame(sheet.name).reset_index(drop=True),
+            check_dtype=False,
+        )
     assert live.settings == filed.settings
 
 
 def test_header_below_titles_and_an_offset_used_range_keep_excel_positions():
-    values = [["Payments received", None, None, None],
-              [None, None, None, None],
-              ["Payment ID", "Received date", "Client ID", "Amount"],
-              ["P1", dt.datetime(2026, 3, 2), "C1", 80.0],
-              [None, None, None, None],
-              ["P2", dt.datetime(2026, 3, 3), "C1", 5.0],
-              ["", "  ", None, None]]
+    values = [
+        ["Payments received", None, None, None],
+        [None, None, None, None],
+        ["Payment ID", "Received date", "Client ID", "Amount"],
+        ["P1", dt.datetime(2026, 3, 2), "C1", 80.0],
+        [None, None, None, None],
+        ["P2", dt.datetime(2026, 3, 3), "C1", 5.0],
+        ["", "  ", None, None],
+    ]
     table = livebook.raw_table("payments", values, first_row=2, first_column=3)
     assert table.header_row == 4
     assert table.columns == (3, 4, 5, 6)
@@ -72,8 +79,9 @@ def test_one_row_and_one_cell_used_ranges_and_non_input_sheets():
 
 def test_aware_times_become_naive_wall_clock_and_blank_text_is_blank():
     utc = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)
-    table = livebook.raw_table("Sessions", [["Session ID", "Scheduled start", "Memo"],
-                                            ["S1", utc, "   "]])
+    table = livebook.raw_table(
+        "Sessions", [["Session ID", "Scheduled start", "Memo"], ["S1", utc, "   "]]
+    )
     assert table.data.iat[0, 1] == dt.datetime(2026, 3, 2, 14, 0)
     assert table.data.iat[0, 2] is None
 
@@ -91,32 +99,46 @@ def test_client_at_reads_the_client_column_of_any_sheet():
 def test_form_values_keep_filled_cells_by_field():
     values = [["C0001"], [None], ["  "], [50.0]]
     assert livebook.form_values(("client_id", "clinician_id", "memo", "minutes"), values) == {
-        "client_id": "C0001", "minutes": 50.0}
+        "client_id": "C0001",
+        "minutes": 50.0,
+    }
     with pytest.raises(ValueError):
         livebook.form_values(("a",), [[1], [2]])
 
 
 def test_frame_grid_turns_minor_units_dates_and_text_into_cells():
-    frame = pd.DataFrame({
-        "client_id": ["C1", "=cmd()"],
-        "balance": pd.array([12345, -5], dtype="Int64"),
-        "paid_on": pd.to_datetime(["2026-03-02", None]),
-        "hours": [Decimal("4.5"), None],
-        "count": np.array([1, 2]),
-    })
+    frame = pd.DataFrame(
+        {
+            "client_id": ["C1", "=cmd()"],
+            "balance": pd.array([12345, -5], dtype="Int64"),
+            "paid_on": pd.to_datetime(["2026-03-02", None]),
+            "hours": [Decimal("4.5"), None],
+            "count": np.array([1, 2]),
+        }
+    )
     grid = livebook.frame_grid(frame, "USD", money=("balance",), headers={"paid_on": "Paid"})
     assert grid.header == ["client_id", "balance", "Paid", "hours", "count"]
-    assert grid.rows == [["C1", 123.45, dt.date(2026, 3, 2), 4.5, 1],
-                         ["'=cmd()", -0.05, None, None, 2]]
+    assert grid.rows == [
+        ["C1", 123.45, dt.date(2026, 3, 2), 4.5, 1],
+        ["'=cmd()", -0.05, None, None, 2],
+    ]
     assert grid.money == (1,) and grid.dates == (2,)
     assert type(grid.rows[0][4]) is int
     assert livebook.frame_grid(frame, "JPY", money=("balance",)).rows[0][1] == 12345.0
 
 
-@pytest.mark.parametrize("text, cell", [("C0001", "C0001"), ("90834", "'90834"),
-                                        ("-5", "'-5"), ("+1 555", "'+1 555"),
-                                        ("@SUM(A1)", "'@SUM(A1)"), ("1,200.50", "'1,200.50"),
-                                        ("late cancel 50%", "late cancel 50%")])
+@pytest.mark.parametrize(
+    "text, cell",
+    [
+        ("C0001", "C0001"),
+        ("90834", "'90834"),
+        ("-5", "'-5"),
+        ("+1 555", "'+1 555"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("1,200.50", "'1,200.50"),
+        ("late cancel 50%", "late cancel 50%"),
+    ],
+)
 def test_text_cell_keeps_text_from_turning_into_formulas_or_numbers(text, cell):
     assert livebook.text_cell(text) == cell
 
@@ -127,8 +149,7 @@ def test_docstring_examples():
 
 
 def test_the_audit_log_reads_like_the_file_reader_gives_it():
-    values = [["time", "actor", "hash"], ["2026-03-02T10:00:00", "T01", "ab"],
-              [None, None, None]]
+    values = [["time", "actor", "hash"], ["2026-03-02T10:00:00", "T01", "ab"], [None, None, None]]
     table = livebook.audit_table("AuditLog", values)
     assert table.headers == ("time", "actor", "hash")
     assert table.data.to_numpy().tolist() == [["2026-03-02T10:00:00", "T01", "ab"]]
@@ -144,10 +165,13 @@ def test_the_excel_adapter_without_xlwings_says_how_to_install_it():
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['xlwings'] = None\n"
-            "from practicebook.errors import MissingDependency\n"
-            "try:\n    import practicebook.frontends.excel.macros\n"
-            "except MissingDependency as exc:\n    print(exc)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, check=True)
+    code = (
+        "import sys; sys.modules['xlwings'] = None\n"
+        "from practicebook.errors import MissingDependency\n"
+        "try:\n    import practicebook.frontends.excel.macros\n"
+        "except MissingDependency as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert "xlwings" in done.stdout and "practicebook[excel]" in done.stdout

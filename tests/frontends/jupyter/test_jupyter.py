@@ -23,15 +23,15 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 import practicebook.workbook
-from practicebook.core import entry, summary
 from practicebook import schema
-from practicebook.l10n import format_money
+from practicebook.core import entry, summary
+from practicebook.core.reconcile import reconcile, simulate
+from practicebook.errors import MissingDependency, RowRefused
+from practicebook.frontends.jupyter import Dashboard, SchemaForm
 from practicebook.generate import generate
 from practicebook.issues import CellRef, Code, Issue, Severity
-from practicebook.errors import MissingDependency, PracticebookError, RowRefused
-from practicebook.frontends.jupyter import Dashboard, SchemaForm
+from practicebook.l10n import format_money
 from practicebook.money import from_minor
-from practicebook.core.reconcile import reconcile, simulate
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -88,9 +88,13 @@ def dash(book_path):
 
 
 def fill_session(tab, **values):
-    defaults = {"client_id": "C0002", "service_code": "90834",
-                "scheduled_start": dt.datetime(2026, 12, 2, 10, 0), "scheduled_minutes": "50",
-                "status": "scheduled"}
+    defaults = {
+        "client_id": "C0002",
+        "service_code": "90834",
+        "scheduled_start": dt.datetime(2026, 12, 2, 10, 0),
+        "scheduled_minutes": "50",
+        "status": "scheduled",
+    }
     for key, value in {**defaults, **values}.items():
         tab.form.widget(key).value = value
 
@@ -105,10 +109,17 @@ def test_session_form_is_generated_from_the_schema(dash):
     form = dash.sessions.form
     sessions = schema.WORKBOOK.sheet("Sessions")
     assert [f.widget.description for f in form.fields.values()] == [
-        sessions.column(k).header for k in dash.sessions.KEYS]
+        sessions.column(k).header for k in dash.sessions.KEYS
+    ]
     assert list(form.widget("client_id").options) == [f"C000{i}" for i in range(1, 9)]
     assert list(form.widget("service_code").options) == [
-        "90791", "90832", "90834", "90837", "90846", "90847"]
+        "90791",
+        "90832",
+        "90834",
+        "90837",
+        "90846",
+        "90847",
+    ]
     assert next(iter(form.widget("clinician_id").options)) == ""  # optional: blank first
     assert tuple(form.widget("status").options) == schema.STATUSES
     assert type(form.widget("scheduled_start")).__name__ == "NaiveDatetimePicker"
@@ -139,16 +150,24 @@ def test_complete_session_is_handed_to_the_writer(dash, writer, book_path):
     tab.save.click()
     ((sheet, path, values, options),) = writer.calls
     assert (sheet, path) == ("Sessions", book_path)
-    assert values == {"client_id": "C0002", "service_code": "90834",
-                      "scheduled_start": dt.datetime(2026, 12, 2, 10, 0),
-                      "scheduled_minutes": "50", "status": "scheduled"}
+    assert values == {
+        "client_id": "C0002",
+        "service_code": "90834",
+        "scheduled_start": dt.datetime(2026, 12, 2, 10, 0),
+        "scheduled_minutes": "50",
+        "status": "scheduled",
+    }
     assert options == {"password": None, "actor": "tester", "tool": "jupyter"}
     assert "Saved session X0001 at Sessions row 302" in tab.messages.value
 
 
 def test_a_refusal_by_the_writer_is_shown(dash, writer):
-    issue = Issue(Code.DUPLICATE_ID, Severity.ERROR, "session ID 'S1' is used twice",
-                  CellRef("Sessions", 302, 1))
+    issue = Issue(
+        Code.DUPLICATE_ID,
+        Severity.ERROR,
+        "session ID 'S1' is used twice",
+        CellRef("Sessions", 302, 1),
+    )
     writer.refuse_with = [issue]
     fill_session(dash.sessions)
     dash.sessions.save.click()
@@ -176,8 +195,13 @@ def test_payment_shows_balance_before_and_hands_text_to_the_writer(dash, writer,
     tab.save.click()
     ((sheet, _path, values, _options),) = writer.calls
     assert sheet == "Payments"
-    assert values == {"client_id": "C0004", "received_date": AS_OF, "kind": "payment",
-                      "method": "card", "amount": "1,250.00"}
+    assert values == {
+        "client_id": "C0004",
+        "received_date": AS_OF,
+        "kind": "payment",
+        "method": "card",
+        "amount": "1,250.00",
+    }
     assert "before " + format_money(minor, "USD", "en_US") in tab.messages.value
     assert tab.form.widget("amount").value == ""
 
@@ -190,8 +214,9 @@ def test_cancellation_fee_and_basis_shown_before_saving(dash, writer, book_path)
     assert tab.confirm.disabled
     tab.preview.click()
     book = practicebook.load(book_path)[0]
-    stamp = entry.cancellation_stamp(book, "S0000179", dt.datetime(2026, 12, 1, 3, 0),
-                                     "client", "email")
+    stamp = entry.cancellation_stamp(
+        book, "S0000179", dt.datetime(2026, 12, 1, 3, 0), "client", "email"
+    )
     assert stamp.fee == Decimal("190.00")
     shown = tab.cancel_messages.value
     assert f"Notice {stamp.notice_hours} h" in shown
@@ -199,9 +224,19 @@ def test_cancellation_fee_and_basis_shown_before_saving(dash, writer, book_path)
     assert not tab.confirm.disabled
     tab.confirm.click()
     (call,) = writer.calls
-    assert call == ("cancel", book_path, "S0000179", {
-        "requested_at": dt.datetime(2026, 12, 1, 3, 0), "by": "client", "channel": "email",
-        "password": None, "actor": "tester", "tool": "jupyter"})
+    assert call == (
+        "cancel",
+        book_path,
+        "S0000179",
+        {
+            "requested_at": dt.datetime(2026, 12, 1, 3, 0),
+            "by": "client",
+            "channel": "email",
+            "password": None,
+            "actor": "tester",
+            "tool": "jupyter",
+        },
+    )
     assert "Marked S0000179 cancelled; fee $60.00" in tab.cancel_messages.value
 
 
@@ -216,8 +251,9 @@ def test_an_attended_session_cannot_be_cancelled(dash):
 
 
 def _link(html_text: str, suffix: str) -> bytes:
-    (encoded,) = re.findall(rf"download='[^']*{suffix}' href='data:[^;]+;base64,([^']+)'",
-                            html_text)
+    (encoded,) = re.findall(
+        rf"download='[^']*{suffix}' href='data:[^;]+;base64,([^']+)'", html_text
+    )
     return base64.b64decode(encoded)
 
 
@@ -233,12 +269,13 @@ def test_balances_in_the_workbook_locale_flagged_and_downloadable(tmp_path):
         assert f"<td class='pb-money'>{text}</td>" in shown
     flagged_rows = re.findall(r"<tr class='pb-flagged'><td>([^<]+)</td>", shown)
     assert "C9999" in flagged_rows  # sessions of an unknown client
-    csv = pd.read_csv(io.BytesIO(_link(dash.balances.downloads.value, ".csv")),
-                      dtype={"balance": str})
+    csv = pd.read_csv(
+        io.BytesIO(_link(dash.balances.downloads.value, ".csv")), dtype={"balance": str}
+    )
     assert csv.set_index("client_id").loc["C0001", "balance"] == str(
-        from_minor(int(balances.loc["C0001", "balance"]), "EUR"))
-    sheet = openpyxl.load_workbook(io.BytesIO(_link(dash.balances.downloads.value,
-                                                     ".xlsx"))).active
+        from_minor(int(balances.loc["C0001", "balance"]), "EUR")
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(_link(dash.balances.downloads.value, ".xlsx"))).active
     header = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "C0005")
     cell = row[header.index("balance")]
@@ -261,7 +298,8 @@ def test_flags_filter_by_code_and_client(dash):
     tab.code.value = "unknown-client"
     rows = tab.rows()
     assert rows[["code", "severity", "cell", "client_id"]].values.tolist() == [
-        ["unknown-client", "error", "Sessions!B5", "C9999"]]
+        ["unknown-client", "error", "Sessions!B5", "C9999"]
+    ]
     assert "1 findings" in tab.table.value and "Sessions!B5" in tab.table.value
     tab.code.value = "(all)"
     tab.client.value = "C0001"
@@ -291,10 +329,8 @@ def test_charts_show_every_month_and_bucket(dash):
         assert f"<td>{weekday}</td>" in html_text
     assert "<td>current</td>" in html_text and "<td>120+</td>" in html_text
     march = summary.monthly_money(rec).set_index("month").loc["2026-03"]
-    assert (f"charged {format_money(int(march['charged']), 'USD', 'en_US')}</div>"
-            in html_text)
-    assert (f"collected {format_money(int(march['collected']), 'USD', 'en_US')}</div>"
-            in html_text)
+    assert f"charged {format_money(int(march['charged']), 'USD', 'en_US')}</div>" in html_text
+    assert f"collected {format_money(int(march['collected']), 'USD', 'en_US')}</div>" in html_text
     mondays = summary.cancellations_by_weekday(rec).loc["Mon"]
     assert f"no-show {int(mondays['no_show'])}</div>" in html_text
 
@@ -313,13 +349,16 @@ def test_what_if_shows_the_simulated_difference(dash, book_path):
     tab.grace.value = "0"
     tab.tier.value = "100"
     tab.run.click()
-    sim = simulate(practicebook.load(book_path)[0], {"grace_count": 0, "tier_percent": 100},
-                   as_of=AS_OF)
+    sim = simulate(
+        practicebook.load(book_path)[0], {"grace_count": 0, "tier_percent": 100}, as_of=AS_OF
+    )
     t = sim.totals
     assert t["fees_change"] != 0
     money = lambda v: format_money(v, "USD", "en_US")  # noqa: E731
-    assert (f"Fees {money(t['fees_before'])} → {money(t['fees_after'])} "
-            f"(change {money(t['fees_change'])})") in tab.result.value
+    assert (
+        f"Fees {money(t['fees_before'])} → {money(t['fees_after'])} "
+        f"(change {money(t['fees_change'])})"
+    ) in tab.result.value
     changed = sim.per_client[sim.per_client["fees_change"] != 0]
     assert tab.result.value.count("<tr>") == len(changed) + 1
 
@@ -337,17 +376,21 @@ def test_reload_only_when_the_file_changed(dash, book_path, tmp_path):
 
 
 def test_schema_form_for_another_sheet(dash):
-    form = SchemaForm(dash.state, "Adjustments", ("client_id", "date", "type", "amount"),
-                      "adjustment")
+    form = SchemaForm(
+        dash.state, "Adjustments", ("client_id", "date", "type", "amount"), "adjustment"
+    )
     assert tuple(form.widget("type").options) == schema.ADJUSTMENT_TYPES
     form.widget("amount").value = "-10.00"
     form.widget("date").value = dt.date(2026, 3, 1)
-    assert form.values() == {"client_id": "C0001", "date": dt.date(2026, 3, 1),
-                             "type": "write_off", "amount": "-10.00"}
+    assert form.values() == {
+        "client_id": "C0001",
+        "date": dt.date(2026, 3, 1),
+        "type": "write_off",
+        "amount": "-10.00",
+    }
 
 
-def test_a_change_on_disk_is_seen_before_the_next_save(dash, writer, book_path, template,
-                                                       tmp_path):
+def test_a_change_on_disk_is_seen_before_the_next_save(dash, writer, book_path, template, tmp_path):
     other = tmp_path / "other.xlsx"
     generate(1200).write(other)
     shutil.copy(other, book_path)
@@ -394,13 +437,30 @@ def test_front_end_messages_fill_the_form_and_save(book_path, writer, monkeypatc
     client = form.widget("client_id")
     from_page(client, {"method": "update", "state": {"index": 2}})  # a <select> sends index
     from_page(form.widget("service_code"), {"method": "update", "state": {"index": 2}})
-    from_page(form.widget("scheduled_start"), {"method": "update", "state": {
-        "value": {"year": 2026, "month": 11, "date": 2, "hours": 9, "minutes": 30,
-                  "seconds": 0, "milliseconds": 0}}})
+    from_page(
+        form.widget("scheduled_start"),
+        {
+            "method": "update",
+            "state": {
+                "value": {
+                    "year": 2026,
+                    "month": 11,
+                    "date": 2,
+                    "hours": 9,
+                    "minutes": 30,
+                    "seconds": 0,
+                    "milliseconds": 0,
+                }
+            },
+        },
+    )
     from_page(dash.sessions.save, {"method": "custom", "content": {"event": "click"}})
     ((_sheet, _path, values, _options),) = writer.calls
     assert (values["client_id"], values["service_code"]) == ("C0003", "90834")
     assert values["scheduled_start"] == dt.datetime(2026, 12, 2, 9, 30)  # JS months count from 0
-    told = [m["state"]["value"] for m in dash.sessions.messages.comm.sent
-            if m.get("method") == "update" and "value" in m.get("state", {})]
+    told = [
+        m["state"]["value"]
+        for m in dash.sessions.messages.comm.sent
+        if m.get("method") == "update" and "value" in m.get("state", {})
+    ]
     assert any("Saved session X0001" in v for v in told)

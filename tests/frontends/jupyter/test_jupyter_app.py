@@ -15,12 +15,12 @@ from tests.support.books import ROOT
 pytest.importorskip("ipywidgets")
 
 import practicebook
-from practicebook.frontends.cli import main
-from practicebook.l10n import format_money
-from practicebook.generate import generate
-from practicebook.errors import MissingDependency
-from practicebook.frontends.jupyter import APP_NOTEBOOK, BOOK_ENV, Dashboard, voila_command
 from practicebook.core.reconcile import reconcile
+from practicebook.errors import MissingDependency
+from practicebook.frontends.cli import main
+from practicebook.frontends.jupyter import APP_NOTEBOOK, BOOK_ENV, Dashboard, voila_command
+from practicebook.generate import generate
+from practicebook.l10n import format_money
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -41,8 +41,13 @@ def book_path(template, tmp_path):
 
 def enter_session(dash, client="C0002", start=dt.datetime(2026, 11, 20, 10, 0)):
     form = dash.sessions.form
-    for key, value in {"client_id": client, "service_code": "90834", "scheduled_start": start,
-                       "scheduled_minutes": "50", "status": "attended"}.items():
+    for key, value in {
+        "client_id": client,
+        "service_code": "90834",
+        "scheduled_start": start,
+        "scheduled_minutes": "50",
+        "status": "attended",
+    }.items():
         form.widget(key).value = value
     dash.sessions.save.click()
 
@@ -61,12 +66,15 @@ def test_session_and_payment_reach_the_workbook(book_path):
     pay.save.click()
     book, _ = practicebook.load(book_path)
     session = book.sessions.iloc[-1]
-    assert (session["session_id"], session["client_id"], session["status"],
-            int(session["scheduled_minutes"])) == ("S0000301", "C0002", "attended", 50)
+    assert (
+        session["session_id"],
+        session["client_id"],
+        session["status"],
+        int(session["scheduled_minutes"]),
+    ) == ("S0000301", "C0002", "attended", 50)
     payment = book.payments.iloc[-1]
     assert (payment["client_id"], int(payment["amount"])) == ("C0002", 4000)
-    balance = int(reconcile(book, AS_OF).balances.set_index("client_id").loc["C0002",
-                                                                             "balance"])
+    balance = int(reconcile(book, AS_OF).balances.set_index("client_id").loc["C0002", "balance"])
     assert balance == after_session - 4000
     shown = pay.messages.value
     assert f"before {format_money(after_session, 'USD', 'en_US')}" in shown
@@ -102,8 +110,10 @@ def test_two_dashboards_saving_at_the_same_moment_lose_no_row(book_path):
         start.wait()
         enter_session(dash, client)
 
-    threads = [threading.Thread(target=save, args=(d, c))
-               for d, c in zip(dashes, ("C0005", "C0006"), strict=True)]
+    threads = [
+        threading.Thread(target=save, args=(d, c))
+        for d, c in zip(dashes, ("C0005", "C0006"), strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -117,8 +127,9 @@ def test_two_dashboards_saving_at_the_same_moment_lose_no_row(book_path):
 def test_voila_command_serves_the_packaged_notebook_on_loopback(book_path):
     argv, env = voila_command(book_path, port=8123, open_browser=False, environ={})
     assert argv[:4] == [sys.executable, "-m", "voila", str(APP_NOTEBOOK)]
-    assert {"--Voila.ip=127.0.0.1", "--port=8123", "--no-browser",
-            "--Voila.port_retries=0"} <= set(argv)
+    assert {"--Voila.ip=127.0.0.1", "--port=8123", "--no-browser", "--Voila.port_retries=0"} <= set(
+        argv
+    )
     assert env == {BOOK_ENV: str(book_path.resolve())}
     assert APP_NOTEBOOK.is_file()
 
@@ -127,8 +138,9 @@ def test_voila_command_without_voila(book_path, monkeypatch):
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "voila" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "voila" else real(name, *a)
+    )
     with pytest.raises(MissingDependency, match=r"voila is not installed.*\[jupyter\]"):
         voila_command(book_path)
 
@@ -143,8 +155,7 @@ def test_app_command_runs_voila_with_the_book(book_path, monkeypatch):
         return 0
 
     monkeypatch.setattr("subprocess.call", call)
-    result = CliRunner().invoke(main, ["app", str(book_path), "--port", "8124",
-                                       "--no-browser"])
+    result = CliRunner().invoke(main, ["app", str(book_path), "--port", "8124", "--no-browser"])
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8124/" in result.output
     assert "--port=8124" in seen["argv"] and seen["env"][BOOK_ENV] == str(book_path.resolve())
@@ -162,9 +173,13 @@ def _run_notebook(path: Path, cwd: Path):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=120, startup_timeout=60,
-                                     kernel_name="python3",
-                                     resources={"metadata": {"path": str(cwd)}})
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        startup_timeout=60,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+    )
     client.execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -175,13 +190,13 @@ def _run_notebook(path: Path, cwd: Path):
 def test_example_notebook_executes(tmp_path):
     shutil.copy(ROOT / "examples" / "example-practice.xlsx", tmp_path)
     outputs = _run_notebook(ROOT / "examples" / "dashboard.ipynb", tmp_path)
-    views = [o for o in outputs
-             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == 2  # the dashboard and the what-if result
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert printed.startswith("client C0001, as of Dec 31, 2026 (USD)")
-    table = "".join(o["data"].get("text/plain", "") for o in outputs
-                    if o.output_type == "execute_result")
+    table = "".join(
+        o["data"].get("text/plain", "") for o in outputs if o.output_type == "execute_result"
+    )
     assert "client_id" in table and "C0001" in table
 
 
@@ -189,5 +204,4 @@ def test_example_notebook_executes(tmp_path):
 def test_app_notebook_executes_with_the_book_from_the_environment(book_path, monkeypatch):
     monkeypatch.setenv(BOOK_ENV, str(book_path))
     outputs = _run_notebook(APP_NOTEBOOK, book_path.parent)
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-               for o in outputs)
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

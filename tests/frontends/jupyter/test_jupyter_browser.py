@@ -26,10 +26,10 @@ sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("voila")
 
 import practicebook  # noqa: E402
-from practicebook.l10n import format_money  # noqa: E402
-from practicebook.generate import generate  # noqa: E402
-from practicebook.frontends.jupyter import voila_command  # noqa: E402
 from practicebook.core.reconcile import reconcile  # noqa: E402
+from practicebook.frontends.jupyter import voila_command  # noqa: E402
+from practicebook.generate import generate  # noqa: E402
+from practicebook.l10n import format_money  # noqa: E402
 
 CHROMIUM = os.environ.get("PRACTICEBOOK_CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT = float(os.environ.get("PRACTICEBOOK_SERVER_START_TIMEOUT", "90"))
@@ -108,8 +108,9 @@ def server(tmp_path_factory):
     argv += ["--VoilaExecutor.startup_timeout=60", "--show_tracebacks=True"]
     log = work / "voila.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         _wait_ready(f"http://127.0.0.1:{port}/voila/static/voila.js", proc, log)
         yield {"url": f"http://127.0.0.1:{port}/", "book": book, "log": log}
@@ -122,8 +123,12 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (scripts/install-test-deps installs it)")
     with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--disable-dev-shm-usage"], timeout=30_000)
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--disable-dev-shm-usage"],
+            timeout=30_000,
+        )
         yield chromium
         chromium.close()
 
@@ -180,12 +185,18 @@ def test_enter_a_session_and_a_payment(open_page, server):
 
     loaded = practicebook.load(book)[0]
     session = loaded.sessions.iloc[-1]
-    assert (session["client_id"], session["service_code"], session["status"],
-            str(session["scheduled_start"])) == ("C0002", "90834", "attended",
-                                                 "2026-11-20 10:00:00")
+    assert (
+        session["client_id"],
+        session["service_code"],
+        session["status"],
+        str(session["scheduled_start"]),
+    ) == ("C0002", "90834", "attended", "2026-11-20 10:00:00")
     payment = loaded.payments.iloc[-1]
     assert (payment["client_id"], payment["method"], int(payment["amount"])) == (
-        "C0002", "card", 4000)
+        "C0002",
+        "card",
+        4000,
+    )
     sync_api.expect(after).to_have_text(format_money(_balance(book, "C0002"), "USD", "en_US"))
 
 

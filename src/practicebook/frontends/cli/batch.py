@@ -37,8 +37,19 @@ from practicebook.errors import PracticebookError
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
 #: The columns shown on screen (every column goes to ``--out``).
-SHOWN = ("file", "practice", "status", "clients", "sessions", "balance", "ar_total",
-         "credit", "errors", "warnings", "reason")
+SHOWN = (
+    "file",
+    "practice",
+    "status",
+    "clients",
+    "sessions",
+    "balance",
+    "ar_total",
+    "credit",
+    "errors",
+    "warnings",
+    "reason",
+)
 
 
 def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -86,8 +97,13 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[Summary], None] | No
     if not show:
         yield None
         return
-    columns = (TextColumn("reconciling"), BarColumn(), MofNCompleteColumn(), _Rate(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("reconciling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("batch", total=total)
         yield lambda _summary: progress.advance(task)
@@ -110,8 +126,9 @@ def _show_table(frame: pd.DataFrame) -> None:
     totals = is_total(frame)
     for part, bold in ((frame[~totals], False), (frame[totals], True)):
         for row in part.to_dict("records"):
-            cells = [Text(Path(row[c]).name if c == "file" and row[c] else _cell(row[c]))
-                     for c in SHOWN]  # Text: names from workbooks are never rich markup
+            cells = [
+                Text(Path(row[c]).name if c == "file" and row[c] else _cell(row[c])) for c in SHOWN
+            ]  # Text: names from workbooks are never rich markup
             table.add_row(*cells, style="bold" if bold else style.get(row["status"], ""))
         table.add_section()
     Console(highlight=False).print(table)
@@ -126,35 +143,85 @@ def _show_lines(frame: pd.DataFrame) -> None:
 
 def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
     totals = is_total(frame)
-    click.echo(json.dumps({"workbooks": to_records(frame[~totals]),
-                           "totals": to_records(frame[totals]),
-                           "fail_on": fail_on, "exit_code": code},
-                          ensure_ascii=False, indent=2))
+    click.echo(
+        json.dumps(
+            {
+                "workbooks": to_records(frame[~totals]),
+                "totals": to_records(frame[totals]),
+                "fail_on": fail_on,
+                "exit_code": code,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 @click.command("batch")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--as-of", callback=_as_of, metavar="YYYY-MM-DD",
-              help="Reconcile every workbook as of this day (default: today).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), callback=_out,
-              help="Also write the whole summary to a new .xlsx, .csv or .json file.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (or local Dask workers).")
-@click.option("--scheduler", metavar="dask|tcp://HOST:PORT",
-              help="Run on Dask: a local cluster, or an existing scheduler whose workers "
-                   "can read the same paths.")
-@click.option("--write", is_flag=True,
-              help="Also write each workbook's results (Balances, Aging, Flags, Ledger, "
-                   "CancellationLog) into it, safely and with a backup.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error",
-              show_default=True, help="Exit 1 when a workbook has findings at this level.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output for people (text) or programs (json).")
-@click.option("--password", envvar="PRACTICEBOOK_PASSWORD", default=None,
-              help="Password of protected workbooks (or set PRACTICEBOOK_PASSWORD).")
-def batch_command(paths: tuple[str, ...], as_of: str | None, out: Path | None, jobs: int,
-                  scheduler: str | None, write: bool, fail_on: str, fmt: str,
-                  password: str | None) -> None:
+@click.option(
+    "--as-of",
+    callback=_as_of,
+    metavar="YYYY-MM-DD",
+    help="Reconcile every workbook as of this day (default: today).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_out,
+    help="Also write the whole summary to a new .xlsx, .csv or .json file.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes (or local Dask workers).",
+)
+@click.option(
+    "--scheduler",
+    metavar="dask|tcp://HOST:PORT",
+    help="Run on Dask: a local cluster, or an existing scheduler whose workers "
+    "can read the same paths.",
+)
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Also write each workbook's results (Balances, Aging, Flags, Ledger, "
+    "CancellationLog) into it, safely and with a backup.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a workbook has findings at this level.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people (text) or programs (json).",
+)
+@click.option(
+    "--password",
+    envvar="PRACTICEBOOK_PASSWORD",
+    default=None,
+    help="Password of protected workbooks (or set PRACTICEBOOK_PASSWORD).",
+)
+def batch_command(
+    paths: tuple[str, ...],
+    as_of: str | None,
+    out: Path | None,
+    jobs: int,
+    scheduler: str | None,
+    write: bool,
+    fail_on: str,
+    fmt: str,
+    password: str | None,
+) -> None:
     """Reconcile every workbook in PATHS (files, folders, globs) and summarise each.
 
     Inputs are only read, never changed, unless --write. A workbook that cannot be read is reported
@@ -164,12 +231,18 @@ def batch_command(paths: tuple[str, ...], as_of: str | None, out: Path | None, j
     if not files:
         raise click.UsageError("no workbooks (.xlsx or .xlsm) found in " + " ".join(paths))
     if out is not None and out.resolve() in {f.resolve() for f in files}:
-        raise click.UsageError(f"--out {out} is one of the workbooks; inputs are never "
-                               "overwritten")
+        raise click.UsageError(f"--out {out} is one of the workbooks; inputs are never overwritten")
     try:
         with _progress(len(files), fmt == "text" and sys.stderr.isatty()) as advance:
-            frame = batch(files, as_of=as_of, jobs=jobs, scheduler=scheduler, write=write,
-                          password=password, on_result=advance)
+            frame = batch(
+                files,
+                as_of=as_of,
+                jobs=jobs,
+                scheduler=scheduler,
+                write=write,
+                password=password,
+                on_result=advance,
+            )
         if out is not None:
             write_summary(frame, out)
     except PracticebookError as exc:

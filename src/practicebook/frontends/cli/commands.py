@@ -24,14 +24,14 @@ from rich.text import Text
 
 from practicebook import __version__, api
 from practicebook.core.audit import AUDIT_SHEET
-from practicebook.frontends.cli.batch import batch_command
-from practicebook.render.text import money_columns, render_issues, summary_line
-from practicebook.l10n import format_date
-from practicebook.render.json import issues_to_json, json_text
-from practicebook.issues import Issue, Severity, has_errors
-from practicebook.errors import PracticebookError, UnreadableWorkbook
-from practicebook.money import is_currency, known_locale
 from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.errors import PracticebookError, UnreadableWorkbook
+from practicebook.frontends.cli.batch import batch_command
+from practicebook.issues import Issue, Severity, has_errors
+from practicebook.l10n import format_date
+from practicebook.money import is_currency, known_locale
+from practicebook.render.json import issues_to_json, json_text
+from practicebook.render.text import money_columns, render_issues, summary_line
 from practicebook.workbook.crypto import is_encrypted
 
 if TYPE_CHECKING:
@@ -40,11 +40,19 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 
 password_option = click.option(
-    "--password", envvar="PRACTICEBOOK_PASSWORD", default=None,
-    help="Password of a protected workbook (or set PRACTICEBOOK_PASSWORD).")
+    "--password",
+    envvar="PRACTICEBOOK_PASSWORD",
+    default=None,
+    help="Password of a protected workbook (or set PRACTICEBOOK_PASSWORD).",
+)
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="Output for people (text) or programs (json).")
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people (text) or programs (json).",
+)
 
 
 @contextlib.contextmanager
@@ -70,12 +78,17 @@ def main() -> None:
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 currency code.")
 @click.option("--locale", default="en_US", show_default=True, help="Locale, e.g. en_CA.")
-@click.option("--timezone", default="America/New_York", show_default=True,
-              help="IANA time zone of session times.")
+@click.option(
+    "--timezone",
+    default="America/New_York",
+    show_default=True,
+    help="IANA time zone of session times.",
+)
 @click.option("--name", "practice_name", default="", help="Practice name.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def new(book: Path, currency: str, locale: str, timezone: str, practice_name: str,
-        force: bool) -> None:
+def new(
+    book: Path, currency: str, locale: str, timezone: str, practice_name: str, force: bool
+) -> None:
     """Write a new, empty standard workbook BOOK.xlsx (BOOK.xlsm: with the macro buttons)."""
     if book.exists() and not force:
         raise click.UsageError(f"{book} already exists; use --force to overwrite it")
@@ -89,11 +102,17 @@ def new(book: Path, currency: str, locale: str, timezone: str, practice_name: st
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"{timezone!r} is not an IANA time zone",
-                                 param_hint="--timezone") from None
+        raise click.BadParameter(
+            f"{timezone!r} is not an IANA time zone", param_hint="--timezone"
+        ) from None
     with _errors():
-        api.new_workbook(book, currency=currency, locale=locale.replace("-", "_"),
-                         timezone=timezone, practice_name=practice_name)
+        api.new_workbook(
+            book,
+            currency=currency,
+            locale=locale.replace("-", "_"),
+            timezone=timezone,
+            practice_name=practice_name,
+        )
     click.echo(f"wrote {book}")
 
 
@@ -135,13 +154,18 @@ def _password(book: Path, password: str | None) -> str | None:
 
 
 as_of_option = click.option(
-    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-    help="Reconcile as of this day, YYYY-MM-DD (default: today in the practice time zone).")
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Reconcile as of this day, YYYY-MM-DD (default: today in the practice time zone).",
+)
 FLAG_KEYS = ("code", "severity", "sheet", "cell", "row_id", "client_id", "message")
 
 
-def _reconciled(book_path: Path, as_of: dt.datetime | None, password: str | None
-                ) -> tuple[Reconciliation, list[Issue]]:
+def _reconciled(
+    book_path: Path, as_of: dt.datetime | None, password: str | None
+) -> tuple[Reconciliation, list[Issue]]:
     """Load and reconcile; the load issues come back beside the reconciliation."""
     password = _password(book_path, password)
     with _errors():
@@ -153,11 +177,15 @@ def _reconciled(book_path: Path, as_of: dt.datetime | None, password: str | None
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @as_of_option
 @format_option
-@click.option("--write", is_flag=True,
-              help="Also write Balances, Aging, Flags, Ledger and CancellationLog into BOOK.")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Also write Balances, Aging, Flags, Ledger and CancellationLog into BOOK.",
+)
 @password_option
-def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bool,
-                      password: str | None) -> None:
+def reconcile_command(
+    book: Path, as_of: dt.datetime | None, fmt: str, write: bool, password: str | None
+) -> None:
     """Balances, aging, flags and the cancellation log of BOOK.xlsx as of a day."""
     written = None
     if write:
@@ -165,22 +193,27 @@ def reconcile_command(book: Path, as_of: dt.datetime | None, fmt: str, write: bo
         with _errors():
             from practicebook.workbook import writer
 
-            written = writer.write_results(book, as_of=as_of.date() if as_of else None,
-                                           password=password, tool="cli")
+            written = writer.write_results(
+                book, as_of=as_of.date() if as_of else None, password=password, tool="cli"
+            )
         rec, checks = written.reconciliation, written.issues
     else:
         rec, checks = _reconciled(book, as_of, password)
     if fmt == "json":
         payload = rec.to_dict()
-        payload["flags"] = [{k: i.to_dict()[k] for k in FLAG_KEYS} for i in checks] + \
-            payload["flags"]  # type: ignore[operator]
+        payload["flags"] = [{k: i.to_dict()[k] for k in FLAG_KEYS} for i in checks] + payload[
+            "flags"
+        ]  # type: ignore[operator]
         found = Counter(i.severity.value for i in checks)
         found.update(rec.flags["severity"].value_counts().to_dict())
         payload["totals"]["flags"] = {  # type: ignore[index]
-            s.value: int(found[s.value]) for s in Severity}
+            s.value: int(found[s.value]) for s in Severity
+        }
         if written is not None:
-            payload["written"] = {"sheets": written.rows, "backup": None if written.backup
-                                  is None else str(written.backup)}
+            payload["written"] = {
+                "sheets": written.rows,
+                "backup": None if written.backup is None else str(written.backup),
+            }
         click.echo(json_text(payload))
         errors = bool(found[Severity.ERROR.value])
     else:
@@ -224,8 +257,7 @@ def _print_reconciliation(rec: Reconciliation, issues: list[Issue], book: Path) 
 def _table(title: str, frame: pd.DataFrame, money: list[str], rec: Reconciliation) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(column.replace("_", " "),
-                         justify="right" if column in money else "left")
+        table.add_column(column.replace("_", " "), justify="right" if column in money else "left")
     for row in money_columns(frame, money, rec.currency, rec.locale):
         table.add_row(*(Text(str(cell)) for cell in row))  # workbook text, never markup
     return table
@@ -236,20 +268,24 @@ def _table(title: str, frame: pd.DataFrame, money: list[str], rec: Reconciliatio
 @click.argument("client_id")
 @as_of_option
 @password_option
-def explain(book: Path, client_id: str, as_of: dt.datetime | None, password: str | None
-            ) -> None:
+def explain(book: Path, client_id: str, as_of: dt.datetime | None, password: str | None) -> None:
     """The ledger of CLIENT_ID line by line: basis, allocation, running balance, row."""
     rec, _ = _reconciled(book, as_of, password)
     if client_id not in set(rec.balances["client_id"]):
-        raise click.BadParameter(f"{client_id!r} is not a client in {book.name}",
-                                 param_hint="CLIENT_ID")
+        raise click.BadParameter(
+            f"{client_id!r} is not a client in {book.name}", param_hint="CLIENT_ID"
+        )
     click.echo(str(rec.explain(client_id)))
 
 
 @main.command()
 @click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="Port on 127.0.0.1 (default: Voila's, 8866).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port on 127.0.0.1 (default: Voila's, 8866).",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
 def app(book: Path, port: int | None, no_browser: bool) -> None:
     """Serve the dashboard for BOOK.xlsx as a web page on this computer only (Voila)."""

@@ -16,12 +16,25 @@ from typing import Any
 #: Entry points the VBA and the Lite scripts call, and the module that holds each.
 _ENTRY_POINTS = {
     name: "practicebook.frontends.excel.macros"
-    for name in ("add_session", "add_session_main", "check_workbook", "check_workbook_main",
-                 "explain_balance", "explain_balance_main", "mark_cancellation",
-                 "mark_cancellation_main", "read_book", "reconcile", "reconcile_main",
-                 "record_payment", "record_payment_main")
-} | {name: "practicebook.frontends.excel.functions"
-     for name in ("PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE")}
+    for name in (
+        "add_session",
+        "add_session_main",
+        "check_workbook",
+        "check_workbook_main",
+        "explain_balance",
+        "explain_balance_main",
+        "mark_cancellation",
+        "mark_cancellation_main",
+        "read_book",
+        "reconcile",
+        "reconcile_main",
+        "record_payment",
+        "record_payment_main",
+    )
+} | {
+    name: "practicebook.frontends.excel.functions"
+    for name in ("PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE")
+}
 
 __all__ = sorted(_ENTRY_POINTS)
 

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from practicebook.errors import MissingDependency
 
-__all__ = ["MACRO_MODULE", "VBA_PROJECT", "VBA_SOURCE", "build_vba_project", "main",
-           "vba_project"]
+__all__ = ["MACRO_MODULE", "VBA_PROJECT", "VBA_SOURCE", "build_vba_project", "main", "vba_project"]
 
 #: The built project, shipped inside the package.
 VBA_PROJECT = Path(__file__).with_name("vba") / "vbaProject.bin"
@@ -60,8 +59,7 @@ def build_vba_project(source_dir: Path, work_dir: Path) -> bytes:
         project.rename_module("Module1", MACRO_MODULE)
         book.set_module(MACRO_MODULE, _text(source_dir / f"{MACRO_MODULE}.bas"))
         for name, relative in XLWINGS_MODULES:
-            kind = (VBAModuleKind.other if relative.endswith(".cls")
-                    else VBAModuleKind.standard)
+            kind = VBAModuleKind.other if relative.endswith(".cls") else VBAModuleKind.standard
             project.add_module(name, _text(wheel / relative), kind=kind)
         book.save()
     finally:

@@ -73,8 +73,9 @@ def find_header(grid: Sequence[Sequence[object]], sheet: Sheet) -> int | None:
     return best
 
 
-def raw_table(name: str, values: object, first_row: int = 1, first_column: int = 1
-              ) -> RawTable | None:
+def raw_table(
+    name: str, values: object, first_row: int = 1, first_column: int = 1
+) -> RawTable | None:
     """An input sheet's used range as the raw table the file reader would produce.
 
     Args:
@@ -96,13 +97,16 @@ def raw_table(name: str, values: object, first_row: int = 1, first_column: int =
         return None
     header = grid[at]
     positions = [j for j, v in enumerate(header) if not _blank(v)]
-    body = grid[at + 1:]
+    body = grid[at + 1 :]
     while body and all(_blank(v) for v in body[-1]):
         body.pop()
-    data = pd.DataFrame({
-        k: pd.Series([_cell(row[j]) if j < len(row) else None for row in body], dtype=object)
-        for k, j in enumerate(positions)
-    }, index=pd.RangeIndex(len(body)))
+    data = pd.DataFrame(
+        {
+            k: pd.Series([_cell(row[j]) if j < len(row) else None for row in body], dtype=object)
+            for k, j in enumerate(positions)
+        },
+        index=pd.RangeIndex(len(body)),
+    )
     return RawTable(
         name=name,
         headers=tuple(str(header[j]).strip() for j in positions),
@@ -121,9 +125,13 @@ def audit_table(name: str, values: object) -> RawTable | None:
     header, body = grid[0], grid[1:]
     while body and all(_blank(v) for v in body[-1]):
         body.pop()
-    data = pd.DataFrame({i: pd.Series([_cell(r[i]) if i < len(r) else None for r in body],
-                                      dtype=object) for i in range(len(header))},
-                        index=pd.RangeIndex(len(body)))
+    data = pd.DataFrame(
+        {
+            i: pd.Series([_cell(r[i]) if i < len(r) else None for r in body], dtype=object)
+            for i in range(len(header))
+        },
+        index=pd.RangeIndex(len(body)),
+    )
     return RawTable(name, tuple("" if h is None else str(h) for h in header), data)
 
 
@@ -225,8 +233,12 @@ class Grid:
         return [self.header, *self.rows]
 
 
-def frame_grid(frame: pd.DataFrame, currency: str, money: Sequence[str] = (),
-               headers: Mapping[str, str] | None = None) -> Grid:
+def frame_grid(
+    frame: pd.DataFrame,
+    currency: str,
+    money: Sequence[str] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Grid:
     """A derived frame as cell values: money columns (minor units) in currency units,
     datetimes as dates, blanks as ``None``, text through ``text_cell``.
 
@@ -238,8 +250,9 @@ def frame_grid(frame: pd.DataFrame, currency: str, money: Sequence[str] = (),
     """
     headers = headers or {}
     columns = list(frame.columns)
-    dates = tuple(j for j, c in enumerate(columns)
-                  if pd.api.types.is_datetime64_any_dtype(frame[c].dtype))
+    dates = tuple(
+        j for j, c in enumerate(columns) if pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
+    )
     money_at = tuple(j for j, c in enumerate(columns) if c in money)
     out: list[list[object]] = []
     for record in frame.itertuples(index=False, name=None):

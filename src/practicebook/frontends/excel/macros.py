@@ -22,22 +22,19 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from decimal import Decimal
-from typing import Any
 
 from practicebook import api
 from practicebook.core import entry
-from practicebook.schema import home
-from practicebook.frontends.excel import livebook
 from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, audit_rows
-from practicebook.issues import CellRef, Issue, sort_issues
-from practicebook.errors import MissingDependency
-from practicebook.model import Book, RawTable
-from practicebook.money import from_minor
-from practicebook.render.cells import SheetSpec
 from practicebook.core.reconcile import Reconciliation
 from practicebook.core.reconcile import reconcile as reconcile_book
-from practicebook.schema import SESSIONS, WORKBOOK, normalize_header
+from practicebook.errors import MissingDependency
+from practicebook.frontends.excel import livebook
+from practicebook.issues import CellRef, Issue, sort_issues
+from practicebook.model import Book, RawTable
+from practicebook.render.cells import SheetSpec
 from practicebook.render.sheets import result_sheets
+from practicebook.schema import SESSIONS, WORKBOOK, home, normalize_header
 
 try:
     import xlwings as xw
@@ -78,8 +75,11 @@ def _tables(book: xw.Book) -> list[RawTable]:
             continue
         used = sheet.used_range
         values = used.options(ndim=2).value
-        table = (livebook.audit_table(sheet.name, values) if is_audit else
-                 livebook.raw_table(sheet.name, values, used.row, used.column))
+        table = (
+            livebook.audit_table(sheet.name, values)
+            if is_audit
+            else livebook.raw_table(sheet.name, values, used.row, used.column)
+        )
         if table is not None:
             tables.append(table)
     return tables
@@ -108,8 +108,7 @@ def _money_format(book: Book) -> str:
     return excel_money_format(book.settings.currency, book.settings.locale)
 
 
-def _write_grid(sheet: xw.Sheet, grid: livebook.Grid, money_format: str, top: int = 1
-                ) -> None:
+def _write_grid(sheet: xw.Sheet, grid: livebook.Grid, money_format: str, top: int = 1) -> None:
     """Header (coloured) and rows from row ``top``, money and date columns formatted."""
     width = len(grid.header)
     sheet.range((top, 1)).value = grid.values
@@ -159,8 +158,10 @@ def _actor() -> str:
 def _log(book: xw.Book, sheet: str, row_id: str, action: str, summary: str) -> None:
     """Append one event to the hash-chained AuditLog sheet (created when missing), as the
     file writer does; the cells are formatted as text first so Excel keeps them as typed."""
-    name = next((s.name for s in book.sheets
-                 if normalize_header(s.name) == normalize_header(AUDIT_SHEET)), None)
+    name = next(
+        (s.name for s in book.sheets if normalize_header(s.name) == normalize_header(AUDIT_SHEET)),
+        None,
+    )
     event = AuditEntry(_actor(), "excel", sheet, row_id, action, summary)
     if name is None:
         log = book.sheets.add(AUDIT_SHEET, after=book.sheets[len(book.sheets) - 1])
@@ -193,8 +194,13 @@ def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliati
     specs = result_sheets(result, core_book, issues)
     for spec in specs:
         _write_spec(book, spec)
-    _log(book, "results", f"as of {result.as_of.isoformat()}", "write_results",
-         ", ".join(f"{s.name} {len(s.rows)} rows" for s in specs))
+    _log(
+        book,
+        "results",
+        f"as of {result.as_of.isoformat()}",
+        "write_results",
+        ", ".join(f"{s.name} {len(s.rows)} rows" for s in specs),
+    )
     _select(book, CellRef("Balances", 1, 1))
     return result
 
@@ -225,8 +231,7 @@ def _form_values(book: xw.Book, form: home.Form) -> dict[str, object]:
     return livebook.form_values(form.fields, cells.options(ndim=2).value)
 
 
-def _append_row(book: xw.Book, core_book: Book, form: home.Form,
-                new: entry.NewRow) -> None:
+def _append_row(book: xw.Book, core_book: Book, form: home.Form, new: entry.NewRow) -> None:
     layout = core_book.layouts[form.sheet]
     row = entry.next_row(core_book, form.sheet)
     cells = entry.cell_values(form.sheet, new.values, layout)
@@ -239,7 +244,8 @@ def _append_row(book: xw.Book, core_book: Book, form: home.Form,
             target.range((row, col)).number_format = _money_format(core_book)
         elif kind in ("date", "datetime"):
             target.range((row, col)).number_format = (
-                DATE_FORMAT if kind == "date" else DATE_FORMAT + " hh:mm")
+                DATE_FORMAT if kind == "date" else DATE_FORMAT + " hh:mm"
+            )
 
 
 def _excel_value(value: object) -> object:
@@ -296,8 +302,12 @@ def _selected(book: xw.Book) -> tuple[str, int]:
     return selection.sheet.name, selection.row
 
 
-def mark_cancellation(book: xw.Book, requested_at: dt.datetime | None = None,
-                      by: str = "client", channel: str = "phone") -> entry.Stamp:
+def mark_cancellation(
+    book: xw.Book,
+    requested_at: dt.datetime | None = None,
+    by: str = "client",
+    channel: str = "phone",
+) -> entry.Stamp:
     """Stamp the selected Sessions row as cancelled (now, by the client, by phone).
 
     Sets ``cancel_requested_at``, ``cancelled_by``, ``cancel_channel`` and the status
@@ -327,9 +337,12 @@ def mark_cancellation(book: xw.Book, requested_at: dt.datetime | None = None,
         if key == "cancel_requested_at":
             cell.number_format = DATE_FORMAT + " hh:mm"
     _log(book, "Sessions", stamp.session_id, "cancel", "fields: " + ", ".join(stamp.values))
-    book.app.alert(f"Session {stamp.session_id}: {stamp.values['status']}, "
-                   f"{stamp.notice_hours} hours notice. Fee {stamp.fee} "
-                   f"{core_book.settings.currency}: {stamp.basis}", "Mark late cancellation")
+    book.app.alert(
+        f"Session {stamp.session_id}: {stamp.values['status']}, "
+        f"{stamp.notice_hours} hours notice. Fee {stamp.fee} "
+        f"{core_book.settings.currency}: {stamp.basis}",
+        "Mark late cancellation",
+    )
     return stamp
 
 
@@ -352,9 +365,11 @@ def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | 
     explanation = result.explain(client_id)
     out = _sheet(book, EXPLAIN_SHEET)
     out.range((1, 1)).value = livebook.text_cell(
-        f"client {client_id}, as of {explanation.as_of.isoformat()} ({result.currency})")
-    grid_out = livebook.frame_grid(explanation.lines, result.currency,
-                                   ("amount", "balance", "open"))
+        f"client {client_id}, as of {explanation.as_of.isoformat()} ({result.currency})"
+    )
+    grid_out = livebook.frame_grid(
+        explanation.lines, result.currency, ("amount", "balance", "open")
+    )
     _write_grid(out, grid_out, _money_format(core_book), top=3)
     _select(book, CellRef(EXPLAIN_SHEET, 1, 1))
     return client_id

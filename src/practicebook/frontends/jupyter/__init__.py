@@ -16,5 +16,4 @@ from practicebook.frontends.jupyter.dashboard import (
     voila_command,
 )
 
-__all__ = ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm", "WorkbookState",
-           "voila_command"]
+__all__ = ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm", "WorkbookState", "voila_command"]

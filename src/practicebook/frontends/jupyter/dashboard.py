@@ -30,16 +30,15 @@ import pandas as pd
 from practicebook import api, schema
 from practicebook.core import summary
 from practicebook.core.findings import combine, from_issues
-from practicebook.render.sheets import excel_money_format
-from practicebook.l10n import format_money
+from practicebook.core.reconcile import Reconciliation, reconcile, simulate
+from practicebook.errors import MissingDependency, PracticebookError, RowRefused
 from practicebook.issues import Issue
-from practicebook.errors import RowRefused, MissingDependency, PracticebookError
+from practicebook.l10n import format_money
 from practicebook.model import Book
 from practicebook.money import from_minor, to_minor
-from practicebook.core.reconcile import Reconciliation, reconcile, simulate
+from practicebook.render.sheets import excel_money_format
 
-__all__ = ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm", "WorkbookState",
-           "voila_command"]
+__all__ = ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm", "WorkbookState", "voila_command"]
 
 #: The dashboard notebook the ``practicebook app`` command serves.
 APP_NOTEBOOK = Path(__file__).resolve().parent / "app" / "dashboard.ipynb"
@@ -87,8 +86,9 @@ class WorkbookState:
         as_of: reconciliation day (default: today in the practice time zone).
     """
 
-    def __init__(self, path: str | Path, *, password: str | None = None,
-                 as_of: dt.date | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, password: str | None = None, as_of: dt.date | None = None
+    ) -> None:
         self.path = Path(path)
         self.password = password
         self.as_of = as_of
@@ -145,10 +145,13 @@ class WorkbookState:
 
 
 def _issue_html(issues: Iterable[Issue]) -> str:
-    items = [f"<li class='pb-msg-{i.severity.value}'>{html.escape(str(i.where))}: "
-             f"{html.escape(i.message)} [{i.code.value}]"
-             + (f"<br><small>{html.escape(i.hint)}</small>" if i.hint else "") + "</li>"
-             for i in issues]
+    items = [
+        f"<li class='pb-msg-{i.severity.value}'>{html.escape(str(i.where))}: "
+        f"{html.escape(i.message)} [{i.code.value}]"
+        + (f"<br><small>{html.escape(i.hint)}</small>" if i.hint else "")
+        + "</li>"
+        for i in issues
+    ]
     return f"<ul class='pb-issues'>{''.join(items)}</ul>" if items else ""
 
 
@@ -164,9 +167,13 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _table(frame: pd.DataFrame, *, money: Iterable[str] = (),
-           fmt: Callable[[object], str] = str, flagged: Callable[[Mapping], bool] | None = None
-           ) -> str:
+def _table(
+    frame: pd.DataFrame,
+    *,
+    money: Iterable[str] = (),
+    fmt: Callable[[object], str] = str,
+    flagged: Callable[[Mapping], bool] | None = None,
+) -> str:
     """An HTML table (text, escaped), money columns formatted, chosen rows highlighted."""
     money = set(money)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
@@ -180,18 +187,21 @@ def _table(frame: pd.DataFrame, *, money: Iterable[str] = (),
                 cells.append(f"<td>{html.escape(_cell_text(value))}</td>")
         cls = " class='pb-flagged'" if flagged and flagged(record) else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return (f"{_STYLE}<div class='pb-table'><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        f"{_STYLE}<div class='pb-table'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def _download_link(data: bytes, filename: str, mime: str, label: str) -> str:
     encoded = base64.b64encode(data).decode("ascii")
-    return (f"<a download='{html.escape(filename)}' href='data:{mime};base64,{encoded}' "
-            f"class='pb-download'>{html.escape(label)}</a>")
+    return (
+        f"<a download='{html.escape(filename)}' href='data:{mime};base64,{encoded}' "
+        f"class='pb-download'>{html.escape(label)}</a>"
+    )
 
 
-def _xlsx_bytes(frame: pd.DataFrame, sheet: str, money_cols: list[str], money_format: str
-                ) -> bytes:
+def _xlsx_bytes(frame: pd.DataFrame, sheet: str, money_cols: list[str], money_format: str) -> bytes:
     """One sheet: text written as text (never a formula), money as numbers in the
     practice's money format, dates as dates."""
     import xlsxwriter
@@ -199,8 +209,10 @@ def _xlsx_bytes(frame: pd.DataFrame, sheet: str, money_cols: list[str], money_fo
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     ws = book.add_worksheet(sheet)
-    money, day = book.add_format({"num_format": money_format}), book.add_format(
-        {"num_format": "yyyy-mm-dd"})
+    money, day = (
+        book.add_format({"num_format": money_format}),
+        book.add_format({"num_format": "yyyy-mm-dd"}),
+    )
     for c, name in enumerate(frame.columns):
         ws.write_string(0, c, str(name))
         for r, value in enumerate(frame[name], start=1):
@@ -240,20 +252,25 @@ class SchemaForm:
         name: prefix of the CSS hooks (``pb-<name>-<key>``).
     """
 
-    def __init__(self, state: WorkbookState, sheet: str, keys: Iterable[str], name: str
-                 ) -> None:
+    def __init__(self, state: WorkbookState, sheet: str, keys: Iterable[str], name: str) -> None:
         self.state = state
         self.sheet = schema.WORKBOOK.sheet(sheet)
         self.fields = {
-            key: _Field(self.sheet.column(key), _hook(self._make(self.sheet.column(key)),
-                                                      f"{name}-{key.replace('_', '-')}"))
-            for key in keys}
+            key: _Field(
+                self.sheet.column(key),
+                _hook(self._make(self.sheet.column(key)), f"{name}-{key.replace('_', '-')}"),
+            )
+            for key in keys
+        }
         self.refresh_options()
 
     def _make(self, col: schema.Column) -> Any:
         w = _widgets()
-        common = {"description": col.header, "tooltip": col.help or None,
-                  "style": {"description_width": "140px"}}
+        common = {
+            "description": col.header,
+            "tooltip": col.help or None,
+            "style": {"description_width": "140px"},
+        }
         if col.kind is schema.Kind.CHOICE:
             options = ([] if col.required else [""]) + list(col.choices)
             return w.Dropdown(options=options, value=col.default or options[0], **common)
@@ -286,8 +303,11 @@ class SchemaForm:
     def values(self) -> dict[str, object]:
         """The filled-in values by column key, blanks left out. Text (money included) is
         passed on as typed: the core reads it in the workbook's locale."""
-        return {key: f.widget.value for key, f in self.fields.items()
-                if f.widget.value is not None and f.widget.value != ""}
+        return {
+            key: f.widget.value
+            for key, f in self.fields.items()
+            if f.widget.value is not None and f.widget.value != ""
+        }
 
     def observe(self, callback: Callable[[Any], None]) -> None:
         """Call ``callback`` whenever any field changes."""
@@ -324,8 +344,14 @@ class SessionsTab(_Tab):
     """New session entry, and marking an existing session as cancelled."""
 
     title = "Sessions"
-    KEYS = ("client_id", "clinician_id", "service_code", "scheduled_start",
-            "scheduled_minutes", "status")
+    KEYS = (
+        "client_id",
+        "clinician_id",
+        "service_code",
+        "scheduled_start",
+        "scheduled_minutes",
+        "status",
+    )
 
     def __init__(self, dash: Dashboard) -> None:
         super().__init__(dash)
@@ -333,35 +359,51 @@ class SessionsTab(_Tab):
         self.form = SchemaForm(self.state, "Sessions", self.KEYS, "session")
         self.form.widget("status").value = "scheduled"
         self.messages = _hook(w.HTML(), "session-messages")
-        self.save = _hook(w.Button(description="Save session", button_style="primary"),
-                          "session-save")
+        self.save = _hook(
+            w.Button(description="Save session", button_style="primary"), "session-save"
+        )
         self.form.observe(lambda _change: self.validate())
         self.save.on_click(lambda _b: self.save_session())
         # cancellation
-        self.cancel_session = _hook(w.Dropdown(description="Session", options=[""]),
-                                    "cancel-session")
-        self.requested_at = _hook(w.NaiveDatetimePicker(description="Requested at"),
-                                  "cancel-requested")
-        self.cancelled_by = _hook(w.Dropdown(description="Cancelled by",
-                                             options=list(self._choices("cancelled_by"))),
-                                  "cancel-by")
-        self.channel = _hook(w.Dropdown(description="Channel",
-                                        options=list(self._choices("cancel_channel"))),
-                             "cancel-channel")
+        self.cancel_session = _hook(
+            w.Dropdown(description="Session", options=[""]), "cancel-session"
+        )
+        self.requested_at = _hook(
+            w.NaiveDatetimePicker(description="Requested at"), "cancel-requested"
+        )
+        self.cancelled_by = _hook(
+            w.Dropdown(description="Cancelled by", options=list(self._choices("cancelled_by"))),
+            "cancel-by",
+        )
+        self.channel = _hook(
+            w.Dropdown(description="Channel", options=list(self._choices("cancel_channel"))),
+            "cancel-channel",
+        )
         self.preview = _hook(w.Button(description="Show fee"), "cancel-preview")
-        self.confirm = _hook(w.Button(description="Save cancellation", button_style="warning",
-                                      disabled=True), "cancel-save")
+        self.confirm = _hook(
+            w.Button(description="Save cancellation", button_style="warning", disabled=True),
+            "cancel-save",
+        )
         self.cancel_messages = _hook(w.HTML(), "cancel-messages")
-        for widget in (self.cancel_session, self.requested_at, self.cancelled_by,
-                       self.channel):
+        for widget in (self.cancel_session, self.requested_at, self.cancelled_by, self.channel):
             widget.observe(lambda _c: self._unconfirm(), names="value")
         self.preview.on_click(lambda _b: self.show_fee())
         self.confirm.on_click(lambda _b: self.save_cancellation())
-        self.box = w.VBox([
-            w.HTML("<b>New session</b>"), self.form.box(), self.save, self.messages,
-            w.HTML("<b>Mark cancellation</b>"), self.cancel_session, self.requested_at,
-            self.cancelled_by, self.channel, w.HBox([self.preview, self.confirm]),
-            self.cancel_messages])
+        self.box = w.VBox(
+            [
+                w.HTML("<b>New session</b>"),
+                self.form.box(),
+                self.save,
+                self.messages,
+                w.HTML("<b>Mark cancellation</b>"),
+                self.cancel_session,
+                self.requested_at,
+                self.cancelled_by,
+                self.channel,
+                w.HBox([self.preview, self.confirm]),
+                self.cancel_messages,
+            ]
+        )
         self.update()
 
     @staticmethod
@@ -400,16 +442,20 @@ class SessionsTab(_Tab):
             self.messages.value = _note(str(exc), "error")
             return
         self.dash.refresh()
-        self.messages.value = (_note(f"Saved session {done.row_id} at {done.sheet} row "
-                                     f"{done.row}.") + _issue_html(done.issues))
+        self.messages.value = _note(
+            f"Saved session {done.row_id} at {done.sheet} row {done.row}."
+        ) + _issue_html(done.issues)
 
     def _unconfirm(self) -> None:
         self.confirm.disabled = True
         self.cancel_messages.value = ""
 
     def _stamp_args(self) -> dict[str, object]:
-        return {"requested_at": self.requested_at.value, "by": self.cancelled_by.value,
-                "channel": self.channel.value}
+        return {
+            "requested_at": self.requested_at.value,
+            "by": self.cancelled_by.value,
+            "channel": self.channel.value,
+        }
 
     def show_fee(self) -> None:
         """Show the fee and basis the policy gives this cancellation, before saving."""
@@ -425,7 +471,8 @@ class SessionsTab(_Tab):
         self.cancel_messages.value = (
             f"<div class='pb-cancel-fee'>Notice {html.escape(str(stamp.notice_hours))} h; "
             f"fee {html.escape(self.state.money(fee))}: {html.escape(str(stamp.basis))}</div>"
-            + _issue_html(stamp.issues))
+            + _issue_html(stamp.issues)
+        )
         self.confirm.disabled = not stamp.accepted
 
     def save_cancellation(self) -> None:
@@ -434,8 +481,9 @@ class SessionsTab(_Tab):
 
         sid = self.cancel_session.value
         try:
-            stamp = writer.mark_cancellation(self.state.path, sid, **self._stamp_args(),
-                                             **self.dash.write_options)
+            stamp = writer.mark_cancellation(
+                self.state.path, sid, **self._stamp_args(), **self.dash.write_options
+            )
         except RowRefused as exc:
             self.cancel_messages.value = _issue_html(exc.issues)
             return
@@ -445,7 +493,8 @@ class SessionsTab(_Tab):
         self.dash.refresh()
         fee = to_minor(stamp.fee, self.state.book.settings.currency)
         self.cancel_messages.value = _note(
-            f"Marked {sid} cancelled; fee {self.state.money(fee)} ({stamp.basis}).")
+            f"Marked {sid} cancelled; fee {self.state.money(fee)} ({stamp.basis})."
+        )
         self.confirm.disabled = True
 
 
@@ -453,8 +502,16 @@ class PaymentsTab(_Tab):
     """Record a payment or refund; the client's balance before and after."""
 
     title = "Payments"
-    KEYS = ("client_id", "received_date", "kind", "method", "amount", "reference",
-            "applies_to_session_id", "refund_of_payment_id")
+    KEYS = (
+        "client_id",
+        "received_date",
+        "kind",
+        "method",
+        "amount",
+        "reference",
+        "applies_to_session_id",
+        "refund_of_payment_id",
+    )
 
     def __init__(self, dash: Dashboard) -> None:
         super().__init__(dash)
@@ -463,8 +520,9 @@ class PaymentsTab(_Tab):
         self.form.widget("received_date").value = self.state.result.as_of
         self.before = _hook(w.HTML(), "payment-before")
         self.messages = _hook(w.HTML(), "payment-messages")
-        self.save = _hook(w.Button(description="Save payment", button_style="primary"),
-                          "payment-save")
+        self.save = _hook(
+            w.Button(description="Save payment", button_style="primary"), "payment-save"
+        )
         self.form.widget("client_id").observe(lambda _c: self.show_before(), names="value")
         self.form.observe(lambda _change: self.validate())
         self.save.on_click(lambda _b: self.save_payment())
@@ -481,9 +539,12 @@ class PaymentsTab(_Tab):
     def show_before(self) -> None:
         """The chosen client's balance now."""
         client = self.form.widget("client_id").value
-        self.before.value = (f"<div>Balance of {html.escape(client)} now: "
-                             f"<b>{html.escape(self._balance_text(client))}</b></div>"
-                             if client else "")
+        self.before.value = (
+            f"<div>Balance of {html.escape(client)} now: "
+            f"<b>{html.escape(self._balance_text(client))}</b></div>"
+            if client
+            else ""
+        )
 
     def validate(self) -> bool:
         """Show the core's verdict on the form as it stands; True if it can be saved."""
@@ -517,7 +578,8 @@ class PaymentsTab(_Tab):
             f"<div class='pb-msg-ok pb-payment-result'>Saved {html.escape(done.row_id)}. "
             f"Balance of {html.escape(client)}: before {html.escape(before)}, after "
             f"<b class='pb-balance-after'>{html.escape(self._balance_text(client))}</b>"
-            f"</div>" + _issue_html(done.issues))
+            f"</div>" + _issue_html(done.issues)
+        )
 
 
 class BalancesTab(_Tab):
@@ -528,8 +590,9 @@ class BalancesTab(_Tab):
     def __init__(self, dash: Dashboard) -> None:
         super().__init__(dash)
         w = _widgets()
-        self.as_of = _hook(w.DatePicker(description="As of", value=self.state.result.as_of),
-                           "balances-as-of")
+        self.as_of = _hook(
+            w.DatePicker(description="As of", value=self.state.result.as_of), "balances-as-of"
+        )
         self.table = _hook(w.HTML(), "balances-table")
         self.downloads = _hook(w.HTML(), "balances-downloads")
         self.as_of.observe(lambda _c: self.update(), names="value")
@@ -545,32 +608,48 @@ class BalancesTab(_Tab):
     def update(self) -> None:
         table, rec = self.frame()
         flagged = summary.flagged_clients(rec) | {
-            i.client_id for i in self.state.load_issues if i.client_id}
-        money_cols = [c for c in table.columns
-                      if str(table[c].dtype) == "Int64"]
-        self.table.value = _table(table, money=money_cols, fmt=self.state.money,
-                                  flagged=lambda r: r["client_id"] in flagged)
-        self.downloads.value = " · ".join([
-            _download_link(self._csv(table, money_cols, rec.currency),
-                           f"balances-{rec.as_of}.csv", "text/csv", "Download CSV"),
-            _download_link(self._xlsx(table, money_cols, rec.currency),
-                           f"balances-{rec.as_of}.xlsx",
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           "Download XLSX"),
-        ])
+            i.client_id for i in self.state.load_issues if i.client_id
+        }
+        money_cols = [c for c in table.columns if str(table[c].dtype) == "Int64"]
+        self.table.value = _table(
+            table,
+            money=money_cols,
+            fmt=self.state.money,
+            flagged=lambda r: r["client_id"] in flagged,
+        )
+        self.downloads.value = " · ".join(
+            [
+                _download_link(
+                    self._csv(table, money_cols, rec.currency),
+                    f"balances-{rec.as_of}.csv",
+                    "text/csv",
+                    "Download CSV",
+                ),
+                _download_link(
+                    self._xlsx(table, money_cols, rec.currency),
+                    f"balances-{rec.as_of}.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "Download XLSX",
+                ),
+            ]
+        )
 
     @staticmethod
     def _decimals(table: pd.DataFrame, money_cols: list[str], currency: str) -> pd.DataFrame:
-        return table.assign(**{c: [from_minor(int(v), currency) for v in table[c]]
-                               for c in money_cols})
+        return table.assign(
+            **{c: [from_minor(int(v), currency) for v in table[c]] for c in money_cols}
+        )
 
     def _csv(self, table: pd.DataFrame, money_cols: list[str], currency: str) -> bytes:
         return self._decimals(table, money_cols, currency).to_csv(index=False).encode()
 
     def _xlsx(self, table: pd.DataFrame, money_cols: list[str], currency: str) -> bytes:
-        return _xlsx_bytes(self._decimals(table, money_cols, currency), "Balances",
-                           money_cols, excel_money_format(currency,
-                                                          self.state.book.settings.locale))
+        return _xlsx_bytes(
+            self._decimals(table, money_cols, currency),
+            "Balances",
+            money_cols,
+            excel_money_format(currency, self.state.book.settings.locale),
+        )
 
 
 class FlagsTab(_Tab):
@@ -607,13 +686,13 @@ class FlagsTab(_Tab):
         if self.client.value != ALL:
             keep &= flags["client_id"] == self.client.value
         shown = flags.loc[keep, ["code", "severity", "sheet", "cell", "client_id", "message"]]
-        return shown.assign(cell=shown["sheet"].astype(str) + "!" + shown["cell"].astype(str)
-                            ).drop(columns="sheet")
+        return shown.assign(cell=shown["sheet"].astype(str) + "!" + shown["cell"].astype(str)).drop(
+            columns="sheet"
+        )
 
     def show(self) -> None:
         rows = self.rows()
-        self.table.value = (f"<div class='pb-flags-count'>{len(rows)} findings</div>"
-                            + _table(rows))
+        self.table.value = f"<div class='pb-flags-count'>{len(rows)} findings</div>" + _table(rows)
 
 
 class LedgerTab(_Tab):
@@ -647,7 +726,8 @@ class LedgerTab(_Tab):
             f"<div>Balance of {html.escape(client)}: "
             f"<b class='pb-ledger-balance'>"
             f"{html.escape(self.state.money(self.state.balance_of(client)))}</b></div>"
-            + _table(lines, money=("amount", "balance", "open"), fmt=self.state.money))
+            + _table(lines, money=("amount", "balance", "open"), fmt=self.state.money)
+        )
 
 
 class ChartsTab(_Tab):
@@ -664,14 +744,16 @@ class ChartsTab(_Tab):
         self.update()
 
     @staticmethod
-    def _bars(rows: list[tuple[str, list[tuple[str, int, str]]]], top: int, color: list[str]
-              ) -> str:
+    def _bars(
+        rows: list[tuple[str, list[tuple[str, int, str]]]], top: int, color: list[str]
+    ) -> str:
         out = ["<table class='pb-chart'>"]
         for label, series in rows:
             bars = "".join(
                 f"<div><span class='pb-bar' style='width:{int(240 * v / top) if top else 0}px;"
                 f"background:{color[i]}'></span> {html.escape(text)}</div>"
-                for i, (_name, v, text) in enumerate(series))
+                for i, (_name, v, text) in enumerate(series)
+            )
             out.append(f"<tr><td>{html.escape(label)}</td><td>{bars}</td></tr>")
         return "".join(out) + "</table>"
 
@@ -680,23 +762,59 @@ class ChartsTab(_Tab):
         money = self.state.money
         monthly = summary.monthly_money(rec)
         top = int(monthly[["charged", "collected"]].abs().to_numpy().max(initial=0))
-        parts = ["<h4>Charged vs collected per month</h4>", self._bars(
-            [(r.month, [("charged", r.charged, f"charged {money(r.charged)}"),
-                        ("collected", max(r.collected, 0), f"collected {money(r.collected)}")])
-             for r in monthly.itertuples(index=False)], top, ["#4a78b5", "#5aa55a"])]
-        for title, counts in (("per month", summary.cancellations_by_month(rec)),
-                              ("per weekday", summary.cancellations_by_weekday(rec))):
+        parts = [
+            "<h4>Charged vs collected per month</h4>",
+            self._bars(
+                [
+                    (
+                        r.month,
+                        [
+                            ("charged", r.charged, f"charged {money(r.charged)}"),
+                            ("collected", max(r.collected, 0), f"collected {money(r.collected)}"),
+                        ],
+                    )
+                    for r in monthly.itertuples(index=False)
+                ],
+                top,
+                ["#4a78b5", "#5aa55a"],
+            ),
+        ]
+        for title, counts in (
+            ("per month", summary.cancellations_by_month(rec)),
+            ("per weekday", summary.cancellations_by_weekday(rec)),
+        ):
             peak = int(counts.to_numpy().max(initial=0))
-            parts += [f"<h4>Late cancellations and no-shows {title}</h4>", self._bars(
-                [(str(label), [("late", int(r["late_cancelled"]),
-                                f"late cancelled {int(r['late_cancelled'])}"),
-                               ("no_show", int(r["no_show"]), f"no-show {int(r['no_show'])}")])
-                 for label, r in counts.iterrows()], peak, ["#d08b2c", "#b54a4a"])]
+            parts += [
+                f"<h4>Late cancellations and no-shows {title}</h4>",
+                self._bars(
+                    [
+                        (
+                            str(label),
+                            [
+                                (
+                                    "late",
+                                    int(r["late_cancelled"]),
+                                    f"late cancelled {int(r['late_cancelled'])}",
+                                ),
+                                ("no_show", int(r["no_show"]), f"no-show {int(r['no_show'])}"),
+                            ],
+                        )
+                        for label, r in counts.iterrows()
+                    ],
+                    peak,
+                    ["#d08b2c", "#b54a4a"],
+                ),
+            ]
         aging = summary.aging_totals(rec)
         peak = int(aging.max()) if len(aging) else 0
-        parts += ["<h4>Receivables by age (days past due)</h4>", self._bars(
-            [(str(label), [("open", int(v), money(int(v)))]) for label, v in aging.items()],
-            peak, ["#7a5ab5"])]
+        parts += [
+            "<h4>Receivables by age (days past due)</h4>",
+            self._bars(
+                [(str(label), [("open", int(v), money(int(v)))]) for label, v in aging.items()],
+                peak,
+                ["#7a5ab5"],
+            ),
+        ]
         self.html.value = _STYLE + "".join(parts)
 
 
@@ -709,28 +827,36 @@ class WhatIfTab(_Tab):
         super().__init__(dash)
         w = _widgets()
         style = {"description_width": "140px"}
-        self.notice = _hook(w.Text(description="Notice hours", placeholder="unchanged",
-                                   style=style), "whatif-notice")
-        self.grace = _hook(w.Text(description="Grace count", placeholder="unchanged",
-                                  style=style), "whatif-grace")
-        self.tier = _hook(w.Text(description="Tier percent", placeholder="unchanged",
-                                 style=style), "whatif-tier")
-        self.intake = _hook(w.Dropdown(description="Exempt intake",
-                                       options=["unchanged", "yes", "no"], style=style),
-                            "whatif-intake")
+        self.notice = _hook(
+            w.Text(description="Notice hours", placeholder="unchanged", style=style),
+            "whatif-notice",
+        )
+        self.grace = _hook(
+            w.Text(description="Grace count", placeholder="unchanged", style=style), "whatif-grace"
+        )
+        self.tier = _hook(
+            w.Text(description="Tier percent", placeholder="unchanged", style=style), "whatif-tier"
+        )
+        self.intake = _hook(
+            w.Dropdown(
+                description="Exempt intake", options=["unchanged", "yes", "no"], style=style
+            ),
+            "whatif-intake",
+        )
         self.run = _hook(w.Button(description="Compare", button_style="info"), "whatif-run")
         self.result = _hook(w.HTML(), "whatif-result")
         self.run.on_click(lambda _b: self.compare())
-        self.box = w.VBox([self.notice, self.grace, self.tier, self.intake, self.run,
-                           self.result])
+        self.box = w.VBox([self.notice, self.grace, self.tier, self.intake, self.run, self.result])
 
     def changes(self) -> tuple[dict[str, object], list[str]]:
         """The policy changes asked for, and what could not be read."""
         changes: dict[str, object] = {}
         errors = []
-        for key, widget, read in (("notice_hours", self.notice, Decimal),
-                                  ("grace_count", self.grace, int),
-                                  ("tier_percent", self.tier, Decimal)):
+        for key, widget, read in (
+            ("notice_hours", self.notice, Decimal),
+            ("grace_count", self.grace, int),
+            ("tier_percent", self.tier, Decimal),
+        ):
             text = widget.value.strip()
             if not text:
                 continue
@@ -753,7 +879,8 @@ class WhatIfTab(_Tab):
         changes, errors = self.changes()
         if errors or not changes:
             self.result.value = "".join(_note(e, "error") for e in errors) or _note(
-                "Change at least one setting.", "warning")
+                "Change at least one setting.", "warning"
+            )
             return
         sim = simulate(self.state.book, changes, as_of=self.state.result.as_of)
         t, money = sim.totals, self.state.money
@@ -762,9 +889,21 @@ class WhatIfTab(_Tab):
             f"<div class='pb-whatif-totals'>Fees {money(t['fees_before'])} → "
             f"{money(t['fees_after'])} (change {money(t['fees_change'])}); clients charged "
             f"{t['clients_charged_before']} → {t['clients_charged_after']}</div>"
-            + _table(moved[["client_id", "fees_before", "fees_after", "fees_change",
-                            "charged_before", "charged_after"]],
-                     money=("fees_before", "fees_after", "fees_change"), fmt=money))
+            + _table(
+                moved[
+                    [
+                        "client_id",
+                        "fees_before",
+                        "fees_after",
+                        "fees_change",
+                        "charged_before",
+                        "charged_after",
+                    ]
+                ],
+                money=("fees_before", "fees_after", "fees_change"),
+                fmt=money,
+            )
+        )
 
 
 # --- the dashboard ---------------------------------------------------------------------
@@ -787,20 +926,33 @@ class Dashboard:
 
     TABS = (SessionsTab, PaymentsTab, BalancesTab, FlagsTab, LedgerTab, ChartsTab, WhatIfTab)
 
-    def __init__(self, path: str | Path, *, password: str | None = None,
-                 as_of: dt.date | None = None, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        password: str | None = None,
+        as_of: dt.date | None = None,
+        actor: str | None = None,
+    ) -> None:
         w = _widgets()
         self.state = WorkbookState(path, password=password, as_of=as_of)
-        self.write_options: dict[str, Any] = {"password": password, "actor": actor,
-                                              "tool": TOOL}
+        self.write_options: dict[str, Any] = {"password": password, "actor": actor, "tool": TOOL}
         self.header = _hook(w.HTML(), "header")
         self.reload = _hook(w.Button(description="Reload", icon="refresh"), "reload")
         self.reload.on_click(lambda _b: self.refresh(force=True))
         self.tabs: list[_Tab] = [cls(self) for cls in self.TABS]
-        self.sessions, self.payments, self.balances, self.flags, self.ledger, \
-            self.charts, self.whatif = self.tabs
-        self.tab = _hook(w.Tab(children=[t.box for t in self.tabs],
-                               titles=[t.title for t in self.tabs]), "tabs")
+        (
+            self.sessions,
+            self.payments,
+            self.balances,
+            self.flags,
+            self.ledger,
+            self.charts,
+            self.whatif,
+        ) = self.tabs
+        self.tab = _hook(
+            w.Tab(children=[t.box for t in self.tabs], titles=[t.title for t in self.tabs]), "tabs"
+        )
         self.tab.observe(lambda _c: self.refresh(), names="selected_index")
         self.widget = w.VBox([w.HBox([self.header, self.reload]), self.tab])
         self._show_header()
@@ -824,7 +976,8 @@ class Dashboard:
         self.header.value = (
             f"<b>{html.escape(self.state.path.name)}</b> · {html.escape(s.currency)} · "
             f"as of {rec.as_of.isoformat()} · {len(rec.balances)} clients · "
-            f"{len(rec.flags)} findings · {errors} workbook errors")
+            f"{len(rec.flags)} findings · {errors} workbook errors"
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -835,9 +988,13 @@ class Dashboard:
 # --- the Voilà app -----------------------------------------------------------------------
 
 
-def voila_command(book: str | Path, *, port: int | None = None, open_browser: bool = True,
-                  environ: Mapping[str, str] | None = None
-                  ) -> tuple[list[str], dict[str, str]]:
+def voila_command(
+    book: str | Path,
+    *,
+    port: int | None = None,
+    open_browser: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that serve the dashboard for ``book`` with Voilà.
 
     Voilà listens on 127.0.0.1 only, never moves to another port, and hides code. Each
@@ -854,9 +1011,16 @@ def voila_command(book: str | Path, *, port: int | None = None, open_browser: bo
     if importlib.util.find_spec("voila") is None:
         raise MissingDependency("voila", "jupyter")
     path = Path(book).resolve(strict=True)
-    argv = [sys.executable, "-m", "voila", str(APP_NOTEBOOK), "--Voila.ip=127.0.0.1",
-            "--Voila.port_retries=0", "--MappingKernelManager.cull_idle_timeout=3600",
-            "--MappingKernelManager.cull_interval=300"]
+    argv = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(APP_NOTEBOOK),
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--MappingKernelManager.cull_idle_timeout=3600",
+        "--MappingKernelManager.cull_interval=300",
+    ]
     if port is not None:
         argv.append(f"--port={port}")
     if not open_browser:

@@ -34,22 +34,19 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 from xml.sax.saxutils import escape as _xml_escape
 
 import defusedxml.ElementTree as SafeET
 
 from practicebook.issues import column_letter, column_number
 from practicebook.render.cells import (
-    FORMULA_TRIGGERS,
     MAX_COLS,
     MAX_ROWS,
     MAX_TEXT,
     CellValue,
     SheetSpec,
-    check_sheet_name,
     clean_text,
     needs_quote_prefix,
 )
@@ -109,8 +106,9 @@ def _text_xml(text: str) -> str:
 
 def _attr(text: str) -> str:
     """Escape text for an attribute value; whitespace controls survive attribute normalisation."""
-    return _xml_escape(clean_text(text), {'"': "&quot;", "\t": "&#9;", "\n": "&#10;",
-                                          "\r": "&#13;"})
+    return _xml_escape(
+        clean_text(text), {'"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+    )
 
 
 def _serial(value: dt.date, epoch: dt.datetime) -> str:
@@ -168,14 +166,17 @@ class _CellWriter:
                 raise ValueError(f"text in {ref} is longer than Excel's 32767 characters")
             if needs_quote_prefix(text):
                 style = self.styles.quoted(style)
-            return (f'<c r="{ref}"{_s(style)} t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_text_xml(text)}</t></is></c>")
+            return (
+                f'<c r="{ref}"{_s(style)} t="inlineStr"><is><t xml:space="preserve">'
+                f"{_text_xml(text)}</t></is></c>"
+            )
         if isinstance(value, bool):
             return f'<c r="{ref}"{_s(style)} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, dt.date):
             is_datetime = isinstance(value, dt.datetime)
             style = self.styles.with_format(
-                style, DEFAULT_DATETIME_FORMAT if is_datetime else DEFAULT_DATE_FORMAT)
+                style, DEFAULT_DATETIME_FORMAT if is_datetime else DEFAULT_DATE_FORMAT
+            )
             return f'<c r="{ref}"{_s(style)}><v>{_serial(value, self.epoch)}</v></c>'
         return f'<c r="{ref}"{_s(style)}><v>{_number(value, ref)}</v></c>'
 
@@ -239,11 +240,11 @@ class _Package:
 
     def _raw_bytes(self, info: zipfile.ZipInfo) -> memoryview:
         start = info.header_offset
-        if self._buffer[start:start + 4] != b"PK\x03\x04":
+        if self._buffer[start : start + 4] != b"PK\x03\x04":
             raise PackageError("the zip has a damaged local header")
         name_len, extra_len = struct.unpack_from("<HH", self._buffer, start + 26)
         data_start = start + 30 + name_len + extra_len
-        return self._buffer[data_start:data_start + info.compress_size]
+        return self._buffer[data_start : data_start + info.compress_size]
 
     def names(self) -> list[str]:
         return list(self._entries)
@@ -287,8 +288,11 @@ class _Package:
         size = out.tell() - directory_start
         if len(central) > 0xFFFF or directory_start > 0xFFFFFFFF:
             raise PackageError("the result would need zip64, which is not supported")
-        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
-                              size, directory_start, 0))
+        out.write(
+            struct.pack(
+                "<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), size, directory_start, 0
+            )
+        )
         return out.getvalue()
 
     @staticmethod
@@ -307,8 +311,23 @@ class _Package:
             body = compressor.compress(entry.data) + compressor.flush()
             flags &= 0x0800
         dos_time, dos_date = _dos_datetime(info.date_time)
-        header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, dos_time, dos_date,
-                             crc, len(body), size, len(encoded), 0) + encoded
+        header = (
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                flags,
+                method,
+                dos_time,
+                dos_date,
+                crc,
+                len(body),
+                size,
+                len(encoded),
+                0,
+            )
+            + encoded
+        )
         return header, body
 
 
@@ -319,13 +338,34 @@ def _dos_datetime(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, 
 
 def _central_record(local_header: bytes, info: zipfile.ZipInfo, offset: int) -> bytes:
     """Central-directory record matching a local header written by `_Package._serialise`."""
-    (_, version, flags, method, dos_time, dos_date, crc, csize, usize, name_len,
-     _) = struct.unpack_from("<IHHHHHIIIHH", local_header)
-    name = local_header[30:30 + name_len]
+    (_, version, flags, method, dos_time, dos_date, crc, csize, usize, name_len, _) = (
+        struct.unpack_from("<IHHHHHIIIHH", local_header)
+    )
+    name = local_header[30 : 30 + name_len]
     made_by = (info.create_system << 8) | 20
-    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, made_by, version, flags, method,
-                       dos_time, dos_date, crc, csize, usize, name_len, 0, 0, 0, 0,
-                       info.external_attr, offset) + name
+    return (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            made_by,
+            version,
+            flags,
+            method,
+            dos_time,
+            dos_date,
+            crc,
+            csize,
+            usize,
+            name_len,
+            0,
+            0,
+            0,
+            0,
+            info.external_attr,
+            offset,
+        )
+        + name
+    )
 
 
 def changed_members(before: bytes, after: bytes) -> set[str]:
@@ -375,8 +415,14 @@ def _read_rels(pkg: _Package, part: str) -> list[_Rel]:
     for el in root.iter(f"{{{NS_PKG_REL}}}Relationship"):
         external = el.get("TargetMode") == "External"
         target = el.get("Target", "")
-        rels.append(_Rel(el.get("Id", ""), el.get("Type", ""),
-                         target if external else _resolve(part, target), external))
+        rels.append(
+            _Rel(
+                el.get("Id", ""),
+                el.get("Type", ""),
+                target if external else _resolve(part, target),
+                external,
+            )
+        )
     return rels
 
 
@@ -388,8 +434,8 @@ def _insert_before_close(xml: str, tag: str, fragment: str) -> str:
         if empty is None:
             raise PackageError(f"cannot find <{tag}> to extend")
         opened = f"<{empty.group(1)}{empty.group(2)}>{fragment}</{empty.group(1)}>"
-        return xml[:empty.start()] + opened + xml[empty.end():]
-    return xml[:match.start()] + fragment + xml[match.start():]
+        return xml[: empty.start()] + opened + xml[empty.end() :]
+    return xml[: match.start()] + fragment + xml[match.start() :]
 
 
 def _remove_element(xml: str, tag: str, attr: str, value: str) -> str:
@@ -433,8 +479,11 @@ class _Workbook:
         sheets = []
         for el in root.iter(f"{{{NS_MAIN}}}sheet"):
             rel_id = el.get(f"{{{NS_REL}}}id", "")
-            sheets.append(_Sheet(el.get("name", ""), int(el.get("sheetId", "0")), rel_id,
-                                 targets.get(rel_id, "")))
+            sheets.append(
+                _Sheet(
+                    el.get("name", ""), int(el.get("sheetId", "0")), rel_id, targets.get(rel_id, "")
+                )
+            )
         return sheets
 
     def find(self, name: str) -> _Sheet | None:
@@ -459,10 +508,10 @@ class _Workbook:
         sheets_close = re.search(r"</(\w+:)?sheets\s*>", self.xml)
         prefix = (sheets_close.group(1) or "") if sheets_close else ""
         rel_prefix = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', self.xml)
-        rid_attr = (f"{rel_prefix.group(1)}:id" if rel_prefix
-                    else f'xmlns:r="{NS_REL}" r:id')
-        element = (f'<{prefix}sheet name="{_attr(name)}" sheetId="{sheet_id}" '
-                   f'{rid_attr}="{rel_id}"/>')
+        rid_attr = f"{rel_prefix.group(1)}:id" if rel_prefix else f'xmlns:r="{NS_REL}" r:id'
+        element = (
+            f'<{prefix}sheet name="{_attr(name)}" sheetId="{sheet_id}" {rid_attr}="{rel_id}"/>'
+        )
         self.xml = _insert_before_close(self.xml, "sheets", element)
         self.add_override(part, CT_WORKSHEET)
         sheet = _Sheet(name, sheet_id, rel_id, part)
@@ -477,8 +526,10 @@ class _Workbook:
         rel_id = f"rId{number}"
         target = posixpath.relpath(part, posixpath.dirname(self.part))
         self.rels_xml = _insert_before_close(
-            self.rels_xml, "Relationships",
-            f'<Relationship Id="{rel_id}" Type="{rel_type}" Target="{_attr(target)}"/>')
+            self.rels_xml,
+            "Relationships",
+            f'<Relationship Id="{rel_id}" Type="{rel_type}" Target="{_attr(target)}"/>',
+        )
         self.rels.append(_Rel(rel_id, rel_type, part, False))
         return rel_id
 
@@ -489,16 +540,21 @@ class _Workbook:
 
     def add_override(self, part: str, content_type: str) -> None:
         self.types_xml = _insert_before_close(
-            self.types_xml, "Types",
-            f'<Override PartName="/{_attr(part)}" ContentType="{content_type}"/>')
+            self.types_xml,
+            "Types",
+            f'<Override PartName="/{_attr(part)}" ContentType="{content_type}"/>',
+        )
 
     def drop_override(self, part: str) -> None:
         self.types_xml = _remove_element(self.types_xml, "Override", "PartName", "/" + part)
 
     def save(self) -> None:
         """Write back the three shared parts, only those whose text changed."""
-        for name, text in ((self.part, self.xml), (_rels_path(self.part), self.rels_xml),
-                           ("[Content_Types].xml", self.types_xml)):
+        for name, text in (
+            (self.part, self.xml),
+            (_rels_path(self.part), self.rels_xml),
+            ("[Content_Types].xml", self.types_xml),
+        ):
             if text.encode("utf-8") != self.pkg.read(name):
                 self.pkg.write(name, text.encode("utf-8"))
 
@@ -506,8 +562,16 @@ class _Workbook:
 # --------------------------------------------------------------------------- styles
 
 
-_BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9,
-                    "0.00%": 10, "@": 49}
+_BUILTIN_FORMATS = {
+    "General": 0,
+    "0": 1,
+    "0.00": 2,
+    "#,##0": 3,
+    "#,##0.00": 4,
+    "0%": 9,
+    "0.00%": 10,
+    "@": 49,
+}
 _ATTRS = re.compile(r'([\w:]+)="([^"]*)"')
 _XF_KEY_ATTRS = ("numFmtId", "fontId", "fillId", "borderId", "xfId", "quotePrefix")
 
@@ -535,8 +599,10 @@ class _Styles:
 
     def __init__(self, xml: str) -> None:
         self.xml = xml
-        self.num_fmts = {_xml_unescape(a["formatCode"]): int(a["numFmtId"])
-                         for a in map(_attrs, _children(_section_body(xml, "numFmts"), "numFmt"))}
+        self.num_fmts = {
+            _xml_unescape(a["formatCode"]): int(a["numFmtId"])
+            for a in map(_attrs, _children(_section_body(xml, "numFmts"), "numFmt"))
+        }
         self.fonts = _children(_section_body(xml, "fonts"), "font")
         self.xfs = _children(_section_body(xml, "cellXfs"), "xf")
         if not self.xfs or not self.fonts:
@@ -552,7 +618,8 @@ class _Styles:
         if code not in self.num_fmts:
             self.num_fmts[code] = max([163, *self.num_fmts.values()]) + 1
             self.new_fmts.append(
-                f'<numFmt numFmtId="{self.num_fmts[code]}" formatCode="{_attr(code)}"/>')
+                f'<numFmt numFmtId="{self.num_fmts[code]}" formatCode="{_attr(code)}"/>'
+            )
         return self.num_fmts[code]
 
     def bold_font(self) -> int:
@@ -568,14 +635,23 @@ class _Styles:
 
     def xf(self, num_fmt: int = 0, font: int = 0) -> int:
         """Index of a plain cell format with this number format and font, appended if new."""
-        key = {"numFmtId": str(num_fmt), "fontId": str(font), "fillId": "0", "borderId": "0",
-               "xfId": "0", "quotePrefix": None}
+        key = {
+            "numFmtId": str(num_fmt),
+            "fontId": str(font),
+            "fillId": "0",
+            "borderId": "0",
+            "xfId": "0",
+            "quotePrefix": None,
+        }
         for index, xf in enumerate(self.xfs):
             if "</xf>" not in xf and _xf_key(xf) == tuple(key[a] for a in _XF_KEY_ATTRS):
                 return index
-        text = (f'<xf numFmtId="{num_fmt}" fontId="{font}" fillId="0" borderId="0" xfId="0"'
-                + (' applyNumberFormat="1"' if num_fmt else "")
-                + (' applyFont="1"' if font else "") + "/>")
+        text = (
+            f'<xf numFmtId="{num_fmt}" fontId="{font}" fillId="0" borderId="0" xfId="0"'
+            + (' applyNumberFormat="1"' if num_fmt else "")
+            + (' applyFont="1"' if font else "")
+            + "/>"
+        )
         return self._append_xf(text)
 
     def for_column(self, code: str | None, bold: bool = False) -> int:
@@ -602,8 +678,9 @@ class _Styles:
             else:
                 clone = re.sub(r'\s+quotePrefix="[^"]*"', "", source)
                 clone = re.sub(r"^<xf\b", '<xf quotePrefix="1"', clone)
-                self._memo[memo] = (self.xfs.index(clone) if clone in self.xfs
-                                    else self._append_xf(clone))
+                self._memo[memo] = (
+                    self.xfs.index(clone) if clone in self.xfs else self._append_xf(clone)
+                )
         return self._memo[memo]
 
     def _append_xf(self, text: str) -> int:
@@ -622,7 +699,7 @@ class _Styles:
                 root = re.search(r"<(?:\w+:)?styleSheet\b[^>]*>", xml)
                 if root is None:
                     raise PackageError("styles.xml has no styleSheet element")
-                xml = xml[:root.end()] + block + xml[root.end():]
+                xml = xml[: root.end()] + block + xml[root.end() :]
         if self.new_fonts:
             xml = _append_counted(xml, "fonts", self.new_fonts)
         if self.new_xfs:
@@ -632,8 +709,13 @@ class _Styles:
 
 def _xml_unescape(text: str) -> str:
     """Undo the five XML entity escapes (attribute values read by regex)."""
-    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
-            .replace("&gt;", ">").replace("&amp;", "&"))
+    return (
+        text.replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 def _attrs(element: str) -> dict[str, str]:
@@ -657,7 +739,7 @@ def _append_counted(xml: str, tag: str, items: list[str]) -> str:
     count = re.search(r'count="(\d+)"', head)
     if count:
         new_head = head.replace(count.group(0), f'count="{int(count.group(1)) + len(items)}"')
-        xml = xml[:opening.start()] + new_head + xml[opening.end():]
+        xml = xml[: opening.start()] + new_head + xml[opening.end() :]
     return xml
 
 
@@ -791,20 +873,25 @@ def _add_table(pkg: _Package, book: _Workbook, sheet: _Sheet, spec: SheetSpec) -
         name = f"{base}_{suffix}"
     last_row = max(2, len(spec.rows) + 1)  # an Excel Table needs at least one data row
     ref = f"A1:{_col_letter(len(spec.header) - 1)}{last_row}"
-    columns = "".join(f'<tableColumn id="{i + 1}" name="{_attr(str(h))}"/>'
-                      for i, h in enumerate(spec.header))
-    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           f'<table xmlns="{NS_MAIN}" id="{max(ids, default=0) + 1}" name="{name}" '
-           f'displayName="{name}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
-           f'<tableColumns count="{len(spec.header)}">{columns}</tableColumns>'
-           f'<tableStyleInfo name="{_attr(spec.table_style)}" showFirstColumn="0" '
-           f'showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>')
+    columns = "".join(
+        f'<tableColumn id="{i + 1}" name="{_attr(str(h))}"/>' for i, h in enumerate(spec.header)
+    )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<table xmlns="{NS_MAIN}" id="{max(ids, default=0) + 1}" name="{name}" '
+        f'displayName="{name}" ref="{ref}" totalsRowShown="0"><autoFilter ref="{ref}"/>'
+        f'<tableColumns count="{len(spec.header)}">{columns}</tableColumns>'
+        f'<tableStyleInfo name="{_attr(spec.table_style)}" showFirstColumn="0" '
+        f'showLastColumn="0" showRowStripes="1" showColumnStripes="0"/></table>'
+    )
     pkg.write(part, xml.encode("utf-8"))
     book.add_override(part, CT_TABLE)
     target = posixpath.relpath(part, posixpath.dirname(sheet.part))
-    rels = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<Relationships xmlns="{NS_PKG_REL}"><Relationship Id="rId1" Type="{REL_TABLE}" '
-            f'Target="{target}"/></Relationships>')
+    rels = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{NS_PKG_REL}"><Relationship Id="rId1" Type="{REL_TABLE}" '
+        f'Target="{target}"/></Relationships>'
+    )
     pkg.write(_rels_path(sheet.part), rels.encode("utf-8"))
     return "rId1"
 
@@ -813,8 +900,10 @@ def _sheet_xml(spec: SheetSpec, writer: _CellWriter, table_rel: str | None) -> s
     ncols = len(spec.header)
     last_col = _col_letter(ncols - 1)
     last_row = len(spec.rows) + 1
-    parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-             f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">']
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+    ]
     if spec.tab_color:
         parts.append(f'<sheetPr><tabColor rgb="FF{spec.tab_color.upper()}"/></sheetPr>')
     parts.append(f'<dimension ref="A1:{last_col}{last_row}"/>')
@@ -822,9 +911,14 @@ def _sheet_xml(spec: SheetSpec, writer: _CellWriter, table_rel: str | None) -> s
     parts.append('<sheetFormatPr defaultRowHeight="15"/>')
     widths = [(i, w) for i, w in enumerate(spec.widths[:ncols]) if w is not None]
     if widths:
-        parts.append("<cols>" + "".join(
-            f'<col min="{i + 1}" max="{i + 1}" width="{float(w)!r}" customWidth="1"/>'
-            for i, w in widths) + "</cols>")
+        parts.append(
+            "<cols>"
+            + "".join(
+                f'<col min="{i + 1}" max="{i + 1}" width="{float(w)!r}" customWidth="1"/>'
+                for i, w in widths
+            )
+            + "</cols>"
+        )
     parts.append("<sheetData>")
     parts.extend(_data_rows(spec, writer))
     parts.append("</sheetData>")
@@ -832,8 +926,9 @@ def _sheet_xml(spec: SheetSpec, writer: _CellWriter, table_rel: str | None) -> s
         parts.append(f'<autoFilter ref="A1:{last_col}{last_row}"/>')
     if spec.links:
         parts.append(_hyperlinks(spec))
-    parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-                 'footer="0.3"/>')
+    parts.append(
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+    )
     if table_rel:
         parts.append(f'<tableParts count="1"><tablePart r:id="{table_rel}"/></tableParts>')
     parts.append("</worksheet>")
@@ -843,23 +938,25 @@ def _sheet_xml(spec: SheetSpec, writer: _CellWriter, table_rel: str | None) -> s
 def _sheet_views(freeze: bool) -> str:
     if not freeze:
         return '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-    return ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-            'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
-            'activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
+    return (
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
+        'activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+    )
 
 
 def _data_rows(spec: SheetSpec, writer: _CellWriter) -> Iterator[str]:
     letters = [_col_letter(i) for i in range(len(spec.header))]
-    formats = [spec.number_formats[i] if i < len(spec.number_formats) else None
-               for i in range(len(spec.header))]
+    formats = [
+        spec.number_formats[i] if i < len(spec.number_formats) else None
+        for i in range(len(spec.header))
+    ]
     header_style = writer.styles.for_column(None, bold=spec.bold_header)
-    cells = (writer.cell(f"{letters[i]}1", str(h), header_style)
-             for i, h in enumerate(spec.header))
+    cells = (writer.cell(f"{letters[i]}1", str(h), header_style) for i, h in enumerate(spec.header))
     yield f'<row r="1">{"".join(cells)}</row>'
     styles = [writer.styles.for_column(f) for f in formats]
     for r, row in enumerate(spec.rows, start=2):
-        cells = (writer.cell(f"{letters[i]}{r}", v, styles[i])
-                 for i, v in enumerate(row))
+        cells = (writer.cell(f"{letters[i]}{r}", v, styles[i]) for i, v in enumerate(row))
         yield f'<row r="{r}">{"".join(cells)}</row>'
 
 
@@ -871,16 +968,23 @@ def _hyperlinks(spec: SheetSpec) -> str:
         row = spec.rows[row_idx]
         value = row[col_idx] if col_idx < len(row) else None
         display = f' display="{_attr(str(value))}"' if value not in (None, "") else ""
-        links.append(f'<hyperlink ref="{_col_letter(col_idx)}{row_idx + 2}" '
-                     f'location="{_attr(location)}"{display}/>')
+        links.append(
+            f'<hyperlink ref="{_col_letter(col_idx)}{row_idx + 2}" '
+            f'location="{_attr(location)}"{display}/>'
+        )
     return "<hyperlinks>" + "".join(links) + "</hyperlinks>"
 
 
 # --------------------------------------------------------------------------- append_rows
 
 
-def append_rows(package: bytes, sheet_name: str, rows: Sequence[Sequence[CellValue]], *,
-                header_row: int | None = None) -> tuple[bytes, list[int]]:
+def append_rows(
+    package: bytes,
+    sheet_name: str,
+    rows: Sequence[Sequence[CellValue]],
+    *,
+    header_row: int | None = None,
+) -> tuple[bytes, list[int]]:
     """Append rows after the last row of a sheet, in the style of its last data row.
 
     The sheet XML is edited by byte search around its last `<row>` and `</sheetData>`, so a
@@ -922,8 +1026,9 @@ def append_rows(package: bytes, sheet_name: str, rows: Sequence[Sequence[CellVal
         raise ValueError("the sheet would exceed Excel's row limit")
     writer = _CellWriter(styles, book.epoch)
     new_numbers = list(range(first, first + len(rows)))
-    fragment = "".join(_append_row(n, row, column_styles, writer)
-                       for n, row in zip(new_numbers, rows, strict=True))
+    fragment = "".join(
+        _append_row(n, row, column_styles, writer) for n, row in zip(new_numbers, rows, strict=True)
+    )
     xml = _insert_rows(xml, fragment.encode("utf-8"))
     xml = _extend_dimension(xml, new_numbers[-1], max(len(r) for r in rows))
     pkg.write(sheet.part, xml)
@@ -933,10 +1038,13 @@ def append_rows(package: bytes, sheet_name: str, rows: Sequence[Sequence[CellVal
     return pkg.to_bytes(), new_numbers
 
 
-def _append_row(number: int, values: Sequence[CellValue], column_styles: Mapping[int, int],
-                writer: _CellWriter) -> str:
-    cells = (writer.cell(f"{_col_letter(i)}{number}", value, column_styles.get(i, 0))
-             for i, value in enumerate(values))
+def _append_row(
+    number: int, values: Sequence[CellValue], column_styles: Mapping[int, int], writer: _CellWriter
+) -> str:
+    cells = (
+        writer.cell(f"{_col_letter(i)}{number}", value, column_styles.get(i, 0))
+        for i, value in enumerate(values)
+    )
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
@@ -996,7 +1104,7 @@ def _insert_rows(xml: bytes, fragment: bytes) -> bytes:
         return xml[:end] + fragment + xml[end:]
     match = _SHEETDATA_EMPTY.search(xml)
     assert match is not None
-    return xml[:match.start()] + b"<sheetData>" + fragment + b"</sheetData>" + xml[match.end():]
+    return xml[: match.start()] + b"<sheetData>" + fragment + b"</sheetData>" + xml[match.end() :]
 
 
 def _extend_dimension(xml: bytes, last_row: int, ncols: int) -> bytes:
@@ -1009,7 +1117,7 @@ def _extend_dimension(xml: bytes, last_row: int, ncols: int) -> bytes:
     end_col = _col_letter(max(_col_index(last_col), ncols - 1))
     end_row = max(last_row, int(match.group(4) or first_row))
     new = f'<dimension ref="{first_col}{first_row}:{end_col}{end_row}"'.encode()
-    return xml[:match.start()] + new + xml[match.end():]
+    return xml[: match.start()] + new + xml[match.end() :]
 
 
 def _table_ref(xml: str) -> tuple[str, int, str, int]:
@@ -1020,8 +1128,9 @@ def _table_ref(xml: str) -> tuple[str, int, str, int]:
     return ref.group(1), int(ref.group(2)), ref.group(3), int(ref.group(4))
 
 
-def _covering_table(pkg: _Package, sheet: _Sheet, last_row: int,
-                    header_row: int | None) -> tuple[str, int, int] | None:
+def _covering_table(
+    pkg: _Package, sheet: _Sheet, last_row: int, header_row: int | None
+) -> tuple[str, int, int] | None:
     """The sheet's Table that holds its data: (part, header row, last row), if any."""
     for rel in _read_rels(pkg, sheet.part):
         if rel.type != REL_TABLE or rel.external or rel.target not in pkg:
@@ -1046,8 +1155,7 @@ def _extend_table(pkg: _Package, part: str, last_row: int) -> None:
 # --------------------------------------------------------------------------- set_cells
 
 
-def set_cells(package: bytes, sheet_name: str,
-              cells: Mapping[tuple[int, int], CellValue]) -> bytes:
+def set_cells(package: bytes, sheet_name: str, cells: Mapping[tuple[int, int], CellValue]) -> bytes:
     """Set the values of existing rows' cells, keeping each cell's format.
 
     Only the XML of the rows named changes, edited by byte search like `append_rows`:
@@ -1126,11 +1234,16 @@ def _row_cells(body: bytes) -> list[tuple[int, int, int, dict[str, str]]]:
     return found
 
 
-def _set_row_cells(xml: bytes, number: int, values: Mapping[int, CellValue],
-                   writer: _CellWriter, defaults: Mapping[int, int]) -> tuple[bytes, bool]:
+def _set_row_cells(
+    xml: bytes,
+    number: int,
+    values: Mapping[int, CellValue],
+    writer: _CellWriter,
+    defaults: Mapping[int, int],
+) -> tuple[bytes, bool]:
     start, open_end, end = _find_row(xml, number)
     head = xml[start:open_end]
-    body = xml[open_end:end - len(b"</row>")] if open_end != end else b""
+    body = xml[open_end : end - len(b"</row>")] if open_end != end else b""
     existing = {col: (s, e, attrs) for col, s, e, attrs in _row_cells(body)}
     had_formula = False
     pieces: list[tuple[int, bytes]] = []
@@ -1140,11 +1253,9 @@ def _set_row_cells(xml: bytes, number: int, values: Mapping[int, CellValue],
             continue
         old = body[s:e]
         if b"<f" in old and re.search(rb"<f\b[^>]*\bref=", old):
-            raise PackageError(f"cell {_col_letter(col)}{number} anchors a shared or array "
-                               "formula")
+            raise PackageError(f"cell {_col_letter(col)}{number} anchors a shared or array formula")
         had_formula |= b"<f" in old
-        pieces.append((col, _new_cell(col, number, values[col], int(attrs.get("s", "0")),
-                                      writer)))
+        pieces.append((col, _new_cell(col, number, values[col], int(attrs.get("s", "0")), writer)))
     for col, value in values.items():
         if col not in existing:
             pieces.append((col, _new_cell(col, number, value, defaults.get(col, 0), writer)))
@@ -1166,8 +1277,9 @@ def _widen_spans(head: bytes, last_col: int) -> bytes:
     match = re.search(rb'\sspans="(\d+):(\d+)"', head)
     if match is None or int(match.group(2)) >= last_col:
         return head
-    return (head[:match.start()] + b' spans="%s:%d"' % (match.group(1), last_col)
-            + head[match.end():])
+    return (
+        head[: match.start()] + b' spans="%s:%d"' % (match.group(1), last_col) + head[match.end() :]
+    )
 
 
 # --------------------------------------------------------------------------- read back
@@ -1218,12 +1330,15 @@ def read_sheet(package: bytes, sheet_name: str) -> list[list[CellValue]]:
     return [[grid.get(r, {}).get(c) for c in range(width)] for r in range(1, max(grid) + 1)]
 
 
-def _cell_value(el: object, shared: list[str], date_styles: set[int],
-                epoch: dt.datetime) -> CellValue:
+def _cell_value(
+    el: object, shared: list[str], date_styles: set[int], epoch: dt.datetime
+) -> CellValue:
     kind = el.get("t", "n")  # type: ignore[attr-defined]
     if kind == "inlineStr":
-        return _ECMA_UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)), "".join(
-            t.text or "" for t in el.iter(f"{{{NS_MAIN}}}t")))  # type: ignore[attr-defined]
+        return _ECMA_UNESCAPE.sub(
+            lambda m: chr(int(m.group(1), 16)),
+            "".join(t.text or "" for t in el.iter(f"{{{NS_MAIN}}}t")),
+        )  # type: ignore[attr-defined]
     raw = el.findtext(f"{{{NS_MAIN}}}v")  # type: ignore[attr-defined]
     if raw is None:
         return None
@@ -1242,8 +1357,10 @@ def _cell_value(el: object, shared: list[str], date_styles: set[int],
 
 
 def _date_styles(styles_xml: str) -> set[int]:
-    codes = {a["numFmtId"]: _xml_unescape(a["formatCode"])
-             for a in map(_attrs, _children(_section_body(styles_xml, "numFmts"), "numFmt"))}
+    codes = {
+        a["numFmtId"]: _xml_unescape(a["formatCode"])
+        for a in map(_attrs, _children(_section_body(styles_xml, "numFmts"), "numFmt"))
+    }
     xfs = _children(_section_body(styles_xml, "cellXfs"), "xf")
     dates = set()
     for index, xf in enumerate(xfs):
@@ -1263,7 +1380,10 @@ def _shared_strings(pkg: _Package, book: _Workbook) -> list[str]:
     if part is None or part not in pkg:
         return []
     root = SafeET.fromstring(pkg.read(part))
-    return [_ECMA_UNESCAPE.sub(lambda m: chr(int(m.group(1), 16)),
-                               "".join(t.text or "" for t in si.iter(f"{{{NS_MAIN}}}t")))
-            for si in root.iter(f"{{{NS_MAIN}}}si")]
-
+    return [
+        _ECMA_UNESCAPE.sub(
+            lambda m: chr(int(m.group(1), 16)),
+            "".join(t.text or "" for t in si.iter(f"{{{NS_MAIN}}}t")),
+        )
+        for si in root.iter(f"{{{NS_MAIN}}}si")
+    ]
