@@ -21,6 +21,7 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,9 +63,9 @@ MONEY = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FEES = {"late_cancel": "LATECXL", "no_show": "NOSHOW"}
 
-Summary = dict[str, object]
+Summary = dict[str, Any]
 #: Runs the task over the paths; yields (position in paths, summary) as each finishes.
-Runner = Callable[[list[str], dict[str, object], int], Iterator[tuple[int, Summary]]]
+Runner = Callable[[list[str], dict[str, Any], int], Iterator[tuple[int, Summary]]]
 
 
 # --- finding the workbooks ------------------------------------------------------------
@@ -151,7 +152,7 @@ def _summary(path: str, book: Book, issues: list[Issue], rec: Reconciliation) ->
     """The summary of a reconciled workbook (counts as ``int``, money as ``Decimal``)."""
     currency = rec.currency
 
-    def money(minor: object) -> Decimal:
+    def money(minor: Any) -> Decimal:
         return from_minor(int(minor), currency)
 
     severities = [i.severity.value for i in issues] + rec.flags["severity"].tolist()
@@ -212,15 +213,13 @@ def _fees(rec: Reconciliation, money: Callable[[object], Decimal]) -> Summary:
 # --- running the tasks ----------------------------------------------------------------
 
 
-def _serial(
-    paths: list[str], options: dict[str, object], _jobs: int
-) -> Iterator[tuple[int, Summary]]:
+def _serial(paths: list[str], options: dict[str, Any], _jobs: int) -> Iterator[tuple[int, Summary]]:
     for i, path in enumerate(paths):
-        yield i, summarise_workbook(path, **options)  # type: ignore[arg-type]
+        yield i, summarise_workbook(path, **options)
 
 
 def _process_pool(
-    paths: list[str], options: dict[str, object], jobs: int
+    paths: list[str], options: dict[str, Any], jobs: int
 ) -> Iterator[tuple[int, Summary]]:
     # forkserver: workers are forked from a clean process that has already imported the
     # task's modules (the reader loads on first use elsewhere), so they start fast and
@@ -236,15 +235,13 @@ def _process_pool(
 
 
 def _dask(address: str) -> Runner:
-    def run(
-        paths: list[str], options: dict[str, object], jobs: int
-    ) -> Iterator[tuple[int, Summary]]:
+    def run(paths: list[str], options: dict[str, Any], jobs: int) -> Iterator[tuple[int, Summary]]:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
             raise MissingDependency("dask.distributed", "batch") from None
         if address == "dask":
-            cluster = LocalCluster(
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=max(jobs, 1),
                 threads_per_worker=1,
                 host="127.0.0.1",
@@ -253,10 +250,10 @@ def _dask(address: str) -> Runner:
         else:
             cluster = None
         try:
-            with Client(cluster or address) as client:
+            with Client(cluster or address) as client:  # type: ignore[no-untyped-call]
                 futures = client.map(summarise_workbook, paths, **options, pure=False)
                 index = {f.key: i for i, f in enumerate(futures)}
-                for future in as_completed(futures):
+                for future in as_completed(futures):  # type: ignore[no-untyped-call]
                     yield index[future.key], future.result()
         finally:
             if cluster is not None:
@@ -339,8 +336,8 @@ def summary_frame(summaries: list[Summary]) -> pd.DataFrame:
     rows = []
     for s in summaries:
         row = {k: v for k, v in s.items() if k not in ("aging", "codes")}
-        row.update(s.get("aging", {}))  # type: ignore[arg-type]
-        row.update({f"flag_{code}": n for code, n in s.get("codes", {}).items()})  # type: ignore[union-attr]
+        row.update(s.get("aging", {}))
+        row.update({f"flag_{code}": n for code, n in s.get("codes", {}).items()})
         rows.append(row)
     frame = pd.DataFrame(rows, columns=_columns(summaries), dtype=object)
     flag_columns = [c for c in frame.columns if c.startswith("flag_")]
@@ -379,8 +376,8 @@ def _columns(summaries: list[Summary]) -> list[str]:
     buckets: dict[str, None] = {}
     codes: set[str] = set()
     for s in summaries:
-        buckets.update(dict.fromkeys(s.get("aging", {})))  # type: ignore[arg-type]
-        codes.update(s.get("codes", {}))  # type: ignore[arg-type]
+        buckets.update(dict.fromkeys(s.get("aging", {})))
+        codes.update(s.get("codes", {}))
     tail = [
         "ar_total",
         "credit",

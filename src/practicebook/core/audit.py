@@ -140,7 +140,8 @@ def audit_rows(previous_last_hash: str | None, entries: Iterable[AuditEntry]) ->
             entry.summary,
         ]
         digest = row_hash(content, prev)
-        rows.append(AuditRow(*content, prev, digest))
+        time, actor, tool, sheet, row_id, action, summary = content
+        rows.append(AuditRow(time, actor, tool, sheet, row_id, action, summary, prev, digest))
         prev = digest
     return rows
 

@@ -85,7 +85,7 @@ def hundredths(seconds: np.ndarray) -> np.ndarray:
     """Seconds as signed hundredths of an hour, half-up (what ``hours_text`` shows)."""
     seconds = np.asarray(seconds, dtype=np.int64)
     centi = (np.abs(seconds) * 100 + 1800) // 3600
-    return np.where(seconds < 0, -centi, centi)
+    return np.asarray(np.where(seconds < 0, -centi, centi), dtype=np.int64)
 
 
 def hundredths_texts(centi: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from babel import Locale
@@ -151,10 +152,10 @@ def _flags_sheet(flags: pd.DataFrame) -> SheetSpec:
 
 
 def _is_dates(series: pd.Series) -> bool:
-    return pd.api.types.is_datetime64_any_dtype(series.dtype)
+    return bool(pd.api.types.is_datetime64_any_dtype(series.dtype))
 
 
-def _cells(series: pd.Series, currency: str | None) -> list[object]:
+def _cells(series: pd.Series, currency: str | None) -> list[Any]:
     """A column's values as cell values: money as exact Decimals, days as dates, blanks
     as None, numpy numbers as Python ones."""
     values = _python_values(series)
@@ -165,18 +166,18 @@ def _cells(series: pd.Series, currency: str | None) -> list[object]:
     return values
 
 
-def _python_values(series: pd.Series) -> list[object]:
+def _python_values(series: pd.Series) -> list[Any]:
     present = series.notna().to_numpy()
     values = series.astype(object).tolist()
     return [v if keep else None for v, keep in zip(values, present, strict=True)]
 
 
 def _day_or_moment(value: pd.Timestamp) -> dt.date | dt.datetime:
-    moment = pd.Timestamp(value).to_pydatetime()
+    moment: dt.datetime = pd.Timestamp(value).to_pydatetime()
     return moment.date() if moment.time() == dt.time() else moment
 
 
-def _text(value: object) -> object:
+def _text(value: object) -> Any:
     """A plain cell value: pandas blanks become empty cells, numpy numbers Python ones."""
     if value is None or (
         not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)

@@ -65,7 +65,7 @@ def build_vba_project(source_dir: Path, work_dir: Path) -> bytes:
     finally:
         book.close()
     with ExcelFile(path) as built:
-        return built.vba_project_bytes()
+        return bytes(built.vba_project_bytes())
 
 
 def _text(path: Path) -> str:

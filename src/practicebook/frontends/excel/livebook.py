@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -222,7 +223,7 @@ class Grid:
     """A table ready for the sheet: header and rows of plain values, and which columns
     (0-based) to format as money or as dates."""
 
-    header: list[str]
+    header: list[object]
     rows: list[list[object]]
     money: tuple[int, ...]
     dates: tuple[int, ...]
@@ -263,7 +264,7 @@ def frame_grid(
     return Grid([headers.get(c, c) for c in columns], out, money_at, dates)
 
 
-def _out(value: object, is_money: bool, is_date: bool, currency: str) -> object:
+def _out(value: Any, is_money: bool, is_date: bool, currency: str) -> object:
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
         return None
     if is_money:

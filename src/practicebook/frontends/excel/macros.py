@@ -319,7 +319,7 @@ def mark_cancellation(
     core_book, _ = api.load_tables(tables)
     sessions = next((t for t in tables if livebook.input_sheet(t.name) is SESSIONS), None)
     on_sessions = sessions is not None and sheet_name == sessions.name
-    values = livebook.row_values(sessions, row) if on_sessions else {}
+    values = livebook.row_values(sessions, row) if sessions is not None and on_sessions else {}
     session_id = livebook.id_text(values.get(normalize_header("session_id")))
     if session_id is None:
         book.app.alert("Select a row on the Sessions sheet first.", "Mark late cancellation")
