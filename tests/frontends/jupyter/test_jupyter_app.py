@@ -134,6 +134,32 @@ def test_voila_command_serves_the_packaged_notebook_on_loopback(book_path):
     assert APP_NOTEBOOK.is_file()
 
 
+def test_the_launcher_loads_no_dashboard_code():
+    import subprocess
+
+    probe = (
+        "import sys\n"
+        "from practicebook.frontends.jupyter import voila_command\n"
+        "loaded = [m for m in sys.modules if m == 'ipywidgets'"
+        " or m.startswith(('practicebook.frontends.jupyter.dashboard',"
+        " 'practicebook.frontends.jupyter.tabs'))]\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_package_names_come_from_their_modules():
+    from practicebook.frontends import jupyter
+    from practicebook.frontends.jupyter import dashboard, forms, launch, state
+
+    assert jupyter.Dashboard is dashboard.Dashboard and jupyter.SchemaForm is forms.SchemaForm
+    assert jupyter.WorkbookState is state.WorkbookState
+    assert jupyter.voila_command is launch.voila_command
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        jupyter.Nope  # noqa: B018
+
+
 def test_voila_command_without_voila(book_path, monkeypatch):
     import importlib.util
 

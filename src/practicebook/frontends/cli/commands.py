@@ -291,7 +291,7 @@ def app(book: Path, port: int | None, no_browser: bool) -> None:
     """Serve the dashboard for BOOK.xlsx as a web page on this computer only (Voila)."""
     import subprocess
 
-    from practicebook.frontends.jupyter import voila_command
+    from practicebook.frontends.jupyter.launch import voila_command
 
     with _errors():
         argv, env = voila_command(book, port=port, open_browser=not no_browser)

@@ -1,0 +1,119 @@
+"""The dashboard's HTML: issue lists, notes, tables, download links, and the bytes of an
+``.xlsx`` download.
+
+Every text that reaches the page is escaped here; the style sheet the tables and charts
+share is ``STYLE``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from practicebook.issues import Issue
+
+STYLE = """<style>
+.pb-table table { border-collapse: collapse; font-size: 13px; }
+.pb-table th, .pb-table td { border-bottom: 1px solid #ddd; padding: 2px 8px; }
+.pb-table td.pb-money { text-align: right; white-space: nowrap; }
+.pb-table tr.pb-flagged td { background: #fff3cd; }
+.pb-msg-error { color: #a00; } .pb-msg-warning { color: #a60; } .pb-msg-ok { color: #070; }
+.pb-bar { display: inline-block; height: 10px; vertical-align: middle; }
+</style>"""
+
+
+def issue_html(issues: Iterable[Issue]) -> str:
+    """The issues as a list, one line per issue coloured by severity (empty when none)."""
+    items = [
+        f"<li class='pb-msg-{i.severity.value}'>{html.escape(str(i.where))}: "
+        f"{html.escape(i.message)} [{i.code.value}]"
+        + (f"<br><small>{html.escape(i.hint)}</small>" if i.hint else "")
+        + "</li>"
+        for i in issues
+    ]
+    return f"<ul class='pb-issues'>{''.join(items)}</ul>" if items else ""
+
+
+def note(text: str, kind: str = "ok") -> str:
+    """One message coloured as ``kind``: ``ok``, ``warning`` or ``error``."""
+    return f"<div class='pb-msg-{kind}'>{html.escape(text)}</div>"
+
+
+def _blank(value: object) -> bool:
+    """None, NaN, NaT or pandas' NA: a cell with nothing in it."""
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _cell_text(value: object) -> str:
+    if _blank(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else str(value)[:16]
+    return str(value)
+
+
+def html_table(
+    frame: pd.DataFrame,
+    *,
+    money: Iterable[str] = (),
+    fmt: Callable[[object], str] = str,
+    flagged: Callable[[Mapping[str, Any]], bool] | None = None,
+) -> str:
+    """An HTML table (text, escaped), money columns formatted, chosen rows highlighted."""
+    money = set(money)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.to_dict("records"):
+        cells = []
+        for col, value in record.items():
+            if col in money:
+                cells.append(f"<td class='pb-money'>{html.escape(fmt(value))}</td>")
+            else:
+                cells.append(f"<td>{html.escape(_cell_text(value))}</td>")
+        cls = " class='pb-flagged'" if flagged and flagged(record) else ""
+        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    return (
+        f"{STYLE}<div class='pb-table'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def download_link(data: bytes, filename: str, mime: str, label: str) -> str:
+    """A link that downloads ``data`` as ``filename`` (the bytes carried in the page)."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f"<a download='{html.escape(filename)}' href='data:{mime};base64,{encoded}' "
+        f"class='pb-download'>{html.escape(label)}</a>"
+    )
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str, money_cols: list[str], money_format: str) -> bytes:
+    """One sheet: text written as text (never a formula), money as numbers in the
+    practice's money format, dates as dates."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    ws = book.add_worksheet(sheet)
+    money, day = (
+        book.add_format({"num_format": money_format}),
+        book.add_format({"num_format": "yyyy-mm-dd"}),
+    )
+    for c, name in enumerate(frame.columns):
+        ws.write_string(0, c, str(name))
+        for r, value in enumerate(frame[name], start=1):
+            if _blank(value):
+                continue
+            if name in money_cols:
+                ws.write_number(r, c, value, money)
+            elif isinstance(value, pd.Timestamp):
+                ws.write_datetime(r, c, value.to_pydatetime(), day)
+            else:
+                ws.write_string(r, c, str(value))
+    book.close()
+    return buffer.getvalue()

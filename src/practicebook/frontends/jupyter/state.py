@@ -1,0 +1,85 @@
+"""The dashboard's state: the loaded workbook and its reconciliation, reloaded when the
+file on disk changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from practicebook import api
+from practicebook.core.findings import combine, from_issues
+from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.issues import Issue
+from practicebook.l10n import format_money
+from practicebook.model import Book
+
+
+class WorkbookState:
+    """The loaded book and its reconciliation, reloaded when the file changes.
+
+    ``findings`` holds every finding as flag rows: the workbook checks' issues and the
+    reconciliation's flags together.
+
+    Args:
+        path: the workbook.
+        password: password of a protected workbook.
+        as_of: reconciliation day (default: today in the practice time zone).
+    """
+
+    def __init__(
+        self, path: str | Path, *, password: str | None = None, as_of: dt.date | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.password = password
+        self.as_of = as_of
+        self._stamp: tuple[int, int] | None = None
+        self._digest = ""
+        self.book: Book
+        self.load_issues: list[Issue] = []
+        self.result: Reconciliation
+        self.findings: pd.DataFrame
+        self.refresh(force=True)
+
+    def _changed(self) -> bool:
+        stat = self.path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        changed, self._digest = digest != self._digest, digest
+        return changed
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reload the workbook if it changed on disk (or ``force``); True if reloaded."""
+        if not self._changed() and not force:
+            return False
+        self.book, self.load_issues = api.load(self.path, password=self.password)
+        self.result = reconcile(self.book, self.as_of)
+        self.findings = combine([self.result.flags, from_issues(self.load_issues)])
+        return True
+
+    def reconcile_as_of(self, day: dt.date | None) -> Reconciliation:
+        """The reconciliation as of ``day`` (the current one when it is the same day)."""
+        if day is None or day == self.result.as_of:
+            return self.result
+        return reconcile(self.book, day)
+
+    def money(self, minor: Any) -> str:
+        """Minor units formatted in the workbook's currency and locale."""
+        settings = self.book.settings
+        return format_money(int(minor), settings.currency, settings.locale)
+
+    def balance_of(self, client_id: str) -> int:
+        """The client's balance in minor units as of the state's day (0 when unknown)."""
+        b = self.result.balances
+        found = b.loc[b["client_id"] == client_id, "balance"]
+        return int(found.iloc[0]) if len(found) else 0
+
+    def ids(self, sheet: str, key: str) -> list[str]:
+        """The distinct values of an ID column, sorted (dropdown options)."""
+        return sorted(self.book.frame(sheet)[key].dropna().astype(str).unique())
