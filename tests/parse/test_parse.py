@@ -10,7 +10,8 @@ import pytest
 
 from practicebook.issues import Code, Severity
 from practicebook.model import RawTable
-from practicebook.parse.sheets import Bad, CoerceContext, coerce_datetime, parse
+from practicebook.parse import parse
+from practicebook.parse.values import Bad, CoerceContext, coerce_datetime
 from tests.support.books import book_from
 from tests.support.textables import read_tables
 

@@ -30,14 +30,9 @@ from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout, RawTable
 from practicebook.money import from_minor
 from practicebook.parse import checks
-from practicebook.parse.sheets import (
-    Bad,
-    CoerceContext,
-    _duplicate_issues,
-    coerce_choice,
-    coerce_datetime,
-    parse_sheet,
-)
+from practicebook.parse.rows import duplicate_issues
+from practicebook.parse.sheets import parse_sheet
+from practicebook.parse.values import Bad, CoerceContext, coerce_choice, coerce_datetime
 from practicebook.schema import WORKBOOK, Kind, Sheet
 
 __all__ = [
@@ -270,7 +265,7 @@ def _duplicates(book: Book, sheet: Sheet, layout: Layout, row: int, row_id: str)
         [existing[sheet.key].astype(object), pd.Series([row_id], dtype=object)], ignore_index=True
     )
     rows = pd.concat([existing[ROW], pd.Series([row])], ignore_index=True)
-    return [i for i in _duplicate_issues(sheet, ids, layout, rows) if i.where.row == row]
+    return [i for i in duplicate_issues(sheet, ids, layout, rows) if i.where.row == row]
 
 
 def _reference_issues(

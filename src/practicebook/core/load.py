@@ -12,7 +12,7 @@ from practicebook.core.audit import AUDIT_SHEET, chain_issues
 from practicebook.issues import Issue, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.parse import checks
-from practicebook.parse.sheets import parse
+from practicebook.parse.book import parse
 from practicebook.schema import normalize_header
 
 __all__ = ["load_tables"]

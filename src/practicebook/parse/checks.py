@@ -21,7 +21,8 @@ __all__ = ["CHECKS", "run"]
 
 
 def _present(series: pd.Series) -> np.ndarray:
-    return series.notna().to_numpy(dtype=bool)
+    present: np.ndarray = series.notna().to_numpy(dtype=bool)
+    return present
 
 
 def _arrow_strings(values: pd.Series) -> pa.Array:
@@ -32,7 +33,8 @@ def _arrow_strings(values: pd.Series) -> pa.Array:
 def _isin(values: pd.Series, allowed: pd.Series) -> np.ndarray:
     """``values.isin(allowed)`` through Arrow's hash kernel (pandas converts per value)."""
     found = pc.is_in(_arrow_strings(values), value_set=_arrow_strings(allowed.dropna()))
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
+    mask: np.ndarray = found.fill_null(False).to_numpy(zero_copy_only=False)
+    return mask
 
 
 def _unknown(

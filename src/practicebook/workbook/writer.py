@@ -31,7 +31,7 @@ from practicebook.core.reconcile import Reconciliation, reconcile
 from practicebook.errors import RowRefused, UnreadableWorkbook, WriteFailed
 from practicebook.issues import Issue
 from practicebook.model import Book
-from practicebook.parse.sheets import parse
+from practicebook.parse.book import parse
 from practicebook.render.cells import SheetSpec
 from practicebook.render.sheets import result_sheets
 from practicebook.schema import WORKBOOK
