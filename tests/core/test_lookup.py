@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from practicebook.core.lookup import in_effect, sort_order
+from practicebook.core.lookup import day_key, day_numbers, in_effect, sort_order
 from practicebook.core.wording import hours_text, hours_texts, money_texts
 from practicebook.money import from_minor
 
@@ -70,6 +70,19 @@ def test_in_effect_without_overlap_takes_the_covering_period():
     keys = np.array([0, 0, 0, 1, 1])
     got = in_effect([keys], days, [np.array([0, 0, 1])], [2], starts, ends)
     assert got.tolist() == [0, 1, -1, -1, 2]
+
+
+def test_day_keys_sort_by_group_then_day_for_every_day_from_1678():
+    days = np.array(
+        ["1678-01-01", "1900-03-01", "2199-12-31", "2262-04-11"], dtype="datetime64[ns]"
+    )
+    numbers = day_numbers(days)
+    groups = np.repeat([3, 2, 1, 0], 4)
+    keys = day_key(groups, np.tile(numbers, 4))
+    want = sorted(range(len(keys)), key=lambda j: (groups[j], numbers[j % 4]))
+    assert np.argsort(keys, kind="stable").tolist() == want
+    assert (day_key(groups, 0) <= keys).all()
+    assert (keys < day_key(groups + 1, 0)).all()
 
 
 @settings(max_examples=200, deadline=None)

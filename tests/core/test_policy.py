@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
 
+from practicebook import api
+from practicebook.core.policy import assessment
+from practicebook.core.policy.facts import SessionFacts
+from practicebook.core.policy.fees import ZERO_REASONS
+from practicebook.core.policy.rules import SESSION_RULES, session_findings
+from practicebook.core.reconcile import reconcile
 from tests.support.reconcile_cases import codes_at, fee, log_row, reconciled
+from tests.test_gallery import CASES, load_case
 
 TIERS = """
 ## PolicyTiers
@@ -476,3 +484,48 @@ def test_policy_effective_periods_include_both_end_dates():
 """)
     assert log_row(rec, "S1")["computed_status"] == "cancelled"  # 48 h against 24 h
     assert log_row(rec, "S2")["computed_status"] == "late_cancelled"  # 47 h against 48 h
+
+
+# --- the session rules --------------------------------------------------------------
+
+
+def test_the_session_rules_list_every_session_finding_in_order(monkeypatch):
+    """Each rule raises only its own code, and the gallery's workbooks together raise
+    every code listed, and no other, on the Sessions sheet."""
+    assert list(SESSION_RULES) == [
+        "unresolved-past-session",
+        "cpt-duration-mismatch",
+        "status-mismatch",
+        "missing-cancel-time",
+        "notice-near-threshold",
+        "late-arrival",
+        "no-policy-in-force",
+        *(code.value for code in ZERO_REASONS),
+        "waiver-without-reason",
+        "policy-not-acknowledged",
+        "cancellation-pattern",
+    ]
+    seen: list[SessionFacts] = []
+
+    def spy(facts: SessionFacts):
+        seen.append(facts)
+        return session_findings(facts)
+
+    monkeypatch.setattr(assessment, "session_findings", spy)
+    raised: set[str] = set()
+    for path in sorted(CASES.glob("*.md")):
+        tables, options, _ = load_case(path)
+        if "as_of" not in options:
+            continue
+        seen.clear()
+        book, _ = api.load_tables(tables)
+        rec = reconcile(book, dt.date.fromisoformat(options["as_of"]))
+        (facts,) = seen
+        by_rule = {
+            name: [set(f["code"]) for f in rule(facts)] for name, rule in SESSION_RULES.items()
+        }
+        assert all(codes == {name} for name, found in by_rule.items() for codes in found), path
+        on_sessions = set(rec.flags.loc[rec.flags["sheet"] == "Sessions", "code"])
+        assert on_sessions == {name for name, found in by_rule.items() if found}, path
+        raised |= on_sessions
+    assert raised == set(SESSION_RULES)

@@ -13,7 +13,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practicebook.core.policy.engine import notice_seconds
+from practicebook.core.policy import notice_seconds
 from practicebook.core.reconcile import _allocation_steps, reconcile
 from practicebook.schema import ADJUSTMENT_TYPES, PAYMENT_METHODS, STATUSES, WORKBOOK
 from tests.support.reconcile_cases import loaded

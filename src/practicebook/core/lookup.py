@@ -20,6 +20,7 @@ __all__ = [
     "any_of",
     "arrow",
     "codes",
+    "day_key",
     "day_numbers",
     "first_positions",
     "frame",
@@ -41,7 +42,8 @@ def codes(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
     """
     if values.dtype == object:
         values = pd.Index(values, dtype=object)
-    return index.get_indexer(values)
+    found: np.ndarray = index.get_indexer(values)
+    return found
 
 
 def any_of(values: np.ndarray, wanted: list[int]) -> np.ndarray:
@@ -77,7 +79,9 @@ class Keys:
         return take(index.get_indexer(self.uniques).astype(np.int64), self.codes, -1)
 
 
-def sort_order(numeric: list[np.ndarray], ids: object) -> np.ndarray:
+def sort_order(
+    numeric: list[np.ndarray], ids: np.ndarray | pd.api.extensions.ExtensionArray
+) -> np.ndarray:
     """Positions sorting rows by the ``numeric`` keys (first key first), ties by ``ids``
     (an array of Python strings or a ``str`` array).
 
@@ -116,7 +120,8 @@ def first_positions(values: object, keys: object) -> np.ndarray:
     """For each value, the position of its first occurrence in ``keys`` (``-1`` when blank
     or absent): one Arrow hash join, with no Python string per row."""
     found = pc.index_in(arrow(values), value_set=arrow(keys), skip_nulls=True)
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    positions: np.ndarray = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return positions
 
 
 def _numeric_order(keys: list[np.ndarray]) -> np.ndarray:
@@ -136,7 +141,27 @@ def _numeric_order(keys: list[np.ndarray]) -> np.ndarray:
 def day_numbers(days: np.ndarray) -> np.ndarray:
     """Whole days since 1678-01-01, the first whole year ``datetime64[ns]`` holds: small
     sort keys, non-negative for every day from then on."""
-    return (days.astype("datetime64[D]") - _EARLIEST.astype("datetime64[D]")).astype(np.int64)
+    elapsed = days.astype("datetime64[D]") - _EARLIEST.astype("datetime64[D]")
+    numbers: np.ndarray = elapsed.astype(np.int64)
+    return numbers
+
+
+_DAY_BITS = 18  # 2^18 days is more than the 584 years a datetime64[ns] spans
+
+
+def day_key(group: np.ndarray, days: np.ndarray | int) -> np.ndarray:
+    """One sortable ``int64`` per row of a small non-negative group code and a day number
+    (``day_numbers``): code first, then day.
+
+    Keys of one code sit between ``day_key(code, 0)`` and the next code's, so a sorted
+    column of them is searched for "this client from that day on". Every day a
+    ``datetime64[ns]`` holds from 1678 on takes a number below ``2**18``.
+
+    >>> int(day_key(np.array([2]), 5)[0]) == 2 * 2**18 + 5
+    True
+    """
+    keys: np.ndarray = (group.astype(np.int64, copy=False) << _DAY_BITS) + days
+    return keys
 
 
 def frame(columns: dict[str, object]) -> pd.DataFrame:
@@ -204,20 +229,13 @@ def in_effect(
         return _in_effect_overlapping(lkey, days, rkey, rfrom, rto, out)
     # without overlaps, the row in effect is the key's last one starting on or before
     # the day, if it has not ended by then
-    at = np.searchsorted(_day_key(key, first_day), _day_key(lkey, days), side="right") - 1
+    starts_at = day_key(key, day_numbers(first_day))
+    at = np.searchsorted(starts_at, day_key(lkey, day_numbers(days)), side="right") - 1
     hit = (lkey >= 0) & (at >= 0) & ~np.isnat(days)
     at = np.where(hit, at, 0)
     hit &= (key[at] == lkey) & (days <= last_day[at])
     out[hit] = usable[at[hit]]
     return out
-
-
-_DAY_BITS = 18  # 2^18 days is more than the 584 years a datetime64[ns] spans
-
-
-def _day_key(key: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """One sortable ``int64`` of a small code and a day between 1678 and 2262."""
-    return (key.astype(np.int64) << _DAY_BITS) + day_numbers(days)
 
 
 def _in_effect_overlapping(
@@ -250,4 +268,5 @@ def _in_effect_overlapping(
 
 def take(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
     """``values[pos]`` with ``fill`` where ``pos`` is ``-1`` (``fill`` sits at index -1)."""
-    return np.append(values, np.asarray([fill], dtype=values.dtype))[pos]
+    taken: np.ndarray = np.append(values, np.asarray([fill], dtype=values.dtype))[pos]
+    return taken
