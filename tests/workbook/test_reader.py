@@ -12,7 +12,8 @@ import xlsxwriter
 
 from practicebook import api
 from practicebook.errors import UnreadableWorkbook
-from practicebook.workbook.reader import preflight, read_workbook
+from practicebook.workbook.guard import preflight
+from practicebook.workbook.reader import read_workbook
 from practicebook.workbook.template import write_workbook
 
 

@@ -1,11 +1,10 @@
-"""Read a workbook file into raw tables: a pre-flight guard, then a Rust calamine reader.
+"""Read a workbook file into raw tables: the pre-flight guard, then a Rust calamine reader.
 
-The file is read into memory once. Before any parser sees it, a guard rejects what is
-not a sound OOXML package (not a zip, a legacy ``.xls``, a password-protected file
-without its password, a truncated file, a zip bomb, a DTD in any XML part) with a
-one-line ``UnreadableWorkbook``. Sheets are then read with fastexcel (Arrow-native
-calamine), typed per column from the schema so text in a number column, booleans in a
-money column and Excel error values all surface as cells for the parser to report.
+The file first passes the guard (``guard.preflight``). Sheets are then read with fastexcel
+(Arrow-native calamine), typed per column from the schema so text in a number column,
+booleans in a money column and Excel error values all surface as cells for the parser to
+report. Header rows, merged ranges and boolean cells are found by scanning the sheet XML,
+beside the typed read.
 """
 
 from __future__ import annotations
@@ -25,23 +24,23 @@ import fastexcel
 import pandas as pd
 
 from practicebook.core.audit import AUDIT_SHEET
-from practicebook.errors import UnreadableWorkbook, WrongPassword
+from practicebook.errors import UnreadableWorkbook
 from practicebook.issues import column_number
 from practicebook.model import CellErrorValue, RawTable
-from practicebook.schema import SCHEMA_PROPERTY, WORKBOOK, Kind, Sheet, normalize_header
-from practicebook.workbook.crypto import decrypt_workbook, is_encrypted
+from practicebook.schema import WORKBOOK, Kind, Sheet, normalize_header
+from practicebook.workbook.guard import (
+    NS_MAIN,
+    NS_PKG_REL,
+    WorkbookFile,
+    normalize_part,
+    preflight,
+)
 from practicebook.workbook.ooxml import read_sheet
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Limits", "WorkbookFile", "preflight", "read_tables", "read_workbook"]
-
-OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
-ZIP_MAGIC = b"PK\x03\x04"
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+__all__ = ["read_tables", "read_workbook"]
 
 
 _FASTEXCEL_DTYPE = {
@@ -65,201 +64,6 @@ _EXCEL_ERRORS = {
     "Value": "#VALUE!",
     "GettingData": "#GETTING_DATA",
 }
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits of the pre-flight guard; a practice workbook is far below them."""
-
-    max_bytes: int = 512 * 2**20  # the file itself
-    max_uncompressed: int = 2 * 2**30  # sum of declared member sizes
-    max_ratio: float = 100.0  # compression ratio of any member over 1 MiB
-    max_members: int = 5000
-
-
-@dataclass(frozen=True)
-class WorkbookFile:
-    """A workbook package that passed the guard: its bytes and its sheet parts."""
-
-    path: str
-    data: bytes
-    sheets: Mapping[str, str]  # sheet name -> worksheet part name
-    schema_version: int | None = None
-    shared_strings: str | None = None
-    members: frozenset[str] = field(default_factory=frozenset)
-
-
-def preflight(
-    path: str | Path,
-    data: bytes | None = None,
-    *,
-    password: str | None = None,
-    limits: Limits = Limits(),
-) -> WorkbookFile:
-    """Check that ``path`` is a sound OOXML workbook and list its sheets.
-
-    Raises:
-        UnreadableWorkbook: with a one-line reason naming the file and the problem.
-    """
-    name = str(path)
-    if data is None:
-        try:
-            size = Path(path).stat().st_size
-            if size > limits.max_bytes:
-                raise UnreadableWorkbook(name, f"the file is {size:,} bytes, over the limit")
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise UnreadableWorkbook(name, "no such file") from None
-        except IsADirectoryError:
-            raise UnreadableWorkbook(name, "this is a folder, not a workbook") from None
-        except PermissionError:
-            raise UnreadableWorkbook(name, "permission denied") from None
-    if data.startswith(OLE2_MAGIC):
-        data = _open_ole2(name, data, password)
-    if not data:
-        raise UnreadableWorkbook(name, "the file is empty")
-    if not data.startswith(ZIP_MAGIC):
-        raise UnreadableWorkbook(
-            name, "not an Excel workbook (.xlsx/.xlsm): it is not a zip package"
-        )
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UnreadableWorkbook(
-            name, "the file is damaged or truncated (not a complete zip package)"
-        ) from None
-    with archive:
-        _check_members(name, archive, limits)
-        return _describe(name, data, archive)
-
-
-def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
-    if not is_encrypted(data):
-        raise UnreadableWorkbook(
-            name, "this is an old-style .xls workbook; open it in Excel and save it as .xlsx"
-        )
-    if password is None:
-        raise UnreadableWorkbook(
-            name,
-            "the workbook is password-protected; give the password "
-            "(--password, or PRACTICEBOOK_PASSWORD)",
-        )
-    try:
-        return decrypt_workbook(data, password)
-    except WrongPassword:
-        raise UnreadableWorkbook(name, "wrong password for this workbook") from None
-    except Exception as exc:  # a damaged encrypted container
-        raise UnreadableWorkbook(
-            name, f"the protected workbook could not be decrypted ({type(exc).__name__})"
-        ) from None
-
-
-def _check_members(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:
-    infos = archive.infolist()
-    if len(infos) > limits.max_members:
-        raise UnreadableWorkbook(
-            name, f"the package has {len(infos):,} parts, too many for a workbook"
-        )
-    total = sum(i.file_size for i in infos)
-    if total > limits.max_uncompressed:
-        raise UnreadableWorkbook(
-            name, f"the package expands to {total:,} bytes, over the limit (possible zip bomb)"
-        )
-    for info in infos:
-        if (
-            info.file_size > 2**20
-            and info.compress_size
-            and info.file_size / info.compress_size > limits.max_ratio
-        ):
-            raise UnreadableWorkbook(
-                name,
-                f"part {info.filename} is compressed "
-                f"{info.file_size / info.compress_size:.0f}:1 "
-                "(possible zip bomb)",
-            )
-    names = {i.filename for i in infos}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise UnreadableWorkbook(name, "not an Excel workbook (no workbook part in the package)")
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")) and _has_dtd(archive, info):
-            raise UnreadableWorkbook(
-                name,
-                f"part {info.filename} declares a DTD or entities, "
-                "which Excel never writes; refusing to read it",
-            )
-
-
-def _has_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """True when the part's prolog (everything before its first element) has a DTD."""
-    try:
-        with archive.open(info) as stream:
-            head = b""
-            while len(head) < 1 << 20:
-                chunk = stream.read(4096)
-                if not chunk:
-                    break
-                head += chunk
-                start = re.search(rb"<[A-Za-z_]", head)
-                if start:
-                    head = head[: start.start()]
-                    break
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UnreadableWorkbook(
-            archive.filename or "workbook",
-            f"part {info.filename} is damaged ({type(exc).__name__})",
-        ) from None
-    except Exception as exc:  # zlib.error and friends from a corrupt member
-        raise UnreadableWorkbook(
-            archive.filename or "workbook",
-            f"part {info.filename} is damaged ({type(exc).__name__})",
-        ) from None
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
-
-
-def _describe(name: str, data: bytes, archive: zipfile.ZipFile) -> WorkbookFile:
-    try:
-        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        raise UnreadableWorkbook(name, "the workbook's relationship part is missing") from None
-    except Exception as exc:
-        raise UnreadableWorkbook(
-            name, f"the workbook part is damaged ({type(exc).__name__})"
-        ) from None
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{NS_PKG_REL}}}Relationship")}
-    members = frozenset(archive.namelist())
-    sheets: dict[str, str] = {}
-    for el in workbook.iter(f"{{{NS_MAIN}}}sheet"):
-        target = targets.get(el.get(f"{{{NS_REL}}}id"), "")
-        part = _resolve(target)
-        if part not in members:
-            raise UnreadableWorkbook(
-                name,
-                f"sheet {el.get('name')!r} has no data part in the package (the file is damaged)",
-            )
-        sheets[str(el.get("name"))] = part
-    shared = next((_resolve(t) for t in targets.values() if t.endswith("sharedStrings.xml")), None)
-    return WorkbookFile(name, data, sheets, _schema_version(archive), shared, members)
-
-
-def _resolve(target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return _normalize_part(str(PurePosixPath("xl") / target))
-
-
-def _schema_version(archive: zipfile.ZipFile) -> int | None:
-    try:
-        custom = SafeET.fromstring(archive.read("docProps/custom.xml"))
-    except KeyError:
-        return None
-    except Exception:
-        return None
-    for prop in custom:
-        if prop.get("name") == SCHEMA_PROPERTY:
-            text = "".join(prop.itertext()).strip()
-            return int(text) if text.isdigit() else None
-    return None
 
 
 # --- sheet layout from the XML, without parsing the whole sheet ---------------------
@@ -529,7 +333,7 @@ def _table_columns(archive: zipfile.ZipFile, part: str) -> tuple[int, dict[int, 
             continue
         target = str(rel.get("Target", ""))
         path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath(folder, target))
-        path = _normalize_part(path)
+        path = normalize_part(path)
         try:
             table = SafeET.fromstring(archive.read(path))
         except KeyError:
@@ -543,17 +347,6 @@ def _table_columns(archive: zipfile.ZipFile, part: str) -> tuple[int, dict[int, 
         names = [str(c.get("name", "")) for c in table.iter(f"{{{NS_MAIN}}}tableColumn")]
         return row, {first_col + i: n for i, n in enumerate(names)}
     return None
-
-
-def _normalize_part(path: str) -> str:
-    parts: list[str] = []
-    for piece in path.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def read_tables(path: str | Path, *, password: str | None = None) -> list[RawTable]:
@@ -584,7 +377,8 @@ def _load_sheet(
     for col, text in headers:
         kind = _kind_of(sheet, str(text))
         dtypes[col - 1] = _FASTEXCEL_DTYPE[kind] if kind else "string"
-    loaded = reader.load_sheet(
+    # dtypes keyed by column index are valid; the stubs declare an invariant key type
+    loaded = reader.load_sheet(  # type: ignore[call-overload]
         name,
         header_row=0,
         dtypes=dtypes,
@@ -670,7 +464,7 @@ def _column_as_text(
     """Re-read one column as text, to recover what a typed read could not type."""
     try:
         loaded = reader.load_sheet(name, header_row=0, use_columns=[column], dtypes="string")
-        values = loaded.to_arrow().column(0).to_pylist()
+        values: list[str | None] = loaded.to_arrow().column(0).to_pylist()
     except Exception:
         return None
     return values[:height] + [None] * (height - len(values))
