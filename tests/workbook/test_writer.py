@@ -18,7 +18,7 @@ from practicebook.generate import generate
 from practicebook.issues import Code
 from practicebook.render.sheets import RESULT_SHEETS, result_sheets
 from practicebook.workbook import ooxml, writer
-from practicebook.workbook.reader import preflight
+from practicebook.workbook.guard import preflight
 from practicebook.workbook.safewrite import BACKUP_DIR
 from practicebook.workbook.template import write_workbook
 
