@@ -16,9 +16,21 @@ from tests.support.books import ROOT
 def wheel(tmp_path_factory) -> list[str]:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (built,) = out.glob("practicebook-*.whl")
     with zipfile.ZipFile(built) as archive:
@@ -28,8 +40,12 @@ def wheel(tmp_path_factory) -> list[str]:
 def test_the_wheel_holds_the_package_and_its_data(wheel):
     assert "practicebook/__init__.py" in wheel
     assert "practicebook/py.typed" in wheel
-    for data in ("frontends/excel/vba/vbaProject.bin", "frontends/excel/vba/PracticeBook.bas",
-                 "frontends/excel/lite/main.py", "frontends/jupyter/app/dashboard.ipynb"):
+    for data in (
+        "frontends/excel/vba/vbaProject.bin",
+        "frontends/excel/vba/PracticeBook.bas",
+        "frontends/excel/lite/main.py",
+        "frontends/jupyter/app/dashboard.ipynb",
+    ):
         assert f"practicebook/{data}" in wheel, data
 
 

@@ -19,13 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from practicebook.api import check, load, load_tables, new_workbook
 from practicebook.batch import batch  # eager: the submodule of that name must not shadow it
-from practicebook.core.reconcile import (
-    Explanation,
-    Reconciliation,
-    Simulation,
-    reconcile,
-    simulate,
-)
+from practicebook.core.explain import Explanation
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
+from practicebook.core.simulate import Simulation, simulate
 from practicebook.errors import (
     DiskFull,
     IssuesFound,

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from practicebook import api
-from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency, PracticebookError
 from practicebook.issues import Issue, Severity
 from practicebook.model import Book

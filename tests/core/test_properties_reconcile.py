@@ -13,8 +13,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from practicebook.core.allocation import allocation_steps
 from practicebook.core.policy import notice_seconds
-from practicebook.core.reconcile import _allocation_steps, reconcile
+from practicebook.core.reconcile import reconcile
 from practicebook.schema import ADJUSTMENT_TYPES, PAYMENT_METHODS, STATUSES, WORKBOOK
 from tests.support.reconcile_cases import loaded
 
@@ -200,7 +201,7 @@ def test_explain_places_credits_exactly_as_the_ledger_does(s, p, a):
     for client in rec.balances["client_id"]:
         lines = rec.ledger[rec.ledger["client_id"] == client].reset_index(drop=True)
         placed: dict[str, int] = {}
-        for parts in _allocation_steps(lines).values():
+        for parts in allocation_steps(lines).values():
             for target, amount in parts:
                 if target:
                     placed[target] = placed.get(target, 0) + amount

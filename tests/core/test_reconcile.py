@@ -7,7 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from practicebook.core.reconcile import Reconciliation, reconcile, simulate
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
+from practicebook.core.simulate import simulate
 from practicebook.render.json import json_text
 from tests.support.reconcile_cases import balance, codes_at, loaded, reconciled
 
@@ -557,12 +559,12 @@ def test_an_empty_workbook_reconciles():
 
 
 def test_aging_mismatch_is_reported_if_the_invariant_ever_breaks():
-    from practicebook.core.reconcile import _aging_mismatch
+    from practicebook.core.controls import aging_mismatch
 
     book, _ = loaded("")
     rec = reconcile(book, "2026-03-31")
     broken = rec.aging.assign(total=pd.array([100, 0], dtype="Int64"))
-    issues = _aging_mismatch(book, rec.balances, broken)
+    issues = aging_mismatch(book, rec.balances, broken)
     assert [(i.code.value, str(i.where), i.client_id) for i in issues] == [
         ("aging-mismatch", "Clients!A2", "C1")
     ]

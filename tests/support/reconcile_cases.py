@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
 from tests.support.books import book_from
 
 BASE = {

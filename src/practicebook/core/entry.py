@@ -18,9 +18,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -296,7 +297,7 @@ def _python_row(sheet: Sheet, frame: pd.DataFrame, currency: str) -> dict[str, o
     return {col.key: _python_value(col.kind, record[col.key], currency) for col in sheet.columns}
 
 
-def _python_value(kind: Kind, value: object, currency: str) -> object:
+def _python_value(kind: Kind, value: Any, currency: str) -> object:
     if value is None or (not isinstance(value, (str, Decimal)) and pd.isna(value)):
         return None
     if kind is Kind.MONEY:
@@ -382,7 +383,9 @@ def cancellation_stamp(
     if any(i.is_error for i in issues):
         return _refused(session_id, row, stamp, issues)
     client_id = sessions["client_id"].iat[pos]
-    day = _stamp_day(sessions, client_id, stamp["cancel_requested_at"], as_of)
+    requested = stamp["cancel_requested_at"]
+    assert isinstance(requested, dt.datetime)  # a stamp without errors has read it
+    day = _stamp_day(sessions, client_id, requested, as_of)
     trial = _assess(book, pos, client_id, {**stamp, "status": "cancelled"}, day)
     stamp["status"] = trial.computed_status
     found = _assess(book, pos, client_id, stamp, day)
@@ -406,7 +409,7 @@ def _stamp_values(
         requested_at = dt.datetime.now(ZoneInfo(settings.timezone))
     issues: list[Issue] = []
     values: dict[str, object] = {}
-    readers = {
+    readers: dict[str, Callable[[object], object]] = {
         "cancel_requested_at": lambda v: coerce_datetime(v, ctx, date_only=False),
         "cancelled_by": lambda v: coerce_choice(v, sheet.column("cancelled_by").choices),
         "cancel_channel": lambda v: coerce_choice(v, sheet.column("cancel_channel").choices),
@@ -431,8 +434,9 @@ def _stamp_values(
                     session_id,
                 )
             )
-    if isinstance(values.get("cancel_requested_at"), dt.datetime):
-        values["cancel_requested_at"] = values["cancel_requested_at"].replace(microsecond=0)
+    moment = values.get("cancel_requested_at")
+    if isinstance(moment, dt.datetime):
+        values["cancel_requested_at"] = moment.replace(microsecond=0)
     return values, issues
 
 
@@ -440,7 +444,7 @@ def _stamp_day(
     sessions: pd.DataFrame, client_id: str, requested: dt.datetime, as_of: dt.date | None
 ) -> dt.date:
     last = sessions.loc[sessions["client_id"] == client_id, "scheduled_start"].max()
-    days = [pd.Timestamp(last).date(), requested.date()]
+    days: list[dt.date] = [pd.Timestamp(last).date(), requested.date()]
     if as_of is not None:
         days.append(as_of)
     return max(days)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from practicebook.core.reconcile import Reconciliation
+from practicebook.core.result import Reconciliation
 
 __all__ = [
     "WEEKDAYS",

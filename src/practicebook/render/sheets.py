@@ -16,8 +16,9 @@ from babel import Locale
 from babel.numbers import get_currency_symbol
 
 from practicebook import money
+from practicebook.core.explain import explained_ledger
 from practicebook.core.findings import combine, from_issues
-from practicebook.core.reconcile import Reconciliation, explained_ledger
+from practicebook.core.result import Reconciliation
 from practicebook.issues import CellRef, Issue
 from practicebook.model import Book
 from practicebook.money import from_minor

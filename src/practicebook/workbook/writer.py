@@ -23,16 +23,18 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from practicebook.core import entry
 from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
 from practicebook.core.load import load_tables
-from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
 from practicebook.errors import RowRefused, UnreadableWorkbook, WriteFailed
 from practicebook.issues import Issue
 from practicebook.model import Book
 from practicebook.parse.book import parse
-from practicebook.render.cells import SheetSpec
+from practicebook.render.cells import CellValue, SheetSpec
 from practicebook.render.sheets import result_sheets
 from practicebook.schema import WORKBOOK
 from practicebook.workbook import ooxml
@@ -155,7 +157,7 @@ def _append(
         if not row.accepted:
             raise RowRefused(row.issues)
         layout = book.layouts[sheet]
-        cells = entry.cell_values(sheet, row.values, layout)
+        cells = cast("list[CellValue]", entry.cell_values(sheet, row.values, layout))
         package, numbers = ooxml.append_rows(
             plain, layout.sheet, [cells], header_row=layout.header_row
         )
@@ -200,7 +202,9 @@ def mark_cancellation(
         if not stamp.accepted:
             raise RowRefused(stamp.issues)
         layout = book.layouts["Sessions"]
-        cells = {(stamp.row, layout.column_of[k]): v for k, v in stamp.values.items()}
+        cells = {
+            (stamp.row, layout.column_of[k]): cast("CellValue", v) for k, v in stamp.values.items()
+        }
         package = ooxml.set_cells(plain, layout.sheet, cells)
         package = _with_audit(
             package,

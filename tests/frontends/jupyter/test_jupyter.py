@@ -25,7 +25,8 @@ pytest.importorskip("ipywidgets")
 import practicebook.workbook
 from practicebook import schema
 from practicebook.core import entry, summary
-from practicebook.core.reconcile import reconcile, simulate
+from practicebook.core.reconcile import reconcile
+from practicebook.core.simulate import simulate
 from practicebook.errors import MissingDependency, RowRefused
 from practicebook.frontends.jupyter import Dashboard, SchemaForm
 from practicebook.generate import generate

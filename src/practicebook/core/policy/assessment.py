@@ -71,7 +71,7 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
         book: the parsed workbook (policies, tiers, clients, services, settings).
         w: the Sessions rows dated on or before ``as_of`` (index ``0..n-1``) with extra
             columns: ``_client`` (position in ``client_index``), ``_rate`` (the session
-            rate in minor units, C-1), ``_service`` (position of the Services row in
+            rate in minor units), ``_service`` (position of the Services row in
             effect, ``-1`` for none), ``_day`` (the session's day: ``scheduled_start`` at
             midnight), and ``_status`` and ``_cancelled_by`` (positions of the values among
             the schema's choices, ``-1`` for blank).

@@ -1,5 +1,5 @@
-"""Classifying sessions: the status the times imply (C-2), session order, each client's
-first session, and reschedules into attended sessions (C-2.7).
+"""Classifying sessions: the status the times imply, session order, each client's
+first session, and reschedules into attended sessions.
 
 The **recorded** status decides the fee; the status computed here only raises
 ``status-mismatch``.
@@ -31,7 +31,7 @@ def computed_status(
     notice: np.ndarray,
     by_practice: np.ndarray,
 ) -> StatusColumn:
-    """C-2 in order; the first matching rule wins."""
+    """The status rules in order; the first matching rule wins."""
     has_t = w["cancel_requested_at"].notna().to_numpy()
     after = has_t & (notice <= 0)
     rules: list[tuple[np.ndarray, np.ndarray | int]] = [
@@ -78,7 +78,7 @@ def first_session(w: pd.DataFrame) -> np.ndarray:
 
 
 def rescheduled_into_attended(w: pd.DataFrame, pol: PolicyInForce, day: np.ndarray) -> np.ndarray:
-    """C-2.7: moved to a session that was attended within the policy's window."""
+    """Moved to a session that was attended within the policy's window."""
     out = np.zeros(len(w), dtype=bool)
     moved = np.flatnonzero(w["rescheduled_to_session_id"].notna().to_numpy() & pol.found)
     if moved.size == 0:

@@ -41,7 +41,7 @@ class SessionFacts:
     day: np.ndarray  # the session's day
     client: np.ndarray  # client code
     status: StatusColumn  # as recorded
-    computed: StatusColumn  # as the times imply (C-2)
+    computed: StatusColumn  # as the times imply
     by_practice: np.ndarray  # cancelled by the clinician or the practice
     has_cancel_time: np.ndarray
     notice: np.ndarray  # seconds, 0 without a cancel time

@@ -93,7 +93,7 @@ def cpt_duration_mismatch(facts: SessionFacts) -> Flags:
 
 
 def status_mismatch(facts: SessionFacts) -> Flags:
-    """The recorded status differs from the one the times imply (C-2)."""
+    """The recorded status differs from the one the times imply."""
     st, computed, pol = facts.status, facts.computed, facts.policy
     by_practice, has_t, notice = facts.by_practice, facts.has_cancel_time, facts.notice
     sid = facts.session_ids

@@ -24,7 +24,8 @@ from rich.text import Text
 
 from practicebook import __version__, api
 from practicebook.core.audit import AUDIT_SHEET
-from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
 from practicebook.errors import PracticebookError, UnreadableWorkbook
 from practicebook.frontends.cli.batch import batch_command
 from practicebook.issues import Issue, Severity, has_errors

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from practicebook.core.reconcile import Reconciliation
 from practicebook.core.reconcile import reconcile as reconcile_book
+from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency
 from practicebook.frontends.excel import livebook
 from practicebook.frontends.excel.macros import read_book

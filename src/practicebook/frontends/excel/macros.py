@@ -26,8 +26,8 @@ from decimal import Decimal
 from practicebook import api
 from practicebook.core import entry
 from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, audit_rows
-from practicebook.core.reconcile import Reconciliation
 from practicebook.core.reconcile import reconcile as reconcile_book
+from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency
 from practicebook.frontends.excel import livebook
 from practicebook.issues import CellRef, Issue, sort_issues

@@ -12,7 +12,8 @@ import pandas as pd
 
 from practicebook import api
 from practicebook.core.findings import combine, from_issues
-from practicebook.core.reconcile import Reconciliation, reconcile
+from practicebook.core.reconcile import reconcile
+from practicebook.core.result import Reconciliation
 from practicebook.issues import Issue
 from practicebook.l10n import format_money
 from practicebook.model import Book

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from practicebook.core import summary
-from practicebook.core.reconcile import Reconciliation
+from practicebook.core.result import Reconciliation
 from practicebook.frontends.jupyter.markup import download_link, html_table, xlsx_bytes
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.widgets import hook, widgets

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from practicebook.core.reconcile import simulate
+from practicebook.core.simulate import simulate
 from practicebook.frontends.jupyter.markup import html_table, note
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.widgets import hook, widgets
