@@ -13,7 +13,6 @@ and reconciling never pay for the writer and the safe-write protocol behind it.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +38,7 @@ from practicebook.errors import (
     WrongPassword,
 )
 from practicebook.issues import CellRef, Code, Issue, Severity, raise_for_issues
+from practicebook.lazy import load_on_first_use
 from practicebook.model import Book, RawTable, Settings
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 
@@ -120,11 +120,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'practicebook' has no attribute {name!r}")
+    return load_on_first_use(__name__, _LAZY, name)
 
 
 def __dir__() -> list[str]:

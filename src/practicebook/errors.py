@@ -32,22 +32,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from practicebook.issues import Issue
 
-__all__ = [
-    "DiskFull",
-    "IssuesFound",
-    "MissingDependency",
-    "PasswordRequired",
-    "PracticebookError",
-    "RowRefused",
-    "UnreadableWorkbook",
-    "VerifyFailed",
-    "WorkbookBusy",
-    "WorkbookChanged",
-    "WriteError",
-    "WriteFailed",
-    "WrongPassword",
-]
-
 
 class PracticebookError(Exception):
     """Base of every exception practicebook raises on purpose."""
@@ -153,3 +137,11 @@ class WrongPassword(WriteError):
 
     def __init__(self) -> None:
         super().__init__("the password does not open this workbook")
+
+
+#: Every exception above: the names ``practicebook`` exports from here.
+__all__ = sorted(
+    name
+    for name, value in list(globals().items())
+    if isinstance(value, type) and issubclass(value, PracticebookError)
+)

@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
+from practicebook.schema import STATUSES
+
 __all__ = ["GeneratedPractice", "PlantedProblem", "generate", "write_example"]
 
 FIRST = (
@@ -318,17 +320,8 @@ def _session(
     if when > dt.datetime(2026, 11, 25):
         row["status"] = "scheduled"
         return row
-    status = rng.choices(
-        (
-            "attended",
-            "cancelled",
-            "late_cancelled",
-            "no_show",
-            "clinician_cancelled",
-            "non_billable",
-        ),
-        (85, 6, 3, 2.5, 2, 0.5),
-    )[0]
+    # every status but scheduled (the first), weighted in the schema's order
+    status = rng.choices(STATUSES[1:], (85, 6, 3, 2.5, 2, 0.5))[0]
     row["status"] = status
     if status == "attended":
         row["actual_minutes"] = minutes + rng.choice((0, 0, 0, 2, -2, 5))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from practicebook.issues import CellRef
 from practicebook.schema import WORKBOOK, Sheet
@@ -35,6 +35,12 @@ class CellErrorValue:
 
 
 @dataclass(frozen=True)
+class FormulaWithoutValue:
+    """A formula cell saved without its result (files written by scripts that do not
+    calculate): what the cell would show is unknown, so its row takes no part in figures."""
+
+
+@dataclass(frozen=True)
 class RawTable:
     """One sheet as read from a medium, before any typing.
 
@@ -47,9 +53,14 @@ class RawTable:
         header_row: Excel row number of the header.
         columns: Excel column number of each header (default ``1..n``).
         raw_cells: ``(row index, column position) -> value`` for cells whose typed
-            value in ``data`` is not the cell's content: text in a numeric column, a
-            boolean in a money column, an Excel error value.
+            value in ``data`` is not the cell's content: text in a numeric column (always
+            read by the parser as typed text, in the workbook's locale), a boolean in a
+            money column, an Excel error value, a ``FormulaWithoutValue``.
         merged: merged ranges ``(first_row, first_col, last_row, last_col)``, 1-based.
+        header_found: False when no row near the top of the sheet matches the schema
+            well enough to be its header; then ``headers`` and ``data`` are empty,
+            ``header_row`` is the last row searched, and no cell of the sheet may be
+            quoted anywhere (a data row taken for a header would echo client data).
     """
 
     name: str
@@ -59,6 +70,7 @@ class RawTable:
     columns: tuple[int, ...] = ()
     raw_cells: Mapping[tuple[int, int], object] = field(default_factory=dict)
     merged: tuple[tuple[int, int, int, int], ...] = ()
+    header_found: bool = True
 
     def column_number(self, position: int) -> int:
         """Excel column number of the header at ``position``."""
@@ -101,6 +113,23 @@ class Layout:
         return CellRef(self.sheet, row, self.column_of.get(key, 0) if key else 0)
 
 
+class _SheetFrame:
+    """A ``Book`` attribute that is the frame of one input sheet (``book.sessions``)."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        self.__doc__ = f"The {sheet} frame."
+
+    @overload
+    def __get__(self, book: None, owner: type[Book]) -> _SheetFrame: ...
+
+    @overload
+    def __get__(self, book: Book, owner: type[Book]) -> pd.DataFrame: ...
+
+    def __get__(self, book: Book | None, owner: type[Book]) -> _SheetFrame | pd.DataFrame:
+        return self if book is None else book.frames[self.sheet]
+
+
 @dataclass(frozen=True)
 class Book:
     """A parsed workbook: typed frames per input sheet plus settings.
@@ -136,50 +165,15 @@ class Book:
         layout = self.layouts.get(sheet) or Layout(sheet)
         return layout.cell(key, row)
 
-    @property
-    def clients(self) -> pd.DataFrame:
-        """The Clients frame."""
-        return self.frames["Clients"]
-
-    @property
-    def clinicians(self) -> pd.DataFrame:
-        """The Clinicians frame."""
-        return self.frames["Clinicians"]
-
-    @property
-    def services(self) -> pd.DataFrame:
-        """The Services frame."""
-        return self.frames["Services"]
-
-    @property
-    def rates(self) -> pd.DataFrame:
-        """The Rates frame."""
-        return self.frames["Rates"]
-
-    @property
-    def policies(self) -> pd.DataFrame:
-        """The Policies frame."""
-        return self.frames["Policies"]
-
-    @property
-    def policy_tiers(self) -> pd.DataFrame:
-        """The PolicyTiers frame."""
-        return self.frames["PolicyTiers"]
-
-    @property
-    def sessions(self) -> pd.DataFrame:
-        """The Sessions frame."""
-        return self.frames["Sessions"]
-
-    @property
-    def payments(self) -> pd.DataFrame:
-        """The Payments frame."""
-        return self.frames["Payments"]
-
-    @property
-    def adjustments(self) -> pd.DataFrame:
-        """The Adjustments frame."""
-        return self.frames["Adjustments"]
+    clients = _SheetFrame("Clients")
+    clinicians = _SheetFrame("Clinicians")
+    services = _SheetFrame("Services")
+    rates = _SheetFrame("Rates")
+    policies = _SheetFrame("Policies")
+    policy_tiers = _SheetFrame("PolicyTiers")
+    sessions = _SheetFrame("Sessions")
+    payments = _SheetFrame("Payments")
+    adjustments = _SheetFrame("Adjustments")
 
 
 def sheet_spec(name: str) -> Sheet:

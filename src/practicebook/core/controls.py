@@ -42,10 +42,9 @@ def ledger_issues(
     )
 
 
-def _issue(
+def _error(
     book: Book,
     code: Code,
-    severity: Severity,
     sheet: str,
     key: str,
     frame: pd.DataFrame,
@@ -54,9 +53,11 @@ def _issue(
     message: str,
     hint: str,
 ) -> Issue:
+    """An error at the ``key`` cell of row ``j`` of ``frame`` (a ``sheet`` row whose ID is
+    in ``id_key``)."""
     return Issue(
         code,
-        severity,
+        Severity.ERROR,
         message,
         book.cell(sheet, key, int(frame[ROW].iat[j])),
         hint,
@@ -79,10 +80,9 @@ def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> li
         for j in np.flatnonzero((dates <= pd.Timestamp(lock)).to_numpy()):
             what = sheet[:-1].lower()
             issues.append(
-                _issue(
+                _error(
                     book,
                     Code.LOCKED_PERIOD,
-                    Severity.ERROR,
                     sheet,
                     key,
                     frame,
@@ -189,10 +189,9 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
         else:
             limit = f"the client's credit was {from_minor(int(available[j]), currency)}"
         issues.append(
-            _issue(
+            _error(
                 book,
                 Code.REFUND_EXCEEDS_PAYMENT,
-                Severity.ERROR,
                 "Payments",
                 "amount",
                 refunds,
@@ -238,10 +237,9 @@ def _over_allocated(
         other = (hit >= 0) & (take(owner, hit, None) != frame["client_id"].to_numpy(object))
         for j in np.flatnonzero(other):
             issues.append(
-                _issue(
+                _error(
                     book,
                     Code.OVER_ALLOCATED,
-                    Severity.ERROR,
                     sheet,
                     key,
                     frame,
@@ -265,10 +263,9 @@ def _over_allocated(
     limit = charged.reindex(own["session_id"]).to_numpy(dtype=np.int64, na_value=0)
     for j in np.flatnonzero(written > limit):
         issues.append(
-            _issue(
+            _error(
                 book,
                 Code.OVER_ALLOCATED,
-                Severity.ERROR,
                 "Adjustments",
                 "amount",
                 own,

@@ -227,17 +227,19 @@ def _one_row_table(
 
 
 def _unknown_keys(unknown: list[str], layout: Layout, row: int, row_id: str) -> list[Issue]:
-    return [
-        Issue(
-            Code.UNKNOWN_COLUMN,
-            Severity.ERROR,
-            f"{key!r} is not a column of the {layout.sheet} sheet",
-            CellRef(layout.sheet, row),
-            "Use the sheet's column keys.",
-            row_id,
-        )
-        for key in unknown
-    ]
+    return _row_errors(
+        [
+            (
+                Code.UNKNOWN_COLUMN,
+                f"{key!r} is not a column of the {layout.sheet} sheet",
+                "Use the sheet's column keys.",
+            )
+            for key in unknown
+        ],
+        layout,
+        row,
+        row_id,
+    )
 
 
 def _absent_columns(
@@ -246,17 +248,33 @@ def _absent_columns(
     """A value for a standard column the sheet does not have could not be stored."""
     if not layout.column_of:
         return []
-    return [
-        Issue(
-            Code.MISSING_COLUMN,
-            Severity.ERROR,
-            f"the {layout.sheet} sheet has no {sheet.column(key).header!r} column for this value",
-            CellRef(layout.sheet, row),
-            f"Add a column headed {sheet.column(key).header!r}, or leave the value out.",
-            row_id,
-        )
+    absent = [
+        sheet.column(key).header
         for key, value in values.items()
         if key not in layout.column_of and not _blank(value)
+    ]
+    return _row_errors(
+        [
+            (
+                Code.MISSING_COLUMN,
+                f"the {layout.sheet} sheet has no {header!r} column for this value",
+                f"Add a column headed {header!r}, or leave the value out.",
+            )
+            for header in absent
+        ],
+        layout,
+        row,
+        row_id,
+    )
+
+
+def _row_errors(
+    found: list[tuple[Code, str, str]], layout: Layout, row: int, row_id: str
+) -> list[Issue]:
+    """Errors (code, message, hint) about a new row as a whole, at its row."""
+    where = CellRef(layout.sheet, row)
+    return [
+        Issue(code, Severity.ERROR, message, where, hint, row_id) for code, message, hint in found
     ]
 
 

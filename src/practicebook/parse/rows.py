@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -41,11 +42,11 @@ def validate_rows(
     """
     issues: list[Issue] = []
     unusable = np.zeros(len(rows), dtype=bool)
-    row_id = _row_ids(sheet, raw_cols)
+    cells = _RowCells(layout, rows, _row_ids(sheet, raw_cols))
     for col in sheet.columns:
         values = raw_cols[col.key]
         bad_rows = problems.get(col.key, {})
-        issues += _unreadable_issues(sheet, col, bad_rows, layout, rows, row_id)
+        issues += _unreadable_issues(sheet, col, bad_rows, cells)
         if col.required:
             for pos in bad_rows:
                 unusable[pos] = True
@@ -54,13 +55,13 @@ def validate_rows(
             continue
         if col.required:
             empty = [int(pos) for pos in np.flatnonzero(missing) if int(pos) not in bad_rows]
-            issues += _missing_issues(col, empty, layout, rows, row_id)
+            issues += _missing_issues(col, empty, cells)
             for pos in empty:
                 unusable[pos] = True
         elif col.default is not None and missing.any():
             values = values.where(~missing, other=col.default)
             raw_cols[col.key] = values
-        issues += _range_issues(col, values, layout, rows, row_id)
+        issues += _range_issues(col, values, cells)
     issues += _unique_issues(sheet, raw_cols, layout, rows)
     kept = _rows_where(sheet, raw_cols, rows, ~unusable)
     rejected = _rows_where(sheet, raw_cols, rows, unusable)
@@ -79,28 +80,39 @@ def _row_ids(sheet: Sheet, raw_cols: Mapping[str, pd.Series]) -> _RowId:
     return row_id
 
 
+@dataclass(frozen=True)
+class _RowCells:
+    """How a finding names a cell of the sheet: its layout, the Excel row of each row
+    position, and each row's ID."""
+
+    layout: Layout
+    rows: pd.Series
+    row_id: _RowId
+
+    def error(
+        self,
+        code: Code,
+        col: Column,
+        pos: int,
+        message: str,
+        hint: str,
+        excerpt: tuple[tuple[str, str], ...] = (),
+    ) -> Issue:
+        """An error at the cell of ``col`` in the row at position ``pos``."""
+        where = self.layout.cell(col.key, int(self.rows.iat[pos]))
+        return Issue(code, Severity.ERROR, message, where, hint, self.row_id(pos), excerpt=excerpt)
+
+
 def _unreadable_issues(
-    sheet: Sheet,
-    col: Column,
-    bad_rows: Mapping[int, Bad],
-    layout: Layout,
-    rows: pd.Series,
-    row_id: _RowId,
+    sheet: Sheet, col: Column, bad_rows: Mapping[int, Bad], cells: _RowCells
 ) -> list[Issue]:
     """One issue per cell that could not be read; personal data is never quoted."""
     issues = []
     for pos, exc in bad_rows.items():
         message = exc.message if not col.phi else f"the value is not valid ({exc.code.value})"
+        excerpt = _excerpt(sheet, col, pos, exc.raw, cells.row_id)
         issues.append(
-            Issue(
-                exc.code,
-                Severity.ERROR,
-                f"{col.header}: {message}",
-                layout.cell(col.key, int(rows.iat[pos])),
-                exc.hint,
-                row_id(pos),
-                excerpt=_excerpt(sheet, col, pos, exc.raw, row_id),
-            )
+            cells.error(exc.code, col, pos, f"{col.header}: {message}", exc.hint, excerpt)
         )
     return issues
 
@@ -116,29 +128,13 @@ def _excerpt(
     return tuple(parts)
 
 
-def _missing_issues(
-    col: Column, positions: list[int], layout: Layout, rows: pd.Series, row_id: _RowId
-) -> list[Issue]:
-    return [
-        Issue(
-            Code.MISSING_VALUE,
-            Severity.ERROR,
-            f"{col.header} is required but empty",
-            layout.cell(col.key, int(rows.iat[pos])),
-            f"Fill in {col.header}, or delete the row if it is not needed.",
-            row_id(pos),
-        )
-        for pos in positions
-    ]
+def _missing_issues(col: Column, positions: list[int], cells: _RowCells) -> list[Issue]:
+    message = f"{col.header} is required but empty"
+    hint = f"Fill in {col.header}, or delete the row if it is not needed."
+    return [cells.error(Code.MISSING_VALUE, col, pos, message, hint) for pos in positions]
 
 
-def _range_issues(
-    col: Column,
-    values: pd.Series,
-    layout: Layout,
-    rows: pd.Series,
-    row_id: _RowId,
-) -> list[Issue]:
+def _range_issues(col: Column, values: pd.Series, cells: _RowCells) -> list[Issue]:
     if col.kind not in (Kind.MONEY, Kind.INTEGER, Kind.DECIMAL):
         return []
     if col.minimum is None and not col.positive:
@@ -156,15 +152,9 @@ def _range_issues(
         if col.positive
         else f"Correct {col.header}."
     )
+    message = f"{col.header} must be {rule}"
     return [
-        Issue(
-            Code.OUT_OF_RANGE,
-            Severity.ERROR,
-            f"{col.header} must be {rule}",
-            layout.cell(col.key, int(rows.iat[pos])),
-            hint,
-            row_id(int(pos)),
-        )
+        cells.error(Code.OUT_OF_RANGE, col, int(pos), message, hint)
         for pos in np.flatnonzero(too_small.fillna(False).to_numpy(dtype=bool))
     ]
 

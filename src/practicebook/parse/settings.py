@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 
 from practicebook import money
-from practicebook.issues import CellRef, Code, Issue, Severity
+from practicebook.issues import Code, Issue, Severity
 from practicebook.model import ROW, Layout, RawTable, Settings
 from practicebook.parse.sheets import SheetParse, absent_sheet, parse_sheet
 from practicebook.parse.values import (
@@ -64,7 +64,7 @@ def _read_settings(
     ):
         setting = known.get(normalize_header(str(key)))
         if setting is None:
-            issues.append(_unknown_setting(key, layout.cell("key", int(row))))
+            issues.append(_unknown_setting(key, layout, int(row)))
             continue
         if raw is None or (isinstance(raw, float) and math.isnan(raw)) or str(raw) == "nan":
             continue
@@ -72,26 +72,25 @@ def _read_settings(
         try:
             values[setting.key] = _setting_value(setting, str(raw))
         except Bad as exc:
-            issues.append(
-                Issue(
-                    Code.BAD_SETTING,
-                    Severity.ERROR,
-                    f"{setting.key}: {exc.message}",
-                    layout.cell("value", int(row)),
-                    exc.hint,
-                )
-            )
+            issues.append(_bad_setting(setting.key, exc.message, exc.hint, layout, int(row)))
     return values, rows
 
 
-def _unknown_setting(key: object, where: CellRef) -> Issue:
+def _unknown_setting(key: object, layout: Layout, row: int) -> Issue:
+    """A key that is not a setting, at its key cell."""
     return Issue(
         Code.UNKNOWN_SETTING,
         Severity.WARNING,
         f"setting {key!r} is not known; it is ignored",
-        where,
+        layout.cell("key", row),
         "Check the spelling against the Practice settings list.",
     )
+
+
+def _bad_setting(key: str, message: str, hint: str, layout: Layout, row: int) -> Issue:
+    """A value that cannot be read or is not valid for setting ``key``, at its value cell."""
+    where = layout.cell("value", row)
+    return Issue(Code.BAD_SETTING, Severity.ERROR, f"{key}: {message}", where, hint)
 
 
 def _setting_value(setting: Setting, text: str) -> object:
@@ -109,21 +108,16 @@ def _settings_from(
     values: dict[str, object], rows: dict[str, int], layout: Layout, issues: list[Issue]
 ) -> tuple[Settings, list[Issue]]:
     def bad(key: str, message: str, hint: str) -> None:
-        issues.append(
-            Issue(
-                Code.BAD_SETTING,
-                Severity.ERROR,
-                f"{key}: {message}",
-                layout.cell("value", rows[key]),
-                hint,
-            )
-        )
+        issues.append(_bad_setting(key, message, hint, layout, rows[key]))
         values.pop(key, None)
 
     _check_currency(values, bad)
-    _check_locale(values, bad)
-    _check_timezone(values, bad)
-    _check_aging_buckets(values, bad)
+    for key, read, problem, hint in _READ_FROM_TEXT:
+        if key in values:
+            try:
+                values[key] = read(str(values[key]))
+            except ValueError:
+                bad(key, f"{values[key]!r} {problem}", hint)
     for key in ("payment_terms_days", "pattern_count", "pattern_days"):
         if key in values and int(values[key]) < 0:  # type: ignore[call-overload]
             bad(key, "must not be negative", f"Set {key} to 0 or more.")
@@ -145,41 +139,49 @@ def _check_currency(values: dict[str, object], bad: _Reject) -> None:
         values["currency"] = currency
 
 
-def _check_locale(values: dict[str, object], bad: _Reject) -> None:
-    if "locale" in values:
-        loc = str(values["locale"]).replace("-", "_")
-        if money.known_locale(loc):
-            values["locale"] = str(Locale.parse(loc))
-        else:
-            bad(
-                "locale",
-                f"{values['locale']!r} is not a known locale",
-                "Use a locale such as en_US, en_CA, fr_CA or de_DE.",
-            )
+def _locale(text: str) -> str:
+    """The locale's own name (``en_US`` for ``en-us``)."""
+    name = text.replace("-", "_")
+    if not money.known_locale(name):
+        raise ValueError(text)
+    return str(Locale.parse(name))
 
 
-def _check_timezone(values: dict[str, object], bad: _Reject) -> None:
-    if "timezone" in values:
-        try:
-            ZoneInfo(str(values["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            bad(
-                "timezone",
-                f"{values['timezone']!r} is not an IANA time zone",
-                "Use a zone such as America/New_York or Europe/London.",
-            )
+def _timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except ZoneInfoNotFoundError:
+        raise ValueError(text) from None
+    return text
 
 
-def _check_aging_buckets(values: dict[str, object], bad: _Reject) -> None:
-    if "aging_buckets" in values:
-        try:
-            bounds = tuple(int(p) for p in str(values["aging_buckets"]).split(","))
-            if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
-                raise ValueError
-            values["aging_buckets"] = bounds
-        except ValueError:
-            bad(
-                "aging_buckets",
-                f"{values['aging_buckets']!r} is not a list of increasing days",
-                "Write the bucket limits as increasing days, e.g. 30,60,90,120.",
-            )
+def _aging_buckets(text: str) -> tuple[int, ...]:
+    """The bucket limits in days, increasing (``30,60,90,120``)."""
+    bounds = tuple(int(p) for p in text.split(","))
+    if not bounds or any(b <= 0 for b in bounds) or list(bounds) != sorted(set(bounds)):
+        raise ValueError(text)
+    return bounds
+
+
+#: The settings whose text is read into a value, in the order they are checked: how
+#: (ValueError when the text is not one), and what to say about a text that is not.
+_READ_FROM_TEXT: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
+    (
+        "locale",
+        _locale,
+        "is not a known locale",
+        "Use a locale such as en_US, en_CA, fr_CA or de_DE.",
+    ),
+    (
+        "timezone",
+        _timezone,
+        "is not an IANA time zone",
+        "Use a zone such as America/New_York or Europe/London.",
+    ),
+    (
+        "aging_buckets",
+        _aging_buckets,
+        "is not a list of increasing days",
+        "Write the bucket limits as increasing days, e.g. 30,60,90,120.",
+    ),
+)

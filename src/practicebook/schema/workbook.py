@@ -10,7 +10,7 @@ Nothing here imports pandas or any I/O library.
 
 from __future__ import annotations
 
-from practicebook.schema.spec import Kind, Setting, Sheet, Workbook, column
+from practicebook.schema.spec import Column, Kind, Setting, Sheet, Workbook, column
 
 SCHEMA_VERSION = 1
 #: Custom document property recording the schema version a workbook was written with.
@@ -26,6 +26,7 @@ STATUSES = (
     "non_billable",
 )
 FEE_TYPES = ("none", "percent", "flat", "full")
+RATE_SCOPES = ("client", "clinician")
 PAYMENT_METHODS = (
     "cash",
     "check",
@@ -146,6 +147,16 @@ CLIENTS = Sheet(
     required=True,
 )
 
+
+def _untiered_fee(type_key: str, value_key: str, fee: str) -> tuple[Column, Column]:
+    """A service's late-cancel or no-show fee when no policy tier matches: its type, and
+    the value the type applies."""
+    return (
+        column(type_key, Kind.CHOICE, f"{fee} fee when no policy tier matches.", choices=FEE_TYPES),
+        column(value_key, Kind.DECIMAL, "Percent points (50 = 50%) or an amount.", minimum=0),
+    )
+
+
 SERVICES = Sheet(
     "Services",
     (
@@ -159,20 +170,8 @@ SERVICES = Sheet(
         column("default_minutes", Kind.INTEGER, minimum=0),
         column("base_fee", Kind.MONEY, "Standard fee per session.", required=True, minimum=0),
         column("superbill_eligible", Kind.BOOL, default=True),
-        column(
-            "lc_fee_type",
-            Kind.CHOICE,
-            "Late-cancel fee when no policy tier matches.",
-            choices=FEE_TYPES,
-        ),
-        column("lc_fee_value", Kind.DECIMAL, "Percent points (50 = 50%) or an amount.", minimum=0),
-        column(
-            "ns_fee_type",
-            Kind.CHOICE,
-            "No-show fee when no policy tier matches.",
-            choices=FEE_TYPES,
-        ),
-        column("ns_fee_value", Kind.DECIMAL, "Percent points (50 = 50%) or an amount.", minimum=0),
+        *_untiered_fee("lc_fee_type", "lc_fee_value", "Late-cancel"),
+        *_untiered_fee("ns_fee_type", "ns_fee_value", "No-show"),
         column("effective_from", Kind.DATE, "First day this row applies (blank = always)."),
         column("effective_to", Kind.DATE, "Last day this row applies (blank = open)."),
     ),
@@ -186,13 +185,7 @@ RATES = Sheet(
     "Rates",
     (
         column("rate_id", Kind.ID, required=True, unique=True),
-        column(
-            "scope",
-            Kind.CHOICE,
-            "Whose rate this is.",
-            required=True,
-            choices=("client", "clinician"),
-        ),
+        column("scope", Kind.CHOICE, "Whose rate this is.", required=True, choices=RATE_SCOPES),
         column("scope_id", Kind.ID, "The client or clinician ID.", required=True),
         column(
             "service_code", Kind.ID, "Blank = every service.", references="Services.service_code"

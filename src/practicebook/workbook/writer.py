@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Protocol, cast
 
 from practicebook.core import entry
 from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
@@ -99,45 +99,58 @@ class ResultsWritten:
 # --- appends and stamps -------------------------------------------------------------
 
 
-def add_session(
-    path: str | Path,
-    values: Mapping[str, object],
-    *,
-    password: str | None = None,
-    actor: str | None = None,
-    tool: Tool = "api",
-) -> Appended:
+class _AppendRow(Protocol):
+    """The signature of ``add_session``, ``add_payment`` and ``add_adjustment``."""
+
+    def __call__(
+        self,
+        path: str | Path,
+        values: Mapping[str, object],
+        *,
+        password: str | None = None,
+        actor: str | None = None,
+        tool: Tool = "api",
+    ) -> Appended: ...
+
+
+def _appender(sheet: str, name: str, doc: str) -> _AppendRow:
+    """The public function ``name`` that appends a row of values to ``sheet``."""
+
+    def append(
+        path: str | Path,
+        values: Mapping[str, object],
+        *,
+        password: str | None = None,
+        actor: str | None = None,
+        tool: Tool = "api",
+    ) -> Appended:
+        return _append(path, sheet, values, password, actor, tool)
+
+    append.__name__ = append.__qualname__ = name
+    append.__doc__ = doc
+    return append
+
+
+add_session = _appender(
+    "Sessions",
+    "add_session",
     """Append a session (schema keys → values) to the Sessions sheet.
 
     Raises:
         RowRefused: the row has error-level issues (nothing written).
         WriteError: the file could not be written safely (see ``safewrite``).
-    """
-    return _append(path, "Sessions", values, password, actor, tool)
-
-
-def add_payment(
-    path: str | Path,
-    values: Mapping[str, object],
-    *,
-    password: str | None = None,
-    actor: str | None = None,
-    tool: Tool = "api",
-) -> Appended:
-    """Append a payment or refund to the Payments sheet (see ``add_session``)."""
-    return _append(path, "Payments", values, password, actor, tool)
-
-
-def add_adjustment(
-    path: str | Path,
-    values: Mapping[str, object],
-    *,
-    password: str | None = None,
-    actor: str | None = None,
-    tool: Tool = "api",
-) -> Appended:
-    """Append an adjustment to the Adjustments sheet (see ``add_session``)."""
-    return _append(path, "Adjustments", values, password, actor, tool)
+    """,
+)
+add_payment = _appender(
+    "Payments",
+    "add_payment",
+    """Append a payment or refund to the Payments sheet (see ``add_session``).""",
+)
+add_adjustment = _appender(
+    "Adjustments",
+    "add_adjustment",
+    """Append an adjustment to the Adjustments sheet (see ``add_session``).""",
+)
 
 
 def _append(

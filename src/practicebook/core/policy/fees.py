@@ -61,8 +61,11 @@ def price(
     """Fee and basis of the late cancellations and no-shows in ``rows`` that are charged:
     the rule (tier, service setting, full rate), then the policy's minimum and cap."""
     rate = w["_rate"].to_numpy(dtype=np.int64)[rows]
-    tier = _tier_rules(book, rows, pol, status, notice, has_t, k)
-    rule = _choose_rules(book, w, rows, tier, status)
+    late = status[rows] == "late_cancelled"
+    occ = k[rows]
+    band = np.where(has_t[rows] & (notice[rows] > 0), notice[rows], 0)
+    tier = _tier_rules(book.policy_tiers, pol.policy_id[rows], late, band, occ)
+    rule = _choose_rules(book, w, rows, tier, late)
     group, first = _rule_groups(rule, rate)
     raw = _amounts(rule, rate, group, first, currency)
     low, cap = pol.min_amount[rows], pol.cap_amount[rows]
@@ -80,7 +83,7 @@ def price(
     return fee, priced_basis(
         heads,
         rule.source,
-        k[rows],
+        occ,
         since[rows],
         pol.found[rows],
         raised,
@@ -92,28 +95,20 @@ def price(
 
 
 def _tier_rules(
-    book: Book,
-    rows: np.ndarray,
-    pol: PolicyInForce,
-    status: np.ndarray,
-    notice: np.ndarray,
-    has_t: np.ndarray,
-    k: np.ndarray,
+    tiers: pd.DataFrame, policy_id: np.ndarray, late: np.ndarray, band: np.ndarray, occ: np.ndarray
 ) -> np.ndarray:
-    """Position of the first PolicyTiers row matching each of ``rows`` (-1 for none).
+    """Position of the first ``tiers`` row matching each charged session (-1 for none), by
+    its policy, whether it is a late cancellation, its notice (seconds ahead of the start,
+    0 for none) and its occurrence number.
 
     A policy has a handful of tiers, so each tier is tried on every row in turn, first
     tier first; a row keeps the first tier that matches it.
     """
-    tiers = book.policy_tiers
-    out = np.full(len(rows), -1, dtype=np.int64)
-    if tiers.empty or rows.size == 0:
+    out = np.full(len(late), -1, dtype=np.int64)
+    if tiers.empty or late.size == 0:
         return out
     ids = pd.Index(pd.unique(tiers["policy_id"]))
-    policy = codes(pd.Series(pol.policy_id[rows], dtype=object), ids)
-    late = status[rows] == "late_cancelled"
-    band = np.where(has_t[rows] & (notice[rows] > 0), notice[rows], 0)
-    occ = k[rows]
+    policy = codes(pd.Series(policy_id, dtype=object), ids)
     tier_policy = codes(tiers["policy_id"], ids)
     applies = tiers["applies_to"].to_numpy(dtype=object)
     lo = [seconds(h) or 0 for h in tiers["min_notice_hours"]]
@@ -145,7 +140,7 @@ def _band_text(lo: Hours, hi: Hours) -> str:
 
 
 def _choose_rules(
-    book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarray, status: np.ndarray
+    book: Book, w: pd.DataFrame, rows: np.ndarray, tier: np.ndarray, late: np.ndarray
 ) -> _Rule:
     """The tier's rule, else the service's lc/ns setting, else the full rate."""
     n = len(rows)
@@ -154,7 +149,6 @@ def _choose_rules(
     source = np.full(n, "no tier or service fee set", dtype=object)
     services = book.services
     spos = w["_service"].to_numpy()[rows]
-    late = status[rows] == "late_cancelled"
     code = w["service_code"].to_numpy(dtype=object)[rows]
     for prefix, mask, label in (("lc", late, "late-cancel"), ("ns", ~late, "no-show")):
         s_type = take(

@@ -1,4 +1,5 @@
-"""The session findings: one named rule per finding code, listed in ``SESSION_RULES``.
+"""The session findings: one rule per finding code, listed in ``SESSION_RULES``; the
+zero-fee notes come from one builder and a table of what each says.
 
 Each rule is a plain function ``SessionFacts -> list of flag columns`` (one set of
 columns per cell it points at, ``practicebook.core.findings.rule_flags``). The rules run
@@ -238,106 +239,56 @@ def no_policy_in_force(facts: SessionFacts) -> Flags:
 
 # --- zero fees, in the order of ZERO_REASONS ---------------------------------------------
 
-
-def _zero_fee_note(facts: SessionFacts, code: Code, key: str, message: Message) -> Flags:
-    """The note on each chargeable session whose fee is zero for ``code``."""
-    return session_flags(
-        facts,
-        facts.reason_code == 1 + ZERO_REASONS.index(code),
-        code,
-        Severity.NOTE,
-        key,
-        message,
-        "",
-    )
-
-
-def fee_exempt_client(facts: SessionFacts) -> Flags:
-    """No fee: the client is fee-exempt."""
-    sid, cid = facts.session_ids, facts.client_ids
-    return _zero_fee_note(
-        facts,
-        Code.FEE_EXEMPT_CLIENT,
-        "status",
-        lambda j: text(
-            "no ",
-            facts.fee_kind(j),
-            " fee for session ",
-            sid[j],
-            ": client ",
-            cid[j],
-            " is fee-exempt",
-        ),
-    )
+#: Why a session costs nothing, for each zero-fee reason but a waiver: the parts of the
+#: text after "no <late-cancel|no-show> fee for session <id>: ", for the rows at ``j``.
+_NO_FEE_BECAUSE: dict[Code, Callable[[SessionFacts, np.ndarray], tuple[object, ...]]] = {
+    Code.FEE_EXEMPT_CLIENT: lambda facts, j: ("client ", facts.client_ids[j], " is fee-exempt"),
+    Code.GRACE_INTAKE: lambda facts, j: (
+        "the client's first session, exempt under policy ",
+        facts.policy.policy_id[j],
+    ),
+    Code.RESCHEDULE_WAIVED: lambda facts, j: (
+        "rescheduled into an attended session within ",
+        facts.policy.window_days[j],
+        " days",
+    ),
+    Code.GRACE_APPLIED: lambda facts, j: (
+        ordinals(facts.occurrence[j]),
+        " occurrence, policy ",
+        facts.policy.policy_id[j],
+        " forgives ",
+        facts.policy.grace_count[j],
+    ),
+}
 
 
-def fee_waived(facts: SessionFacts) -> Flags:
-    """No fee: the fee is waived."""
+def _zero_fee_rule(code: Code) -> Callable[[SessionFacts], Flags]:
+    """The rule noting each chargeable session whose fee is zero for ``code``: at its
+    Fee Waived cell for a waiver, else at its Status cell."""
+    key = "fee_waived" if code is Code.FEE_WAIVED else "status"
+
+    def zero_fee_note(facts: SessionFacts) -> Flags:
+        return session_flags(
+            facts,
+            facts.reason_code == 1 + ZERO_REASONS.index(code),
+            code,
+            Severity.NOTE,
+            key,
+            _zero_fee_message(facts, code),
+            "",
+        )
+
+    return zero_fee_note
+
+
+def _zero_fee_message(facts: SessionFacts, code: Code) -> Message:
+    """Why the sessions at ``j`` cost nothing, in words."""
     sid = facts.session_ids
-    return _zero_fee_note(
-        facts,
-        Code.FEE_WAIVED,
-        "fee_waived",
-        lambda j: text("the ", facts.fee_kind(j), " fee for session ", sid[j], " is waived"),
-    )
-
-
-def grace_intake(facts: SessionFacts) -> Flags:
-    """No fee: the client's first session, under a policy that exempts intakes."""
-    sid, pol = facts.session_ids, facts.policy
-    return _zero_fee_note(
-        facts,
-        Code.GRACE_INTAKE,
-        "status",
-        lambda j: text(
-            "no ",
-            facts.fee_kind(j),
-            " fee for session ",
-            sid[j],
-            ": the client's first session, exempt under policy ",
-            pol.policy_id[j],
-        ),
-    )
-
-
-def reschedule_waived(facts: SessionFacts) -> Flags:
-    """No fee: moved into a session that was attended within the policy's window."""
-    sid, pol = facts.session_ids, facts.policy
-    return _zero_fee_note(
-        facts,
-        Code.RESCHEDULE_WAIVED,
-        "status",
-        lambda j: text(
-            "no ",
-            facts.fee_kind(j),
-            " fee for session ",
-            sid[j],
-            ": rescheduled into an attended session within ",
-            pol.window_days[j],
-            " days",
-        ),
-    )
-
-
-def grace_applied(facts: SessionFacts) -> Flags:
-    """No fee: an occurrence within the policy's grace count."""
-    sid, pol, k = facts.session_ids, facts.policy, facts.occurrence
-    return _zero_fee_note(
-        facts,
-        Code.GRACE_APPLIED,
-        "status",
-        lambda j: text(
-            "no ",
-            facts.fee_kind(j),
-            " fee for session ",
-            sid[j],
-            ": ",
-            ordinals(k[j]),
-            " occurrence, policy ",
-            pol.policy_id[j],
-            " forgives ",
-            pol.grace_count[j],
-        ),
+    if code is Code.FEE_WAIVED:
+        return lambda j: text("the ", facts.fee_kind(j), " fee for session ", sid[j], " is waived")
+    because = _NO_FEE_BECAUSE[code]
+    return lambda j: text(
+        "no ", facts.fee_kind(j), " fee for session ", sid[j], ": ", *because(facts, j)
     )
 
 
@@ -433,11 +384,7 @@ SESSION_RULES: dict[str, Callable[[SessionFacts], Flags]] = {
     Code.NOTICE_NEAR_THRESHOLD.value: notice_near_threshold,
     Code.LATE_ARRIVAL.value: late_arrival,
     Code.NO_POLICY_IN_FORCE.value: no_policy_in_force,
-    Code.FEE_EXEMPT_CLIENT.value: fee_exempt_client,
-    Code.FEE_WAIVED.value: fee_waived,
-    Code.GRACE_INTAKE.value: grace_intake,
-    Code.RESCHEDULE_WAIVED.value: reschedule_waived,
-    Code.GRACE_APPLIED.value: grace_applied,
+    **{code.value: _zero_fee_rule(code) for code in ZERO_REASONS},
     Code.WAIVER_WITHOUT_REASON.value: waiver_without_reason,
     Code.POLICY_NOT_ACKNOWLEDGED.value: policy_not_acknowledged,
     Code.CANCELLATION_PATTERN.value: cancellation_pattern,

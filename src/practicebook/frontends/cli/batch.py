@@ -33,6 +33,7 @@ from rich.text import Text
 
 from practicebook.batch import Summary, batch, expand_paths, is_total, to_records, write_summary
 from practicebook.errors import PracticebookError
+from practicebook.frontends.cli.options import format_option, password_option
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
@@ -197,20 +198,8 @@ def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
     show_default=True,
     help="Exit 1 when a workbook has findings at this level.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output for people (text) or programs (json).",
-)
-@click.option(
-    "--password",
-    envvar="PRACTICEBOOK_PASSWORD",
-    default=None,
-    help="Password of protected workbooks (or set PRACTICEBOOK_PASSWORD).",
-)
+@format_option
+@password_option("protected workbooks")
 def batch_command(
     paths: tuple[str, ...],
     as_of: str | None,

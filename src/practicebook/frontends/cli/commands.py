@@ -28,6 +28,7 @@ from practicebook.core.reconcile import reconcile
 from practicebook.core.result import Reconciliation
 from practicebook.errors import PracticebookError, UnreadableWorkbook
 from practicebook.frontends.cli.batch import batch_command
+from practicebook.frontends.cli.options import format_option, password_option
 from practicebook.issues import Issue, Severity, has_errors
 from practicebook.l10n import format_date
 from practicebook.money import is_currency, known_locale
@@ -39,21 +40,6 @@ if TYPE_CHECKING:
     from practicebook.workbook.writer import ResultsWritten
 
 EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
-
-password_option = click.option(
-    "--password",
-    envvar="PRACTICEBOOK_PASSWORD",
-    default=None,
-    help="Password of a protected workbook (or set PRACTICEBOOK_PASSWORD).",
-)
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output for people (text) or programs (json).",
-)
 
 
 @contextlib.contextmanager
@@ -120,7 +106,7 @@ def new(
 @main.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @format_option
-@password_option
+@password_option()
 def check(book: Path, fmt: str, password: str | None) -> None:
     """List every problem in BOOK.xlsx, each at its cell, with how to fix it."""
     password = _password(book, password)
@@ -183,7 +169,7 @@ def _reconciled(
     is_flag=True,
     help="Also write Balances, Aging, Flags, Ledger and CancellationLog into BOOK.",
 )
-@password_option
+@password_option()
 def reconcile_command(
     book: Path, as_of: dt.datetime | None, fmt: str, write: bool, password: str | None
 ) -> None:
@@ -268,7 +254,7 @@ def _table(title: str, frame: pd.DataFrame, money: list[str], rec: Reconciliatio
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("client_id")
 @as_of_option
-@password_option
+@password_option()
 def explain(book: Path, client_id: str, as_of: dt.datetime | None, password: str | None) -> None:
     """The ledger of CLIENT_ID line by line: basis, allocation, running balance, row."""
     rec, _ = _reconciled(book, as_of, password)

@@ -10,41 +10,39 @@ import without xlwings.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-#: Entry points the VBA and the Lite scripts call, and the module that holds each.
+from practicebook.lazy import load_on_first_use
+
+#: The entry points of ``macros``: what the VBA and the Lite scripts call.
+MACRO_NAMES = (
+    "add_session",
+    "add_session_main",
+    "check_workbook",
+    "check_workbook_main",
+    "explain_balance",
+    "explain_balance_main",
+    "mark_cancellation",
+    "mark_cancellation_main",
+    "read_book",
+    "reconcile",
+    "reconcile_main",
+    "record_payment",
+    "record_payment_main",
+)
+#: The worksheet functions of ``functions``.
+UDF_NAMES = ("PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE")
+#: Every entry point, and the module that holds it.
 _ENTRY_POINTS = {
-    name: "practicebook.frontends.excel.macros"
-    for name in (
-        "add_session",
-        "add_session_main",
-        "check_workbook",
-        "check_workbook_main",
-        "explain_balance",
-        "explain_balance_main",
-        "mark_cancellation",
-        "mark_cancellation_main",
-        "read_book",
-        "reconcile",
-        "reconcile_main",
-        "record_payment",
-        "record_payment_main",
-    )
-} | {
-    name: "practicebook.frontends.excel.functions"
-    for name in ("PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE")
+    **dict.fromkeys(MACRO_NAMES, "practicebook.frontends.excel.macros"),
+    **dict.fromkeys(UDF_NAMES, "practicebook.frontends.excel.functions"),
 }
 
 __all__ = sorted(_ENTRY_POINTS)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _ENTRY_POINTS:
-        value = getattr(importlib.import_module(_ENTRY_POINTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return load_on_first_use(__name__, _ENTRY_POINTS, name)
 
 
 def __dir__() -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency
-from practicebook.frontends.excel import livebook
+from practicebook.frontends.excel import UDF_NAMES, livebook
 from practicebook.frontends.excel.macros import read_book
 from practicebook.model import Book
 from practicebook.money import from_minor
@@ -23,7 +23,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise MissingDependency("xlwings", "excel") from None
 
-__all__ = ["PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE"]
+__all__ = list(UDF_NAMES)
 
 
 def _caller_result(as_of: object = None) -> tuple[Book, Reconciliation]:

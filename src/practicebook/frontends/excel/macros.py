@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+from collections.abc import Callable
 from decimal import Decimal
 
 from practicebook import api
@@ -29,7 +30,7 @@ from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, audit_row
 from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency
-from practicebook.frontends.excel import livebook
+from practicebook.frontends.excel import MACRO_NAMES, livebook
 from practicebook.issues import CellRef, Issue, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.render.cells import SheetSpec
@@ -41,21 +42,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise MissingDependency("xlwings", "excel") from None
 
-__all__ = [
-    "add_session",
-    "add_session_main",
-    "check_workbook",
-    "check_workbook_main",
-    "explain_balance",
-    "explain_balance_main",
-    "mark_cancellation",
-    "mark_cancellation_main",
-    "read_book",
-    "reconcile",
-    "reconcile_main",
-    "record_payment",
-    "record_payment_main",
-]
+__all__ = list(MACRO_NAMES)
 
 HEADER_COLOR = "#D9E1F2"
 ERROR_COLOR = "#FFC7CE"
@@ -378,31 +365,28 @@ def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | 
 # --- RunPython entry points (PracticeBook.bas) -------------------------------------
 
 
-def reconcile_main() -> None:
-    """RunPython: Reconcile on the calling workbook."""
-    reconcile(xw.Book.caller())
+def _on_caller(macro: Callable[[xw.Book], object], doc: str) -> Callable[[], None]:
+    """A RunPython entry point: ``macro`` on the workbook whose VBA called it."""
+
+    def run() -> None:
+        macro(xw.Book.caller())
+
+    run.__name__ = run.__qualname__ = f"{macro.__name__}_main"
+    run.__doc__ = doc
+    return run
 
 
-def add_session_main() -> None:
-    """RunPython: Add session on the calling workbook."""
-    add_session(xw.Book.caller())
-
-
-def record_payment_main() -> None:
-    """RunPython: Record payment on the calling workbook."""
-    record_payment(xw.Book.caller())
-
-
-def mark_cancellation_main() -> None:
-    """RunPython: Mark late cancellation on the calling workbook's selection."""
-    mark_cancellation(xw.Book.caller())
-
-
-def explain_balance_main() -> None:
-    """RunPython: Explain balance for the calling workbook's selection."""
-    explain_balance(xw.Book.caller())
-
-
-def check_workbook_main() -> None:
-    """RunPython: Check workbook on the calling workbook."""
-    check_workbook(xw.Book.caller())
+reconcile_main = _on_caller(reconcile, "RunPython: Reconcile on the calling workbook.")
+add_session_main = _on_caller(add_session, "RunPython: Add session on the calling workbook.")
+record_payment_main = _on_caller(
+    record_payment, "RunPython: Record payment on the calling workbook."
+)
+mark_cancellation_main = _on_caller(
+    mark_cancellation, "RunPython: Mark late cancellation on the calling workbook's selection."
+)
+explain_balance_main = _on_caller(
+    explain_balance, "RunPython: Explain balance for the calling workbook's selection."
+)
+check_workbook_main = _on_caller(
+    check_workbook, "RunPython: Check workbook on the calling workbook."
+)

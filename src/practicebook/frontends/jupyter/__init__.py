@@ -13,10 +13,10 @@ module per tab), ``dashboard`` (the tabs together). The package may import the f
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from practicebook.frontends.jupyter.launch import APP_NOTEBOOK, BOOK_ENV, voila_command
+from practicebook.lazy import load_on_first_use
 
 if TYPE_CHECKING:
     from practicebook.frontends.jupyter.dashboard import Dashboard
@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = ["APP_NOTEBOOK", "BOOK_ENV", "Dashboard", "SchemaForm", "WorkbookState", "voila_command"]
 
-_HOMES = {"Dashboard": "dashboard", "SchemaForm": "forms", "WorkbookState": "state"}
+#: The dashboard's classes, imported from their modules when first asked for.
+_LAZY = {
+    "Dashboard": "practicebook.frontends.jupyter.dashboard",
+    "SchemaForm": "practicebook.frontends.jupyter.forms",
+    "WorkbookState": "practicebook.frontends.jupyter.state",
+}
 
 
-def __getattr__(name: str) -> object:
-    """The dashboard's classes, imported from their modules when first asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+def __getattr__(name: str) -> Any:
+    return load_on_first_use(__name__, _LAZY, name)

@@ -1,4 +1,4 @@
-"""The dashboard's tabs, one module each, and the base class they share.
+"""The dashboard's tabs, one module each, and the base classes they share (``base``).
 
 A tab may import the package's state, forms, markup and widget helpers, the core, the
 render layer, and (when a row is saved) ``practicebook.workbook.writer``. It reaches the

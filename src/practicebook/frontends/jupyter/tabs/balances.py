@@ -3,7 +3,7 @@ with CSV and XLSX downloads."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
@@ -11,12 +11,9 @@ from practicebook.core import summary
 from practicebook.core.result import Reconciliation
 from practicebook.frontends.jupyter.markup import download_link, html_table, xlsx_bytes
 from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, widgets
+from practicebook.frontends.jupyter.widgets import hook
 from practicebook.money import from_minor
 from practicebook.render.sheets import excel_money_format
-
-if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
 
 
 class BalancesTab(Tab):
@@ -24,17 +21,14 @@ class BalancesTab(Tab):
 
     title = "Balances"
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
+    def build(self, w: Any) -> Any:
         self.as_of = hook(
             w.DatePicker(description="As of", value=self.state.result.as_of), "balances-as-of"
         )
         self.table = hook(w.HTML(), "balances-table")
         self.downloads = hook(w.HTML(), "balances-downloads")
         self.as_of.observe(lambda _c: self.update(), names="value")
-        self.box = w.VBox([self.as_of, self.downloads, self.table])
-        self.update()
+        return w.VBox([self.as_of, self.downloads, self.table])
 
     def frame(self) -> tuple[pd.DataFrame, Reconciliation]:
         """Balances joined with aging as of the chosen day (money in minor units)."""

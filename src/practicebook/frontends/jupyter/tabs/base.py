@@ -1,12 +1,15 @@
-"""What every tab shares: the dashboard and its state, redrawing, and saving a row."""
+"""What every tab shares: the dashboard and its state, redrawing, and saving a row; and
+what the tabs with an entry form share: the form, the core's verdict on it, its Save button."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from practicebook.errors import PracticebookError, RowRefused
+from practicebook.frontends.jupyter.forms import SchemaForm
 from practicebook.frontends.jupyter.markup import issue_html, note
+from practicebook.frontends.jupyter.widgets import hook, widgets
 
 if TYPE_CHECKING:
     from practicebook.frontends.jupyter.dashboard import Dashboard
@@ -15,15 +18,22 @@ Written = TypeVar("Written")
 
 
 class Tab:
-    """One tab: owns its widgets, reads the shared state, redraws on ``update``."""
+    """One tab: owns its widgets (made by ``build``), reads the shared state, redraws on
+    ``update`` (once when built, then whenever the dashboard reloads)."""
 
     title = ""
-    #: The tab's widgets, laid out (set by each tab).
+    #: The tab's widgets, laid out (what ``build`` returned).
     box: Any
 
     def __init__(self, dash: Dashboard) -> None:
         self.dash = dash
         self.state = dash.state
+        self.box = self.build(widgets())
+        self.update()
+
+    def build(self, w: Any) -> Any:
+        """Make the tab's widgets with ipywidgets ``w``; return them laid out."""
+        raise NotImplementedError
 
     def update(self) -> None:
         """Redraw from the current state."""
@@ -57,3 +67,34 @@ class Tab:
             return None
         self.dash.refresh()
         return written
+
+
+class FormTab(Tab):
+    """A tab whose form adds a row to ``SHEET``: the core's verdict is shown as the form
+    is filled in, and the Save button hands the row to the writer."""
+
+    SHEET = ""
+    #: The form's fields, in order.
+    KEYS: tuple[str, ...] = ()
+    #: What a row is called (``session``): in the button and the widgets' CSS hooks.
+    NOUN = ""
+
+    def build_form(self, w: Any, defaults: Mapping[str, object], save: Callable[[], None]) -> None:
+        """The form (``defaults`` filled in), its messages and its Save button (``save``)."""
+        self.form = SchemaForm(self.state, self.SHEET, self.KEYS, self.NOUN)
+        for key, value in defaults.items():
+            self.form.widget(key).value = value
+        self.messages = hook(w.HTML(), f"{self.NOUN}-messages")
+        self.save = hook(
+            w.Button(description=f"Save {self.NOUN}", button_style="primary"), f"{self.NOUN}-save"
+        )
+        self.form.observe(lambda _change: self.validate())
+        self.save.on_click(lambda _b: save())
+
+    def validate(self) -> bool:
+        """Show the core's verdict on the form as it stands; True if it can be saved."""
+        from practicebook.core import entry
+
+        row = entry.new_row(self.state.book, self.SHEET, self.form.values())
+        self.messages.value = issue_html(row.issues)
+        return row.accepted

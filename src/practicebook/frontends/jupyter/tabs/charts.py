@@ -4,15 +4,12 @@ month and weekday, receivables by age; drawn as HTML bars."""
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import Any
 
 from practicebook.core import summary
 from practicebook.frontends.jupyter.markup import STYLE
 from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, widgets
-
-if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
+from practicebook.frontends.jupyter.widgets import hook
 
 
 class ChartsTab(Tab):
@@ -21,12 +18,9 @@ class ChartsTab(Tab):
 
     title = "Charts"
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
+    def build(self, w: Any) -> Any:
         self.html = hook(w.HTML(), "charts")
-        self.box = w.VBox([self.html])
-        self.update()
+        return w.VBox([self.html])
 
     @staticmethod
     def _bars(

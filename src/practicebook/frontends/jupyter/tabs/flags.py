@@ -3,16 +3,13 @@ and client."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pandas as pd
 
 from practicebook.frontends.jupyter.markup import html_table
 from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, set_options, widgets
-
-if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
+from practicebook.frontends.jupyter.widgets import hook, set_options
 
 #: The filter choice that lets every value through.
 ALL = "(all)"
@@ -23,16 +20,13 @@ class FlagsTab(Tab):
 
     title = "Flags"
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
+    def build(self, w: Any) -> Any:
         self.code = hook(w.Dropdown(description="Code", options=[ALL]), "flags-code")
         self.client = hook(w.Dropdown(description="Client", options=[ALL]), "flags-client")
         self.table = hook(w.HTML(), "flags-table")
         self.code.observe(lambda _c: self.show(), names="value")
         self.client.observe(lambda _c: self.show(), names="value")
-        self.box = w.VBox([w.HBox([self.code, self.client]), self.table])
-        self.update()
+        return w.VBox([w.HBox([self.code, self.client]), self.table])
 
     def update(self) -> None:
         flags = self.state.findings

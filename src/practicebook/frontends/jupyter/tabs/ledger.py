@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import Any
 
 from practicebook.frontends.jupyter.markup import html_table
 from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, set_options, widgets
-
-if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
+from practicebook.frontends.jupyter.widgets import hook, set_options
 
 
 class LedgerTab(Tab):
@@ -18,14 +15,11 @@ class LedgerTab(Tab):
 
     title = "Client ledger"
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
+    def build(self, w: Any) -> Any:
         self.client = hook(w.Dropdown(description="Client", options=[""]), "ledger-client")
         self.table = hook(w.HTML(), "ledger-table")
         self.client.observe(lambda _c: self.show(), names="value")
-        self.box = w.VBox([self.client, self.table])
-        self.update()
+        return w.VBox([self.client, self.table])
 
     def update(self) -> None:
         set_options(self.client, ["", *self.state.result.balances["client_id"].astype(str)], "")

@@ -4,22 +4,21 @@ after."""
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from practicebook.frontends.jupyter.forms import SchemaForm
 from practicebook.frontends.jupyter.markup import issue_html
-from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, widgets
+from practicebook.frontends.jupyter.tabs.base import FormTab
+from practicebook.frontends.jupyter.widgets import hook
 
 if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
     from practicebook.workbook.writer import Appended
 
 
-class PaymentsTab(Tab):
+class PaymentsTab(FormTab):
     """Record a payment or refund; the client's balance before and after."""
 
     title = "Payments"
+    SHEET, NOUN = "Payments", "payment"
     KEYS = (
         "client_id",
         "received_date",
@@ -31,21 +30,11 @@ class PaymentsTab(Tab):
         "refund_of_payment_id",
     )
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
-        self.form = SchemaForm(self.state, "Payments", self.KEYS, "payment")
-        self.form.widget("received_date").value = self.state.result.as_of
+    def build(self, w: Any) -> Any:
+        self.build_form(w, {"received_date": self.state.result.as_of}, self.save_payment)
         self.before = hook(w.HTML(), "payment-before")
-        self.messages = hook(w.HTML(), "payment-messages")
-        self.save = hook(
-            w.Button(description="Save payment", button_style="primary"), "payment-save"
-        )
         self.form.widget("client_id").observe(lambda _c: self.show_before(), names="value")
-        self.form.observe(lambda _change: self.validate())
-        self.save.on_click(lambda _b: self.save_payment())
-        self.box = w.VBox([self.form.box(), self.before, self.save, self.messages])
-        self.update()
+        return w.VBox([self.form.box(), self.before, self.save, self.messages])
 
     def update(self) -> None:
         self.form.refresh_options()
@@ -63,14 +52,6 @@ class PaymentsTab(Tab):
             if client
             else ""
         )
-
-    def validate(self) -> bool:
-        """Show the core's verdict on the form as it stands; True if it can be saved."""
-        from practicebook.core import entry
-
-        row = entry.new_payment(self.state.book, self.form.values())
-        self.messages.value = issue_html(row.issues)
-        return row.accepted
 
     def save_payment(self) -> None:
         """Append the payment through the writer; show the balance before and after."""

@@ -4,17 +4,15 @@ the fee the policy gives it."""
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from practicebook import schema
-from practicebook.frontends.jupyter.forms import SchemaForm
 from practicebook.frontends.jupyter.markup import issue_html, note
-from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, set_options, widgets
+from practicebook.frontends.jupyter.tabs.base import FormTab
+from practicebook.frontends.jupyter.widgets import hook, set_options
 from practicebook.money import to_minor
 
 if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
     from practicebook.workbook.writer import Appended
 
 
@@ -26,10 +24,11 @@ class _CancellationRequest(TypedDict):
     channel: str
 
 
-class SessionsTab(Tab):
+class SessionsTab(FormTab):
     """New session entry, and marking an existing session as cancelled."""
 
     title = "Sessions"
+    SHEET, NOUN = "Sessions", "session"
     KEYS = (
         "client_id",
         "clinician_id",
@@ -39,17 +38,8 @@ class SessionsTab(Tab):
         "status",
     )
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
-        self.form = SchemaForm(self.state, "Sessions", self.KEYS, "session")
-        self.form.widget("status").value = "scheduled"
-        self.messages = hook(w.HTML(), "session-messages")
-        self.save = hook(
-            w.Button(description="Save session", button_style="primary"), "session-save"
-        )
-        self.form.observe(lambda _change: self.validate())
-        self.save.on_click(lambda _b: self.save_session())
+    def build(self, w: Any) -> Any:
+        self.build_form(w, {"status": "scheduled"}, self.save_session)
         # cancellation
         self.cancel_session = hook(
             w.Dropdown(description="Session", options=[""]), "cancel-session"
@@ -75,7 +65,7 @@ class SessionsTab(Tab):
             widget.observe(lambda _c: self._unconfirm(), names="value")
         self.preview.on_click(lambda _b: self.show_fee())
         self.confirm.on_click(lambda _b: self.save_cancellation())
-        self.box = w.VBox(
+        return w.VBox(
             [
                 w.HTML("<b>New session</b>"),
                 self.form.box(),
@@ -90,7 +80,6 @@ class SessionsTab(Tab):
                 self.cancel_messages,
             ]
         )
-        self.update()
 
     @staticmethod
     def _choices(key: str) -> tuple[str, ...]:
@@ -99,14 +88,6 @@ class SessionsTab(Tab):
     def update(self) -> None:
         self.form.refresh_options()
         set_options(self.cancel_session, ["", *self.state.ids("Sessions", "session_id")], "")
-
-    def validate(self) -> bool:
-        """Show the core's verdict on the form as it stands; True if it can be saved."""
-        from practicebook.core import entry
-
-        row = entry.new_session(self.state.book, self.form.values())
-        self.messages.value = issue_html(row.issues)
-        return row.accepted
 
     def save_session(self) -> None:
         """Append the session through the writer and show where it went."""

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from practicebook.core.simulate import simulate
 from practicebook.frontends.jupyter.markup import html_table, note
 from practicebook.frontends.jupyter.tabs.base import Tab
-from practicebook.frontends.jupyter.widgets import hook, widgets
-
-if TYPE_CHECKING:
-    from practicebook.frontends.jupyter.dashboard import Dashboard
+from practicebook.frontends.jupyter.widgets import hook
 
 
 class WhatIfTab(Tab):
@@ -19,9 +16,7 @@ class WhatIfTab(Tab):
 
     title = "What-if"
 
-    def __init__(self, dash: Dashboard) -> None:
-        super().__init__(dash)
-        w = widgets()
+    def build(self, w: Any) -> Any:
         style = {"description_width": "140px"}
 
         def number(description: str, name: str) -> Any:
@@ -40,7 +35,7 @@ class WhatIfTab(Tab):
         self.run = hook(w.Button(description="Compare", button_style="info"), "whatif-run")
         self.result = hook(w.HTML(), "whatif-result")
         self.run.on_click(lambda _b: self.compare())
-        self.box = w.VBox([self.notice, self.grace, self.tier, self.intake, self.run, self.result])
+        return w.VBox([self.notice, self.grace, self.tier, self.intake, self.run, self.result])
 
     def changes(self) -> tuple[dict[str, object], list[str]]:
         """The policy changes asked for, and what could not be read."""
