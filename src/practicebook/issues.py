@@ -101,6 +101,19 @@ class Code(str, Enum):
     LOCKED_PERIOD = "locked-period"
     POSSIBLE_DUPLICATE_PAYMENT = "possible-duplicate-payment"
     AGING_MISMATCH = "aging-mismatch"
+    # client documents
+    SUPERBILL_MISSING_FIELD = "superbill-missing-field"
+    SUPERBILL_MISSING_NPI = "superbill-missing-npi"
+    SUPERBILL_MISSING_DIAGNOSIS = "superbill-missing-diagnosis"
+    INVOICE_CHARGE_TWICE = "invoice-charge-twice"
+    GFE_VARIANCE = "gfe-variance"
+    # money in the bank
+    UNDEPOSITED_PAYMENT = "undeposited-payment"
+    UNRECORDED_RECEIPT = "unrecorded-receipt"
+    FEE_MISMATCH = "fee-mismatch"
+    AMBIGUOUS_MATCH = "ambiguous-match"
+    ASSERTION_FAILED = "assertion-failed"
+    STALE_RECONCILIATION = "stale-reconciliation"
 
 
 #: Which code reports an unknown reference into each sheet.

@@ -73,6 +73,11 @@ class Sheet:
     key: str | None = None  # the row identifier shown in messages (e.g. ``session_id``)
     required: bool = False  # the workbook is unusable without this sheet
     periods: tuple[str, ...] = ()  # key columns whose rows must not overlap in time
+    #: rows are added by practicebook only (imports, issued documents): people read
+    #: them, and correct them only the way the help says
+    appended_by_practicebook: bool = False
+    #: the schema version that introduced the sheet (older workbooks may lack it)
+    since: int = 1
 
     def column(self, key: str) -> Column:
         """Return the column named ``key``."""

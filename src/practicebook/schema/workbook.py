@@ -10,9 +10,17 @@ Nothing here imports pandas or any I/O library.
 
 from __future__ import annotations
 
+from practicebook.schema.bank import (
+    ASSERTIONS,
+    BANK_ACCOUNTS,
+    BANK_LINES,
+    EXPORT_ACCOUNTS,
+    PROCESSORS,
+)
+from practicebook.schema.documents import DIAGNOSES, DOCUMENTS
 from practicebook.schema.spec import Column, Kind, Setting, Sheet, Workbook, column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Custom document property recording the schema version a workbook was written with.
 SCHEMA_PROPERTY = "practicebook_schema_version"
 
@@ -75,6 +83,23 @@ PRACTICE_SETTINGS: tuple[Setting, ...] = (
     Setting("country", Kind.TEXT, None, help="ISO 3166-1 alpha-2 country code."),
     Setting("phone", Kind.TEXT, None),
     Setting("email", Kind.TEXT, None),
+    # documents
+    Setting("payment_instructions", Kind.TEXT, None, help="How to pay, printed on documents."),
+    Setting("statement_footer", Kind.TEXT, None, help="A closing line on statements."),
+    Setting("document_prefix", Kind.TEXT, None, help="Prefix of document numbers, e.g. INV-."),
+    Setting(
+        "tax_registration",
+        Kind.TEXT,
+        None,
+        help="e.g. a VAT number, or 'exempt from GST/HST', printed on documents.",
+    ),
+    Setting(
+        "paper_size",
+        Kind.CHOICE,
+        None,
+        ("a4", "letter"),
+        "Paper of documents; blank = the locale's usual paper.",
+    ),
 )
 
 PRACTICE = Sheet(
@@ -102,6 +127,10 @@ CLINICIANS = Sheet(
         column("credentials", Kind.TEXT, "e.g. PhD, LCSW, RP."),
         column("license_number", Kind.TEXT),
         column("npi", Kind.TEXT, "Individual NPI (type 1)."),
+        # documents
+        column("license_state", Kind.TEXT, "State or province of the licence."),
+        column("registration_body", Kind.TEXT, "e.g. CRPO, HCPC."),
+        column("registration_number", Kind.TEXT),
     ),
     help="People who see clients.",
     key="clinician_id",
@@ -141,6 +170,13 @@ CLIENTS = Sheet(
         column("policy_ack_date", Kind.DATE, "When the client signed the cancellation policy."),
         column("intake_date", Kind.DATE),
         column("status", Kind.CHOICE, default="active", choices=("active", "paused", "discharged")),
+        # documents
+        column("address_line1", Kind.TEXT, phi=True, width=24),
+        column("address_line2", Kind.TEXT, phi=True),
+        column("city", Kind.TEXT, phi=True),
+        column("region", Kind.TEXT, "State, province or county."),
+        column("postal_code", Kind.TEXT, phi=True),
+        column("country", Kind.TEXT, "ISO 3166-1 alpha-2 code, e.g. US."),
     ),
     help="One row per client.",
     key="client_id",
@@ -174,6 +210,8 @@ SERVICES = Sheet(
         *_untiered_fee("ns_fee_type", "ns_fee_value", "No-show"),
         column("effective_from", Kind.DATE, "First day this row applies (blank = always)."),
         column("effective_to", Kind.DATE, "Last day this row applies (blank = open)."),
+        # the accounting export
+        column("category", Kind.TEXT, "Income category in the accounting export.", width=18),
     ),
     help="Fee schedule; a code may have several rows with non-overlapping periods.",
     key="service_code",
@@ -318,6 +356,13 @@ SESSIONS = Sheet(
         column("fee_waived", Kind.BOOL, "Waive the late-cancel/no-show fee.", default=False),
         column("waiver_reason", Kind.TEXT, width=18),
         column("memo", Kind.TEXT, phi=True, width=24),
+        # documents
+        column(
+            "place_of_service",
+            Kind.ID,
+            "CMS place-of-service code: 11 office, 02 telehealth away from home, 10 at home.",
+        ),
+        column("modifiers", Kind.TEXT, "CPT modifiers, comma-separated: 95 video, 93 audio."),
     ),
     help="Appointments: one row per scheduled session.",
     key="session_id",
@@ -343,6 +388,13 @@ PAYMENTS = Sheet(
         column("applies_to_session_id", Kind.ID, references="Sessions.session_id"),
         column("refund_of_payment_id", Kind.ID, references="Payments.payment_id"),
         column("memo", Kind.TEXT, phi=True, width=24),
+        # money in the bank
+        column(
+            "processor", Kind.CHOICE, "The card processor, for card payments.", choices=PROCESSORS
+        ),
+        column("processor_fee", Kind.MONEY, "The processor's fee on this payment.", minimum=0),
+        column("payout_id", Kind.TEXT, "The processor payout that carried it to the bank."),
+        column("deposit_date", Kind.DATE, "When it reached the bank (filled by matching)."),
     ),
     help="Money received from clients, and refunds paid back.",
     key="payment_id",
@@ -381,6 +433,12 @@ INPUT_SHEETS: tuple[Sheet, ...] = (
     SESSIONS,
     PAYMENTS,
     ADJUSTMENTS,
+    DIAGNOSES,
+    DOCUMENTS,
+    BANK_ACCOUNTS,
+    BANK_LINES,
+    ASSERTIONS,
+    EXPORT_ACCOUNTS,
 )
 
 #: Sheets practicebook writes; users never type into them.

@@ -1,16 +1,15 @@
-"""An invented practice of any size, for examples, tests and benchmarks.
+"""The invented practice itself: clinicians, services and policies, clients, sessions,
+payments and adjustments over a year, and the planted problems.
 
-Everything here is synthetic: client and clinician names are drawn from short lists of
-made-up words, and the same seed always gives the same workbook. ``problems=True``
-plants a handful of data problems and says where each one is, so tests can check that
-``practicebook check`` finds every one of them at its cell.
+Synthetic only: names come from short lists of made-up words; the same seed gives the
+same practice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -75,6 +74,12 @@ SERVICES = (  # code, description, min, max, default minutes, fee
     ("90847", "Family psychotherapy with the client", 26, None, 50, "170.00"),
 )
 METHODS = ("card", "card", "card", "e_transfer", "check", "cash", "zelle", "hsa_fsa")
+
+
+#: Further data a generated practice gets, by name, in order: each a function that fills
+#: rows or columns of the practice from its own random stream (documents' details, bank
+#: statements…).
+DETAILS: list[tuple[str, Callable[[GeneratedPractice, random.Random], None]]] = []
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,9 @@ def generate(
     rows["Payments"] = _payments(rng, rows["Sessions"], clients)
     rows["Adjustments"] = _adjustments(rng, clients, start)
     practice = GeneratedPractice(rows, settings)
+    for name, add in DETAILS:
+        # each addition draws from its own stream, so adding one changes no other figure
+        add(practice, random.Random(f"{seed}:{name}"))
     if problems:
         _plant_problems(practice)
     return practice
