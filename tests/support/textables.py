@@ -4,7 +4,9 @@ A sheet is a ``## Name`` heading followed by a Markdown-style table; each cell i
 the way Excel reads what a person types: numbers become numbers, ``TRUE``/``FALSE``
 booleans, blank cells empty, and everything else text (dates stay text, so they go
 through the same strict date reading as typed dates). Prefix a cell with ``'`` to keep
-it text (``'00123``), as in Excel.
+it text (``'00123``), as in Excel. A cell starting with ``=`` is a formula saved without
+its result (as files written by scripts are). A first row that is not a header by the
+reader's rule (``parse.headers``) gives the sheet the reader would: no header, no cells.
 
 >>> [t.name for t in read_tables('''
 ... ## Clients
@@ -20,7 +22,9 @@ import re
 
 import pandas as pd
 
-from practicebook.model import CellErrorValue, RawTable
+from practicebook.model import CellErrorValue, FormulaWithoutValue, RawTable
+from practicebook.parse.headers import is_header
+from practicebook.schema import WORKBOOK
 
 __all__ = ["read_tables", "typed_cell"]
 
@@ -37,6 +41,8 @@ def typed_cell(text: str) -> object:
         return text[1:]
     if text in _EXCEL_ERRORS:
         return CellErrorValue(text)
+    if text.startswith("="):
+        return FormulaWithoutValue()
     if text.upper() in ("TRUE", "FALSE"):
         return text.upper() == "TRUE"
     if _NUMBER.match(text) and not (len(text) > 1 and text.startswith("0") and "." not in text):
@@ -58,6 +64,10 @@ def read_tables(text: str) -> list[RawTable]:
         if name is None or not rows:
             return
         headers = tuple(rows[0])
+        sheet = next((s for s in WORKBOOK.sheets if s.name == name), None)
+        if sheet is not None and not is_header(headers, sheet):
+            tables.append(RawTable(name, (), pd.DataFrame(), 1, header_found=False))
+            return
         body = [r for r in rows[1:] if not all(c and set(c) <= set("-: ") for c in r)]
         data = pd.DataFrame(
             {

@@ -12,9 +12,12 @@ import xlsxwriter
 
 from practicebook import api
 from practicebook.errors import UnreadableWorkbook
+from practicebook.model import FormulaWithoutValue
+from practicebook.schema import WORKBOOK
 from practicebook.workbook.guard import preflight
 from practicebook.workbook.reader import read_workbook
 from practicebook.workbook.template import write_workbook
+from tests.support import hostile
 
 
 def small_book(path: Path) -> Path:
@@ -50,7 +53,7 @@ def unreadable(path: Path, **kw) -> str:
 def test_a_sound_workbook_passes(tmp_path):
     book = preflight(small_book(tmp_path / "ok.xlsx"))
     assert {"Clients", "Services", "Sessions", "Lists"} <= set(book.sheets)
-    assert book.schema_version == 1
+    assert book.schema_version == WORKBOOK.version
 
 
 def test_not_a_zip(tmp_path):
@@ -205,3 +208,101 @@ def test_damaged_files_only_ever_raise_unreadable_workbook(sound_bytes, tmp_path
         api.load(path)
     except UnreadableWorkbook as exc:
         assert "\n" not in str(exc)
+
+
+# --- cells the typed read cannot give faithfully ----------------------------------------
+
+
+def german_book(path: Path) -> Path:
+    wb = xlsxwriter.Workbook(path)
+    practice = wb.add_worksheet("Practice")
+    practice.write_row(0, 0, ["Key", "Value"])
+    practice.write_row(1, 0, ["locale", "de_DE"])
+    practice.write_row(2, 0, ["currency", "EUR"])
+    services = wb.add_worksheet("Services")
+    services.write_row(0, 0, ["Service code", "Description", "Base fee", "Min minutes"])
+    services.write_row(1, 0, ["A1", "Text fee"])
+    services.write_string(1, 2, "1.234")  # German readers mean 1.234,00 €
+    services.write_string(1, 3, "45")
+    services.write_row(2, 0, ["A2", "Ambiguous fee"])
+    services.write_string(2, 2, "12.50")  # 1.250,00 € or 12,50 €? babel will not say
+    services.write_row(3, 0, ["A3", "Number fee", 12.5, 50])
+    services.write_row(4, 0, ["A4", "Rich text fee"])
+    services.write_rich_string(4, 2, wb.add_format({"bold": True}), "1.2", "34,5")
+    clients = wb.add_worksheet("Clients")
+    clients.write_row(0, 0, ["Client ID", "First name", "Last name"])
+    wb.close()
+    return path
+
+
+def test_a_text_cell_in_a_number_column_reaches_the_parser_as_its_text(tmp_path):
+    path = german_book(tmp_path / "de.xlsx")
+    _, tables = read_workbook(path)
+    services = next(t for t in tables if t.name == "Services")
+    assert services.raw_cells[(0, 2)] == "1.234"
+    assert services.raw_cells[(0, 3)] == "45"
+    assert services.raw_cells[(1, 2)] == "12.50"
+    assert services.raw_cells[(3, 2)] == "1.234,5"
+    assert (2, 2) not in services.raw_cells and services.data.iat[2, 2] == 12.5
+    book, issues = api.load(path)
+    fees = dict(zip(book.services["service_code"], book.services["base_fee"], strict=True))
+    assert fees["A1"] == 123_400 and fees["A3"] == 1_250 and fees["A4"] == 123_450
+    assert book.services.set_index("service_code").loc["A1", "min_minutes"] == 45
+    found = {(str(i.where), i.code.value) for i in issues}
+    assert ("Services!C3", "ambiguous-money") in found
+
+
+def with_formulas(src: Path, dst: Path) -> Path:
+    """Sessions!N2 a formula saved without its value, N3 one with its value."""
+    data = src.read_bytes()
+
+    def edit(xml: bytes) -> bytes:
+        row2 = b'<row r="2"><c r="A2" t="inlineStr"><is><t>S1</t></is></c><c r="N2"><f>150*1.1</f></c></row>'
+        row3 = b'<row r="3"><c r="A3" t="inlineStr"><is><t>S2</t></is></c><c r="N3"><f>100+5</f><v>105</v></c></row>'
+        return xml.replace(b"</sheetData>", row2 + row3 + b"</sheetData>")
+
+    dst.write_bytes(hostile.edit_sheet(data, "Sessions", edit))
+    return dst
+
+
+def test_a_formula_without_its_value_is_marked_and_one_with_it_is_read(tmp_path):
+    path = with_formulas(small_book(tmp_path / "ok.xlsx"), tmp_path / "formulas.xlsx")
+    _, tables = read_workbook(path)
+    sessions = next(t for t in tables if t.name == "Sessions")
+    fee = sessions.headers.index("Fee override")
+    assert sessions.column_number(fee) == 14
+    assert isinstance(sessions.raw_cells[(0, fee)], FormulaWithoutValue)
+    assert (1, fee) not in sessions.raw_cells and sessions.data.iat[1, fee] == 105
+
+
+def test_a_header_below_a_title_keeps_every_row_in_its_place(tmp_path):
+    path = tmp_path / "title.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    clients = wb.add_worksheet("Clients")
+    clients.write(0, 0, "Clients of the practice")
+    clients.write_row(2, 0, ["Client ID", "First name", "Last name"])
+    clients.write_row(3, 0, ["C1", "Ada", "Example"])
+    clients.write_row(5, 0, ["C2", "Bo", "Example"])
+    wb.close()
+    book, _ = api.load(path)
+    assert book.clients["client_id"].tolist() == ["C1", "C2"]
+    assert book.clients["_row"].tolist() == [4, 6]
+
+
+def test_the_fast_scan_and_the_exact_walk_agree(tmp_path):
+    """Cells found over the raw bytes and by the XML parser, on the same sheet written
+    the usual way and with prefixed element names (which only the walk reads)."""
+    from practicebook.workbook.scan import scan_body
+
+    german = german_book(tmp_path / "de.xlsx").read_bytes()
+    formulas = with_formulas(small_book(tmp_path / "ok.xlsx"), tmp_path / "f.xlsx").read_bytes()
+    found = 0
+    for data, sheet, watched in ((german, "Services", [3, 4]), (formulas, "Sessions", [5, 14])):
+        fast = scan_body(data, hostile.sheet_part(data, sheet), sheet, watched, from_row=2)
+        odd = hostile.prefixed(data, sheet)
+        exact = scan_body(odd, hostile.sheet_part(odd, sheet), sheet, watched, from_row=2)
+        assert fast.cells == exact.cells
+        assert fast.formulas == exact.formulas
+        assert fast.merged == exact.merged
+        found += len(fast.cells) + len(fast.formulas)
+    assert found == 5  # four text fees and minutes, one formula without its value

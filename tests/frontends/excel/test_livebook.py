@@ -74,7 +74,8 @@ def test_one_row_and_one_cell_used_ranges_and_non_input_sheets():
     assert flat.headers == ("Client ID", "First name") and flat.data.empty
     assert livebook.raw_table("Clients", "Client ID").headers == ("Client ID",)
     assert livebook.raw_table("Balances", [["client_id"]]) is None
-    assert livebook.raw_table("Clients", [["nothing"], ["here"]]) is None
+    nothing = livebook.raw_table("Clients", [["nothing"], ["here"]])
+    assert not nothing.header_found and nothing.headers == () and nothing.data.empty
 
 
 def test_aware_times_become_naive_wall_clock_and_blank_text_is_blank():
@@ -175,3 +176,99 @@ def test_the_excel_adapter_without_xlwings_says_how_to_install_it():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert "xlwings" in done.stdout and "practicebook[excel]" in done.stdout
+
+
+# --- the header rule, shared with the file reader -------------------------------------
+
+CLIENT_ROW = ["C1", "Zqxfirst", "Zqxlast", "zqx@example.org", "Zqxmemo"]
+LAYOUTS = {
+    # name: (sheet, rows from row 1, expected header row or None, expected last row searched)
+    "at the top": ("Clients", [["Client ID", "First name", "Last name"], CLIENT_ROW[:3]], 1, 1),
+    "below a title": (
+        "Payments",
+        [["Payments received"], [], ["Payment ID", "Received date", "Client ID", "Amount"]],
+        3,
+        3,
+    ),
+    "deleted: a data row on top": ("Clients", [CLIENT_ROW, CLIENT_ROW], None, 1),
+    "sorted into the data": (
+        "Clients",
+        [CLIENT_ROW, ["Client ID", "First name", "Last name"], CLIENT_ROW],
+        None,
+        1,
+    ),
+    "with the user's own columns": (
+        "Clients",
+        [["Client ID", "First name", "Last name", "Referral", "Insurer", "Notes", "Pronouns"]],
+        1,
+        1,
+    ),
+    "a required column deleted": (
+        "Sessions",
+        [["Session ID", "Client ID", "Scheduled start", "Room", "Notes"]],
+        1,
+        1,
+    ),
+    "the two-column Practice sheet": ("Practice", [["Key", "Value"], ["currency", "USD"]], 1, 1),
+    "too far down": ("Clients", [[]] * 24 + [["Client ID", "First name", "Last name"]], None, 20),
+    "one column left": ("Clients", [["Client ID"], ["C1"]], 1, 1),
+    "a client named after two columns": (
+        "Clients",
+        [["C1", "Email", "Phone", "Zqxmemo"]],
+        None,
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=list(LAYOUTS))
+def test_the_header_rule_is_the_same_in_the_live_book_and_the_file(layout, tmp_path):
+    import xlsxwriter
+
+    from practicebook.workbook.reader import read_workbook
+
+    name, rows, header, last = LAYOUTS[layout]
+    live = livebook.raw_table(name, [list(r) for r in rows])
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet(name)
+    for i, row in enumerate(rows):
+        ws.write_row(i, 0, row)
+    wb.close()
+    filed = next(t for t in read_workbook(path, audit=False)[1] if t.name == name)
+    for table in (live, filed):
+        assert table.header_found == (header is not None)
+        if header is None:
+            assert table.header_row == last
+            assert table.headers == () and table.data.empty and not table.raw_cells
+        else:
+            assert table.header_row == header
+            assert table.headers == tuple(str(v) for v in rows[header - 1] if v)
+            data = table.data.astype(object).where(table.data.notna(), None)
+            body = [[v for v in r if v is not None] for r in data.to_numpy().tolist()]
+            assert [r for r in body if r] == [list(r) for r in rows[header:] if r]
+    assert (live.header_row, live.headers) == (filed.header_row, filed.headers)
+
+
+def test_no_cell_of_a_sheet_without_header_reaches_any_message(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "noheader.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Clients")
+    ws.write_row(0, 0, CLIENT_ROW)
+    ws.write_row(1, 0, ["C2", "Zqxsecond", "Zqxother", "x@y.z", "Zqxnote"])
+    wb.close()
+    _, issues = api.load(path)
+    text = " ".join(f"{i.where} {i.message} {i.hint}" for i in issues)
+    assert "Zqx" not in text and "@" not in text
+    _, live_issues = api.load_tables([livebook.raw_table("Clients", [CLIENT_ROW])])
+    assert "Zqx" not in " ".join(i.message for i in live_issues)
+
+
+def test_names_and_headers_from_a_live_book_are_printable():
+    table = livebook.raw_table(
+        "Clients", [["Client\nID", "First\tname", "Last name", "Pay\x1b[31mnote\u202e"]]
+    )
+    assert table.headers == ("Client ID", "First name", "Last name", "Pay\ufffd[31mnote\ufffd")
+    assert all(h.isprintable() for h in table.headers)

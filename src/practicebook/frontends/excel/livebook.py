@@ -20,6 +20,8 @@ import pandas as pd
 
 from practicebook.model import RawTable
 from practicebook.money import from_minor
+from practicebook.parse import headers as header_rule
+from practicebook.parse.headers import HEADER_SEARCH_ROWS, label_text
 from practicebook.schema import INPUT_SHEETS, Sheet, normalize_header
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
     "text_cell",
 ]
 
-HEADER_SEARCH_ROWS = 20  # how far down a sheet its header row may be
 _NUMBER_LIKE = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -62,16 +63,12 @@ def _grid(values: object) -> list[list[object]]:
     return [list(row) for row in values]
 
 
-def find_header(grid: Sequence[Sequence[object]], sheet: Sheet) -> int | None:
-    """Index of the row (within the first rows) matching most of the sheet's headers."""
-    known = {normalize_header(c.header) for c in sheet.columns}
-    known |= {normalize_header(c.key) for c in sheet.columns}
-    best, best_hits = None, 0
-    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        hits = sum(isinstance(v, str) and normalize_header(v) in known for v in row)
-        if hits > best_hits:
-            best, best_hits = i, hits
-    return best
+def find_header(
+    grid: Sequence[Sequence[object]], sheet: Sheet, first_row: int = 1
+) -> header_rule.HeaderSearch:
+    """Where the header is in a used range whose first row is Excel row ``first_row``:
+    the same rule as the file reader's (``practicebook.parse.headers``)."""
+    return header_rule.find_header(grid, sheet, first_row)
 
 
 def raw_table(
@@ -87,15 +84,17 @@ def raw_table(
         first_column: Excel column number of its first column.
 
     Returns:
-        ``None`` when the sheet is not an input sheet or has no header row.
+        ``None`` when the sheet is not an input sheet. A sheet without a recognisable
+        header gives a table with ``header_found=False`` and none of its cells.
     """
     sheet = input_sheet(name)
     if sheet is None:
         return None
     grid = _grid(values)
-    at = find_header(grid, sheet)
-    if at is None:
-        return None
+    search = find_header(grid, sheet, first_row)
+    if search.index is None:
+        return RawTable(label_text(name), (), pd.DataFrame(), search.last_row, header_found=False)
+    at = search.index
     header = grid[at]
     positions = [j for j, v in enumerate(header) if not _blank(v)]
     body = grid[at + 1 :]
@@ -109,8 +108,8 @@ def raw_table(
         index=pd.RangeIndex(len(body)),
     )
     return RawTable(
-        name=name,
-        headers=tuple(str(header[j]).strip() for j in positions),
+        name=label_text(name),
+        headers=tuple(label_text(str(header[j]).strip()) for j in positions),
         data=data,
         header_row=first_row + at,
         columns=tuple(first_column + j for j in positions),
@@ -240,8 +239,8 @@ def frame_grid(
     money: Sequence[str] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Grid:
-    """A derived frame as cell values: money columns (minor units) in currency units,
-    datetimes as dates, blanks as ``None``, text through ``text_cell``.
+    """A derived frame as cell values: money columns (exact amounts) as the doubles
+    Excel holds, datetimes as dates, blanks as ``None``, text through ``text_cell``.
 
     Args:
         frame: the frame (columns in output order).
@@ -267,8 +266,9 @@ def frame_grid(
 def _out(value: Any, is_money: bool, is_date: bool, currency: str) -> object:
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if is_money:
-        return float(from_minor(int(value), currency))  # Excel holds doubles
+    if is_money:  # exact amounts as the core's frames hold them, or minor units
+        amount = value if isinstance(value, Decimal) else from_minor(int(value), currency)
+        return float(amount)  # Excel holds doubles
     if is_date:
         return pd.Timestamp(value).date()
     if isinstance(value, str):

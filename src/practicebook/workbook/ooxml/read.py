@@ -28,7 +28,7 @@ from practicebook.workbook.ooxml.xmltext import (
     xml_unescape,
 )
 
-__all__ = ["read_sheet", "sheet_names"]
+__all__ = ["read_sheet", "sheet_ids", "sheet_names"]
 
 
 def sheet_names(package: bytes) -> list[str]:
@@ -36,17 +36,26 @@ def sheet_names(package: bytes) -> list[str]:
     return [s.name for s in Workbook(Package(package)).sheets]
 
 
+def sheet_ids(package: bytes) -> dict[str, int]:
+    """Each sheet's ``sheetId``, by name: the number a sheet keeps while it is renamed or
+    moved (Excel never gives it to another sheet while the sheet exists)."""
+    return {s.name: s.sheet_id for s in Workbook(Package(package)).sheets}
+
+
 _BUILTIN_DATE_IDS = set(range(14, 23)) | {45, 46, 47}
 
 
-def read_sheet(package: bytes, sheet_name: str) -> list[list[CellValue]]:
+def read_sheet(
+    package: bytes, sheet_name: str, *, max_rows: int | None = None
+) -> list[list[CellValue]]:
     """Read a sheet's values as rows (row 1 first), independently of any spreadsheet library.
 
     Meant for verifying a write: text comes back as `str` (inline or shared strings, with
     ``_xHHHH_`` unescaped), booleans as `bool`, numbers as `int` or exact `Decimal`, and numbers
     in a date-formatted cell as `date` (whole days) or `datetime` rounded to the millisecond
     (a serial number is a double: about 1 µs of noise; Excel shows milliseconds at most).
-    Rows are padded with None to the widest row.
+    Rows are padded with None to the widest row; with ``max_rows``, only the rows up to
+    that number are read.
     """
     pkg = Package(package)
     book = Workbook(pkg)
@@ -63,6 +72,8 @@ def read_sheet(package: bytes, sheet_name: str) -> list[list[CellValue]]:
         if event == "start" and el.tag == tag_row:
             row_number = int(el.get("r") or row_number + 1)
             column = -1
+            if max_rows is not None and row_number > max_rows:
+                break
         elif event == "end" and el.tag == tag_c:
             ref = CELL_REF.match(el.get("r", ""))
             column = col_index(ref.group(1)) if ref else column + 1
