@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from babel.numbers import list_currencies
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +68,50 @@ def test_other_locale_separators_are_never_silently_misread():
 def test_non_amounts_are_refused(text):
     with pytest.raises(money.MoneyTextError):
         money.parse_money_text(text, "en_US", "USD")
+
+
+@pytest.mark.parametrize(
+    "text", ["6_90", "1_5", "1e3", "1E3", "0x10", "١٢٣", "\uff11\uff12\uff13", "NaN", "inf"]
+)
+def test_money_text_is_digits_separators_sign_and_symbol_only(text):
+    with pytest.raises(money.MoneyTextError):
+        money.parse_money_text(text, "en_US", "USD")
+
+
+def test_number_text_takes_any_decimals_and_a_percent_sign():
+    assert money.parse_number_text("12,5 %", "de_DE") == Decimal("12.5")
+    assert money.parse_number_text("33.3333", "en_US") == Decimal("33.3333")
+    with pytest.raises(money.MoneyTextError) as info:  # 33333 where "." groups thousands
+        money.parse_number_text("33.333", "en_US")
+    assert info.value.ambiguous
+    with pytest.raises(money.MoneyTextError):
+        money.parse_number_text("5%0", "en_US")
+
+
+@pytest.mark.parametrize(
+    ("currency", "largest"),
+    [
+        ("USD", "1000000000.00"),
+        ("JPY", "1000000000"),
+        ("BHD", "1000000000.000"),
+        ("CLF", "100000000.0000"),  # four decimals: held to 10**12 minor units
+    ],
+)
+def test_the_largest_amount_per_cell(currency, largest):
+    assert money.max_amount(currency) == Decimal(largest)
+    assert money.within_limit(Decimal(largest), currency)
+    assert not money.within_limit(
+        Decimal(largest) + Decimal(1).scaleb(-money.digits(currency)), currency
+    )
+    assert not money.within_limit(-Decimal(largest) * 2, currency)
+    assert not money.within_limit(Decimal("NaN"), currency)
+
+
+def test_no_total_of_capped_amounts_can_overflow_64_bits():
+    # every ledger line comes from one row of Sessions, Payments or Adjustments, and a
+    # sheet has at most 1,048,575 data rows (Excel's limit)
+    lines = 3 * (1_048_576 - 1)
+    for currency in list_currencies():
+        most = money.to_minor(money.max_amount(currency), currency)
+        assert most <= money.MAX_MINOR
+        assert most * lines < 2**63 - 1, currency

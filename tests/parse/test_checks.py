@@ -31,3 +31,17 @@ def test_a_focused_run_reports_only_that_row():
     found = {(str(i.where), i.code.value) for i in checks.run(book, ("Payments", 3))}
     assert found == {("Payments!C3", "unknown-client")}
     assert checks.run(book, ("Clients", 2)) == []
+
+
+def test_every_referenced_sheet_has_a_code_for_an_unknown_reference():
+    # a reference into a sheet without one would stop the check instead of reporting
+    from practicebook.issues import UNKNOWN_REFERENCE
+    from practicebook.schema import WORKBOOK
+
+    targets = {
+        col.references.partition(".")[0]
+        for sheet in WORKBOOK.sheets
+        for col in sheet.columns
+        if col.references
+    }
+    assert targets - set(UNKNOWN_REFERENCE) == set()

@@ -3,6 +3,9 @@
 The Practice sheet is read first, since its locale and currency decide how the other
 sheets' cells are read. A missing sheet becomes an empty frame (an error if it is
 required); a workbook from a newer practicebook is read as far as it is understood.
+When several sheets' names fold to one standard name (``Payments`` beside ``Payments_``),
+one is read by the rule every medium shares (``headers.choose_sheet``: the exact name
+first) and each other one is reported (``ambiguous-sheet``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ import pandas as pd
 
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.model import Book, Layout, RawTable
+from practicebook.parse.headers import choose_sheet, label_text
 from practicebook.parse.settings import parse_practice
 from practicebook.parse.sheets import absent_sheet, parse_sheet
 from practicebook.parse.values import CoerceContext
-from practicebook.schema import PRACTICE, WORKBOOK, Sheet, normalize_header
+from practicebook.schema import PRACTICE, WORKBOOK, Sheet
 
 __all__ = ["parse"]
 
@@ -33,8 +37,9 @@ def parse(
     Returns:
         The ``Book`` and the list of issues (not yet sorted; ``api.load`` sorts them).
     """
-    by_name = {normalize_header(t.name): t for t in tables}
-    settings, issues, practice = parse_practice(by_name.get(normalize_header("Practice")))
+    by_sheet, issues = _pick_tables(list(tables))
+    settings, practice_issues, practice = parse_practice(by_sheet.get(PRACTICE.name))
+    issues += practice_issues
     ctx = CoerceContext(settings.locale, settings.currency)
     frames: dict[str, pd.DataFrame] = {"Practice": practice.frame}
     layouts: dict[str, Layout] = {"Practice": practice.layout}
@@ -42,7 +47,7 @@ def parse(
     for sheet in WORKBOOK.sheets:
         if sheet is PRACTICE:
             continue
-        table = by_name.get(normalize_header(sheet.name))
+        table = by_sheet.get(sheet.name)
         if table is None:
             absent = absent_sheet(sheet)
             frames[sheet.name] = absent.frame
@@ -60,6 +65,36 @@ def parse(
         issues.append(_newer_schema(schema_version))
     book = Book(settings, frames, layouts, schema_version, rejected)
     return book, issues
+
+
+def _pick_tables(tables: list[RawTable]) -> tuple[dict[str, RawTable], list[Issue]]:
+    """The table read for each standard sheet (``headers.choose_sheet``, as the readers
+    choose), and an issue for each table passed over because another one's name folds
+    to the same standard name."""
+    names = [t.name for t in tables]
+    picked: dict[str, RawTable] = {}
+    issues: list[Issue] = []
+    for sheet in WORKBOOK.sheets:
+        choice = choose_sheet(names, sheet.name)
+        if choice is None:
+            continue
+        chosen = tables[choice.chosen]
+        picked[sheet.name] = chosen
+        issues += [_ambiguous_sheet(chosen.name, names[i], sheet.name) for i in choice.ignored]
+    return picked, issues
+
+
+def _ambiguous_sheet(chosen: str, other: str, standard: str) -> Issue:
+    chosen, other = label_text(chosen), label_text(other)
+    return Issue(
+        Code.AMBIGUOUS_SHEET,
+        Severity.ERROR,
+        f"sheets {chosen!r} and {other!r} could both be the {standard} sheet; {chosen!r} is "
+        f"read and {other!r} is ignored",
+        CellRef(other),
+        "Delete or rename the sheet that is not the real one; names that differ only in "
+        "case, spaces, hyphens or underscores count as the same sheet.",
+    )
 
 
 def _missing_sheet(sheet: Sheet) -> Issue:

@@ -2,6 +2,8 @@
 
 Each check is a plain function ``Book -> list[Issue]`` listed in ``CHECKS``; ``run``
 applies them all. Single-cell rules (types, required, unique) live in ``parse``.
+References are exact, letter case included; an unknown one that matches an existing ID
+in another case says which ("did you mean 'C0001'").
 """
 
 from __future__ import annotations
@@ -50,24 +52,49 @@ def _unknown(
         frame = frame[mask].reset_index(drop=True)
     values = frame[key]
     missing = _present(values) & ~_isin(values, allowed)
-    issues = []
+    issues: list[Issue] = []
+    if not missing.any():
+        return issues
     col = sheet.column(key)
+    target_col = WORKBOOK.sheet(target).column(allowed.name) if allowed.name else None
+    personal = col.phi or bool(target_col and target_col.phi)
     code = UNKNOWN_REFERENCE[target]
-    row_key = sheet.key
+    near = {} if personal else _by_fold(allowed)
     for pos in np.flatnonzero(missing):
-        value = values.iat[int(pos)]
-        issues.append(
-            Issue(
-                code,
-                Severity.ERROR,
-                f"{col.header} {value!r} is not on the {target} sheet",
-                book.cell(sheet.name, key, int(frame[ROW].iat[int(pos)])),
-                f"Add {value!r} to the {target} sheet, or correct the {col.header}.",
-                str(frame[row_key].iat[int(pos)]) if row_key else None,
-                client_id=_client_of(frame, int(pos)),
-            )
-        )
+        value = str(values.iat[int(pos)])
+        where = book.cell(sheet.name, key, int(frame[ROW].iat[int(pos)]))
+        if personal:
+            message = f"the {col.header} on this row is not on the {target} sheet"
+            hint = f"Add it to the {target} sheet, or correct the {col.header}."
+        else:
+            message, hint = _unknown_wording(col.header, value, target, near.get(value.casefold()))
+        row_id = _row_id(sheet, frame, int(pos))
+        client = _client_of(frame, int(pos))
+        issues.append(Issue(code, Severity.ERROR, message, where, hint, row_id, client_id=client))
     return issues
+
+
+def _by_fold(allowed: pd.Series) -> dict[str, str]:
+    """Each ID of ``allowed`` by its case-folded form (the first spelling of each)."""
+    near: dict[str, str] = {}
+    for value in allowed.dropna().astype(str).unique():
+        near.setdefault(value.casefold(), value)
+    return near
+
+
+def _unknown_wording(header: str, value: str, target: str, near: str | None) -> tuple[str, str]:
+    """Message and hint for an unknown reference, naming the ID it differs from only in
+    letter case, if any."""
+    if near is None:
+        return (
+            f"{header} {value!r} is not on the {target} sheet",
+            f"Add {value!r} to the {target} sheet, or correct the {header}.",
+        )
+    return (
+        f"{header} {value!r} is not on the {target} sheet; did you mean {near!r}? IDs are "
+        "exact, letter case included",
+        f"Type it exactly as on the {target} sheet: {near}.",
+    )
 
 
 def _client_of(frame: pd.DataFrame, pos: int) -> str | None:
@@ -100,16 +127,20 @@ def check_references(book: Book, focus: Focus = None) -> list[Issue]:
             allowed = book.all_rows(target)[target_key]
             issues += _unknown(book, sheet, col.key, allowed, target, mask)
     default = book.settings.default_policy_id
-    if focus is None and default and default not in set(book.policies["policy_id"]):
+    policies = book.all_rows("Policies")["policy_id"]
+    if focus is None and default and default not in set(policies):
         layout = book.layouts.get("Practice")
         row = _setting_row(book, "default_policy_id")
+        message, hint = _unknown_wording(
+            "default_policy_id", default, "Policies", _by_fold(policies).get(default.casefold())
+        )
         issues.append(
             Issue(
                 Code.UNKNOWN_POLICY,
                 Severity.ERROR,
-                f"default_policy_id {default!r} is not on the Policies sheet",
+                message,
                 layout.cell("value", row) if layout and row else book.cell("Practice", None, 0),
-                "Add the policy to the Policies sheet, or correct default_policy_id.",
+                hint,
             )
         )
     return issues
@@ -181,7 +212,14 @@ def check_periods(book: Book, focus: Focus = None) -> list[Issue]:
             clash = (group["_start"] <= prev_end).to_numpy(dtype=bool)
             for pos in np.flatnonzero(clash):
                 row = group.iloc[int(pos)]
-                what = " / ".join(str(row[k]) for k in sheet.periods if pd.notna(row[k]))
+                what = (
+                    " / ".join(
+                        str(row[k])
+                        for k in sheet.periods
+                        if pd.notna(row[k]) and not _personal(sheet, k)
+                    )
+                    or "this row"
+                )
                 issues.append(
                     Issue(
                         Code.OVERLAPPING_PERIODS,
@@ -196,7 +234,15 @@ def check_periods(book: Book, focus: Focus = None) -> list[Issue]:
 
 
 def _row_id(sheet: Sheet, frame: pd.DataFrame, pos: int) -> str | None:
-    return str(frame[sheet.key].iat[pos]) if sheet.key else None
+    """The row's ID, if the sheet has one that is not personal."""
+    if not sheet.key or sheet.column(sheet.key).phi:
+        return None
+    value = frame[sheet.key].iat[pos]
+    return None if pd.isna(value) else str(value)
+
+
+def _personal(sheet: Sheet, key: str) -> bool:
+    return sheet.column(key).phi
 
 
 CHECKS: dict[str, Callable[[Book, Focus], list[Issue]]] = {

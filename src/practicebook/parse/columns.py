@@ -2,8 +2,9 @@
 
 Values are parsed once per distinct value (a column of 100,000 fees holds a few dozen
 distinct amounts), so typing stays vectorised while every rule stays the one-value rule
-of ``values``. Text columns are cleaned by Arrow in one pass. ``typed_frame`` and
-``empty_frame`` build a sheet's frame with the dtypes ``practicebook.model`` documents.
+of ``values``. Text columns are cleaned by Arrow in one pass; date columns a reader has
+already typed are range-checked in one pass. ``typed_frame`` and ``empty_frame`` build a
+sheet's frame with the dtypes ``practicebook.model`` documents.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from practicebook.issues import Code
-from practicebook.model import ROW, CellErrorValue
+from practicebook.model import ROW, CellErrorValue, FormulaWithoutValue
 from practicebook.parse.values import (
+    FIRST_DAY,
+    LAST_DAY,
     ZERO_WIDTH,
     Bad,
     CoerceContext,
@@ -29,6 +32,7 @@ from practicebook.parse.values import (
     coerce_integer,
     coerce_money,
     coerce_text,
+    formula_without_value,
 )
 from practicebook.schema import Column, Kind, Sheet
 
@@ -87,7 +91,7 @@ def coerce_column(
     elif col.kind in (Kind.DATE, Kind.DATETIME) and pd.api.types.is_datetime64_any_dtype(
         series.dtype
     ):
-        values = series.astype("datetime64[ns]")
+        values = _typed_dates(series, bad)
         if col.kind is Kind.DATE:
             values = values.dt.normalize()
     else:
@@ -109,11 +113,9 @@ def _override(
     overrides: dict[int, object] = {}
     for pos, raw in raw_cells.items():
         try:
-            if isinstance(raw, CellErrorValue):
-                raise _cell_error(raw)
-            overrides[pos] = convert(raw)
+            overrides[pos] = convert(_readable(raw))
         except Bad as exc:
-            exc.raw = raw.text if isinstance(raw, CellErrorValue) else raw
+            exc.raw = raw
             bad[pos] = exc
             overrides[pos] = None
     values = values.astype(object) if values.dtype != object else values.copy()
@@ -122,12 +124,50 @@ def _override(
     return values
 
 
-def _cell_error(value: CellErrorValue) -> Bad:
-    return Bad(
-        Code.CELL_ERROR,
-        f"the cell shows the Excel error {value.text}",
-        "Fix the formula, or type the value itself.",
-    )
+def _readable_scalar(value: object) -> object:
+    """A NumPy scalar as its Python value (a ``datetime64`` as it is: its ``item`` may be
+    a count of nanoseconds)."""
+    if isinstance(value, np.generic) and not isinstance(value, np.datetime64):
+        return value.item()
+    return value
+
+
+def _readable(value: object) -> object:
+    """``value`` itself, or the problem of a cell that holds no value to read."""
+    if isinstance(value, CellErrorValue):
+        raise Bad(
+            Code.CELL_ERROR,
+            f"the cell shows the Excel error {value.text}",
+            "Fix the formula, or type the value itself.",
+        )
+    if isinstance(value, FormulaWithoutValue):
+        raise formula_without_value()
+    return _readable_scalar(value)
+
+
+_FIRST = pd.Timestamp(FIRST_DAY)
+_AFTER_LAST = pd.Timestamp(LAST_DAY) + pd.Timedelta(days=1)
+
+
+def _typed_dates(series: pd.Series, bad: dict[int, Bad]) -> pd.Series:
+    """A column a reader typed as dates, in nanoseconds; each value outside
+    ``FIRST_DAY``..``LAST_DAY`` (a time alone reads as a day in 1899) is a problem."""
+    if getattr(series.dt, "tz", None) is not None:
+        series = series.dt.tz_localize(None)
+    inside = ((series >= _FIRST) & (series < _AFTER_LAST)).to_numpy(dtype=bool)
+    outside = series.notna().to_numpy(dtype=bool) & ~inside
+    for pos in np.flatnonzero(outside):
+        value = series.iat[int(pos)]
+        try:
+            coerce_datetime(value, CoerceContext(), date_only=False)
+            problem = Bad(Code.BAD_DATE, "the date is outside the dates practicebook reads")
+        except Bad as exc:  # always: the value is outside the range coerce_datetime reads
+            problem = exc
+        problem.raw = value
+        bad[int(pos)] = problem
+    if outside.any():
+        series = series.where(~outside)
+    return series.astype("datetime64[ns]")
 
 
 #: What ``str.strip`` removes from ASCII text.
@@ -158,16 +198,14 @@ def _coerce_by_distinct(
     converted: list[object] = []
     failed: dict[int, Bad] = {}
     for k, raw in enumerate(uniques):
-        value = raw.item() if isinstance(raw, np.generic) else raw
+        value = _readable_scalar(raw)
         if isinstance(value, str) and not value.strip():
             converted.append(None)
             continue
         try:
-            if isinstance(value, CellErrorValue):
-                raise _cell_error(value)
-            converted.append(convert(value))
+            converted.append(convert(_readable(value)))
         except Bad as exc:
-            exc.raw = value.text if isinstance(value, CellErrorValue) else value
+            exc.raw = value
             failed[k] = exc
             converted.append(None)
     for k, problem in failed.items():

@@ -1,8 +1,9 @@
 """The Practice sheet: key/value rows read into ``Settings``, each value checked.
 
 Unknown keys are warned about and ignored; a value that cannot be read or is not valid
-(an unknown currency, locale or time zone, bucket limits out of order, a negative count)
-is reported at its cell and the setting keeps its default.
+(an unknown currency, locale or time zone, bucket limits out of order, a negative count,
+a span of days over ``MAX_DAYS``) is reported at its cell and the setting keeps its
+default.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from practicebook.parse.values import (
 )
 from practicebook.schema import PRACTICE, WORKBOOK, Kind, Setting, normalize_header
 
-__all__ = ["parse_practice", "parse_settings"]
+__all__ = ["MAX_DAYS", "parse_practice", "parse_settings"]
 
+#: The longest span in days a setting may give (ten years): dates run to 2199, and a date
+#: moved by a span must stay inside the dates the core computes with.
+MAX_DAYS = 3650
 #: Reports a setting's value as not valid (key, message, hint) and drops it.
 _Reject = Callable[[str, str, str], None]
 
@@ -121,6 +125,9 @@ def _settings_from(
     for key in ("payment_terms_days", "pattern_count", "pattern_days"):
         if key in values and int(values[key]) < 0:  # type: ignore[call-overload]
             bad(key, "must not be negative", f"Set {key} to 0 or more.")
+    for key in ("payment_terms_days", "pattern_days"):
+        if key in values and int(values[key]) > MAX_DAYS:  # type: ignore[call-overload]
+            bad(key, f"must be at most {MAX_DAYS:,} days", f"Set {key} to {MAX_DAYS:,} or less.")
     fields = {f for f in Settings.__dataclass_fields__ if f != "info"}
     known = {k: v for k, v in values.items() if k in fields}
     info = {k: v for k, v in values.items() if k not in fields}

@@ -2,7 +2,9 @@
 
 ``parse_sheet`` matches the headers to the schema's columns, skips blank rows (rows keep
 their Excel row numbers in ``ROW``), types each column (``columns``) and validates the
-rows (``rows``). Nothing here raises on bad data: each problem becomes an ``Issue``.
+rows (``rows``). A sheet whose header row was not found is read as empty, with one issue
+that quotes none of its cells. Nothing here raises on bad data: each problem becomes an
+``Issue``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ def absent_sheet(sheet: Sheet) -> SheetParse:
 
 def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> SheetParse:
     """Type one input sheet and report its cell-level problems."""
+    if not table.header_found:
+        return SheetParse(
+            empty_frame(sheet), Layout(table.name, table.header_row), [_no_header(table, sheet)]
+        )
     found, issues, extras = _match_headers(table, sheet)
     layout = Layout(
         table.name,
@@ -56,11 +62,31 @@ def parse_sheet(table: RawTable, sheet: Sheet, ctx: CoerceContext) -> SheetParse
     rows = pd.Series(table.header_row + 1 + keep, dtype="int64")
     raw_cols, problems = _coerce_columns(table.data, sheet, found, keep, raw_by_col, ctx)
     issues += _merged_issues(table, found, keep)
-    frame, rejected, cell_issues = validate_rows(sheet, layout, raw_cols, problems, rows, found)
+    frame, rejected, cell_issues = validate_rows(
+        sheet, layout, raw_cols, problems, rows, found, ctx.currency
+    )
     return SheetParse(frame, layout, issues + cell_issues, rejected)
 
 
 # --- headers ------------------------------------------------------------------------
+
+
+def _no_header(table: RawTable, sheet: Sheet) -> Issue:
+    """The one issue of a sheet whose header row was not found (its cells stay unquoted:
+    a data row could have been taken for the header)."""
+    searched = "row 1" if table.header_row <= 1 else f"rows 1 to {table.header_row}"
+    wanted = ", ".join(col.header for col in sheet.columns if col.required) or ", ".join(
+        col.header for col in sheet.columns[:3]
+    )
+    return Issue(
+        Code.HEADER_NOT_FOUND,
+        Severity.ERROR,
+        f"no header row found on the {table.name} sheet ({searched} searched); the sheet "
+        "is read as empty",
+        CellRef(table.name),
+        f"Put the column headers ({wanted}, …) in one row above the data, as in the "
+        "standard workbook (practicebook new writes one).",
+    )
 
 
 def _match_headers(

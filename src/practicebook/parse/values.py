@@ -3,7 +3,8 @@
 Every rule is plain Python over one value; a value that cannot be read raises ``Bad``
 with the issue code and a hint, which the column and sheet readers turn into an ``Issue``
 at its cell. Dates come from date cells, Excel serials, ISO text or the locale's numeric
-format; amounts from numbers or money text in the workbook's locale.
+format, between ``FIRST_DAY`` and ``LAST_DAY``; amounts from numbers or money text in the
+workbook's locale, at most ``money.max_amount``; other numbers at most ``MAX_NUMBER``.
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
+import numpy as np
 import pandas as pd
 from babel import Locale
 from babel.dates import get_date_format
 
 from practicebook import money
 from practicebook.issues import Code
+from practicebook.model import CellErrorValue, FormulaWithoutValue
 
 __all__ = [
     "EXCEL_EPOCH",
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_NUMBER",
     "ZERO_WIDTH",
     "Bad",
     "CoerceContext",
@@ -36,20 +42,37 @@ __all__ = [
     "coerce_integer",
     "coerce_money",
     "coerce_text",
+    "date_range_problem",
+    "formula_without_value",
     "show",
 ]
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+#: The first and last day a date cell may hold. Excel's serials before 1 March 1900 count
+#: a 29 February 1900 that never was (and a time alone is a serial below 1), so earlier
+#: dates cannot be trusted; 2199 leaves every date practicebook derives inside pandas'
+#: range (to 2262).
+FIRST_DAY = dt.datetime(1900, 3, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+_AFTER_LAST = dt.datetime(2200, 1, 1)
+#: The largest number (either sign) read from an integer or decimal cell.
+MAX_NUMBER = money.MAX_AMOUNT
 
 
 class Bad(Exception):
-    """A value that cannot be read; carries the issue code and a hint."""
+    """A value that cannot be read; carries the issue code and a hint.
 
-    def __init__(self, code: Code, message: str, hint: str = "") -> None:
+    ``rejects_row``: the row cannot take part in any figure, whatever the column (a
+    formula without a saved value, a number beyond the limits), so it is kept apart like
+    a row whose required value is unreadable.
+    """
+
+    def __init__(self, code: Code, message: str, hint: str = "", *, rejects_row: bool = False):
         super().__init__(message)
         self.code = code
         self.message = message
         self.hint = hint
+        self.rejects_row = rejects_row
         self.raw: object = None  # the cell's content, for the row excerpt
 
 
@@ -99,12 +122,20 @@ def _number(value: object) -> Decimal:
             raise Bad(Code.BAD_NUMBER, f"{value} is not a number")
         return Decimal(repr(value))
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise Bad(Code.BAD_NUMBER, f"{value} is not a number")
         return value
-    raise TypeError(type(value))
+    if isinstance(value, np.generic):
+        return _number(value.item())
+    raise Bad(Code.BAD_NUMBER, f"a {type(value).__name__} value is not a number")
+
+
+#: Cell values that are never read as numbers, whatever they hold.
+_NOT_NUMBERS = (dt.date, dt.time, bool, np.bool_, np.datetime64, np.timedelta64)
 
 
 def coerce_money(value: object, ctx: CoerceContext) -> int:
-    """Minor units of the practice currency."""
+    """Minor units of the practice currency; at most ``money.max_amount`` either way."""
     if isinstance(value, str):
         try:
             amount = money.parse_money_text(value, ctx.locale, ctx.currency)
@@ -115,13 +146,24 @@ def coerce_money(value: object, ctx: CoerceContext) -> int:
                 f"{exc.reason}",
                 f"Type the amount as a number, e.g. {_example_amount(ctx)}.",
             ) from None
-        return money.to_minor(amount, ctx.currency)
-    if isinstance(value, (dt.date, bool)):
+    elif isinstance(value, _NOT_NUMBERS):
         raise Bad(Code.BAD_MONEY, f"{show(value)} is not an amount", "Type the amount as a number.")
-    try:
-        return money.to_minor(_number(value), ctx.currency)
-    except Bad as exc:
-        raise Bad(Code.BAD_MONEY, exc.message, "Type the amount as a number.") from None
+    else:
+        try:
+            amount = _number(value)
+        except Bad as exc:
+            raise Bad(Code.BAD_MONEY, exc.message, "Type the amount as a number.") from None
+    if not money.within_limit(amount, ctx.currency):
+        most = money.max_amount(ctx.currency)
+        raise Bad(
+            Code.AMOUNT_TOO_LARGE,
+            f"{show(value)} is more than {most:,} {ctx.currency}, the largest amount a cell "
+            "may hold",
+            "Check the amount (a reference or an account number pasted into an amount cell "
+            "looks like this); split a larger sum over several rows.",
+            rejects_row=True,
+        )
+    return money.to_minor(amount, ctx.currency)
 
 
 def _example_amount(ctx: CoerceContext) -> str:
@@ -131,15 +173,24 @@ def _example_amount(ctx: CoerceContext) -> str:
 
 
 def coerce_decimal(value: object, ctx: CoerceContext) -> Decimal:
-    """An exact number (percent points, hours)."""
+    """An exact number (percent points, hours), at most ``MAX_NUMBER`` either way."""
     if isinstance(value, str):
         try:
-            return money.parse_money_text(value.replace("%", ""), ctx.locale, ctx.currency)
+            number = money.parse_number_text(value, ctx.locale, ctx.currency)
         except money.MoneyTextError as exc:
             raise Bad(Code.BAD_NUMBER, exc.reason, "Type a number, e.g. 50.") from None
-    if isinstance(value, (dt.date, bool)):
+    elif isinstance(value, _NOT_NUMBERS):
         raise Bad(Code.BAD_NUMBER, f"{show(value)} is not a number", "Type a number.")
-    return _number(value).normalize() if isinstance(value, float) else _number(value)
+    else:
+        number = _number(value).normalize() if isinstance(value, float) else _number(value)
+    if abs(number) > MAX_NUMBER:
+        raise Bad(
+            Code.OUT_OF_RANGE,
+            f"{show(value)} is beyond {MAX_NUMBER:,}, the largest number practicebook reads",
+            "Check the number; it is far larger than any count, duration or percentage.",
+            rejects_row=True,
+        )
+    return number
 
 
 def coerce_integer(value: object, ctx: CoerceContext) -> int:
@@ -201,27 +252,91 @@ def coerce_text(value: object) -> str:
 
 
 def coerce_datetime(value: object, ctx: CoerceContext, *, date_only: bool) -> dt.datetime:
-    """A date-time from a date cell, an Excel serial, ISO text or the locale's format."""
+    """A date-time from a date cell, an Excel serial, ISO text or the locale's format,
+    between ``FIRST_DAY`` and ``LAST_DAY``."""
     if isinstance(value, bool):
         raise Bad(Code.BAD_DATE, "a TRUE/FALSE value is not a date", _date_hint(ctx))
+    if isinstance(value, np.datetime64):
+        value = _from_datetime64(value)
+    if value is pd.NaT:
+        raise Bad(Code.BAD_DATE, "the cell holds no date", _date_hint(ctx))
     if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
+        value = _from_timestamp(value)
     if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, (int, float, Decimal)):
-        return _from_serial(float(value), ctx)
-    if isinstance(value, str):
+        moment = value.replace(tzinfo=None)  # the wall-clock time the cell shows
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    elif isinstance(value, dt.time):
+        raise _time_alone(value)
+    elif isinstance(value, str):
         return _datetime_text(clean_text(value), ctx)
-    raise Bad(Code.BAD_DATE, f"{show(value)} is not a date", _date_hint(ctx))
+    elif isinstance(value, (int, float, Decimal, np.number, np.bool_)):
+        return _from_serial(float(value), ctx)
+    else:
+        raise Bad(Code.BAD_DATE, f"{show(value)} is not a date", _date_hint(ctx))
+    problem = date_range_problem(moment)
+    if problem is not None:
+        raise problem
+    return moment
+
+
+def _from_datetime64(value: np.datetime64) -> object:
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, OverflowError):
+        raise _beyond_python() from None
+
+
+def _from_timestamp(value: pd.Timestamp) -> dt.datetime:
+    try:
+        moment: dt.datetime = value.to_pydatetime()
+    except (ValueError, OverflowError):
+        raise _beyond_python() from None
+    return moment
+
+
+def _beyond_python() -> Bad:
+    return Bad(
+        Code.BAD_DATE,
+        f"the date is outside the dates practicebook reads ({FIRST_DAY:%Y-%m-%d} to "
+        f"{LAST_DAY:%Y-%m-%d})",
+        "Correct the year.",
+    )
+
+
+def date_range_problem(moment: dt.datetime) -> Bad | None:
+    """Why a date cell's value is refused (a time alone, a day outside ``FIRST_DAY``..
+    ``LAST_DAY``), or None when it is a usable date."""
+    moment = moment.replace(tzinfo=None)
+    if FIRST_DAY <= moment < _AFTER_LAST:
+        return None
+    if moment.date() in (dt.date(1899, 12, 30), dt.date(1899, 12, 31)):
+        return _time_alone(moment.time())
+    return Bad(
+        Code.BAD_DATE,
+        f"{moment:%Y-%m-%d} is outside the dates practicebook reads "
+        f"({FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d})",
+        "Correct the year; Excel's dates before 1 March 1900 are not reliable.",
+    )
+
+
+def _time_alone(time: dt.time) -> Bad:
+    return Bad(
+        Code.BAD_DATE,
+        f"the cell holds a time of day ({time:%H:%M}) without a date",
+        "Type the date as well, e.g. 2026-03-05 10:30.",
+    )
 
 
 def _from_serial(serial: float, ctx: CoerceContext) -> dt.datetime:
-    if not math.isfinite(serial) or serial < 61 or serial > 109_574:  # 1900-03-01..2199
+    if not math.isfinite(serial) or serial < 61 or serial >= 109_575:  # 1900-03-01..2199
         raise Bad(Code.BAD_DATE, f"{show(serial)} is not a date serial number", _date_hint(ctx))
     moment = EXCEL_EPOCH + dt.timedelta(days=serial)
-    return moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
+    moment = moment.replace(microsecond=0) + dt.timedelta(seconds=round(moment.microsecond / 1e6))
+    problem = date_range_problem(moment)
+    if problem is not None:
+        raise problem
+    return moment
 
 
 def _datetime_text(text: str, ctx: CoerceContext) -> dt.datetime:
@@ -314,8 +429,12 @@ def _build(
         moment = dt.datetime(y, mo, d, hour, int(mm or 0), int(ss or 0))
     except ValueError:
         raise Bad(Code.BAD_DATE, f"{text!r} is not a valid date", _date_hint(ctx)) from None
-    if not 1900 <= moment.year <= 2199:
-        raise Bad(Code.BAD_DATE, f"{text!r} is outside 1900-2199", _date_hint(ctx))
+    if not FIRST_DAY <= moment < _AFTER_LAST:
+        raise Bad(
+            Code.BAD_DATE,
+            f"{text!r} is outside {FIRST_DAY:%Y-%m-%d} to {LAST_DAY:%Y-%m-%d}",
+            _date_hint(ctx),
+        )
     return moment
 
 
@@ -323,10 +442,25 @@ def _date_hint(ctx: CoerceContext) -> str:
     return "Type the date as YYYY-MM-DD (e.g. 2026-03-05) or enter it as a date cell."
 
 
+def formula_without_value() -> Bad:
+    """The problem with a formula cell saved without its result."""
+    return Bad(
+        Code.FORMULA_WITHOUT_VALUE,
+        "the cell holds a formula whose result was not saved with the file",
+        "Open the workbook in Excel or LibreOffice and save it (that stores every "
+        "formula's result), or type the value itself.",
+        rejects_row=True,
+    )
+
+
 def show(value: object) -> str:
     """``value`` as a message shows it: text quoted, whole floats without ``.0``."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, CellErrorValue):
+        return value.text
+    if isinstance(value, FormulaWithoutValue):
+        return "(formula without a saved result)"
     return str(value)
