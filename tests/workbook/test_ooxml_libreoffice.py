@@ -88,3 +88,36 @@ def test_libreoffice_reads_written_and_appended_sheets(tmp_path: Path) -> None:
     assert wb["Sessions"]["E7"].value == "+late"
     assert wb["Sessions"].tables["Sessions"].ref == "A1:E7"
     assert wb["Balances"]["C2"].value == "=1+1" and wb["Balances"]["C2"].data_type == "s"
+
+
+def test_libreoffice_keeps_title_lines_and_the_document_properties(tmp_path: Path) -> None:
+    from practicebook.workbook.ooxml import custom_properties, set_custom_properties
+
+    spec = SheetSpec(
+        "Balances",
+        ["client", "balance"],
+        [["C1", Decimal("1.50")], ["C2", 2]],
+        title=["Lakeside Therapy", "as of 2026-06-30"],
+    )
+    data = write_sheets(rich_workbook(tmp_path), [spec])
+    head = "2 " + "a" * 64
+    data = set_custom_properties(data, {"practicebook_audit_head": head})
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(data)
+
+    out = convert(book, CSV_ALL_SHEETS, tmp_path)
+    with open(out / "book-Balances.csv", newline="", encoding="utf-8") as f:
+        assert list(csv.reader(f)) == [
+            ["Lakeside Therapy", ""],
+            ["as of 2026-06-30", ""],
+            ["client", "balance"],
+            ["C1", "1.5"],
+            ["C2", "2"],
+        ]
+    resaved = convert(book, "xlsx", tmp_path) / "book.xlsx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        sheet = openpyxl.load_workbook(resaved)["Balances"]
+    (table,) = sheet.tables.values()
+    assert table.ref == "A3:B5"
+    assert custom_properties(resaved.read_bytes())["practicebook_audit_head"] == head

@@ -207,7 +207,7 @@ def test_xlsm_keeps_vba_and_macro_content_type(tmp_path: Path) -> None:
 
 
 def test_rejects_what_excel_cannot_store(rich: bytes) -> None:
-    with pytest.raises(ValueError, match="32767"):
+    with pytest.raises(ValueError, match="32,767"):
         write_sheets(rich, [SheetSpec("T", ["a"], [["x" * 32_768]])])
     with pytest.raises(ValueError, match="timezone"):
         write_sheets(rich, [SheetSpec("T", ["a"], [[dt.datetime(2024, 1, 1, tzinfo=dt.UTC)]])])

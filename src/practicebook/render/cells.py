@@ -64,8 +64,8 @@ class SheetSpec:
 
     Attributes:
         name: Sheet name (1-31 characters, none of ``[]:*?/\\``).
-        header: Column titles written in row 1.
-        rows: Data rows from row 2 on; a row may be shorter than the header.
+        header: Column titles, written in row ``header_row``: the row below the title lines.
+        rows: Data rows below the header; a row may be shorter than the header.
         number_formats: Excel format code per column (``None``: General, or an ISO date format
             for date cells), e.g. ``'"$"#,##0.00'`` or ``'yyyy-mm-dd'``.
         widths: Column width in characters per column (``None``: Excel's default).
@@ -77,6 +77,9 @@ class SheetSpec:
             `append_rows`), ``"autofilter"`` for a plain autofilter, ``None`` for neither.
         table_style: Built-in table style used when ``filter == "table"``.
         tab_color: Tab colour as ``"RRGGBB"``.
+        title: Lines of text above the table, one per row from row 1 (the first in bold),
+            e.g. the practice, the as-of day and when the sheet was written. The table,
+            the frozen panes and the links start below them.
     """
 
     name: str
@@ -90,13 +93,21 @@ class SheetSpec:
     filter: Literal["table", "autofilter"] | None = "table"
     table_style: str = "TableStyleMedium2"
     tab_color: str | None = None
+    title: Sequence[str] = ()
+
+    @property
+    def header_row(self) -> int:
+        """Excel row number of the header: the row below the title lines."""
+        return len(self.title) + 1
 
     def __post_init__(self) -> None:
         check_sheet_name(self.name)
         if not self.header or len(self.header) > MAX_COLS:
             raise ValueError("a sheet needs between 1 and 16384 header columns")
-        if len(self.rows) + 1 > MAX_ROWS:
+        if len(self.rows) + self.header_row > MAX_ROWS:
             raise ValueError("too many rows for one sheet")
+        if isinstance(self.title, str) or not all(isinstance(t, str) for t in self.title):
+            raise ValueError("title must be a sequence of lines of text")
         if any(len(row) > len(self.header) for row in self.rows):
             raise ValueError("a row is longer than the header")
         if self.filter == "table":

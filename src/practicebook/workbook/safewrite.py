@@ -3,16 +3,19 @@
 `update_workbook` reads the file, lets a pure `bytes -> bytes` transform produce the new
 package, and replaces the file only when nothing can be lost:
 
-1. refuse while Excel or LibreOffice has the workbook open (their owner/lock files);
-2. hold an advisory cross-process lock (a sidecar `filelock`) for the whole read-modify-write,
+1. follow a symbolic link to the real file (everything below happens beside it); refuse
+   a read-only file, one this user may not write, and one with hard links;
+2. refuse while Excel or LibreOffice has the workbook open (their owner/lock files);
+3. hold practicebook's lock (``sharing.WorkbookLock``) for the whole read-modify-write,
    and clean up temp files a killed earlier run left behind;
-3. decrypt a password-protected workbook in memory only, and re-encrypt the result;
-4. write a 0600 temp file in the same folder, flush and fsync it;
-5. verify it: re-read bytes equal what was meant, the zip tests clean, every member the
+4. decrypt a password-protected workbook in memory only, and re-encrypt the result;
+5. write a 0600 temp file in the same folder, flush and fsync it;
+6. verify it: re-read bytes equal what was meant, the zip tests clean, every member the
    transform did not change still has its original raw bytes, plus a caller check;
-6. re-hash the file: if someone saved it meanwhile, re-apply (appends) or refuse (results);
-7. keep a backup of the previous version, `os.replace` the temp file over the original and
-   fsync the folder.
+7. re-hash the file: if someone saved it meanwhile, re-apply (appends) or refuse (results);
+8. keep a backup of the previous version, give the temp file the original's owner, group,
+   mode and extended attributes, `os.replace` it over the original and fsync the folder;
+   then remove the lock file.
 
 Any failure leaves the original byte-identical, removes the temp file and raises a `WriteError`
 with a one-line message that names no cell contents.
@@ -21,7 +24,6 @@ with a one-line message that names no cell contents.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import errno
 import glob
 import hashlib
@@ -41,12 +43,13 @@ from practicebook.errors import (
     VerifyFailed,
     WorkbookBusy,
     WorkbookChanged,
+    WorkbookReadOnly,
     WriteError,
     WriteFailed,
 )
+from practicebook.workbook import sharing
 from practicebook.workbook.crypto import decrypt_workbook, encrypt_workbook, is_encrypted
-
-# filelock is imported where it is used: reading a workbook never pays for loading it.
+from practicebook.workbook.sharing import BACKUP_DIR, editor_lock_files
 
 __all__ = [
     "BACKUP_DIR",
@@ -55,7 +58,6 @@ __all__ = [
     "update_workbook",
 ]
 
-BACKUP_DIR = ".practicebook-backups"
 TEMP_PREFIX = ".practicebook-"
 
 Transform = Callable[[bytes], bytes]
@@ -75,43 +77,6 @@ class UpdateResult:
     sha256: str
     backup: Path | None
     attempts: int
-
-
-# --------------------------------------------------------------------------- editor locks
-
-
-def editor_lock_files(path: Path) -> list[Path]:
-    """Owner/lock files Excel or LibreOffice keep beside a workbook they have open.
-
-    Office writes `~$NAME`; for long names it drops the first one or two characters of NAME.
-    LibreOffice writes `.~lock.NAME#`.
-    """
-    name = path.name
-    candidates = [f"~${name}", f"~${name[1:]}", f"~${name[2:]}", f".~lock.{name}#"]
-    return [path.with_name(c) for c in dict.fromkeys(candidates) if path.with_name(c).exists()]
-
-
-def _lock_owner(lock: Path) -> str | None:
-    """The user name recorded in an owner file, when it can be read."""
-    try:
-        raw = lock.read_bytes()[:200]
-    except OSError:
-        return None
-    if lock.name.startswith(".~lock."):  # LibreOffice: "U,name,host,time,profile"
-        fields = raw.decode("utf-8", "replace").split(",")
-        return (fields[1].strip() or None) if len(fields) > 1 else None
-    if raw:  # Office: a length byte, then the name padded to 54 bytes
-        length = raw[0]
-        name = raw[1 : 1 + length].decode("latin-1", "replace").strip()
-        return name or None
-    return None
-
-
-def _refuse_if_open(path: Path) -> None:
-    locks = editor_lock_files(path)
-    if locks:
-        by = "LibreOffice" if locks[0].name.startswith(".~lock.") else "Excel"
-        raise WorkbookBusy(path, _lock_owner(locks[0]), by=by)
 
 
 # --------------------------------------------------------------------------- the protocol
@@ -150,23 +115,24 @@ def update_workbook(
         An `UpdateResult`.
 
     Raises:
-        WorkbookBusy, WorkbookChanged, WriteFailed (DiskFull, VerifyFailed), PasswordRequired,
-        WrongPassword.
+        WorkbookBusy, WorkbookChanged, WriteFailed (DiskFull, VerifyFailed, WorkbookReadOnly),
+        PasswordRequired, WrongPassword; and whatever `transform` raises.
     """
-    import filelock
-
-    path = Path(path).absolute()
-    lock = filelock.FileLock(str(path.with_name(f".{path.name}.practicebook.lock")))
+    shown = Path(path).absolute()
+    target = Path(os.path.realpath(shown))  # a symbolic link is written through
+    like = _writable(shown, target)
+    sharing.refuse_if_open(shown, shown, target)
+    lock = sharing.WorkbookLock(target, like)
     try:
-        lock.acquire(timeout=lock_timeout)
-    except filelock.Timeout as exc:
-        raise WorkbookBusy(path, by="another practicebook run") from exc
+        lock.acquire(lock_timeout)
+    except TimeoutError as exc:
+        raise WorkbookBusy(shown, by="another practicebook run") from exc
     except OSError as exc:
-        raise _os_failure(path, exc, "cannot create the lock file") from exc
+        raise _os_failure(shown, exc, "cannot create the lock file") from exc
     try:
-        _remove_stale_temps(path)
+        _remove_stale_temps(target)
         return _update_locked(
-            path,
+            (shown, target),
             transform,
             retry_on_change,
             password,
@@ -179,8 +145,39 @@ def update_workbook(
         lock.release()
 
 
+def _writable(shown: Path, target: Path) -> os.stat_result:
+    """The file's status, once it is known that replacing it surprises no one."""
+    try:
+        info = target.stat()
+    except FileNotFoundError as exc:
+        raise WriteFailed(shown, "the file does not exist") from exc
+    except OSError as exc:
+        raise _os_failure(shown, exc, "cannot read the file") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise WriteFailed(shown, "it is not a file (a folder?)")
+    if not info.st_mode & 0o222:
+        raise WorkbookReadOnly(shown)
+    if not _may_write(target):
+        raise WorkbookReadOnly(
+            shown, "you have no permission to write the file (ask its owner for write access)"
+        )
+    if info.st_nlink > 1:
+        raise WriteFailed(
+            shown,
+            f"the file has {info.st_nlink} hard links, and a new version would leave the "
+            "others at the old one; make it a file of its own (copy it) first",
+        )
+    return info
+
+
+def _may_write(target: Path) -> bool:
+    if os.access in os.supports_effective_ids:
+        return os.access(target, os.W_OK, effective_ids=True)
+    return os.access(target, os.W_OK)
+
+
 def _update_locked(
-    path: Path,
+    where: tuple[Path, Path],
     transform: Transform,
     retry_on_change: bool,
     password: str | None,
@@ -189,42 +186,43 @@ def _update_locked(
     keep_backups: int,
     max_attempts: int,
 ) -> UpdateResult:
+    shown, target = where
     for attempt in range(1, max_attempts + 1):
-        _refuse_if_open(path)
-        original = _read(path)
+        sharing.refuse_if_open(shown, shown, target)
+        original = _read(shown, target)
         digest = hashlib.sha256(original).hexdigest()
         if expected_sha256 is not None and digest != expected_sha256 and not retry_on_change:
-            raise WorkbookChanged(path)
+            raise WorkbookChanged(shown)
         key = _password_for(original, password)
         plain = decrypt_workbook(original, key) if key is not None else original
         new_plain = transform(plain)
         on_disk = encrypt_workbook(new_plain, key) if key is not None else new_plain
-        temp = _write_temp(path, on_disk)
+        temp = _write_temp(shown, target, on_disk)
         try:
-            _verify(path, temp, on_disk, plain, new_plain, key, verify)
-            _refuse_if_open(path)
-            if hashlib.sha256(_read(path)).hexdigest() != digest:
+            _verify(shown, temp, on_disk, plain, new_plain, key, verify)
+            sharing.refuse_if_open(shown, shown, target)
+            if hashlib.sha256(_read(shown, target)).hexdigest() != digest:
                 if retry_on_change and attempt < max_attempts:
                     continue
-                raise WorkbookChanged(path)
-            backup = _backup(path, original, keep_backups)
-            _install(path, temp)
+                raise WorkbookChanged(shown)
+            backup = _backup(shown, target, original, keep_backups)
+            _install(shown, target, temp)
         except OSError as exc:  # anything not mapped closer to its cause
-            raise _os_failure(path, exc, "the write failed") from exc
+            raise _os_failure(shown, exc, "the write failed") from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
         return UpdateResult(hashlib.sha256(on_disk).hexdigest(), backup, attempt)
-    raise WorkbookChanged(path)
+    raise WorkbookChanged(shown)
 
 
-def _read(path: Path) -> bytes:
+def _read(shown: Path, target: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return target.read_bytes()
     except FileNotFoundError as exc:
-        raise WriteFailed(path, "the file does not exist") from exc
+        raise WriteFailed(shown, "the file does not exist") from exc
     except OSError as exc:
-        raise _os_failure(path, exc, "cannot read the file") from exc
+        raise _os_failure(shown, exc, "cannot read the file") from exc
 
 
 def _password_for(original: bytes, password: str | None) -> str | None:
@@ -267,7 +265,7 @@ def _write_durably(fd: int, data: bytes) -> None:
         os.fsync(out.fileno())
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
+def _write_temp(shown: Path, path: Path, data: bytes) -> Path:
     """Write `data` to a temp file beside `path`, flushed and fsynced.
 
     `mkstemp` creates it 0600, as the workbook's data is confidential; the name ends in the
@@ -278,13 +276,13 @@ def _write_temp(path: Path, data: bytes) -> Path:
             prefix=_temp_prefix(path), suffix=".tmp" + path.suffix, dir=path.parent
         )
     except OSError as exc:
-        raise _os_failure(path, exc, "cannot create a temporary file") from exc
+        raise _os_failure(shown, exc, "cannot create a temporary file") from exc
     temp = Path(name)
     try:
         _write_durably(fd, data)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise _os_failure(path, exc, "cannot write the temporary file") from exc
+        raise _os_failure(shown, exc, "cannot write the temporary file") from exc
     return temp
 
 
@@ -350,46 +348,43 @@ def _raw_index(data: bytes) -> dict[str, tuple[int, int, bytes]]:
     return index
 
 
-def _backup(path: Path, original: bytes, keep: int) -> Path | None:
-    """Keep the previous version (0600, in a 0700 folder), pruning all but the newest `keep`.
+def _backup(shown: Path, target: Path, original: bytes, keep: int) -> Path | None:
+    """Keep the previous version beside the real file (see ``sharing.keep_backup``).
 
     Backups hold the same confidential data as the workbook itself.
     """
     if keep <= 0:
         return None
-    folder = path.parent / BACKUP_DIR
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"{path.name}.{stamp}.bak"
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(folder, 0o700)
-        _write_durably(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), original)
+        return sharing.keep_backup(target, original, target.stat(), keep)
     except OSError as exc:
-        target.unlink(missing_ok=True)
-        raise _os_failure(path, exc, "cannot keep a backup") from exc
-    for old in sorted(folder.glob(glob.escape(path.name) + ".*.bak"))[:-keep]:
-        with contextlib.suppress(OSError):
-            old.unlink()
-    return target
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise WriteFailed(
+                shown,
+                f"cannot keep a backup: {BACKUP_DIR} is not writable for you (it may belong to "
+                "a colleague; make it group-writable)",
+            ) from exc
+        raise _os_failure(shown, exc, "cannot keep a backup") from exc
 
 
-def _install(path: Path, temp: Path) -> None:
-    """Atomically put `temp` in place of `path`, then make the rename durable.
+def _install(shown: Path, target: Path, temp: Path) -> None:
+    """Atomically put `temp` in place of `target`, then make the rename durable.
 
     The temp file was private while being written; the installed file gets the original's
-    permissions back, so a practice sharing the folder with a group keeps its access.
+    owner, group, permissions and extended attributes back where this user may set them,
+    so a practice sharing the folder with a group keeps its access.
     """
     try:
-        os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temp, path)
+        sharing.inherit(temp, target.stat(), target)
+        os.replace(temp, target)
     except OSError as exc:
         if os.name == "nt" and exc.errno in (errno.EACCES, errno.EPERM):
-            raise WorkbookBusy(path, by="another program") from exc  # Excel holds the file
-        raise _os_failure(path, exc, "cannot replace the file") from exc
+            raise WorkbookBusy(shown, by="another program") from exc  # Excel holds the file
+        raise _os_failure(shown, exc, "cannot replace the file") from exc
     # The new version is in place now; a folder that cannot be fsynced (some network file
     # systems) must not turn that success into an error claiming the file is unchanged.
     with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
+        fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:

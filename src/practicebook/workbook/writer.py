@@ -5,39 +5,44 @@ sheets hold). Every write goes through ``safewrite.update_workbook``: editor loc
 respected, a cross-process lock is held, the new package is verified before it atomically
 replaces the file, and a backup of the previous version is kept. Only the parts a write
 owns change (``ooxml``); every other part stays byte-identical. Each write appends rows
-to the hash-chained ``AuditLog`` sheet (created when missing).
+to the hash-chained ``AuditLog`` sheet and records its head (``auditlog``); with an
+audit key (``auditkey``) the rows are keyed.
 
 * Appends (``add_session``, ``add_payment``, ``add_adjustment``) and stamps
   (``mark_cancellation``) validate against the workbook as it is on disk at write time;
   if another program saves the file meanwhile, they re-read and re-apply, so the next
   ID is never taken twice. A bad row raises ``RowRefused`` and nothing is written.
 * ``write_results`` writes Balances, Aging, Flags, Ledger and CancellationLog wholesale
-  and refuses (``WorkbookChanged``) when the file changed after it was reconciled.
+  and refuses (``WorkbookChanged``) when the file is not the bytes it was reconciled
+  from, and (``SheetConflict``) to replace a sheet of the user's own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, cast
 
 from practicebook.core import entry
-from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, Tool, audit_rows
+from practicebook.core.audit import AUDIT_HEAD_PROPERTY, AUDIT_SHEET, AuditEntry, Tool
 from practicebook.core.load import load_tables
 from practicebook.core.reconcile import reconcile
 from practicebook.core.result import Reconciliation
-from practicebook.errors import RowRefused, UnreadableWorkbook, WriteFailed
-from practicebook.issues import Issue
+from practicebook.errors import RowRefused, UnreadableWorkbook, WorkbookChanged, WriteFailed
+from practicebook.issues import CellRef, Code, Issue, Severity, column_number
 from practicebook.model import Book
 from practicebook.parse.book import parse
-from practicebook.render.cells import CellValue, SheetSpec
+from practicebook.render.cells import CellValue
 from practicebook.render.sheets import result_sheets
 from practicebook.schema import WORKBOOK
 from practicebook.workbook import ooxml
+from practicebook.workbook.auditkey import audit_key as resolve_audit_key
+from practicebook.workbook.auditlog import finish
 from practicebook.workbook.reader import read_workbook
 from practicebook.workbook.safewrite import Transform, UpdateResult, update_workbook
 
@@ -110,6 +115,7 @@ class _AppendRow(Protocol):
         password: str | None = None,
         actor: str | None = None,
         tool: Tool = "api",
+        audit_key: str | bytes | None = None,
     ) -> Appended: ...
 
 
@@ -123,8 +129,9 @@ def _appender(sheet: str, name: str, doc: str) -> _AppendRow:
         password: str | None = None,
         actor: str | None = None,
         tool: Tool = "api",
+        audit_key: str | bytes | None = None,
     ) -> Appended:
-        return _append(path, sheet, values, password, actor, tool)
+        return _append(path, sheet, values, password, actor, tool, audit_key)
 
     append.__name__ = append.__qualname__ = name
     append.__doc__ = doc
@@ -136,9 +143,16 @@ add_session = _appender(
     "add_session",
     """Append a session (schema keys → values) to the Sessions sheet.
 
+    The row goes below the last filled row (into the first of a Table's pre-formatted
+    blank rows there, if any). ``actor`` is who is logged (default: the login name);
+    ``audit_key`` keys the AuditLog rows (default: ``PRACTICEBOOK_AUDIT_KEY`` or its
+    file, see ``practicebook.workbook.auditkey``).
+
     Raises:
-        RowRefused: the row has error-level issues (nothing written).
+        RowRefused: the row has error-level issues, or a value Excel cannot hold (nothing
+            written).
         WriteError: the file could not be written safely (see ``safewrite``).
+        BadAuditKey: the audit key given or configured cannot be used.
     """,
 )
 add_payment = _appender(
@@ -160,9 +174,11 @@ def _append(
     password: str | None,
     actor: str | None,
     tool: Tool,
+    audit_key: str | bytes | None,
 ) -> Appended:
     done: dict[str, Appended] = {}
     who = _actor(actor)
+    key = resolve_audit_key(audit_key)
 
     def transform(plain: bytes) -> bytes:
         book = _load(path, plain, _sheets_for_row(sheet, values))
@@ -171,13 +187,13 @@ def _append(
             raise RowRefused(row.issues)
         layout = book.layouts[sheet]
         cells = cast("list[CellValue]", entry.cell_values(sheet, row.values, layout))
-        package, numbers = ooxml.append_rows(
-            plain, layout.sheet, [cells], header_row=layout.header_row
-        )
+        with _cells_refused(layout.sheet, row.row_id):
+            package, numbers = ooxml.append_rows(
+                plain, layout.sheet, [cells], header_row=layout.header_row
+            )
         filled = ", ".join(k for k, v in row.values.items() if v is not None)
-        package = _with_audit(
-            package, [], [AuditEntry(who, tool, sheet, row.row_id, "append", f"fields: {filled}")]
-        )
+        event = AuditEntry(who, tool, sheet, row.row_id, "append", f"fields: {filled}")
+        package = finish(package, Path(path), [], [event], key)
         done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
         return package
 
@@ -195,6 +211,7 @@ def mark_cancellation(
     password: str | None = None,
     actor: str | None = None,
     tool: Tool = "api",
+    audit_key: str | bytes | None = None,
 ) -> entry.Stamp:
     """Stamp a cancellation on a Sessions row: request time, who, channel and status.
 
@@ -204,10 +221,12 @@ def mark_cancellation(
     Raises:
         RowRefused: the stamp has error-level issues (nothing written).
         WriteError: the file could not be written safely.
+        BadAuditKey: the audit key given or configured cannot be used.
     """
     moment = requested_at if requested_at is not None else dt.datetime.now(dt.UTC)
     done: dict[str, entry.Stamp] = {}
     who = _actor(actor)
+    key = resolve_audit_key(audit_key)
 
     def transform(plain: bytes) -> bytes:
         book = _load(path, plain)
@@ -218,21 +237,11 @@ def mark_cancellation(
         cells = {
             (stamp.row, layout.column_of[k]): cast("CellValue", v) for k, v in stamp.values.items()
         }
-        package = ooxml.set_cells(plain, layout.sheet, cells)
-        package = _with_audit(
-            package,
-            [],
-            [
-                AuditEntry(
-                    who,
-                    tool,
-                    "Sessions",
-                    session_id,
-                    "cancel",
-                    "fields: " + ", ".join(stamp.values),
-                )
-            ],
-        )
+        with _cells_refused(layout.sheet, session_id):
+            package = ooxml.set_cells(plain, layout.sheet, cells)
+        fields = "fields: " + ", ".join(stamp.values)
+        event = AuditEntry(who, tool, "Sessions", session_id, "cancel", fields)
+        package = finish(package, Path(path), [], [event], key)
         done["stamp"] = stamp
         return package
 
@@ -247,32 +256,49 @@ def write_results(
     path: str | Path,
     reconciliation: Reconciliation | None = None,
     *,
+    source_sha256: str | None = None,
     as_of: dt.date | str | None = None,
     password: str | None = None,
     actor: str | None = None,
     tool: Tool = "api",
+    audit_key: str | bytes | None = None,
 ) -> ResultsWritten:
     """Write Balances, Aging, Flags, Ledger and CancellationLog into the workbook.
 
-    Input sheets are untouched. The file is read once; the results are written only if
-    it is still byte-for-byte what was read.
+    Input sheets are untouched. The results are written only if the file is still,
+    byte for byte, what they were computed from; a sheet of the user's own that has a
+    derived sheet's name is never replaced.
 
     Args:
         path: the workbook.
-        reconciliation: results to write; default: reconcile the file as of ``as_of``.
-            A given reconciliation must come from the file as it is now.
+        reconciliation: results to write; default: reconcile the file as it is now, as of
+            ``as_of``. A given reconciliation needs ``source_sha256``.
+        source_sha256: the SHA-256 (hex) of the file's bytes, as read from disk (encrypted,
+            for a protected workbook), that ``reconciliation`` was computed from. Optional
+            without a reconciliation: the file must then still be those bytes.
         as_of: the reconciliation day when ``reconciliation`` is not given.
-        password, actor, tool: as for ``add_session``.
+        password, actor, tool, audit_key: as for ``add_session``.
 
     Raises:
-        WorkbookChanged: the file changed after it was read (nothing written).
+        TypeError: a reconciliation was given without ``source_sha256``.
+        WorkbookChanged: the file is not (or no longer) the bytes the results came from.
+        SheetConflict: a sheet of the user's own has the name of a derived sheet.
         WriteError, UnreadableWorkbook: the file could not be read or written safely.
     """
+    if reconciliation is not None and source_sha256 is None:
+        raise TypeError(
+            "write_results: a given reconciliation needs source_sha256, the SHA-256 of the "
+            "file bytes it was computed from (hashlib.sha256(data).hexdigest())"
+        )
+    key = resolve_audit_key(audit_key)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise UnreadableWorkbook(str(path), exc.strerror or type(exc).__name__) from None
-    book, issues = _load_with_issues(path, raw, password)
+    digest = hashlib.sha256(raw).hexdigest()
+    if source_sha256 is not None and source_sha256.lower() != digest:
+        raise WorkbookChanged(Path(path))
+    book, issues = _load_with_issues(path, raw, password, key)
     rec = reconciliation if reconciliation is not None else reconcile(book, as_of)
     specs = result_sheets(rec, book, issues)
     counts = {s.name: len(s.rows) for s in specs}
@@ -282,42 +308,33 @@ def write_results(
     )
     result: UpdateResult = update_workbook(
         path,
-        _package_errors(path, lambda plain: _with_audit(plain, specs, [audit])),
+        _package_errors(path, lambda plain: finish(plain, Path(path), specs, [audit], key)),
         retry_on_change=False,
         password=password,
-        expected_sha256=hashlib.sha256(raw).hexdigest(),
+        expected_sha256=digest,
     )
     return ResultsWritten(counts, rec, issues, result.backup)
 
 
-# --- the audit log ------------------------------------------------------------------
+# --- helpers ----------------------------------------------------------------------
 
 
-def _with_audit(package: bytes, specs: Sequence[SheetSpec], entries: Sequence[AuditEntry]) -> bytes:
-    """Write ``specs`` and append ``entries`` to the AuditLog (created when missing)."""
-    existing = next(
-        (n for n in ooxml.sheet_names(package) if n.casefold() == AUDIT_SHEET.casefold()), None
-    )
-    if existing is None:
-        rows = audit_rows(None, entries)
-        return ooxml.write_sheets(package, [*specs, _audit_spec(rows)])
-    if specs:
-        package = ooxml.write_sheets(package, specs)
-    stored = ooxml.read_sheet(package, existing)
-    last = stored[-1][AuditRow.columns().index("hash")] if len(stored) > 1 else None
-    rows = audit_rows(str(last) if last else None, entries)
-    package, _ = ooxml.append_rows(package, existing, [r.values() for r in rows])
-    return package
-
-
-def _audit_spec(rows: Sequence[AuditRow]) -> SheetSpec:
-    return SheetSpec(
-        AUDIT_SHEET,
-        AuditRow.columns(),
-        [r.values() for r in rows],
-        widths=[28, 14, 8, 14, 14, 14, 40, 20, 20],
-        tab_color="7F7F7F",
-    )
+@contextlib.contextmanager
+def _cells_refused(sheet: str, row_id: str) -> Iterator[None]:
+    """A value or row Excel cannot hold, as the row's refusal with a located issue."""
+    try:
+        yield
+    except ooxml.CellRefused as exc:
+        letters = exc.ref.rstrip("0123456789")
+        where = CellRef(sheet, int(exc.ref[len(letters) :]), column_number(letters))
+        if "full" in exc.reason:
+            hint = "Archive older rows in another workbook and start a new one."
+        elif "characters long" in exc.reason:
+            hint = "Shorten it; keep the full text in a document outside the workbook."
+        else:
+            hint = "Correct the value: Excel cannot store it."
+        issue = Issue(Code.OUT_OF_RANGE, Severity.ERROR, exc.reason, where, hint, row_id=row_id)
+        raise RowRefused([issue]) from None
 
 
 def _actor(actor: str | None) -> str:
@@ -345,10 +362,15 @@ def _package_errors(path: str | Path, transform: Transform) -> Transform:
 
 
 def _load_with_issues(
-    path: str | Path, data: bytes, password: str | None
+    path: str | Path, data: bytes, password: str | None, key: bytes | None
 ) -> tuple[Book, list[Issue]]:
     workbook, tables = read_workbook(path, data, password=password)
-    return load_tables(tables, schema_version=workbook.schema_version)
+    return load_tables(
+        tables,
+        schema_version=workbook.schema_version,
+        audit_head=workbook.properties.get(AUDIT_HEAD_PROPERTY),
+        audit_key=key,
+    )
 
 
 def _load(path: str | Path, plain: bytes, sheets: Collection[str] | None = None) -> Book:

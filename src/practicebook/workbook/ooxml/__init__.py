@@ -26,8 +26,8 @@ Modules, each using only those listed before it: ``package`` (the zip package, m
 copied as raw compressed bytes), ``xmltext`` (namespaces, escaping, elements found by regex),
 ``parts`` (the workbook part, relationships, content types), ``styles`` (number formats,
 fonts, cell formats), ``cells`` (values as cell XML), and the operations ``write``
-(``write_sheets``), ``append`` (``append_rows``, ``set_cells``) and ``read`` (``read_sheet``,
-``sheet_names``).
+(``write_sheets``), ``append`` (``append_rows``, ``set_cells``), ``read`` (``read_sheet``,
+``sheet_names``, ``sheet_ids``) and ``props`` (custom document properties).
 
 May import: ``practicebook.render.cells`` and the base modules; defusedxml.
 """
@@ -35,16 +35,22 @@ May import: ``practicebook.render.cells`` and the base modules; defusedxml.
 from __future__ import annotations
 
 from practicebook.workbook.ooxml.append import append_rows, set_cells
+from practicebook.workbook.ooxml.cells import CellRefused
 from practicebook.workbook.ooxml.package import PackageError, changed_members
-from practicebook.workbook.ooxml.read import read_sheet, sheet_names
+from practicebook.workbook.ooxml.props import custom_properties, set_custom_properties
+from practicebook.workbook.ooxml.read import read_sheet, sheet_ids, sheet_names
 from practicebook.workbook.ooxml.write import write_sheets
 
 __all__ = [
+    "CellRefused",
     "PackageError",
     "append_rows",
     "changed_members",
+    "custom_properties",
     "read_sheet",
     "set_cells",
+    "set_custom_properties",
+    "sheet_ids",
     "sheet_names",
     "write_sheets",
 ]

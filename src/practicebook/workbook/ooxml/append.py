@@ -1,6 +1,7 @@
 """``append_rows`` and ``set_cells``: rows added and cells set by byte search.
 
-A sheet is never parsed into a tree: new rows go before ``</sheetData>``, set cells replace
+A sheet is never parsed into a tree: new rows go below the last row that holds a value
+(into the empty, pre-formatted rows there, or as new row elements), set cells replace
 their own bytes in their row, and the ``<dimension>``, a covering Excel Table and row spans
 are widened to match. New cells take the style of the cells they extend.
 """
@@ -8,10 +9,10 @@ are widened to match. New cells take the style of the cells they extend.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from practicebook.render.cells import MAX_COLS, MAX_ROWS, CellValue
-from practicebook.workbook.ooxml.cells import CellWriter, style_attr
+from practicebook.workbook.ooxml.cells import CellRefused, CellWriter, style_attr
 from practicebook.workbook.ooxml.package import Package, PackageError
 from practicebook.workbook.ooxml.parts import (
     REL_TABLE,
@@ -40,13 +41,16 @@ def append_rows(
     *,
     header_row: int | None = None,
 ) -> tuple[bytes, list[int]]:
-    """Append rows after the last row of a sheet, in the style of its last data row.
+    """Append rows below the last row that holds a value, in the style of that row.
 
-    The sheet XML is edited by byte search around its last `<row>` and `</sheetData>`, so a
-    40 MB sheet is never parsed into a tree. Each new cell copies the `s` attribute of the
-    same column in the last data row; below a bare header it uses the column's default style
-    (`<col style>`). The Excel Table whose range ends at the old last row (or whose header is
-    `header_row`) and the `<dimension>` are extended over the new rows.
+    The sheet XML is edited by byte search around its last filled row and `</sheetData>`, so
+    a 40 MB sheet is never parsed into a tree. Rows below the last filled one that hold no
+    value (a Table's pre-formatted blank rows, a sheet formatted down to its last row) are
+    filled in place, each keeping the styles of its cells; a new cell copies the `s` of the
+    same column in the last filled row, or below a bare header the column's default style
+    (`<col style>`). The Excel Table that holds the data (whose range reaches the last filled
+    row, or whose header is `header_row`) and the `<dimension>` grow when the new rows reach
+    past them.
 
     Args:
         package: Bytes of an `.xlsx` or `.xlsm` file.
@@ -60,6 +64,7 @@ def append_rows(
     Raises:
         PackageError: The sheet is missing, or its XML has a form this function cannot extend
             (a prefixed namespace, rows without `r`, a Table with a totals row).
+        CellRefused: A value cannot be stored in Excel, or the sheet is full.
         ValueError: A value cannot be stored in Excel.
     """
     if not rows:
@@ -69,28 +74,28 @@ def append_rows(
     sheet = _existing_sheet(pkg, book, sheet_name)
     styles_part, styles = load_styles(pkg, book)
     xml = pkg.read(sheet.part)
-    last_row, last_cells = _last_row(xml)
+    last_row, last_cells, after = _last_filled_row(xml)
     table = _covering_table(pkg, sheet, last_row, header_row)
     if header_row is None:
         header_row = table[1] if table else 1
+    column_styles = _column_styles(xml)
     if last_row > header_row:
-        column_styles, first = last_cells, last_row + 1
+        column_styles, first = {**column_styles, **last_cells}, last_row + 1
     else:  # a bare header: fill the row below it (an empty Table's placeholder row)
-        column_styles, first = _column_styles(xml), header_row + 1
-    if first + len(rows) - 1 > MAX_ROWS:
-        raise ValueError("the sheet would exceed Excel's row limit")
+        first = header_row + 1
+    numbers = list(range(first, first + len(rows)))
+    if numbers[-1] > MAX_ROWS:
+        raise CellRefused(
+            f"A{MAX_ROWS}", f"the sheet is full: Excel sheets end at row {MAX_ROWS:,}"
+        )
     writer = CellWriter(styles, book.epoch)
-    new_numbers = list(range(first, first + len(rows)))
-    fragment = "".join(
-        _append_row(n, row, column_styles, writer) for n, row in zip(new_numbers, rows, strict=True)
-    )
-    xml = _insert_rows(xml, fragment.encode("utf-8"))
-    xml = _extend_dimension(xml, new_numbers[-1], max(len(r) for r in rows))
+    xml = _place_rows(xml, after, dict(zip(numbers, rows, strict=True)), column_styles, writer)
+    xml = _extend_dimension(xml, numbers[-1], max(len(r) for r in rows))
     pkg.write(sheet.part, xml)
-    if table:
-        _extend_table(pkg, table[0], new_numbers[-1])
+    if table and table[2] < numbers[-1]:
+        _extend_table(pkg, table[0], numbers[-1])
     save_styles(pkg, styles_part, styles)
-    return pkg.to_bytes(), new_numbers
+    return pkg.to_bytes(), numbers
 
 
 def _append_row(
@@ -106,7 +111,11 @@ def _append_row(
 _SHEETDATA_CLOSE = b"</sheetData>"
 _SHEETDATA_EMPTY = re.compile(rb"<sheetData\s*/>")
 _ROW_R = re.compile(rb'\sr="(\d+)"')
+_ROW = re.compile(rb"<row\b[^>]*?(/?)>")
 _CELL = re.compile(rb"<c\b([^>]*?)(/?)>")
+#: What only a cell holding something has: a value, an inline string or a formula.
+_FILLED = (b"<v>", b"<is>", b"<f>", b"<f ")
+_ROWS_STEPPED_BACK = 1000
 
 
 def _sheet_data_end(xml: bytes) -> int:
@@ -119,18 +128,26 @@ def _sheet_data_end(xml: bytes) -> int:
     raise PackageError("the sheet has no <sheetData> in the default namespace")
 
 
-def _last_row(xml: bytes) -> tuple[int, dict[int, int]]:
-    """Number of the sheet's last row and the style of each of its cells by column (0-based)."""
+def _last_filled_row(xml: bytes) -> tuple[int, dict[int, int], int]:
+    """The last row holding a value: its number, the style of each of its cells by column
+    (0-based), and the offset where the rows after it begin (0s and the start of the sheet
+    data when no row holds a value; -1 for a self-closed `<sheetData/>`)."""
     end = _sheet_data_end(xml)
     if end < 0:
-        return 0, {}
-    start = max(xml.rfind(b"<row ", 0, end), xml.rfind(b"<row>", 0, end))
+        return 0, {}, -1
+    filled = _last_value_at(xml, end)
+    start = (
+        -1 if filled < 0 else xml.rfind(b"<row", 0, filled)  # inside sheetData: rows only
+    )
     if start < 0:
-        return 0, {}
-    row = xml[start:end]
+        return 0, {}, xml.index(b">", xml.rfind(b"<sheetData", 0, end)) + 1
+    row_end = xml.find(b"</row>", filled)
+    if row_end < 0 or row_end > end:
+        raise PackageError("the sheet's last filled row is not closed")
+    row = xml[start:row_end]
     number = _ROW_R.search(row[: row.index(b">")])
     if number is None:
-        raise PackageError("the sheet's last row has no row number")
+        raise PackageError("the sheet's last filled row has no row number")
     styles: dict[int, int] = {}
     column = -1
     for match in _CELL.finditer(row):
@@ -138,7 +155,84 @@ def _last_row(xml: bytes) -> tuple[int, dict[int, int]]:
         ref = CELL_REF.match(attrs.get("r", ""))
         column = col_index(ref.group(1)) if ref else column + 1
         styles[column] = int(attrs.get("s", "0"))
-    return int(number.group(1)), styles
+    return int(number.group(1)), styles, row_end + len(b"</row>")
+
+
+def _last_value_at(xml: bytes, end: int) -> int:
+    """Offset of the last value, inline string or formula before ``end`` (-1: none).
+
+    Steps back row by row, so a sheet whose last row holds a value (the usual case) costs
+    one row; past many empty rows, one search over the whole sheet per kind of content.
+    """
+    for _ in range(_ROWS_STEPPED_BACK):
+        start = xml.rfind(b"<row", 0, end)
+        if start < 0:
+            return -1
+        found = max(xml.rfind(marker, start, end) for marker in _FILLED)
+        if found >= 0:
+            return found
+        end = start
+    return max(xml.rfind(marker, 0, end) for marker in _FILLED)
+
+
+def _place_rows(
+    xml: bytes,
+    after: int,
+    rows: Mapping[int, Sequence[CellValue]],
+    column_styles: Mapping[int, int],
+    writer: CellWriter,
+) -> bytes:
+    """Put ``rows`` (by row number, ascending) among the empty rows that follow offset
+    ``after``: into a row element of the same number when there is one (it holds no value),
+    as a new element in row order otherwise."""
+    if after < 0:  # <sheetData/>
+        fragment = "".join(_append_row(n, r, column_styles, writer) for n, r in rows.items())
+        return _insert_rows(xml, fragment.encode("utf-8"))
+    end = _sheet_data_end(xml)
+    out, pos = [xml[:after]], after
+    blanks = _rows_from(xml, after, end)
+    pending = next(blanks, None)
+    for number, values in rows.items():
+        while pending is not None and pending[0] < number:
+            out.append(xml[pos : pending[2]])
+            pos, pending = pending[2], next(blanks, None)
+        if pending is not None and pending[0] == number:
+            out.append(xml[pos : pending[1]])
+            out.append(
+                _fill_row(xml[pending[1] : pending[2]], number, values, column_styles, writer)
+            )
+            pos, pending = pending[2], next(blanks, None)
+        else:
+            out.append(_append_row(number, values, column_styles, writer).encode("utf-8"))
+    out.append(xml[pos:])
+    return b"".join(out)
+
+
+def _rows_from(xml: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(number, start, end) of each row element between offsets ``start`` and ``end``."""
+    while (match := _ROW.search(xml, start, end)) is not None:
+        number = _ROW_R.search(match.group(0))
+        if number is None:
+            raise PackageError("a row of the sheet has no row number")
+        close = match.end() if match.group(1) else xml.find(b"</row>", match.end(), end) + 6
+        if close < match.end():
+            raise PackageError(f"row {int(number.group(1))} is not closed")
+        yield int(number.group(1)), match.start(), close
+        start = close
+
+
+def _fill_row(
+    row: bytes,
+    number: int,
+    values: Sequence[CellValue],
+    column_styles: Mapping[int, int],
+    writer: CellWriter,
+) -> bytes:
+    """An empty row element with ``values`` set, each existing cell keeping its style."""
+    wanted = {i: v for i, v in enumerate(values) if v is not None}
+    if not wanted:
+        return row
+    return _set_row_cells(row, number, wanted, writer, column_styles)[0]
 
 
 def _column_styles(xml: bytes) -> dict[int, int]:

@@ -21,9 +21,19 @@ __all__ = [
     "DEFAULT_DATETIME_FORMAT",
     "DEFAULT_DATE_FORMAT",
     "ECMA_UNESCAPE",
+    "CellRefused",
     "CellWriter",
     "style_attr",
 ]
+
+
+class CellRefused(ValueError):
+    """A value, or a row, that Excel cannot hold; ``ref`` is the cell (A1) it was meant for
+    and ``reason`` says why in words a person can act on (never the value itself)."""
+
+    def __init__(self, ref: str, reason: str) -> None:
+        self.ref, self.reason = ref, reason
+        super().__init__(f"{ref}: {reason}")
 
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
@@ -82,7 +92,11 @@ class CellWriter:
             if not text:
                 return ""
             if len(text) > MAX_TEXT:
-                raise ValueError(f"text in {ref} is longer than Excel's 32767 characters")
+                raise CellRefused(
+                    ref,
+                    f"the text is {len(text):,} characters long; an Excel cell holds at most "
+                    f"{MAX_TEXT:,}",
+                )
             if needs_quote_prefix(text):
                 style = self.styles.quoted(style)
             return (
@@ -91,13 +105,19 @@ class CellWriter:
             )
         if isinstance(value, bool):
             return f'<c r="{ref}"{style_attr(style)} t="b"><v>{int(value)}</v></c>'
-        if isinstance(value, dt.date):
-            is_datetime = isinstance(value, dt.datetime)
-            style = self.styles.with_format(
-                style, DEFAULT_DATETIME_FORMAT if is_datetime else DEFAULT_DATE_FORMAT
-            )
-            return f'<c r="{ref}"{style_attr(style)}><v>{_serial(value, self.epoch)}</v></c>'
-        return f'<c r="{ref}"{style_attr(style)}><v>{_number(value, ref)}</v></c>'
+        try:
+            if isinstance(value, dt.date):
+                serial = _serial(value, self.epoch)
+                is_datetime = isinstance(value, dt.datetime)
+                style = self.styles.with_format(
+                    style, DEFAULT_DATETIME_FORMAT if is_datetime else DEFAULT_DATE_FORMAT
+                )
+                return f'<c r="{ref}"{style_attr(style)}><v>{serial}</v></c>'
+            return f'<c r="{ref}"{style_attr(style)}><v>{_number(value)}</v></c>'
+        except ValueError as exc:
+            raise CellRefused(ref, str(exc)) from None
+        except TypeError as exc:
+            raise TypeError(f"{ref}: {exc}") from None
 
 
 def style_attr(style: int) -> str:
@@ -105,15 +125,15 @@ def style_attr(style: int) -> str:
     return f' s="{style}"' if style else ""
 
 
-def _number(value: int | float | Decimal, ref: str) -> str:
+def _number(value: int | float | Decimal) -> str:
     if isinstance(value, numbers.Integral):  # also numpy integers from pandas frames
         return str(int(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"{ref}: NaN or infinite numbers cannot be stored")
+            raise ValueError("NaN or infinite numbers cannot be stored")
         return format(value, "f")
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(f"{ref}: NaN or infinite numbers cannot be stored")
+            raise ValueError("NaN or infinite numbers cannot be stored")
         return repr(value)
-    raise TypeError(f"{ref}: unsupported cell value type {type(value).__name__}")
+    raise TypeError(f"unsupported cell value type {type(value).__name__}")

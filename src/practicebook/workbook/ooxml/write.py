@@ -135,8 +135,9 @@ def _add_table(pkg: Package, book: Workbook, sheet: Sheet, spec: SheetSpec) -> s
     while name.casefold() in names:
         suffix += 1
         name = f"{base}_{suffix}"
-    last_row = max(2, len(spec.rows) + 1)  # an Excel Table needs at least one data row
-    ref = f"A1:{col_letter(len(spec.header) - 1)}{last_row}"
+    top = spec.header_row
+    last_row = top + max(1, len(spec.rows))  # an Excel Table needs at least one data row
+    ref = f"A{top}:{col_letter(len(spec.header) - 1)}{last_row}"
     columns = "".join(
         f'<tableColumn id="{i + 1}" name="{escape_attr(str(h))}"/>'
         for i, h in enumerate(spec.header)
@@ -164,7 +165,8 @@ def _add_table(pkg: Package, book: Workbook, sheet: Sheet, spec: SheetSpec) -> s
 def _sheet_xml(spec: SheetSpec, writer: CellWriter, table_rel: str | None) -> str:
     ncols = len(spec.header)
     last_col = col_letter(ncols - 1)
-    last_row = len(spec.rows) + 1
+    top = spec.header_row
+    last_row = top + len(spec.rows)
     parts = [
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
@@ -172,7 +174,7 @@ def _sheet_xml(spec: SheetSpec, writer: CellWriter, table_rel: str | None) -> st
     if spec.tab_color:
         parts.append(f'<sheetPr><tabColor rgb="FF{spec.tab_color.upper()}"/></sheetPr>')
     parts.append(f'<dimension ref="A1:{last_col}{last_row}"/>')
-    parts.append(_sheet_views(spec.freeze_header))
+    parts.append(_sheet_views(top if spec.freeze_header else 0))
     parts.append('<sheetFormatPr defaultRowHeight="15"/>')
     widths = [(i, w) for i, w in enumerate(spec.widths[:ncols]) if w is not None]
     if widths:
@@ -188,7 +190,7 @@ def _sheet_xml(spec: SheetSpec, writer: CellWriter, table_rel: str | None) -> st
     parts.extend(_data_rows(spec, writer))
     parts.append("</sheetData>")
     if spec.filter == "autofilter":
-        parts.append(f'<autoFilter ref="A1:{last_col}{last_row}"/>')
+        parts.append(f'<autoFilter ref="A{top}:{last_col}{last_row}"/>')
     if spec.links:
         parts.append(_hyperlinks(spec))
     parts.append(
@@ -200,13 +202,15 @@ def _sheet_xml(spec: SheetSpec, writer: CellWriter, table_rel: str | None) -> st
     return "".join(parts)
 
 
-def _sheet_views(freeze: bool) -> str:
-    if not freeze:
+def _sheet_views(frozen_rows: int) -> str:
+    """The sheet view, with the rows down to the header frozen (none for 0)."""
+    if not frozen_rows:
         return '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+    first = f"A{frozen_rows + 1}"
     return (
-        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
-        'activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{frozen_rows}" '
+        f'topLeftCell="{first}" activePane="bottomLeft" state="frozen"/><selection '
+        f'pane="bottomLeft" activeCell="{first}" sqref="{first}"/></sheetView></sheetViews>'
     )
 
 
@@ -216,11 +220,17 @@ def _data_rows(spec: SheetSpec, writer: CellWriter) -> Iterator[str]:
         spec.number_formats[i] if i < len(spec.number_formats) else None
         for i in range(len(spec.header))
     ]
+    for r, line in enumerate(spec.title, start=1):
+        style = writer.styles.for_column(None, bold=r == 1)
+        yield f'<row r="{r}">{writer.cell(f"A{r}", line, style)}</row>'
+    top = spec.header_row
     header_style = writer.styles.for_column(None, bold=spec.bold_header)
-    cells = (writer.cell(f"{letters[i]}1", str(h), header_style) for i, h in enumerate(spec.header))
-    yield f'<row r="1">{"".join(cells)}</row>'
+    cells = (
+        writer.cell(f"{letters[i]}{top}", str(h), header_style) for i, h in enumerate(spec.header)
+    )
+    yield f'<row r="{top}">{"".join(cells)}</row>'
     styles = [writer.styles.for_column(f) for f in formats]
-    for r, row in enumerate(spec.rows, start=2):
+    for r, row in enumerate(spec.rows, start=top + 1):
         cells = (writer.cell(f"{letters[i]}{r}", v, styles[i]) for i, v in enumerate(row))
         yield f'<row r="{r}">{"".join(cells)}</row>'
 
@@ -234,7 +244,7 @@ def _hyperlinks(spec: SheetSpec) -> str:
         value = row[col_idx] if col_idx < len(row) else None
         display = f' display="{escape_attr(str(value))}"' if value not in (None, "") else ""
         links.append(
-            f'<hyperlink ref="{col_letter(col_idx)}{row_idx + 2}" '
+            f'<hyperlink ref="{col_letter(col_idx)}{row_idx + spec.header_row + 1}" '
             f'location="{escape_attr(location)}"{display}/>'
         )
     return "<hyperlinks>" + "".join(links) + "</hyperlinks>"

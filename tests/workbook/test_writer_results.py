@@ -1,0 +1,165 @@
+"""Derived sheets: written only from the bytes they were computed from, never over a
+sheet of the user's own, each under its title lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from practicebook import api
+from practicebook.core.reconcile import reconcile
+from practicebook.errors import SheetConflict, WorkbookChanged
+from practicebook.generate import generate
+from practicebook.render.cells import SheetSpec
+from practicebook.render.sheets import RESULT_SHEETS, result_sheets
+from practicebook.workbook import ooxml, writer
+
+AS_OF = dt.date(2026, 6, 30)
+PAYMENT = {"client_id": "C0002", "received_date": "2026-03-02", "amount": "15.25", "method": "card"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("gen") / "practice.xlsx"
+    generate(60).write(path)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def book(tmp_path: Path, generated: bytes) -> Path:
+    path = tmp_path / "practice.xlsx"
+    path.write_bytes(generated)
+    return path
+
+
+def reconciled(path: Path) -> tuple[str, object]:
+    """What a batch run holds: the hash of the bytes it read and the results from them."""
+    raw = path.read_bytes()
+    loaded, _ = api.load(path, data=raw)
+    return hashlib.sha256(raw).hexdigest(), reconcile(loaded, AS_OF)
+
+
+def balances_on_file(path: Path) -> dict[str, object]:
+    rows = ooxml.read_sheet(path.read_bytes(), "Balances")
+    at = next(i for i, r in enumerate(rows) if r and r[0] == "Client ID")
+    header = rows[at]
+    return {r[0]: r[header.index("Balance")] for r in rows[at + 1 :]}
+
+
+# --- results from the bytes they came from -----------------------------------------
+
+
+def test_results_computed_before_someone_saved_are_refused(book: Path) -> None:
+    digest, rec = reconciled(book)
+    writer.add_payment(book, PAYMENT)  # another program saves a payment meanwhile
+    changed = book.read_bytes()
+    with pytest.raises(WorkbookChanged, match="changed by another program"):
+        writer.write_results(book, rec, source_sha256=digest)
+    assert book.read_bytes() == changed
+
+
+def test_a_reconciliation_without_the_hash_of_its_bytes_is_refused(book: Path) -> None:
+    _, rec = reconciled(book)
+    with pytest.raises(TypeError, match="source_sha256"):
+        writer.write_results(book, rec)
+    assert "Balances" not in ooxml.sheet_names(book.read_bytes())
+
+
+def test_results_with_the_hash_of_the_file_as_it_is_are_written(book: Path) -> None:
+    digest, rec = reconciled(book)
+    written = writer.write_results(book, rec, source_sha256=digest, tool="cli")
+    assert written.reconciliation is rec
+    expected = dict(zip(rec.balances["client_id"], rec.balances["balance"], strict=True))
+    assert balances_on_file(book) == expected  # exact decimals on both sides
+
+
+def test_the_hash_of_other_bytes_is_refused_even_for_a_fresh_reconciliation(book: Path) -> None:
+    with pytest.raises(WorkbookChanged):
+        writer.write_results(book, as_of=AS_OF, source_sha256="0" * 64)
+    assert "Balances" not in ooxml.sheet_names(book.read_bytes())
+
+
+# --- sheets of the user's own ------------------------------------------------------
+
+
+def _with_sheet(data: bytes, spec: SheetSpec) -> bytes:
+    return ooxml.write_sheets(data, [spec])
+
+
+def test_a_users_own_sheet_named_like_a_derived_sheet_is_not_replaced(book: Path) -> None:
+    mine = SheetSpec("Ledger", ["Date", "What", "Amount"], [["2026-01-05", "rent", 900]])
+    book.write_bytes(_with_sheet(book.read_bytes(), mine))
+    before = book.read_bytes()
+    with pytest.raises(SheetConflict) as refused:
+        writer.write_results(book, as_of=AS_OF)
+    message = str(refused.value)
+    assert "'Ledger'" in message and "rename it" in message and "nothing was written" in message
+    assert book.read_bytes() == before
+
+
+def test_a_sheet_an_earlier_version_wrote_still_counts_as_ours(book: Path) -> None:
+    loaded, issues = api.load(book)
+    rec = reconcile(loaded, AS_OF)
+    old = [
+        SheetSpec(s.name, s.header, s.rows[:2], s.number_formats)  # no title, no marker
+        for s in result_sheets(rec, loaded, issues)
+    ]
+    book.write_bytes(ooxml.write_sheets(book.read_bytes(), old))
+    writer.write_results(book, as_of=AS_OF)
+    names = ooxml.sheet_names(book.read_bytes())
+    assert [n for n in names if n in RESULT_SHEETS] == list(RESULT_SHEETS)
+    assert len(ooxml.read_sheet(book.read_bytes(), "Ledger")) > 3
+
+
+def test_our_sheet_stays_ours_when_its_header_is_edited(book: Path) -> None:
+    writer.write_results(book, as_of=AS_OF)
+    data = book.read_bytes()
+    rows = ooxml.read_sheet(data, "Aging")
+    header_row = next(i for i, r in enumerate(rows, start=1) if r and r[0] == "Client ID")
+    book.write_bytes(ooxml.set_cells(data, "Aging", {(header_row, 1): "Klient"}))
+    writer.write_results(book, as_of=AS_OF)
+    assert any(r and r[0] == "Client ID" for r in ooxml.read_sheet(book.read_bytes(), "Aging"))
+
+
+def test_a_users_sheet_made_after_deleting_ours_is_not_replaced(book: Path) -> None:
+    writer.write_results(book, as_of=AS_OF)
+    data = _without_sheet(book.read_bytes(), "Flags")
+    mine = SheetSpec("Flags", ["Note"], [["call the insurer"]])
+    book.write_bytes(_with_sheet(data, mine))
+    with pytest.raises(SheetConflict):
+        writer.write_results(book, as_of=AS_OF)
+
+
+def _without_sheet(data: bytes, name: str) -> bytes:
+    """The package with sheet ``name`` removed from the sheet list (its part stays, unused)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                content = re.sub(rb'<sheet name="%s"[^>]*/>' % name.encode(), b"", content)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+# --- title lines -------------------------------------------------------------------
+
+
+def test_derived_sheets_carry_their_title_lines_above_the_table(book: Path) -> None:
+    loaded, issues = api.load(book)
+    rec = reconcile(loaded, AS_OF)
+    specs = result_sheets(rec, loaded, issues)
+    writer.write_results(book, as_of=AS_OF)
+    data = book.read_bytes()
+    for spec in specs:
+        rows = ooxml.read_sheet(data, spec.name)
+        top = len(spec.title)
+        assert [r[0] for r in rows[:top]] == list(spec.title)
+        assert rows[top][: len(spec.header)] == list(spec.header)
