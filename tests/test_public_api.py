@@ -16,6 +16,8 @@ EXPECTED = [
     "SCHEMA_VERSION",
     "WORKBOOK",
     "Appended",
+    "BadAuditKey",
+    "BatchResult",
     "Book",
     "CellRef",
     "Code",
@@ -32,11 +34,14 @@ EXPECTED = [
     "RowRefused",
     "Settings",
     "Severity",
+    "SheetConflict",
     "Simulation",
+    "UnknownClient",
     "UnreadableWorkbook",
     "VerifyFailed",
     "WorkbookBusy",
     "WorkbookChanged",
+    "WorkbookReadOnly",
     "WriteError",
     "WriteFailed",
     "WrongPassword",
@@ -67,8 +72,9 @@ def test_every_public_name_exists():
 
 
 def test_batch_stays_the_function_after_its_module_is_imported():
-    importlib.import_module("practicebook.batch")
+    importlib.import_module("practicebook.batching")
     assert callable(practicebook.batch)
+    assert practicebook.batch is practicebook.batching.batch
 
 
 def _package_modules() -> list[str]:

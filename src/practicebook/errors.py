@@ -11,14 +11,18 @@ personal column. All of them are importable from ``practicebook``::
      ├── IssuesFound             raised on request by ``raise_for_issues``
      ├── RowRefused              a new row or stamp has error-level issues; nothing written
      ├── MissingDependency       an optional integration is not installed
+     ├── UnknownClient           ``explain`` of an ID that is no client of the workbook
+     ├── BadAuditKey             the audit key given or configured cannot be used
      └── WriteError              a write could not be done safely; the file is unchanged
           ├── WorkbookBusy       open in Excel/LibreOffice, or locked by another run
           ├── WorkbookChanged    another program saved the file since it was read
+          ├── SheetConflict      a sheet of the user's own has a derived sheet's name
           ├── PasswordRequired   the workbook is encrypted and no password was given
           ├── WrongPassword      the password does not open the workbook
           └── WriteFailed        the new version could not be written
                ├── DiskFull      no space left for the new version
-               └── VerifyFailed  the written copy failed verification
+               ├── VerifyFailed  the written copy failed verification
+               └── WorkbookReadOnly  the file is read-only, or this user may not write it
 
 May import: the standard library only.
 """
@@ -78,6 +82,30 @@ class RowRefused(PracticebookError):
         super().__init__(f"nothing was written: {first.where}: {first.message}{more}")
 
 
+class UnknownClient(PracticebookError):
+    """``explain`` was asked about an ID that is no client of the workbook: neither on the
+    Clients sheet nor named by a row dated by the as-of day.
+
+    ``suggestion`` is the client ID that differs from it only in case or surrounding
+    spaces, when there is one (``did you mean C0001``).
+    """
+
+    def __init__(self, client_id: str, suggestion: str | None = None) -> None:
+        self.client_id = client_id
+        self.suggestion = suggestion
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        super().__init__(f"{client_id!r} is not a client in this workbook{hint}")
+
+
+class BadAuditKey(PracticebookError):
+    """The audit key (``audit_key=``, ``PRACTICEBOOK_AUDIT_KEY`` or the file named by
+    ``PRACTICEBOOK_AUDIT_KEY_FILE``) cannot be used; ``reason`` says why in one line."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the audit key cannot be used: {reason}")
+
+
 class WriteError(PracticebookError):
     """Base of every error raised while writing a workbook; the message is one line."""
 
@@ -100,6 +128,19 @@ class WorkbookChanged(WriteError):
             "nothing was written, run again"
         )
         self.path = path
+
+
+class SheetConflict(WriteError):
+    """The workbook has a sheet of its user's own under the name of a sheet practicebook
+    writes wholesale; replacing it would lose that sheet, so nothing is written."""
+
+    def __init__(self, path: Path, sheet: str):
+        super().__init__(
+            f"{path.name} has a sheet {sheet!r} that practicebook did not write; rename it "
+            f"(for example to '{sheet} (mine)') and run again, practicebook then writes its "
+            f"own {sheet} sheet; nothing was written"
+        )
+        self.path, self.sheet = path, sheet
 
 
 class WriteFailed(WriteError):
@@ -137,6 +178,14 @@ class WrongPassword(WriteError):
 
     def __init__(self) -> None:
         super().__init__("the password does not open this workbook")
+
+
+class WorkbookReadOnly(WriteFailed):
+    """The workbook file is read-only, or the user running practicebook may not write it."""
+
+    def __init__(self, path: Path, reason: str | None = None):
+        default = "the file is read-only (allow writing to it, then run again)"
+        super().__init__(path, reason or default)
 
 
 #: Every exception above: the names ``practicebook`` exports from here.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -68,14 +69,14 @@ def test_rate_precedence_and_historical_rates():
         s: charge(rec, s)["amount"] for s in ("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8")
     }
     assert amounts == {
-        "S1": 12000,  # client rate for the service, period ending that day
-        "S2": 13000,  # the next period, starting that day
-        "S3": 11000,  # client rate for any service
-        "S4": 9000,  # client rate for any service beats the clinician's
-        "S5": 16000,  # clinician rate for the service
-        "S6": 17000,  # clinician rate for any service
-        "S7": 19000,  # base fee
-        "S8": 9900,  # the session's own override beats everything
+        "S1": Decimal("120.00"),  # client rate for the service, period ending that day
+        "S2": Decimal("130.00"),  # the next period, starting that day
+        "S3": Decimal("110.00"),  # client rate for any service
+        "S4": Decimal("90.00"),  # client rate for any service beats the clinician's
+        "S5": Decimal("160.00"),  # clinician rate for the service
+        "S6": Decimal("170.00"),  # clinician rate for any service
+        "S7": Decimal("190.00"),  # base fee
+        "S8": Decimal("99.00"),  # the session's own override beats everything
     }
     assert charge(rec, "S2")["basis"] == "client rate R2"
     assert charge(rec, "S7")["basis"] == "base fee of 90837"
@@ -93,7 +94,10 @@ def test_service_fee_history_follows_the_session_date():
 | S1         | C1        | 90834        | 2026-06-30 17:00 | attended |
 | S2         | C1        | 90834        | 2026-07-01 09:00 | attended |
 """)
-    assert [charge(rec, s)["amount"] for s in ("S1", "S2")] == [14000, 15000]
+    assert [charge(rec, s)["amount"] for s in ("S1", "S2")] == [
+        Decimal("140.00"),
+        Decimal("150.00"),
+    ]
 
 
 def test_what_costs_nothing():
@@ -166,7 +170,7 @@ def test_fee_lines_are_separate_and_never_on_a_superbill():
     assert (line["code"], line["kind"], line["amount"], line["superbill_eligible"]) == (
         "NOSHOW",
         "no_show_fee",
-        15000,
+        Decimal("150.00"),
         False,
     )
     assert line["date"] == pd.Timestamp("2026-03-09")
@@ -197,7 +201,14 @@ def test_balance_identity_with_reversal_and_refund():
         b["refunds"],
         b["balance"],
         b["credit"],
-    ) == (30000, 0, 40000, 10000, 0, 0)
+    ) == (
+        Decimal("300.00"),
+        Decimal("0.00"),
+        Decimal("400.00"),
+        Decimal("100.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
     assert codes_at(rec, "P2") == set()
 
 
@@ -213,12 +224,12 @@ def test_refund_beyond_the_payment_is_an_error_but_still_counts():
     assert codes_at(rec, "P2") == set()
     assert codes_at(rec, "P3") == {"refund-exceeds-payment"}  # 120 refunded of 100
     assert codes_at(rec, "P4") == {"refund-exceeds-payment"}  # C2 had no credit
-    assert balance(rec, "C1")["balance"] == 2000  # -100 + 60 + 60
+    assert balance(rec, "C1")["balance"] == Decimal("20.00")  # -100 + 60 + 60
     flag = rec.flags[rec.flags["row_id"] == "P3"].iloc[0]
     assert flag["severity"] == "error"
     assert flag["message"] == (
-        "refund P3 of 60.00 is more than can be refunded: payment P1 "
-        "was 100.00 and refunds of it now total 120.00"
+        "refund P3 of $60.00 is more than can be refunded: payment P1 "
+        "was $100.00 and refunds of it now total $120.00"
     )
 
 
@@ -233,14 +244,17 @@ def test_credit_is_consumed_by_later_charges():
 | P1         | 2026-01-05    | C1        | 300    |
 """
     january = reconciled(text, as_of="2026-01-31")
-    assert (balance(january, "C1")["balance"], balance(january, "C1")["credit"]) == (-15000, 15000)
-    assert aging_row(january, "C1")["credit"] == 15000
-    assert aging_row(january, "C1")["total"] == -15000
+    assert (balance(january, "C1")["balance"], balance(january, "C1")["credit"]) == (
+        Decimal("-150.00"),
+        Decimal("150.00"),
+    )
+    assert aging_row(january, "C1")["credit"] == Decimal("150.00")
+    assert aging_row(january, "C1")["total"] == Decimal("-150.00")
     february = reconciled(text, as_of="2026-02-28")
     assert (balance(february, "C1")["balance"], balance(february, "C1")["credit"]) == (0, 0)
     assert pd.isna(balance(february, "C1")["oldest_open_date"])
     lines = february.explain("C1").lines
-    assert list(lines["description"])[1] == "payment → S1 150.00, S2 150.00"
+    assert list(lines["description"])[1] == "payment → S1 $150.00, S2 $150.00"
 
 
 def test_targeted_payment_goes_to_its_session_first():
@@ -257,12 +271,16 @@ def test_targeted_payment_goes_to_its_session_first():
         as_of="2026-03-01",
     )
     b = balance(rec, "C1")
-    assert b["balance"] == 10000
+    assert b["balance"] == Decimal("100.00")
     assert b["oldest_open_date"] == pd.Timestamp("2026-01-05")  # S1 keeps 100.00 open
-    assert aging_row(rec, "C1")["31-60"] == 10000  # S1 is 55 days past due
+    assert aging_row(rec, "C1")["31-60"] == Decimal("100.00")  # S1 is 55 days past due
     explained = rec.explain("C1")
-    assert list(explained.lines["description"])[2] == "payment card → S2 150.00, S1 50.00"
-    assert list(explained.lines["balance"]) == [15000, 30000, 10000]
+    assert list(explained.lines["description"])[2] == "payment card → S2 $150.00, S1 $50.00"
+    assert list(explained.lines["balance"]) == [
+        Decimal("150.00"),
+        Decimal("300.00"),
+        Decimal("100.00"),
+    ]
     assert list(explained.lines["source"]) == ["Sessions!A2", "Sessions!A3", "Payments!A2"]
 
 
@@ -288,7 +306,7 @@ def test_negative_adjustment_on_a_session_and_over_allocation():
     assert codes_at(rec, "A2") == {"over-allocated"}  # 200 written off a 150 session
     assert codes_at(rec, "P1") == {"over-allocated"}  # another client's session
     # 300 - 200 - 10 = 90 owed; S2 is written off, the rest of A2 and P1 reach S1.
-    assert balance(rec, "C1")["balance"] == 9000
+    assert balance(rec, "C1")["balance"] == Decimal("90.00")
     assert balance(rec, "C1")["oldest_open_date"] == pd.Timestamp("2026-01-05")
 
 
@@ -313,7 +331,7 @@ def test_locked_period_and_duplicate_payments():
     assert codes_at(rec, "P2") == set()
     assert codes_at(rec, "P3") == {"possible-duplicate-payment"}
     assert codes_at(rec, "P4") == set()
-    assert balance(rec, "C1")["payments"] == 20000  # never merged
+    assert balance(rec, "C1")["payments"] == Decimal("200.00")  # never merged
 
 
 def test_duplicates_after_refunds_and_out_of_id_order():
@@ -357,7 +375,11 @@ def test_as_of_in_the_past_ages_what_was_open_then():
     then = reconciled(text, as_of="2026-03-01")
     # S1 due 2026-01-15, 45 days late; S2 due 2026-03-06, not yet due.
     row = aging_row(then, "C1")
-    assert (row["current"], row["31-60"], row["total"]) == (15000, 15000, 30000)
+    assert (row["current"], row["31-60"], row["total"]) == (
+        Decimal("150.00"),
+        Decimal("150.00"),
+        Decimal("300.00"),
+    )
     assert balance(then, "C1")["last_payment_date"] is pd.NaT or pd.isna(
         balance(then, "C1")["last_payment_date"]
     )
@@ -391,7 +413,11 @@ def test_aging_buckets_follow_the_practice_setting():
         "total",
     ]
     row = aging_row(rec, "C1")
-    assert (row["1-7"], row["8-14"], row["14+"]) == (15000, 0, 30000)
+    assert (row["1-7"], row["8-14"], row["14+"]) == (
+        Decimal("150.00"),
+        Decimal("0.00"),
+        Decimal("300.00"),
+    )
 
 
 # --- outputs ------------------------------------------------------------------------
@@ -457,7 +483,7 @@ def test_json_shape_and_amounts_as_decimal_strings():
             "policy_id": "P1",
             "occurrence": 1,
             "fee": "75.00",
-            "basis": "50% of 150.00 (tier any notice, 1st occurrence)",
+            "basis": "50% of $150.00 (tier any notice, 1st occurrence)",
         }
     ]
     assert data["totals"]["balance"] == "125.00"
@@ -501,15 +527,14 @@ def test_explain_text_lists_every_line_with_its_source():
     )
     assert str(rec.explain("C1")).splitlines() == [
         "client C1, as of Mar 31, 2026 (USD)",
-        "date        entry    amount  balance  source       what",
-        "2026-03-02  S1      $150.00  $150.00  Sessions!A2  base fee of 90834",
-        "2026-03-03  P1     -$200.00  -$50.00  Payments!A2  payment zelle → S1 150.00, "
-        "credit 50.00",
+        "date         entry    amount  balance  source       what",
+        "Mar 2, 2026  S1      $150.00  $150.00  Sessions!A2  base fee of 90834",
+        "Mar 3, 2026  P1     -$200.00  -$50.00  Payments!A2  payment zelle → S1 $150.00, "
+        "credit $50.00",
     ]
 
 
-def test_simulate_a_stricter_policy():
-    book, _ = loaded("""
+STRICTER = """
 ## PolicyTiers
 | policy_id | applies_to  | charge_type | charge_value |
 | P1        | late_cancel | percent     | 50           |
@@ -517,24 +542,104 @@ def test_simulate_a_stricter_policy():
 | session_id | client_id | service_code | scheduled_start  | status         | cancel_requested_at |
 | S1         | C1        | 90834        | 2026-03-02 10:00 | late_cancelled | 2026-03-01 12:00    |
 | S2         | C2        | 90834        | 2026-03-02 10:00 | cancelled      | 2026-02-28 22:00    |
-""")
-    sim = simulate(book, {"notice_hours": 48, "tier_percent": 100}, as_of="2026-03-31")
+"""
+
+
+def test_simulate_a_stricter_policy_with_statuses_as_recorded():
+    book, _ = loaded(STRICTER)
+    sim = simulate(
+        book, {"notice_hours": 48, "tier_percent": 100}, mode="recorded", as_of="2026-03-31"
+    )
     # S1 now costs 100% (150.00 instead of 75.00). S2 stays cancelled as recorded, but
     # 36 h is now short of 48 h: a status mismatch appears.
-    assert sim.totals["fees_before"] == 7500
-    assert sim.totals["fees_after"] == 15000
-    assert sim.totals["fees_change"] == 7500
+    assert sim.totals["fees_before"] == Decimal("75.00")
+    assert sim.totals["fees_after"] == Decimal("150.00")
+    assert sim.totals["fees_change"] == Decimal("75.00")
+    assert sim.totals["sessions_changed"] == 0
     assert (sim.totals["clients_charged_before"], sim.totals["clients_charged_after"]) == (1, 1)
     per = sim.per_client.set_index("client_id")
-    assert per.loc["C1", "fees_change"] == 7500
+    assert per.loc["C1", "fees_change"] == Decimal("75.00")
     assert per.loc["C2", ["flags_before", "flags_after"]].tolist() == [0, 1]
     flags = sim.flags.set_index("code")
     assert flags.loc["status-mismatch", "change"] == 1
+    assert sim.sessions[["session_id", "status_before", "status_after"]].values.tolist() == [
+        ["S1", "late_cancelled", "late_cancelled"]
+    ]
     with pytest.raises(ValueError, match="cannot simulate"):
         simulate(book, {"colour": "blue"})
 
 
-def test_money_columns_are_integer_minor_units():
+def test_simulate_replays_statuses_under_the_changed_policy():
+    book, _ = loaded(STRICTER)
+    sim = simulate(book, {"notice_hours": 48, "tier_percent": 100}, as_of="2026-03-31")
+    assert sim.mode == "replay"
+    # S1: 22 h of notice is late under both policies; 100% of 150.00 instead of 50%.
+    # S2: 36 h of notice was on time under 24 h and is late under 48 h: C2's first late
+    # cancellation, 100% of 150.00. Nothing is flagged as a mismatch: the status follows
+    # the policy in both runs.
+    assert sim.totals["fees_recorded"] == Decimal("75.00")
+    assert sim.totals["fees_before"] == Decimal("75.00")
+    assert sim.totals["fees_after"] == Decimal("300.00")
+    assert sim.totals["fees_change"] == Decimal("225.00")
+    assert (sim.totals["sessions_changed"], sim.totals["sessions_repriced"]) == (1, 2)
+    assert (sim.totals["clients_charged_before"], sim.totals["clients_charged_after"]) == (1, 2)
+    assert sim.totals["clients_newly_charged"] == 1
+    per = sim.per_client.set_index("client_id")
+    assert per.loc["C2", "fees_change"] == Decimal("150.00")
+    assert per.loc["C2", "sessions_changed"] == 1 and per.loc["C2", "newly_charged"]
+    assert not per.loc["C1", "newly_charged"]
+    changed = sim.sessions.set_index("session_id")
+    assert changed.loc["S2", ["status_before", "status_after"]].tolist() == [
+        "cancelled",
+        "late_cancelled",
+    ]
+    assert changed.loc["S2", "notice_hours"] == Decimal("36")
+    assert changed.loc["S2", "basis"] == "100% of $150.00 (tier any notice, 1st occurrence)"
+    assert "status-mismatch" not in set(sim.after.flags["code"])
+
+
+def test_simulate_the_reverse_a_shorter_notice_period():
+    book, _ = loaded(STRICTER)
+    sim = simulate(book, {"notice_hours": 12}, as_of="2026-03-31")
+    # S1's 22 h of notice is on time under a 12-hour policy: cancelled, no fee.
+    assert sim.totals["fees_change"] == Decimal("-75.00")
+    assert sim.totals["clients_no_longer_charged"] == 1
+    changed = sim.sessions.set_index("session_id")
+    assert changed.loc["S1", ["status_before", "status_after"]].tolist() == [
+        "late_cancelled",
+        "cancelled",
+    ]
+
+
+KEPT = """
+## Sessions
+| session_id | client_id | service_code | scheduled_start  | status              | cancel_requested_at | cancelled_by |
+| S1         | C1        | 90834        | 2026-03-02 10:00 | cancelled           |                     | client       |
+| S2         | C1        | 90834        | 2026-03-03 10:00 | attended            |                     |              |
+| S3         | C1        | 90834        | 2026-03-04 10:00 | clinician_cancelled | 2026-03-03 10:00    | clinician    |
+| S4         | C1        | 90834        | 2026-03-05 10:00 | no_show             |                     |              |
+"""
+
+
+def test_simulate_keeps_what_a_replay_must_not_touch():
+    book, _ = loaded(KEPT)
+    sim = simulate(book, {"notice_hours": 72}, as_of="2026-03-31")
+    assert sim.sessions.empty
+    assert sim.totals["fees_change"] == Decimal("0.00")
+
+
+def test_simulate_refuses_what_it_cannot_read():
+    book, _ = loaded(STRICTER)
+    for changes in ({"notice_hours": "soon"}, {"grace_count": 1.5}, {"exempt_intake": "maybe"}):
+        with pytest.raises(ValueError):
+            simulate(book, changes)
+    with pytest.raises(ValueError, match="mode"):
+        simulate(book, {"notice_hours": 48}, mode="guess")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a policy"):
+        simulate(book, {"notice_hours": 48}, policy_id="P9")
+
+
+def test_money_columns_are_exact_amounts():
     rec = reconciled("""
 ## Sessions
 | session_id | client_id | service_code | scheduled_start  | status   |
@@ -542,13 +647,37 @@ def test_money_columns_are_integer_minor_units():
 """)
     for frame, columns in (
         (rec.balances, ["charges", "payments", "refunds", "adjustments", "balance", "credit"]),
-        (rec.aging, ["current", "credit", "total"]),
+        (rec.aging, ["current", "1-30", "31-60", "61-90", "91-120", "120+", "credit", "total"]),
         (rec.charges, ["amount"]),
         (rec.ledger, ["amount", "open"]),
         (rec.cancellations, ["fee"]),
+        (rec.explain("C1").lines, ["amount", "balance", "open"]),
     ):
         for column in columns:
-            assert str(frame[column].dtype) == "Int64", (column, frame[column].dtype)
+            assert str(frame[column].dtype) == "decimal128(19, 2)[pyarrow]", (column, frame)
+    # they print and sum as money: 150.00, not 15000
+    assert rec.balances["charges"].sum() == Decimal("150.00")
+    assert str(rec.balances["charges"].sum()) == "150.00"
+    assert "150.00" in rec.balances.to_string()
+
+
+def test_money_columns_have_the_currency_digits():
+    rec = reconciled("""
+## Practice
+| key               | value |
+| default_policy_id | P1    |
+| currency          | JPY   |
+| locale            | ja_JP |
+## Services
+| service_code | description | base_fee |
+| 90834        | Therapy     | 15000    |
+## Sessions
+| session_id | client_id | service_code | scheduled_start  | status   |
+| S1         | C1        | 90834        | 2026-03-02 10:00 | attended |
+""")
+    assert str(rec.balances["charges"].dtype) == "decimal128(19, 0)[pyarrow]"
+    assert rec.balances["charges"].sum() == Decimal("15000")
+    assert rec.to_dict()["totals"]["charges"] == "15000"
 
 
 def test_an_empty_workbook_reconciles():

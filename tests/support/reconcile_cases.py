@@ -7,6 +7,7 @@ leaves out (a 24-hour policy, one client who signed it, the 90834 service at 150
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from practicebook.core.reconcile import reconcile
 from practicebook.core.result import Reconciliation
@@ -62,9 +63,11 @@ def log_row(rec: Reconciliation, session_id: str) -> dict[str, object]:
     return rows.iloc[0].to_dict()
 
 
-def fee(rec: Reconciliation, session_id: str) -> int:
-    """The late-cancel/no-show fee of a session in minor units."""
-    return int(log_row(rec, session_id)["fee"])
+def fee(rec: Reconciliation, session_id: str) -> Decimal:
+    """The late-cancel/no-show fee of a session, as the cancellation log holds it."""
+    found = log_row(rec, session_id)["fee"]
+    assert isinstance(found, Decimal), type(found)
+    return found
 
 
 def codes_at(rec: Reconciliation, row_id: str) -> set[str]:

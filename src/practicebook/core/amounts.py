@@ -2,10 +2,11 @@
 
 Inside the core every amount is an ``int64`` count of the currency's minor units. Every
 frame a caller sees (balances, aging, ledger, charges, cancellations, a what-if, a batch
-summary) carries money as pandas' Arrow-backed ``decimal128(38, digits)`` instead, with
-the currency's digits as its scale: ``770.00`` prints as ``770.00`` and a column sums to
-an exact ``Decimal``. The two forms hold the same integer (Arrow's decimal stores the
-unscaled value), so the conversion is a reinterpretation of memory, not arithmetic.
+summary) carries money as pandas' Arrow-backed ``decimal128(19, digits)`` instead, with
+the currency's digits as its scale (``PRECISION`` says why 19 digits): ``770.00`` prints
+as ``770.00``, a column sums to an exact ``Decimal``, and columns add and subtract
+exactly. The two forms hold the same integer (Arrow's decimal stores the unscaled value),
+so the conversion is a reinterpretation of memory, not arithmetic.
 
 >>> import numpy as np
 >>> amounts = as_money(np.array([77000, -12550, 5]), "USD")
@@ -19,6 +20,7 @@ unscaled value), so the conversion is a reinterpretation of memory, not arithmet
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -28,10 +30,22 @@ import pyarrow as pa
 
 from practicebook.money import digits
 
-__all__ = ["PRECISION", "as_money", "is_money", "minor_units", "money_dtype", "money_total"]
+__all__ = [
+    "PRECISION",
+    "as_money",
+    "is_money",
+    "minor_units",
+    "money_dtype",
+    "money_total",
+    "with_money",
+]
 
-#: Digits a money column holds in all: far more than any practice's totals need.
-PRECISION = 38
+#: Digits a money column holds in all: 19, every ``int64`` count of minor units, so any
+#: amount the core can hold converts exactly. Not Arrow's maximum of 38: Arrow widens the
+#: precision of a sum of two columns by one digit, so money columns at 38 digits could not
+#: even be added to each other (``balances["charges"] - balances["payments"]``); at 19,
+#: chains of additions and subtractions work (a column's ``sum()`` is a ``Decimal``).
+PRECISION = 19
 
 
 def money_dtype(currency: str) -> pd.ArrowDtype:
@@ -56,6 +70,17 @@ def as_money(
         [validity, pa.py_buffer(words.tobytes())],
     )
     return pd.arrays.ArrowExtensionArray(array)
+
+
+def with_money(frame: pd.DataFrame, columns: Iterable[str], currency: str) -> pd.DataFrame:
+    """``frame`` with the named columns (integer minor units, blank allowed) as money."""
+    converted = {}
+    for name in columns:
+        column = frame[name]
+        missing = column.isna().to_numpy() if column.hasnans else None
+        minor = column.to_numpy(dtype=np.int64, na_value=0)
+        converted[name] = as_money(minor, currency, missing)
+    return frame.assign(**converted)
 
 
 def is_money(values: Any) -> bool:

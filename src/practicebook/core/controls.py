@@ -17,8 +17,8 @@ from practicebook.core.inputs import choice_is
 from practicebook.core.ledger import kind_is
 from practicebook.core.lookup import codes, first_positions, take
 from practicebook.issues import CellRef, Code, Issue, Severity
+from practicebook.l10n import format_money
 from practicebook.model import ROW, Book
-from practicebook.money import from_minor
 
 __all__ = ["aging_mismatch", "ledger_issues"]
 
@@ -150,7 +150,7 @@ def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
 def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame) -> list[Issue]:
     """A refund beyond what its payment (less earlier refunds of it) left, or beyond the
     client's credit when it names no payment."""
-    currency = book.settings.currency
+    currency, locale = book.settings.currency, book.settings.locale
     at = np.flatnonzero(choice_is(payments, "Payments", "kind", "refund"))
     if at.size == 0:
         return []
@@ -183,11 +183,11 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
         if over_payment[j]:
             limit = (
                 f"payment {refunds['refund_of_payment_id'].iat[j]} was "
-                f"{from_minor(int(paid[j]), currency)} and refunds of it now total "
-                f"{from_minor(int(cum[j]), currency)}"
+                f"{format_money(int(paid[j]), currency, locale)} and refunds of it now total "
+                f"{format_money(int(cum[j]), currency, locale)}"
             )
         else:
-            limit = f"the client's credit was {from_minor(int(available[j]), currency)}"
+            limit = f"the client's credit was {format_money(int(available[j]), currency, locale)}"
         issues.append(
             _error(
                 book,
@@ -198,7 +198,8 @@ def _refunds_exceeding(book: Book, payments: pd.DataFrame, ledger: pd.DataFrame)
                 int(j),
                 "payment_id",
                 f"refund {refunds['payment_id'].iat[j]} of "
-                f"{from_minor(int(refund_amount[j]), currency)} is more than can be refunded: "
+                f"{format_money(int(refund_amount[j]), currency, locale)} is more than can be "
+                f"refunded: "
                 f"{limit}",
                 "Check the amount; a refund cannot exceed what was paid and not yet refunded.",
             )
@@ -217,7 +218,7 @@ def _over_allocated(
     """Credits aimed at a session they cannot go to: another client's session, or
     write-downs beyond what the session was charged. ``owner`` is the client of each
     session code; ``targets`` the session codes payments and adjustments name."""
-    currency = book.settings.currency
+    currency, locale = book.settings.currency, book.settings.locale
     issues = []
     aimed = []
     for sheet, frame, key, id_key, target in (
@@ -272,8 +273,9 @@ def _over_allocated(
                 int(j),
                 "adjustment_id",
                 f"adjustment {own['adjustment_id'].iat[j]} brings the reductions of session "
-                f"{own['session_id'].iat[j]} to {from_minor(int(written[j]), currency)}, more than "
-                f"its charges of {from_minor(int(limit[j]), currency)}",
+                f"{own['session_id'].iat[j]} to "
+                f"{format_money(int(written[j]), currency, locale)}, more than its charges of "
+                f"{format_money(int(limit[j]), currency, locale)}",
                 "Reduce the adjustment, or remove the session so it lowers the balance in general.",
             )
         )

@@ -29,7 +29,7 @@ import pandas as pd
 from practicebook.core.reconcile import reconcile
 from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout, RawTable
-from practicebook.money import from_minor
+from practicebook.money import from_minor, quantize
 from practicebook.parse import checks
 from practicebook.parse.rows import duplicate_issues
 from practicebook.parse.sheets import parse_sheet
@@ -407,7 +407,7 @@ def cancellation_stamp(
     trial = _assess(book, pos, client_id, {**stamp, "status": "cancelled"}, day)
     stamp["status"] = trial.computed_status
     found = _assess(book, pos, client_id, stamp, day)
-    fee = from_minor(int(found.fee) if not pd.isna(found.fee) else 0, settings.currency)
+    fee = quantize(Decimal(0) if pd.isna(found.fee) else found.fee, settings.currency)
     return Stamp(
         session_id, row, stamp, found.notice_hours, fee, str(found.basis or ""), sort_issues(issues)
     )

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from practicebook.core.allocation import allocation_steps
-from practicebook.l10n import format_date, format_money
-from practicebook.money import from_minor
+from practicebook.core.amounts import as_money, minor_units
+from practicebook.core.wording import date_texts, money_texts
+from practicebook.l10n import format_date
 
 if TYPE_CHECKING:
     from practicebook.core.result import Reconciliation
@@ -32,9 +33,12 @@ class Explanation:
     """One client's ledger, line by line, with a running balance and each line's row.
 
     ``lines`` columns: ``date``, ``entry_id``, ``kind``, ``description`` (a charge's
-    basis; where a credit went), ``amount`` (signed minor units, + raises what the client
-    owes), ``balance`` (running), ``open`` (what is still unpaid of a debit, or
-    unallocated of a credit) and ``source`` (``Sessions!A14``).
+    basis; where a credit went, amounts in the workbook's locale), ``amount`` (signed, +
+    raises what the client owes), ``balance`` (running), ``open`` (what is still unpaid
+    of a debit, or unallocated of a credit) and ``source`` (``Sessions!A14``). Money is
+    exact amounts as in every ``Reconciliation`` frame.
+
+    ``str()`` gives the lines as aligned text, amounts and dates in the workbook's locale.
     """
 
     client_id: str
@@ -44,23 +48,22 @@ class Explanation:
     lines: pd.DataFrame
 
     def __str__(self) -> str:
-        """The ledger as aligned text, amounts and the date in the workbook's locale."""
+        """The ledger as aligned text, amounts and dates in the workbook's locale."""
         cur, locale = self.currency, self.locale
         head = f"client {self.client_id}, as of {format_date(self.as_of, locale)} ({cur})"
         if self.lines.empty:
             return f"{head}\nno entries"
+        lines = self.lines
+        columns = [
+            date_texts(lines["date"].to_numpy(dtype="datetime64[ns]"), locale).tolist(),
+            [str(e) for e in lines["entry_id"]],
+            money_texts(minor_units(lines["amount"]), cur, locale).tolist(),
+            money_texts(minor_units(lines["balance"]), cur, locale).tolist(),
+            [str(s) for s in lines["source"]],
+            [str(d) for d in lines["description"]],
+        ]
         table = [["date", "entry", "amount", "balance", "source", "what"]]
-        for line in self.lines.itertuples(index=False):
-            table.append(
-                [
-                    line.date.date().isoformat(),
-                    str(line.entry_id),
-                    format_money(int(line.amount), cur, locale),
-                    format_money(int(line.balance), cur, locale),
-                    str(line.source),
-                    str(line.description),
-                ]
-            )
+        table += [list(row) for row in zip(*columns, strict=True)]
         widths = [max(len(r[i]) for r in table) for i in range(5)]
         out = [head]
         for r in table:
@@ -74,42 +77,54 @@ class Explanation:
 def explained_ledger(rec: Reconciliation) -> pd.DataFrame:
     """Every client's ``explain`` lines, client by client, with the client's ID first."""
     ledger = rec.ledger.sort_values("client_id", kind="stable").reset_index(drop=True)
-    return explained_lines(ledger, rec.currency)
+    return explained_lines(ledger, rec.currency, rec.locale)
 
 
-def explained_lines(ledger: pd.DataFrame, currency: str) -> pd.DataFrame:
+def explained_lines(ledger: pd.DataFrame, currency: str, locale: str) -> pd.DataFrame:
     """Ledger lines (sorted by client, then as the ledger orders them) as people read
     them: the running balance restarts per client, and each credit's description says
-    where it went (``payment card → S0001 150.00, credit 20.00``), placed by the core's
-    step-by-step allocation. The one place the explanation text is built: ``explain``
-    and the Ledger sheet both use it.
+    where it went (``payment card → S0001 $150.00, credit $20.00``, amounts in
+    ``locale``), placed by the core's step-by-step allocation. The one place the
+    explanation text is built: ``explain`` and the Ledger sheet both use it.
     """
     clients = ledger["client_id"].to_numpy(dtype=object)
-    described = ledger["description"].to_numpy(dtype=object).copy()
+    minor = minor_units(ledger["amount"])
+    whole = ledger.assign(amount=minor)  # allocation works in minor units
     starts: np.ndarray | list[int] = (
         np.flatnonzero(np.r_[True, clients[1:] != clients[:-1]]) if len(ledger) else []
     )
     bounds = [*map(int, starts), len(ledger)]
+    parts: list[tuple[int, str | None, int]] = []  # (line, where, amount) of each step
     for first, end in itertools.pairwise(bounds):
-        placed = allocation_steps(ledger.iloc[first:end].reset_index(drop=True))
-        for j, parts in placed.items():
-            described[first + j] = f"{described[first + j]} → " + ", ".join(
-                f"{target} {from_minor(amount, currency)}"
-                if target
-                else f"credit {from_minor(amount, currency)}"
-                for target, amount in parts
-            )
-    amount = pd.Series(ledger["amount"].to_numpy(dtype=np.int64))
+        placed = allocation_steps(whole.iloc[first:end].reset_index(drop=True))
+        parts += [(first + j, where, n) for j, steps in placed.items() for where, n in steps]
     return pd.DataFrame(
         {
             "client_id": clients,
             "date": ledger["date"],
             "entry_id": ledger["entry_id"],
             "kind": ledger["kind"],
-            "description": described,
-            "amount": amount.astype("Int64"),
-            "balance": amount.groupby(clients).cumsum().astype("Int64"),
-            "open": ledger["open"],
+            "description": _where_credits_went(ledger, parts, currency, locale),
+            "amount": ledger["amount"].array,
+            "balance": as_money(
+                pd.Series(minor).groupby(clients).cumsum().to_numpy(dtype=np.int64), currency
+            ),
+            "open": ledger["open"].array,
             "source": ledger["source"],
         }
     )
+
+
+def _where_credits_went(
+    ledger: pd.DataFrame, parts: list[tuple[int, str | None, int]], currency: str, locale: str
+) -> np.ndarray:
+    """Each line's description, a credit's followed by where it went (every amount
+    written once, in ``locale``)."""
+    described: np.ndarray = ledger["description"].to_numpy(dtype=object).copy()
+    amounts = np.array([n for _, _, n in parts], dtype=np.int64)
+    words: dict[int, list[str]] = {}
+    for (line, where, _), word in zip(parts, money_texts(amounts, currency, locale), strict=True):
+        words.setdefault(line, []).append(f"{where} {word}" if where else f"credit {word}")
+    for line, pieces in words.items():
+        described[line] = f"{described[line]} → " + ", ".join(pieces)
+    return described

@@ -15,13 +15,16 @@ each in its own module:
   buckets.
 * ``controls`` — the ledger findings; ``cancellations`` — the cancellation log.
 
-All money is ``int64`` minor units of the practice currency; all work is on whole
-columns, with Python loops only over findings and over one client in ``explain``.
+All money is ``int64`` minor units of the practice currency until the end, where
+``Reconciliation.from_core`` makes every money column an exact amount; all work is on
+whole columns, with Python loops only over findings and over one client in ``explain``.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -43,14 +46,36 @@ __all__ = ["as_of_day", "reconcile"]
 
 
 def as_of_day(as_of: dt.date | str | None, timezone: str) -> dt.date:
-    """The reconciliation day: ``as_of`` as a date, or today in ``timezone``."""
+    """The reconciliation day: ``as_of`` as a date, or today in ``timezone``.
+
+    A text day is written ``YYYY-MM-DD`` (``2026-03-31``); every door reports a bad one
+    with this function's message.
+
+    Raises:
+        ValueError: ``as_of`` is text that is not a day in that form, or not a date.
+    """
     if as_of is None:
         return dt.datetime.now(ZoneInfo(timezone)).date()
-    if isinstance(as_of, str):
-        return dt.date.fromisoformat(as_of)
     if isinstance(as_of, dt.datetime):
         return as_of.date()
-    return as_of
+    if isinstance(as_of, dt.date):
+        return as_of
+    if not isinstance(as_of, str):
+        raise ValueError(f"as_of must be a date or YYYY-MM-DD text, not {type(as_of).__name__}")
+    text = as_of.strip()
+    shape = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if shape is None:
+        raise ValueError(f"{as_of!r} is not a day: write it as YYYY-MM-DD, e.g. 2026-03-31")
+    year, month, day = map(int, shape.groups())
+    if year < 1:
+        why = "there is no year 0"
+    elif not 1 <= month <= 12:
+        why = f"there is no month {month}"
+    elif not 1 <= day <= (days := calendar.monthrange(year, month)[1]):
+        why = f"{calendar.month_name[month]} {year} has {days} days"
+    else:
+        return dt.date(year, month, day)
+    raise ValueError(f"{as_of!r} is not a day ({why}); write it as YYYY-MM-DD, e.g. 2026-03-31")
 
 
 def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
@@ -96,15 +121,12 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
             ),
         ]
     )
-    ledger = ledger.assign(
-        open=pd.array(open_debit + unallocated, dtype="Int64"),
-        amount=pd.array(ledger["amount"], dtype="Int64"),
-    )
-    return Reconciliation(
+    ledger = ledger.assign(open=open_debit + unallocated)
+    return Reconciliation.from_core(  # money becomes exact amounts there, once
         as_of=day_of,
         currency=settings.currency,
         locale=settings.locale,
-        charges=charges.drop(columns=["_client", "_kind", "_session"]).astype({"amount": "Int64"}),
+        charges=charges.drop(columns=["_client", "_kind", "_session"]),
         ledger=ledger.drop(columns=["_client", "_phase", "_pos", "_kind", "_session", "_target"]),
         balances=balances,
         aging=aging,

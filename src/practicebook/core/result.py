@@ -1,35 +1,48 @@
 """``Reconciliation``: everything derived from a workbook as of one day.
 
 Its frames, its findings as ``Issue`` objects, the explanation of one client's balance
-(``explain``), and the JSON shape with its totals (``to_dict``).
+(``explain``), and the JSON shape with its totals (``to_dict``). ``from_core`` is where
+the core's integer minor units become the exact amounts callers see, once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import SupportsInt
 
 import numpy as np
 import pandas as pd
 
+from practicebook.core.amounts import minor_units, money_total, with_money
 from practicebook.core.columns import blank_as_none
 from practicebook.core.explain import Explanation, explained_lines
 from practicebook.core.findings import to_issues
 from practicebook.core.wording import money_texts
+from practicebook.errors import UnknownClient
 from practicebook.issues import Issue, Severity
-from practicebook.money import from_minor
 
-__all__ = ["Reconciliation"]
+__all__ = ["MONEY_COLUMNS", "Reconciliation"]
+
+#: The money columns of each frame (``aging``: every column but ``client_id``).
+MONEY_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "charges": ("amount",),
+    "ledger": ("amount", "open"),
+    "balances": ("charges", "payments", "refunds", "adjustments", "balance", "credit"),
+    "cancellations": ("fee",),
+}
 
 
 @dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
 class Reconciliation:
     """Everything derived from a workbook as of one day.
 
-    Frames (money in ``Int64`` minor units of ``currency``; dates ``datetime64``):
+    Frames (dates ``datetime64``; money as exact amounts in ``currency``: pandas'
+    Arrow-backed ``decimal128(19, digits)`` with the currency's digits, so ``770.00``
+    prints as ``770.00``, a column sums to an exact ``Decimal`` and a value compares equal
+    to ``Decimal("770.00")``; ``practicebook.core.amounts.minor_units`` gives the integer
+    minor units back):
 
     * ``charges`` — session fee lines and separate ``LATECXL``/``NOSHOW`` lines, with
       ``superbill_eligible`` (never for fee lines), ``basis`` and ``source`` cell.
@@ -44,7 +57,8 @@ class Reconciliation:
       late_cancelled, no_show or clinician_cancelled, with notice, policy, occurrence,
       fee and basis.
 
-    ID and cell columns of ``charges`` and ``ledger`` (``charge_id``, ``entry_id``,
+    The money columns are ``MONEY_COLUMNS`` (``aging``: every bucket, ``credit`` and
+    ``total``). ID and cell columns of ``charges`` and ``ledger`` (``charge_id``, ``entry_id``,
     ``session_id``, ``target``, ``source``) are pandas ``str`` columns, blank as ``NaN``
     (test with ``pd.isna``); other text columns hold Python strings.
     """
@@ -59,6 +73,35 @@ class Reconciliation:
     flags: pd.DataFrame
     cancellations: pd.DataFrame
 
+    @classmethod
+    def from_core(
+        cls,
+        *,
+        as_of: dt.date,
+        currency: str,
+        locale: str,
+        charges: pd.DataFrame,
+        ledger: pd.DataFrame,
+        balances: pd.DataFrame,
+        aging: pd.DataFrame,
+        flags: pd.DataFrame,
+        cancellations: pd.DataFrame,
+    ) -> Reconciliation:
+        """The result of the core's frames, whose money is integer minor units: each money
+        column becomes an exact amount here (a reinterpretation of memory, no arithmetic)."""
+        frames = {"charges": charges, "ledger": ledger, "balances": balances}
+        money = {k: with_money(f, MONEY_COLUMNS[k], currency) for k, f in frames.items()}
+        buckets = [c for c in aging.columns if c != "client_id"]
+        return cls(
+            as_of=as_of,
+            currency=currency,
+            locale=locale,
+            **money,
+            aging=with_money(aging, buckets, currency),
+            flags=flags,
+            cancellations=with_money(cancellations, MONEY_COLUMNS["cancellations"], currency),
+        )
+
     @functools.cached_property
     def issues(self) -> list[Issue]:
         """The findings as ``Issue`` objects, in sheet and row order."""
@@ -66,9 +109,21 @@ class Reconciliation:
 
     def explain(self, client_id: str) -> Explanation:
         """The client's ledger with running balance, each charge's basis, and where each
-        payment and credit went (re-derived for this client alone, step by step)."""
+        payment and credit went (re-derived for this client alone, step by step).
+
+        Every client in ``balances`` can be explained: those on the Clients sheet (with
+        no lines when nothing is dated by the as-of day) and IDs that rows name without
+        a Clients row (flagged ``unknown-client``).
+
+        Raises:
+            UnknownClient: ``client_id`` is none of them (its message names a client whose
+                ID differs only in case or spaces: ``did you mean C0001``).
+        """
+        clients = self.balances["client_id"]
+        if not (clients == client_id).any():
+            raise UnknownClient(client_id, _near(client_id, clients))
         lines = self.ledger[self.ledger["client_id"] == client_id].reset_index(drop=True)
-        out = explained_lines(lines, self.currency).drop(columns=["client_id"])
+        out = explained_lines(lines, self.currency, self.locale).drop(columns=["client_id"])
         return Explanation(client_id, self.as_of, self.currency, self.locale, out)
 
     def to_dict(self) -> dict[str, object]:
@@ -79,13 +134,8 @@ class Reconciliation:
         """
         cur = self.currency
 
-        def money(v: SupportsInt) -> str:
-            return str(from_minor(int(v), cur))
-
         def amounts(column: pd.Series) -> list[str]:
-            texts_: list[str] = money_texts(
-                column.to_numpy(dtype=np.int64, na_value=0), cur
-            ).tolist()
+            texts_: list[str] = money_texts(minor_units(column), cur).tolist()
             return texts_
 
         def days(column: pd.Series) -> list[str | None]:
@@ -151,24 +201,35 @@ class Reconciliation:
             "aging": aging,
             "flags": flags,
             "cancellations": cancellations,
-            "totals": self._totals(money),
+            "totals": self._totals(),
         }
 
-    def _totals(self, money: Callable[[SupportsInt], str]) -> dict[str, object]:
-        b = self.balances
-        fees = self.charges.groupby("kind")["amount"].sum()
+    def _totals(self) -> dict[str, object]:
+        b, cur = self.balances, self.currency
+
+        def total(values: pd.Series) -> str:
+            return str(money_total(values, cur))
+
+        kind = self.charges["kind"]
+        fee = self.charges["amount"]
+        receivable = money_texts(np.array([minor_units(b["balance"]).clip(min=0).sum()]), cur)
         found = self.flags["severity"].value_counts()
         counts = {s.value: int(found.get(s.value, 0)) for s in Severity}
         return {
             "clients": len(b),
-            "charges": money(b["charges"].sum()),
-            "payments": money(b["payments"].sum()),
-            "refunds": money(b["refunds"].sum()),
-            "adjustments": money(b["adjustments"].sum()),
-            "balance": money(b["balance"].sum()),
-            "credit": money(b["credit"].sum()),
-            "receivable": money(b["balance"].clip(lower=0).sum()),
-            "late_cancel_fees": money(fees.get("late_cancel_fee", 0)),
-            "no_show_fees": money(fees.get("no_show_fee", 0)),
+            **{
+                k: total(b[k])
+                for k in ("charges", "payments", "refunds", "adjustments", "balance", "credit")
+            },
+            "receivable": str(receivable[0]),
+            "late_cancel_fees": total(fee[(kind == "late_cancel_fee").to_numpy()]),
+            "no_show_fees": total(fee[(kind == "no_show_fee").to_numpy()]),
             "flags": counts,
         }
+
+
+def _near(client_id: str, clients: pd.Series) -> str | None:
+    """The client ID that differs from ``client_id`` only in case or surrounding spaces."""
+    wanted = client_id.strip().casefold()
+    found = [c for c in clients.dropna().astype(str) if c.strip().casefold() == wanted]
+    return found[0] if len(found) == 1 else None

@@ -1,13 +1,16 @@
 """Totals for charts and dashboards, read from a ``Reconciliation``.
 
-Pure: frames in, small frames out, money in integer minor units. The front doors draw
-these; they never sum the ledger themselves.
+Pure: frames in, small frames out, money as exact amounts like the ``Reconciliation``'s
+(``practicebook.core.amounts``). The front doors draw these; they never sum the ledger
+themselves.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from practicebook.core.amounts import as_money, minor_units
 from practicebook.core.result import Reconciliation
 
 __all__ = [
@@ -30,12 +33,12 @@ def _month(dates: pd.Series) -> pd.Series:
 
 def monthly_money(rec: Reconciliation) -> pd.DataFrame:
     """Per calendar month: ``charged`` (session and fee lines) and ``collected``
-    (payments less refunds), both minor units, months in order.
+    (payments less refunds), both money, months in order.
 
     Columns: ``month`` (``2026-03``), ``charged``, ``collected``.
     """
     ledger = rec.ledger
-    amount = ledger["amount"].astype("int64")
+    amount = pd.Series(minor_units(ledger["amount"]), index=ledger.index)
     kind = ledger["kind"]
     month = _month(ledger["date"])
     charged = amount.where(kind.isin(_CHARGE_KINDS), 0).groupby(month).sum()
@@ -45,7 +48,11 @@ def monthly_money(rec: Reconciliation) -> pd.DataFrame:
         .sum()
     )
     out = pd.DataFrame({"charged": charged, "collected": collected}).sort_index()
-    return out.rename_axis("month").reset_index().astype({"charged": "int64", "collected": "int64"})
+    out = out.rename_axis("month").reset_index()
+    return out.assign(
+        charged=as_money(out["charged"].to_numpy(dtype=np.int64), rec.currency),
+        collected=as_money(out["collected"].to_numpy(dtype=np.int64), rec.currency),
+    )
 
 
 def _counts(labels: pd.Series, status: pd.Series, order: list[str] | None) -> pd.DataFrame:
@@ -82,9 +89,10 @@ def cancellations_by_weekday(rec: Reconciliation) -> pd.DataFrame:
 
 
 def aging_totals(rec: Reconciliation) -> pd.Series:
-    """Open receivables per aging bucket over all clients (minor units), bucket order."""
+    """Open receivables per aging bucket over all clients (money), bucket order."""
     labels = [c for c in rec.aging.columns if c not in ("client_id", "credit", "total")]
-    return rec.aging[labels].astype("int64").sum()
+    sums = [int(minor_units(rec.aging[label]).sum()) for label in labels]
+    return pd.Series(as_money(np.array(sums, dtype=np.int64), rec.currency), index=labels)
 
 
 def flagged_clients(rec: Reconciliation) -> set[str]:

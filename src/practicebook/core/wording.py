@@ -4,7 +4,11 @@ A large practice raises tens of thousands of findings and fee bases; writing eac
 Python would cost more than reconciling. These helpers turn whole columns of numbers,
 days and IDs into text, each distinct value written once: ``text`` joins parts
 element-wise, ``money_texts`` writes amounts with the currency's digits, ``hours_texts``
-notice in hours, ``ordinals`` occurrence numbers.
+notice in hours, ``date_texts`` days, ``ordinals`` occurrence numbers.
+
+Text for people (findings, fee bases, explanations) is written in the workbook's locale:
+pass ``locale`` (``$1,234.50``, ``1.234,50 €``; ``Mar 5, 2026``, ``05.03.2026``; ``23,5``
+hours). Without it, amounts are plain decimal text (``1234.50``) for machines.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+from babel.numbers import get_decimal_symbol
 
+from practicebook.l10n import format_date, format_money
 from practicebook.money import digits
 
 __all__ = [
+    "date_texts",
     "hours_text",
     "hours_texts",
     "hundredths",
@@ -71,14 +78,22 @@ def hours_text(seconds: int) -> str:
     return format(value.normalize() + 0, "f")  # + 0 turns -0 into 0
 
 
-def hours_texts(seconds: np.ndarray) -> np.ndarray:
-    """``hours_text`` for a whole column, in integer arithmetic.
+def hours_texts(seconds: np.ndarray, locale: str | None = None) -> np.ndarray:
+    """``hours_text`` for a whole column, in integer arithmetic (with ``locale``, its
+    decimal sign).
 
     >>> list(hours_texts(np.array([86400, 84600, -4500, 90, -10])))
     ['24', '23.5', '-1.25', '0.03', '0']
+    >>> list(hours_texts(np.array([84600]), "de_DE"))
+    ['23,5']
     """
     centi, inverse = np.unique(hundredths(seconds), return_inverse=True)
-    return hundredths_texts(centi)[inverse.reshape(-1)]
+    words = hundredths_texts(centi)
+    if locale is not None and words.size:
+        sign = get_decimal_symbol(locale)
+        if sign != ".":
+            words = np.array([w.replace(".", sign) for w in words.tolist()], dtype=object)
+    return words[inverse.reshape(-1)]
 
 
 def hundredths(seconds: np.ndarray) -> np.ndarray:
@@ -98,14 +113,37 @@ def hundredths_texts(centi: np.ndarray) -> np.ndarray:
 _FRACTIONS = np.array([f".{f:02d}".rstrip("0") if f else "" for f in range(100)], dtype=object)
 
 
-def money_texts(minor: np.ndarray, currency: str) -> np.ndarray:
-    """Minor units as plain decimal text with the currency's digits (``150.00``).
+def money_texts(minor: np.ndarray, currency: str, locale: str | None = None) -> np.ndarray:
+    """Minor units as plain decimal text with the currency's digits (``150.00``), or
+    with ``locale`` as people there write amounts (``$150.00``, ``150,00 €``).
 
     >>> list(money_texts(np.array([15000, -5, 0]), "USD"))
     ['150.00', '-0.05', '0.00']
+    >>> list(money_texts(np.array([123450, 15000]), "EUR", "de_DE"))
+    ['1.234,50\xa0€', '150,00\xa0€']
     """
     minor, inverse = np.unique(np.asarray(minor, dtype=np.int64), return_inverse=True)
-    return _money_words(minor, currency)[inverse.reshape(-1)]
+    if locale is None:
+        words = _money_words(minor, currency)
+    else:
+        words = np.array([format_money(m, currency, locale) for m in minor.tolist()], dtype=object)
+    return words[inverse.reshape(-1)]
+
+
+def date_texts(days: np.ndarray, locale: str) -> np.ndarray:
+    """Days (``datetime64``) as people in ``locale`` write them; blank for ``NaT``.
+
+    >>> days = np.array(["2026-03-05", "NaT", "2026-03-05"], dtype="datetime64[D]")
+    >>> list(date_texts(days, "en_US")), list(date_texts(days, "de_DE"))
+    (['Mar 5, 2026', '', 'Mar 5, 2026'], ['05.03.2026', '', '05.03.2026'])
+    """
+    values = np.asarray(days).astype("datetime64[D]")
+    distinct, inverse = np.unique(values, return_inverse=True)
+    words = np.array(
+        ["" if np.isnat(d) else format_date(d.astype(object), locale) for d in distinct],
+        dtype=object,
+    )
+    return words[inverse.reshape(-1)]
 
 
 def _money_words(minor: np.ndarray, currency: str) -> np.ndarray:

@@ -10,21 +10,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from babel import Locale
+from babel.dates import format_time, get_datetime_format
 from babel.numbers import get_currency_symbol
 
 from practicebook import money
+from practicebook.core.amounts import is_money
 from practicebook.core.explain import explained_ledger
 from practicebook.core.findings import combine, from_issues
 from practicebook.core.result import Reconciliation
 from practicebook.issues import CellRef, Issue
+from practicebook.l10n import format_date
 from practicebook.model import Book
-from practicebook.money import from_minor
 from practicebook.render.cells import SheetSpec
 
-__all__ = ["DATE_FORMAT", "RESULT_SHEETS", "excel_money_format", "result_sheets"]
+__all__ = ["DATE_FORMAT", "RESULT_SHEETS", "excel_money_format", "result_sheets", "sheet_title"]
 
 RESULT_SHEETS = ("Balances", "Aging", "Flags", "Ledger", "CancellationLog")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -54,40 +57,60 @@ def excel_money_format(currency: str, locale: str) -> str:
     return f"{positive};-{positive}"
 
 
-def result_sheets(rec: Reconciliation, book: Book, issues: Sequence[Issue] = ()) -> list[SheetSpec]:
+def result_sheets(
+    rec: Reconciliation,
+    book: Book,
+    issues: Sequence[Issue] = (),
+    written: dt.datetime | None = None,
+) -> list[SheetSpec]:
     """The five derived sheets as ``SheetSpec``s, formatted for the practice.
 
     ``issues`` (the workbook's own findings from loading it) join the reconciliation's
-    flags on the Flags sheet, so it lists every finding once.
+    flags on the Flags sheet, so it lists every finding once. Each sheet starts with a
+    title line saying when it was true: the practice, the as-of day and ``written`` (the
+    moment of writing; default now in the practice time zone), in the workbook's locale.
     """
     settings = book.settings
     money = excel_money_format(settings.currency, settings.locale)
-    currency = settings.currency
     flags = combine([from_issues(issues), rec.flags]) if issues else rec.flags
     ledger = explained_ledger(rec)
+    when = written or dt.datetime.now(ZoneInfo(settings.timezone)).replace(tzinfo=None)
+
+    def title(what: str) -> list[str]:
+        return [sheet_title(settings.practice_name, what, rec.as_of, when, settings.locale)]
+
     return [
-        _frame_sheet("Balances", rec.balances, currency, money, tab="1F6F43"),
-        _frame_sheet("Aging", rec.aging, currency, money, tab="1F6F43"),
-        _flags_sheet(flags),
-        _frame_sheet("Ledger", ledger, currency, money, link="source", tab="3A5F8F"),
+        _frame_sheet("Balances", rec.balances, money, title("Balances"), tab="1F6F43"),
+        _frame_sheet("Aging", rec.aging, money, title("Aging"), tab="1F6F43"),
+        _flags_sheet(flags, title("Findings")),
+        _frame_sheet("Ledger", ledger, money, title("Ledger"), link="source", tab="3A5F8F"),
         _frame_sheet(
-            "CancellationLog", rec.cancellations, currency, money, link="source", tab="3A5F8F"
+            "CancellationLog",
+            rec.cancellations,
+            money,
+            title("Cancellation log"),
+            link="source",
+            tab="3A5F8F",
         ),
     ]
 
 
-_MONEY_COLUMNS = {
-    "charges",
-    "payments",
-    "refunds",
-    "adjustments",
-    "balance",
-    "credit",
-    "amount",
-    "open",
-    "fee",
-    "total",
-}
+def sheet_title(practice: str, what: str, as_of: dt.date, written: dt.datetime, locale: str) -> str:
+    """The title line of a derived sheet: whose, what, as of which day, written when.
+
+    >>> sheet_title("Riverbend", "Balances", dt.date(2026, 3, 31),
+    ...             dt.datetime(2026, 4, 2, 9, 15), "en_US")
+    'Riverbend · Balances as of Mar 31, 2026 · written Apr 2, 2026, 9:15\u202fAM'
+    >>> sheet_title("", "Aging", dt.date(2026, 3, 31), dt.datetime(2026, 4, 2, 9, 15), "de_DE")
+    'Aging as of 31.03.2026 · written 02.04.2026, 09:15'
+    """
+    pattern = str(get_datetime_format("medium", locale=locale))  # "{1}, {0}": date, time
+    time = format_time(written, "short", locale=locale)
+    when = pattern.format(time, format_date(written.date(), locale))
+    head = f"{practice} · " if practice else ""
+    return f"{head}{what} as of {format_date(as_of, locale)} · written {when}"
+
+
 _HEADERS = {
     "client_id": "Client ID",
     "session_id": "Session ID",
@@ -105,32 +128,38 @@ def _header(key: str) -> str:
 def _frame_sheet(
     name: str,
     frame: pd.DataFrame,
-    currency: str,
     money_format: str,
+    title: Sequence[str],
     *,
     link: str | None = None,
     tab: str | None = None,
 ) -> SheetSpec:
     keys = list(frame.columns)
-    aging = name == "Aging"
-    is_money = [k in _MONEY_COLUMNS or (aging and k != "client_id") for k in keys]
-    columns = [
-        _cells(frame[k], currency if m else None) for k, m in zip(keys, is_money, strict=True)
-    ]
+    money = [is_money(frame[k]) for k in keys]
+    columns = [_cells(frame[k]) for k in keys]
     rows = [list(r) for r in zip(*columns, strict=True)] if keys else []
     formats = [
         money_format if m else (DATE_FORMAT if _is_dates(frame[k]) else None)
-        for k, m in zip(keys, is_money, strict=True)
+        for k, m in zip(keys, money, strict=True)
     ]
     links = {}
     if link is not None and link in keys:
         col = keys.index(link)
         links = {(r, col): str(v) for r, v in enumerate(frame[link]) if isinstance(v, str) and v}
     widths = [_width(k) for k in keys]
-    return SheetSpec(name, [_header(k) for k in keys], rows, formats, widths, links, tab_color=tab)
+    return SheetSpec(
+        name,
+        [_header(k) for k in keys],
+        rows,
+        formats,
+        widths,
+        links,
+        tab_color=tab,
+        title=title,
+    )
 
 
-def _flags_sheet(flags: pd.DataFrame) -> SheetSpec:
+def _flags_sheet(flags: pd.DataFrame, title: Sequence[str]) -> SheetSpec:
     """One row per finding; a finding on a cell links to that cell."""
     keys = ["code", "severity", "sheet", "cell", "row_id", "client_id", "message", "hint"]
     rows = [[_text(v) for v in r] for r in flags[keys].itertuples(index=False)]
@@ -149,6 +178,7 @@ def _flags_sheet(flags: pd.DataFrame) -> SheetSpec:
         widths=[_width(k) for k in keys],
         links=links,
         tab_color="B03A2E",
+        title=title,
     )
 
 
@@ -156,12 +186,10 @@ def _is_dates(series: pd.Series) -> bool:
     return bool(pd.api.types.is_datetime64_any_dtype(series.dtype))
 
 
-def _cells(series: pd.Series, currency: str | None) -> list[Any]:
-    """A column's values as cell values: money as exact Decimals, days as dates, blanks
-    as None, numpy numbers as Python ones."""
+def _cells(series: pd.Series) -> list[Any]:
+    """A column's values as cell values: money as exact Decimals (as the frames hold it),
+    days as dates, blanks as None, numpy numbers as Python ones."""
     values = _python_values(series)
-    if currency is not None:
-        return [None if v is None else from_minor(v, currency) for v in values]
     if _is_dates(series):
         return [None if v is None else _day_or_moment(v) for v in values]
     return values

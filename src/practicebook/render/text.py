@@ -1,5 +1,5 @@
 """Findings and tables as text for people: the standard issue layout, a summary line,
-frames with money in the workbook's locale.
+frames with money and dates in the workbook's locale.
 
 May import: ``practicebook.core`` and below.
 """
@@ -7,11 +7,15 @@ May import: ``practicebook.core`` and below.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
+from practicebook.core.amounts import is_money, minor_units
+from practicebook.core.wording import date_texts, money_texts
 from practicebook.issues import Issue, Severity, sort_issues
-from practicebook.l10n import format_money
+from practicebook.money import to_minor
 
 __all__ = ["money_columns", "render_issue", "render_issues", "summary_line"]
 
@@ -57,23 +61,38 @@ def render_issues(issues: Iterable[Issue]) -> str:
 def money_columns(
     frame: pd.DataFrame, columns: Iterable[str], currency: str, locale: str
 ) -> list[list[str]]:
-    """Rows of a frame as text, the named money columns formatted for people.
+    """Rows of a frame as text for people: the named money columns (exact amounts,
+    ``Decimal`` objects or integer minor units) and every date in the workbook's locale.
 
-    Every other column is shown as text; blank dates and IDs become empty strings.
+    Every other column is shown as text; blanks become empty strings.
     """
-    keys = list(frame.columns)
     money_keys = set(columns)
-    rows = []
-    for values in frame.itertuples(index=False):
-        row = []
-        for key, value in zip(keys, values, strict=True):
-            if key in money_keys:
-                row.append(format_money(int(value), currency, locale))
-            elif value is None or (not isinstance(value, str) and pd.isna(value)):
-                row.append("")
-            elif isinstance(value, pd.Timestamp):
-                row.append(value.date().isoformat())
-            else:
-                row.append(str(value))
-        rows.append(row)
-    return rows
+    texts = []
+    for key in frame.columns:
+        column = frame[key]
+        if key in money_keys:
+            words = money_texts(_minor(column, currency), currency, locale)
+            words[column.isna().to_numpy()] = ""
+            texts.append(words.tolist())
+        elif pd.api.types.is_datetime64_any_dtype(column.dtype):
+            texts.append(date_texts(column.to_numpy(dtype="datetime64[ns]"), locale).tolist())
+        else:
+            texts.append(["" if _blank(v) else str(v) for v in column.tolist()])
+    return [list(row) for row in zip(*texts, strict=True)] if texts else [[] for _ in frame.index]
+
+
+def _minor(column: pd.Series, currency: str) -> np.ndarray:
+    """A money column as minor units: exact amounts, ``Decimal`` objects or integers."""
+    if is_money(column):
+        return minor_units(column)
+    if pd.api.types.is_integer_dtype(column.dtype):
+        minor: np.ndarray = column.to_numpy(dtype=np.int64, na_value=0)
+        return minor
+    return np.array(
+        [0 if _blank(v) else to_minor(Decimal(v), currency) for v in column.tolist()],
+        dtype=np.int64,
+    )
+
+
+def _blank(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))

@@ -8,6 +8,7 @@ added, values and formats written, the selected cell. ``XLWINGS_LICENSE_KEY`` is
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import importlib.util
 import json
@@ -159,13 +160,25 @@ def test_every_action_is_one_the_vba_client_replays(book_path):
         assert {a["func"] for a in actions} <= allowed, macro.__name__
 
 
+def rec_practice(path: Path) -> str:
+    return api.load(path)[0].settings.practice_name
+
+
 def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core):
     _, _, rec = core
     result, actions = run(book_path, excel.reconcile, AS_OF)
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
     assert added == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
     first = sheet_index(book_path, "Lists") + 1
-    balances = values_at(actions, first)
+    # each sheet says when it was true: a title line above its table
+    practice = rec_practice(book_path)
+    for offset, what in enumerate(["Balances", "Aging", "Findings", "Ledger", "Cancellation log"]):
+        ((title,),) = values_at(actions, first + offset, 0)
+        assert re.fullmatch(
+            rf"{re.escape(practice)} · {what} as of Dec 31, 2026 · written \w{{3}} \d+, 20\d\d, .+",
+            title,
+        ), title
+    balances = values_at(actions, first, 1)
     assert balances[0][:6] == [
         "Client ID",
         "Charges",
@@ -174,9 +187,7 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
         "Adjustments",
         "Balance",
     ]
-    expected = {
-        r.client_id: float(Decimal(int(r.balance)) / 100) for r in rec.balances.itertuples()
-    }
+    expected = {r.client_id: float(r.balance) for r in rec.balances.itertuples()}
     assert {row[0]: row[5] for row in balances[1:]} == expected
     assert len(balances) == len(rec.balances) + 1
     formats = [
@@ -185,12 +196,12 @@ def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core
     assert [a["start_column"] for a in formats if a["args"] == [MONEY]] == [1, 2, 3, 4, 5, 6]
     colours = [a for a in actions if a["func"] == "setRangeColor"]
     assert colours[0]["args"] == [macros.HEADER_COLOR] and colours[0]["row_count"] == 1
-    ledger = values_at(actions, first + 3)
+    ledger = values_at(actions, first + 3, 1)
     assert len(ledger) == len(rec.ledger) + 1
     book, issues, _ = core
     specs = result_sheets(rec, book, issues)
     for offset, spec in enumerate(specs):  # the same sheets reconcile --write puts in files
-        written = values_at(actions, first + offset)
+        written = values_at(actions, first + offset, 1)
         assert written[0] == list(spec.header), spec.name
         assert written[1:] == [
             [_as_sent(v) for v in livebook.cell_row(r, len(spec.header))] for r in spec.rows
@@ -222,7 +233,7 @@ def test_check_workbook_lists_flags_and_selects_the_first_offending_cell(tmp_pat
     write_workbook(path, damaged.rows, settings=damaged.settings, vba_project=vba_project())
     issues, actions = run(path, excel.check_workbook)
     assert issues and issues == sorted(issues, key=lambda i: i.sort_key())
-    flags = values_at(actions, sheet_index(path, "Lists") + 1)
+    flags = values_at(actions, sheet_index(path, "Lists") + 1, 1)
     assert flags[0][:4] == ["Code", "Severity", "Sheet", "Cell"]
     assert len(flags) == len(issues) + 1
     first = next(i for i in issues if i.where.row)
@@ -374,7 +385,7 @@ def test_mark_cancellation_stamps_the_selected_row_and_shows_the_fee(book_path, 
     assert writes[layout.column_of["cancel_channel"] - 1] == "phone"
     assert writes[layout.column_of["status"] - 1] == "late_cancelled"
     alert = next(a for a in actions if a["func"] == "alert")["args"][0]
-    assert f"Fee {expected.fee} USD" in alert and expected.basis in alert
+    assert f"Fee ${expected.fee}: " in alert and expected.basis in alert
     assert "5 hours notice" in alert
 
 
@@ -406,13 +417,36 @@ def test_explain_balance_writes_the_selected_clients_ledger(book_path, core):
     added = [a for a in actions if a["func"] == "addSheet"]
     assert added[0]["args"][1] == macros.EXPLAIN_SHEET
     position = added[0]["args"][0]
-    assert values_at(actions, position, 0) == [[f"client C0002, as of {AS_OF} (USD)"]]
+    assert values_at(actions, position, 0) == [["client C0002, as of Dec 31, 2026 (USD)"]]
     table = values_at(actions, position, 2)
     assert table[0] == list(explanation.lines.columns)
-    assert [r[5] for r in table[1:]] == [
-        float(Decimal(int(v)) / 100) for v in explanation.lines["balance"]
-    ]
+    assert [r[5] for r in table[1:]] == [float(v) for v in explanation.lines["balance"]]
+    assert [Decimal(str(r[5])) for r in table[1:]] == list(explanation.lines["balance"])
     assert actions[-1]["func"] == "rangeSelect"
+
+
+def test_explain_balance_of_a_client_the_reconciliation_does_not_know(tmp_path, practice):
+    future = copy.deepcopy(practice)
+    future.rows["Sessions"].append(
+        {
+            "session_id": "S0000042",
+            "client_id": "C0077",  # on no Clients row, and dated after the as-of day
+            "clinician_id": "T01",
+            "service_code": "90834",
+            "scheduled_start": dt.datetime(2027, 1, 5, 10, 0),
+            "scheduled_minutes": 50,
+            "status": "scheduled",
+        }
+    )
+    path = tmp_path / "future.xlsm"
+    write_workbook(path, future.rows, settings=future.settings, vba_project=vba_project())
+    row = len(future.rows["Sessions"]) + 1
+    client_id, actions = run(
+        path, excel.explain_balance, AS_OF, active="Sessions", selection=f"B{row}"
+    )
+    assert client_id is None
+    assert [a["func"] for a in actions] == ["alert"]
+    assert actions[0]["args"][0] == "'C0077' is not a client in this workbook"
 
 
 def test_runpython_entry_point_works_on_the_mock_caller(book_path, core):
@@ -440,9 +474,9 @@ def test_udfs_called_as_plain_functions_agree_with_the_core(book_path, core):
         xw.Book._mock_caller = None
         book.close()
     row = rec.balances[rec.balances["client_id"] == "C0001"].iloc[0]
-    assert balance == float(Decimal(int(row["balance"])) / 100)
+    assert Decimal(str(balance)) == row["balance"]
     amount = rec.charges.loc[rec.charges["session_id"] == session, "amount"].sum()
-    assert fee == float(Decimal(int(amount)) / 100)
+    assert Decimal(str(fee)) == amount
     today = reconcile(core[0]).flags
     mine = today[today["client_id"] == "C0001"]
     assert flags == "\n".join(f"{f.code} at {f.sheet}!{f.cell}" for f in mine.itertuples())

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
@@ -32,9 +33,14 @@ from practicebook.frontends.jupyter import Dashboard, SchemaForm
 from practicebook.generate import generate
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.l10n import format_money
-from practicebook.money import from_minor
+from practicebook.money import to_minor
 
 AS_OF = dt.date(2026, 11, 30)
+
+
+def shown(amount: Decimal, currency: str = "USD", locale: str = "en_US") -> str:
+    """An exact amount as the dashboard shows it."""
+    return format_money(to_minor(amount, currency), currency, locale)
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +195,8 @@ def test_payment_shows_balance_before_and_hands_text_to_the_writer(dash, writer,
     tab = dash.payments
     tab.form.widget("client_id").value = "C0004"
     rec = reconcile(practicebook.load(book_path)[0], AS_OF)
-    minor = int(rec.balances.set_index("client_id").loc["C0004", "balance"])
-    assert format_money(minor, "USD", "en_US") in tab.before.value
+    balance = rec.balances.set_index("client_id").loc["C0004", "balance"]
+    assert shown(balance) in tab.before.value
     tab.form.widget("amount").value = "1,250.00"
     tab.form.widget("method").value = "card"
     tab.save.click()
@@ -203,7 +209,7 @@ def test_payment_shows_balance_before_and_hands_text_to_the_writer(dash, writer,
         "method": "card",
         "amount": "1,250.00",
     }
-    assert "before " + format_money(minor, "USD", "en_US") in tab.messages.value
+    assert "before " + shown(balance) in tab.messages.value
     assert tab.form.widget("amount").value == ""
 
 
@@ -219,9 +225,9 @@ def test_cancellation_fee_and_basis_shown_before_saving(dash, writer, book_path)
         book, "S0000179", dt.datetime(2026, 12, 1, 3, 0), "client", "email"
     )
     assert stamp.fee == Decimal("190.00")
-    shown = tab.cancel_messages.value
-    assert f"Notice {stamp.notice_hours} h" in shown
-    assert "fee $190.00: full rate 190.00 (tier 0\u201312 h, 3rd occurrence" in shown
+    message = tab.cancel_messages.value
+    assert f"Notice {stamp.notice_hours} h" in message
+    assert "fee $190.00: full rate $190.00 (tier 0\u201312 h, 3rd occurrence" in message
     assert not tab.confirm.disabled
     tab.confirm.click()
     (call,) = writer.calls
@@ -264,23 +270,23 @@ def test_balances_in_the_workbook_locale_flagged_and_downloadable(tmp_path):
     dash = Dashboard(path, as_of=AS_OF)
     rec = reconcile(practicebook.load(path)[0], AS_OF)
     balances = rec.balances.set_index("client_id")
-    shown = dash.balances.table.value
+    table = dash.balances.table.value
     for client in ("C0001", "C0005"):
-        text = format_money(int(balances.loc[client, "balance"]), "EUR", "de_DE")
-        assert f"<td class='pb-money'>{text}</td>" in shown
-    flagged_rows = re.findall(r"<tr class='pb-flagged'><td>([^<]+)</td>", shown)
+        text = shown(balances.loc[client, "balance"], "EUR", "de_DE")
+        assert f"<td class='pb-money'>{text}</td>" in table
+    flagged_rows = re.findall(r"<tr class='pb-flagged'><td>([^<]+)</td>", table)
     assert "C9999" in flagged_rows  # sessions of an unknown client
     csv = pd.read_csv(
         io.BytesIO(_link(dash.balances.downloads.value, ".csv")), dtype={"balance": str}
     )
     assert csv.set_index("client_id").loc["C0001", "balance"] == str(
-        from_minor(int(balances.loc["C0001", "balance"]), "EUR")
+        balances.loc["C0001", "balance"]
     )
     sheet = openpyxl.load_workbook(io.BytesIO(_link(dash.balances.downloads.value, ".xlsx"))).active
     header = [c.value for c in sheet[1]]
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "C0005")
     cell = row[header.index("balance")]
-    assert Decimal(str(cell.value)) == from_minor(int(balances.loc["C0005", "balance"]), "EUR")
+    assert Decimal(str(cell.value)) == balances.loc["C0005", "balance"]
     assert "€" in cell.number_format
 
 
@@ -313,9 +319,9 @@ def test_client_ledger_explains_the_balance(dash, book_path):
     tab.client.value = "C0003"
     rec = reconcile(practicebook.load(book_path)[0], AS_OF)
     lines = rec.explain("C0003").lines
-    balance = int(rec.balances.set_index("client_id").loc["C0003", "balance"])
-    assert int(lines["balance"].iloc[-1]) == balance
-    assert format_money(balance, "USD", "en_US") in tab.table.value
+    balance = rec.balances.set_index("client_id").loc["C0003", "balance"]
+    assert lines["balance"].iloc[-1] == balance
+    assert shown(balance) in tab.table.value
     assert tab.table.value.count("<tr>") == len(lines) + 1
     assert str(lines["source"].iloc[0]) in tab.table.value
 
@@ -330,8 +336,8 @@ def test_charts_show_every_month_and_bucket(dash):
         assert f"<td>{weekday}</td>" in html_text
     assert "<td>current</td>" in html_text and "<td>120+</td>" in html_text
     march = summary.monthly_money(rec).set_index("month").loc["2026-03"]
-    assert f"charged {format_money(int(march['charged']), 'USD', 'en_US')}</div>" in html_text
-    assert f"collected {format_money(int(march['collected']), 'USD', 'en_US')}</div>" in html_text
+    assert f"charged {shown(march['charged'])}</div>" in html_text
+    assert f"collected {shown(march['collected'])}</div>" in html_text
     mondays = summary.cancellations_by_weekday(rec).loc["Mon"]
     assert f"no-show {int(mondays['no_show'])}</div>" in html_text
 
@@ -355,13 +361,56 @@ def test_what_if_shows_the_simulated_difference(dash, book_path):
     )
     t = sim.totals
     assert t["fees_change"] != 0
-    money = lambda v: format_money(v, "USD", "en_US")  # noqa: E731
     assert (
-        f"Fees {money(t['fees_before'])} → {money(t['fees_after'])} "
-        f"(change {money(t['fees_change'])})"
+        f"Fees under the current policy {shown(t['fees_before'])} → under the changed policy "
+        f"{shown(t['fees_after'])} (change +{shown(t['fees_change'])})"
     ) in tab.result.value
-    changed = sim.per_client[sim.per_client["fees_change"] != 0]
-    assert tab.result.value.count("<tr>") == len(changed) + 1
+    clients = tab.result.value.split("<h4>")[1]
+    changed = sim.per_client[
+        (sim.per_client["fees_change"] != 0).to_numpy() | (sim.per_client["sessions_changed"] > 0)
+    ]
+    assert clients.count("<tr") == len(changed) + 1
+    sessions = tab.result.value.split("<h4>")[2]
+    assert sessions.count("<tr") == len(sim.sessions) + 1
+
+
+EXAMPLE = Path(__file__).parents[3] / "examples" / "example-practice.xlsx"
+
+
+def test_journey_what_if_48_hours_on_the_example(tmp_path):
+    """The question the tour notebook asks: every policy requires 48 hours' notice."""
+    path = tmp_path / "example.xlsx"
+    shutil.copy(EXAMPLE, path)
+    dash = Dashboard(path, as_of=dt.date(2026, 12, 31))
+    tab = dash.whatif
+    # the current values beside the inputs, and which tiers a percentage would change
+    assert "now: POL-STD 24 h; POL-48 48 h" in tab.notice_now.value
+    assert "now: POL-STD 1; POL-48 0" in tab.grace_now.value
+    assert "POL-STD late_cancel 12\u201324 h (PolicyTiers row 2, now 50%)" in tab.tier_now.value
+    tab.policy.value = "POL-48"
+    assert "POL-STD" not in tab.tier_now.value
+    tab.policy.value = "every policy"
+    assert tab.mode.value == "replay" and "as if that policy had been applied" in (
+        tab.mode_note.value
+    )
+    tab.notice.value = "48"
+    tab.run.click()
+    sim = simulate(practicebook.load(path)[0], {"notice_hours": 48}, as_of="2026-12-31")
+    t = sim.totals
+    assert t["fees_change"] == Decimal("785.00")  # figures by hand: tests/core/test_simulate.py
+    result = tab.result.value
+    assert (
+        "Fees under the current policy $2,247.50 → under the changed policy $3,032.50 "
+        "(change +$785.00)"
+    ) in result
+    assert "6 sessions change status" in result and "(1 newly charged" in result
+    for session_id, fee in sim.sessions[["session_id", "fee_after"]].itertuples(index=False):
+        assert session_id in result and shown(fee) in result
+    # statuses held as recorded: the old answer, and the tab says why
+    tab.mode.value = "recorded"
+    assert "changes findings (status-mismatch), not fees" in tab.mode_note.value
+    tab.run.click()
+    assert "(change $0.00)" in tab.result.value
 
 
 def test_reload_only_when_the_file_changed(dash, book_path, tmp_path):

@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 import sys
 import threading
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from practicebook.frontends.cli import main
 from practicebook.frontends.jupyter import APP_NOTEBOOK, BOOK_ENV, Dashboard, voila_command
 from practicebook.generate import generate
 from practicebook.l10n import format_money
+from practicebook.money import to_minor
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -58,7 +60,7 @@ def test_session_and_payment_reach_the_workbook(book_path):
     enter_session(dash)
     assert "Saved session S0000301 at Sessions row 302" in dash.sessions.messages.value
     after_session = dash.state.balance_of("C0002")
-    assert after_session - before == 9500  # the client's rate for 90834 (R0002)
+    assert after_session - before == Decimal("95.00")  # the client's rate for 90834 (R0002)
     pay = dash.payments
     pay.form.widget("client_id").value = "C0002"
     pay.form.widget("amount").value = "40.00"
@@ -74,11 +76,15 @@ def test_session_and_payment_reach_the_workbook(book_path):
     ) == ("S0000301", "C0002", "attended", 50)
     payment = book.payments.iloc[-1]
     assert (payment["client_id"], int(payment["amount"])) == ("C0002", 4000)
-    balance = int(reconcile(book, AS_OF).balances.set_index("client_id").loc["C0002", "balance"])
-    assert balance == after_session - 4000
+    balance = reconcile(book, AS_OF).balances.set_index("client_id").loc["C0002", "balance"]
+    assert balance == after_session - Decimal("40.00")
     shown = pay.messages.value
-    assert f"before {format_money(after_session, 'USD', 'en_US')}" in shown
-    assert f"<b class='pb-balance-after'>{format_money(balance, 'USD', 'en_US')}</b>" in shown
+    assert f"before {_money(after_session)}" in shown
+    assert f"<b class='pb-balance-after'>{_money(balance)}</b>" in shown
+
+
+def _money(amount: Decimal) -> str:
+    return format_money(to_minor(amount, "USD"), "USD", "en_US")
 
 
 def test_marked_cancellation_is_stamped_on_the_row(book_path):
@@ -224,6 +230,10 @@ def test_example_notebook_executes(tmp_path):
         o["data"].get("text/plain", "") for o in outputs if o.output_type == "execute_result"
     )
     assert "client_id" in table and "C0001" in table
+    # the what-if answers the 48-hour question with the replayed fees, not "$0.00", and
+    # the sessions that change are listed with their new fees (tests/core/test_simulate.py)
+    assert "2247.50 → 3032.50" in printed
+    assert "S0000322" in table and "late_cancelled" in table and "200.00" in table
 
 
 @pytest.mark.timeout(180)

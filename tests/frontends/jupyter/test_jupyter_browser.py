@@ -30,6 +30,7 @@ from practicebook.core.reconcile import reconcile  # noqa: E402
 from practicebook.frontends.jupyter import voila_command  # noqa: E402
 from practicebook.generate import generate  # noqa: E402
 from practicebook.l10n import format_money  # noqa: E402
+from practicebook.money import to_minor  # noqa: E402
 
 CHROMIUM = os.environ.get("PRACTICEBOOK_CHROMIUM", "/usr/bin/chromium")
 START_TIMEOUT = float(os.environ.get("PRACTICEBOOK_SERVER_START_TIMEOUT", "90"))
@@ -164,8 +165,9 @@ def _fill_session(page, client: str, start: str) -> None:
 
 
 def _balance(book: Path, client: str) -> int:
+    """The client's balance in minor units, as the core has it."""
     rec = reconcile(practicebook.load(book)[0])
-    return int(rec.balances.set_index("client_id").loc[client, "balance"])
+    return to_minor(rec.balances.set_index("client_id").loc[client, "balance"], "USD")
 
 
 def test_enter_a_session_and_a_payment(open_page, server):

@@ -96,7 +96,9 @@ def assess(book: Book, w: pd.DataFrame, as_of: pd.Timestamp, client_index: pd.In
     fee, basis = _fees(book, w, pol, chargeable & (zero.reason_code == 0), notice, has_t, zero)
 
     frame = _frame(pol, st, computed, has_t, notice, chargeable, zero, fee, basis)
-    fill_zero_fee_basis(frame, w, pol, st, by_practice, has_t, notice, zero.k, zero.since)
+    fill_zero_fee_basis(
+        frame, w, pol, st, by_practice, has_t, notice, zero.k, zero.since, book.settings.locale
+    )
     facts = SessionFacts(
         book=book,
         sessions=w,

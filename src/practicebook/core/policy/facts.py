@@ -83,10 +83,10 @@ class SessionFacts:
         return kind
 
     def notice_hours(self, j: np.ndarray) -> np.ndarray:
-        return hours_texts(self.notice[j])
+        return hours_texts(self.notice[j], self.book.settings.locale)
 
     def threshold_hours(self, j: np.ndarray) -> np.ndarray:
-        return hours_texts(self.policy.threshold[j])
+        return hours_texts(self.policy.threshold[j], self.book.settings.locale)
 
 
 def session_flags(

@@ -13,17 +13,18 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+from babel.numbers import format_decimal
 
 from practicebook.core.lookup import codes, take
 from practicebook.core.policy.basis import priced_basis
 from practicebook.core.policy.in_force import PolicyInForce
 from practicebook.core.policy.notice import Hours, seconds
-from practicebook.core.wording import hours_text, text
+from practicebook.core.wording import hours_texts, money_texts, text
 from practicebook.issues import Code
 from practicebook.model import Book
-from practicebook.money import from_minor, to_minor
+from practicebook.money import to_minor
 
-__all__ = ["FEE_CODES", "ZERO_REASONS", "price"]
+__all__ = ["FEE_CODES", "ZERO_REASONS", "band_text", "price"]
 
 #: Non-CPT codes of the fee lines; never superbill-eligible.
 FEE_CODES = {"late_cancelled": "LATECXL", "no_show": "NOSHOW"}
@@ -67,6 +68,7 @@ def price(
     tier = _tier_rules(book.policy_tiers, pol.policy_id[rows], late, band, occ)
     rule = _choose_rules(book, w, rows, tier, late)
     group, first = _rule_groups(rule, rate)
+    locale = book.settings.locale
     raw = _amounts(rule, rate, group, first, currency)
     low, cap = pol.min_amount[rows], pol.cap_amount[rows]
     charges = rule.charge_type != "none"
@@ -75,7 +77,7 @@ def price(
     fee = np.where(capped, cap, np.where(raised, low, raw))
     heads = np.array(
         [
-            _rule_text(str(rule.charge_type[j]), rule.value[j], int(rate[j]), currency)
+            _rule_text(str(rule.charge_type[j]), rule.value[j], int(rate[j]), currency, locale)
             for j in first
         ],
         dtype=object,
@@ -91,6 +93,7 @@ def price(
         low,
         cap,
         currency,
+        locale,
     )
 
 
@@ -132,11 +135,13 @@ def _tier_rules(
     return out
 
 
-def _band_text(lo: Hours, hi: Hours) -> str:
+def band_text(lo: Hours, hi: Hours, locale: str | None = None) -> str:
+    """A tier's notice band for people (``12–24 h``, ``≥ 48 h``, ``any notice``)."""
     lo_s, hi_s = seconds(lo) or 0, seconds(hi)
     if hi_s is None:
-        return "any notice" if lo_s == 0 else f"≥ {hours_text(lo_s)} h"
-    return f"{hours_text(lo_s)}–{hours_text(hi_s)} h"
+        return "any notice" if lo_s == 0 else f"≥ {hours_texts(np.array([lo_s]), locale)[0]} h"
+    low, high = hours_texts(np.array([lo_s, hi_s]), locale)
+    return f"{low}–{high} h"
 
 
 def _choose_rules(
@@ -168,7 +173,8 @@ def _choose_rules(
         lo = tiers["min_notice_hours"].to_numpy(dtype=object)
         hi = tiers["max_notice_hours"].to_numpy(dtype=object)
         band = np.array(
-            [f"tier {_band_text(a, b)}" for a, b in zip(lo, hi, strict=True)], dtype=object
+            [f"tier {band_text(a, b, book.settings.locale)}" for a, b in zip(lo, hi, strict=True)],
+            dtype=object,
         )
         source[has_tier] = band[t]
     return _Rule(charge_type, value, source)
@@ -214,12 +220,20 @@ def _amount(charge_type: str, value: Decimal | None, rate: int, currency: str) -
     return int(exact.to_integral_value(ROUND_HALF_UP))
 
 
-def _rule_text(charge_type: str, value: Decimal | None, rate: int, currency: str) -> str:
+def _rule_text(
+    charge_type: str, value: Decimal | None, rate: int, currency: str, locale: str
+) -> str:
+    """The rule for people, amounts and numbers in ``locale`` (``50% of $150.00``)."""
+
+    def money(minor: int) -> str:
+        return str(money_texts(np.array([minor]), currency, locale)[0])
+
     if charge_type == "none":
         return "no fee"
     if charge_type == "full":
-        return f"full rate {from_minor(rate, currency)}"
+        return f"full rate {money(rate)}"
     number = Decimal(value) if value is not None and not pd.isna(value) else Decimal(0)
     if charge_type == "flat":
-        return f"flat {from_minor(int(_amount('flat', number, rate, currency)), currency)}"
-    return f"{format(number.normalize(), 'f')}% of {from_minor(rate, currency)}"
+        return f"flat {money(_amount('flat', number, rate, currency))}"
+    percent = format_decimal(number.normalize(), locale=locale, decimal_quantization=False)
+    return f"{percent}% of {money(rate)}"

@@ -19,7 +19,7 @@ from practicebook.core.policy.facts import Flags, Message, SessionFacts, session
 from practicebook.core.policy.fees import ZERO_REASONS
 from practicebook.core.policy.occurrences import pattern_reached
 from practicebook.core.policy.status import CANCEL_STATUSES, HELD, STATUS_NAMES
-from practicebook.core.wording import money_texts, ordinals, text
+from practicebook.core.wording import date_texts, money_texts, ordinals, text
 from practicebook.issues import Code, Severity
 
 __all__ = ["SESSION_RULES", "session_findings"]
@@ -320,7 +320,7 @@ def policy_not_acknowledged(facts: SessionFacts) -> Flags:
         facts.fee,
         facts.ack,
     )
-    currency = facts.book.settings.currency
+    currency, locale = facts.book.settings.currency, facts.book.settings.locale
     return session_flags(
         facts,
         (fee > 0) & (np.isnat(ack) | (ack > day)),
@@ -331,13 +331,13 @@ def policy_not_acknowledged(facts: SessionFacts) -> Flags:
             "a ",
             facts.fee_kind(j),
             " fee of ",
-            money_texts(fee[j], currency),
+            money_texts(fee[j], currency, locale),
             " is charged for session ",
             sid[j],
             " but client ",
             cid[j],
             " had not acknowledged the policy by ",
-            day[j],
+            date_texts(day[j], locale),
         ),
         "Record Policy Ack Date on the Clients sheet, or waive the fee.",
     )

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from practicebook.core.amounts import money_total
 from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency
 from practicebook.frontends.excel import UDF_NAMES, livebook
 from practicebook.frontends.excel.macros import read_book
 from practicebook.model import Book
-from practicebook.money import from_minor
 
 try:
     import xlwings as xw
@@ -37,8 +37,7 @@ def PB_BALANCE(client_id: Any, as_of: Any = None) -> Any:
     """The client's balance as of a day (default today), as the core computes it."""
     _, result = _caller_result(as_of)
     rows = result.balances[result.balances["client_id"] == livebook.id_text(client_id)]
-    minor = int(rows["balance"].iloc[0]) if len(rows) else 0
-    return float(from_minor(minor, result.currency))
+    return float(money_total(rows["balance"], result.currency))  # 0 for an unknown client
 
 
 @xw.func
@@ -46,7 +45,7 @@ def PB_SESSION_FEE(session_id: Any) -> Any:
     """What a session costs: its fee line plus any late-cancel or no-show fee."""
     _, result = _caller_result()
     charges = result.charges[result.charges["session_id"] == livebook.id_text(session_id)]
-    return float(from_minor(int(charges["amount"].sum()), result.currency))
+    return float(money_total(charges["amount"], result.currency))
 
 
 @xw.func

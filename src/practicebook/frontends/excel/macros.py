@@ -21,21 +21,35 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import sys
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_decimal
 
 from practicebook import api
 from practicebook.core import entry
-from practicebook.core.audit import AUDIT_SHEET, AuditEntry, AuditRow, audit_rows
+from practicebook.core.audit import (
+    AUDIT_HEAD_PROPERTY,
+    AUDIT_SHEET,
+    AuditEntry,
+    AuditRow,
+    log_rows,
+    texts,
+)
 from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
-from practicebook.errors import MissingDependency
+from practicebook.errors import MissingDependency, UnknownClient
 from practicebook.frontends.excel import MACRO_NAMES, livebook
 from practicebook.issues import CellRef, Issue, sort_issues
+from practicebook.l10n import format_date, format_money
 from practicebook.model import Book, RawTable
+from practicebook.money import to_minor
 from practicebook.render.cells import SheetSpec
 from practicebook.render.sheets import result_sheets
 from practicebook.schema import SESSIONS, WORKBOOK, home, normalize_header
+from practicebook.workbook.auditkey import audit_key
 
 try:
     import xlwings as xw
@@ -110,22 +124,26 @@ def _write_grid(sheet: xw.Sheet, grid: livebook.Grid, money_format: str, top: in
 
 def _write_spec(book: xw.Book, spec: SheetSpec) -> xw.Sheet:
     """A derived sheet laid out as the file writer lays it out (``render.sheets.result_sheets``):
-    header (coloured), rows, a number format per column; error flags marked."""
+    title lines, then the header (coloured), rows, a number format per column; error flags
+    marked."""
     sheet = _sheet(book, spec.name)
     width = len(spec.header)
+    top = spec.header_row
+    if spec.title:
+        sheet.range((1, 1)).value = [[livebook.text_cell(line)] for line in spec.title]
     rows = [livebook.cell_row(row, width) for row in spec.rows]
-    sheet.range((1, 1)).value = [list(spec.header), *rows]
-    sheet.range((1, 1)).resize(1, width).color = HEADER_COLOR
+    sheet.range((top, 1)).value = [list(spec.header), *rows]
+    sheet.range((top, 1)).resize(1, width).color = HEADER_COLOR
     if not rows:
         return sheet
     for j, number_format in enumerate(spec.number_formats):
         if number_format:
-            sheet.range((2, j + 1)).resize(len(rows), 1).number_format = number_format
+            sheet.range((top + 1, j + 1)).resize(len(rows), 1).number_format = number_format
     if "Severity" in spec.header:
         at = list(spec.header).index("Severity")
         for i, row in enumerate(rows):
             if row[at] == "error":
-                sheet.range((i + 2, 1)).color = ERROR_COLOR
+                sheet.range((top + 1 + i, 1)).color = ERROR_COLOR
     return sheet
 
 
@@ -144,26 +162,66 @@ def _actor() -> str:
 
 def _log(book: xw.Book, sheet: str, row_id: str, action: str, summary: str) -> None:
     """Append one event to the hash-chained AuditLog sheet (created when missing), as the
-    file writer does; the cells are formatted as text first so Excel keeps them as typed."""
+    file writer does (keyed with the audit key when one is configured), and keep the log's
+    head where the engine reaches the document properties (desktop Excel on Windows).
+    Elsewhere the head stays as the last file write left it: the rows logged here are
+    covered by it from the next write through the CLI, Python or the dashboard. The cells
+    are formatted as text first so Excel keeps them as typed."""
     name = next(
         (s.name for s in book.sheets if normalize_header(s.name) == normalize_header(AUDIT_SHEET)),
         None,
     )
     event = AuditEntry(_actor(), "excel", sheet, row_id, action, summary)
+    properties = _document_properties(book)
+    head = properties.get(AUDIT_HEAD_PROPERTY) if properties is not None else None
     if name is None:
         log = book.sheets.add(AUDIT_SHEET, after=book.sheets[len(book.sheets) - 1])
-        rows, top = [AuditRow.columns(), *(r.values() for r in audit_rows(None, [event]))], 1
+        stored, top = None, 1
     else:
         log = book.sheets[name]
         used = log.used_range
-        stored = used.options(ndim=2).value
-        at = AuditRow.columns().index("hash")
-        last = stored[-1][at] if len(stored) > 1 and len(stored[-1]) > at else None
-        rows = [r.values() for r in audit_rows(str(last) if last else None, [event])]
-        top = used.row + len(stored)
+        stored = texts(used.options(ndim=2).value[1:])  # without pre-formatted blank rows
+        top = used.row + 1 + len(stored)
+    logged, new_head = log_rows(stored, head, [event], key=audit_key())
+    rows = [r.values() for r in logged]
+    if name is None:
+        rows.insert(0, AuditRow.columns())
     block = log.range((top, 1)).resize(len(rows), len(rows[0]))
     block.number_format = "@"
     block.value = [list(r) for r in rows]
+    if properties is not None:
+        properties.set(AUDIT_HEAD_PROPERTY, new_head.text())
+
+
+class _DocumentProperties:
+    """The workbook's custom document properties through Excel's object model."""
+
+    def __init__(self, com: Any) -> None:
+        self._com = com
+
+    def get(self, name: str) -> str | None:
+        try:
+            return str(self._com.Item(name).Value)
+        except Exception:  # no such property
+            return None
+
+    def set(self, name: str, value: str) -> None:
+        try:
+            self._com.Item(name).Value = value
+        except Exception:  # not there yet: add it as text (msoPropertyTypeString)
+            self._com.Add(name, False, 4, value)
+
+
+def _document_properties(book: xw.Book) -> _DocumentProperties | None:
+    """The custom document properties where the engine reaches them: desktop Excel on
+    Windows. None for the remote engine (xlwings Server, the VBA client's replay),
+    xlwings Lite and Excel on the Mac, whose replayed actions carry no properties."""
+    if sys.platform != "win32" or book.app.engine.name != "excel":
+        return None
+    try:
+        return _DocumentProperties(book.api.CustomDocumentProperties)
+    except Exception:
+        return None
 
 
 # --- the macros ---------------------------------------------------------------------
@@ -324,10 +382,13 @@ def mark_cancellation(
         if key == "cancel_requested_at":
             cell.number_format = DATE_FORMAT + " hh:mm"
     _log(book, "Sessions", stamp.session_id, "cancel", "fields: " + ", ".join(stamp.values))
+    settings = core_book.settings
+    fee = format_money(to_minor(stamp.fee, settings.currency), settings.currency, settings.locale)
+    notice = stamp.notice_hours
+    hours = "" if notice is None else format_decimal(notice, locale=settings.locale)
     book.app.alert(
-        f"Session {stamp.session_id}: {stamp.values['status']}, "
-        f"{stamp.notice_hours} hours notice. Fee {stamp.fee} "
-        f"{core_book.settings.currency}: {stamp.basis}",
+        f"Session {stamp.session_id}: {stamp.values['status']}, {hours} hours notice. "
+        f"Fee {fee}: {stamp.basis}",
         "Mark late cancellation",
     )
     return stamp
@@ -349,10 +410,15 @@ def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | 
         return None
     core_book, _ = read_book(book)
     result = reconcile_book(core_book, as_of)
-    explanation = result.explain(client_id)
+    try:
+        explanation = result.explain(client_id)
+    except UnknownClient as exc:
+        book.app.alert(str(exc), "Explain balance")
+        return None
     out = _sheet(book, EXPLAIN_SHEET)
+    day = format_date(explanation.as_of, result.locale)
     out.range((1, 1)).value = livebook.text_cell(
-        f"client {client_id}, as of {explanation.as_of.isoformat()} ({result.currency})"
+        f"client {client_id}, as of {day} ({result.currency})"
     )
     grid_out = livebook.frame_grid(
         explanation.lines, result.currency, ("amount", "balance", "open")

@@ -102,7 +102,7 @@ class Dashboard:
         errors = sum(1 for i in self.state.load_issues if i.is_error)
         self.header.value = (
             f"<b>{html.escape(self.state.path.name)}</b> · {html.escape(s.currency)} · "
-            f"as of {rec.as_of.isoformat()} · {len(rec.balances)} clients · "
+            f"as of {html.escape(self.state.day(rec.as_of))} · {len(rec.balances)} clients · "
             f"{len(rec.flags)} findings · {errors} workbook errors"
         )
 

@@ -8,6 +8,7 @@ share is ``STYLE``.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import io
 from collections.abc import Callable, Iterable, Mapping
@@ -49,11 +50,11 @@ def _blank(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, day: Callable[[dt.date], str]) -> str:
     if _blank(value):
         return ""
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else str(value)[:16]
+        return day(value.date()) if value == value.normalize() else str(value)[:16]
     return str(value)
 
 
@@ -62,9 +63,11 @@ def html_table(
     *,
     money: Iterable[str] = (),
     fmt: Callable[[object], str] = str,
+    day: Callable[[dt.date], str] = dt.date.isoformat,
     flagged: Callable[[Mapping[str, Any]], bool] | None = None,
 ) -> str:
-    """An HTML table (text, escaped), money columns formatted, chosen rows highlighted."""
+    """An HTML table (text, escaped), money columns formatted with ``fmt`` and days with
+    ``day`` (the workbook's locale, from ``WorkbookState``), chosen rows highlighted."""
     money = set(money)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
@@ -72,9 +75,10 @@ def html_table(
         cells = []
         for col, value in record.items():
             if col in money:
-                cells.append(f"<td class='pb-money'>{html.escape(fmt(value))}</td>")
+                shown = "" if _blank(value) else fmt(value)
+                cells.append(f"<td class='pb-money'>{html.escape(shown)}</td>")
             else:
-                cells.append(f"<td>{html.escape(_cell_text(value))}</td>")
+                cells.append(f"<td>{html.escape(_cell_text(value, day))}</td>")
         cls = " class='pb-flagged'" if flagged and flagged(record) else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return (

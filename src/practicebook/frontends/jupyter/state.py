@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from practicebook.core.findings import combine, from_issues
 from practicebook.core.reconcile import reconcile
 from practicebook.core.result import Reconciliation
 from practicebook.issues import Issue
-from practicebook.l10n import format_money
+from practicebook.l10n import format_date, format_money
 from practicebook.model import Book
+from practicebook.money import to_minor
 
 
 class WorkbookState:
@@ -70,16 +72,23 @@ class WorkbookState:
             return self.result
         return reconcile(self.book, day)
 
-    def money(self, minor: Any) -> str:
-        """Minor units formatted in the workbook's currency and locale."""
+    def money(self, amount: Any) -> str:
+        """An exact amount (``Decimal``, as the core's frames hold money) in the workbook's
+        currency and locale."""
         settings = self.book.settings
-        return format_money(int(minor), settings.currency, settings.locale)
+        return format_money(
+            to_minor(Decimal(amount), settings.currency), settings.currency, settings.locale
+        )
 
-    def balance_of(self, client_id: str) -> int:
-        """The client's balance in minor units as of the state's day (0 when unknown)."""
+    def day(self, value: dt.date) -> str:
+        """A day in the workbook's locale."""
+        return format_date(value, self.book.settings.locale)
+
+    def balance_of(self, client_id: str) -> Decimal:
+        """The client's balance as of the state's day (0 when unknown)."""
         b = self.result.balances
         found = b.loc[b["client_id"] == client_id, "balance"]
-        return int(found.iloc[0]) if len(found) else 0
+        return Decimal(found.iloc[0]) if len(found) else Decimal(0)
 
     def ids(self, sheet: str, key: str) -> list[str]:
         """The distinct values of an ID column, sorted (dropdown options)."""

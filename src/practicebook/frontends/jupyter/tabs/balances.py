@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 
 from practicebook.core import summary
+from practicebook.core.amounts import is_money
 from practicebook.core.result import Reconciliation
 from practicebook.frontends.jupyter.markup import download_link, html_table, xlsx_bytes
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.widgets import hook
-from practicebook.money import from_minor
 from practicebook.render.sheets import excel_money_format
 
 
@@ -31,7 +31,7 @@ class BalancesTab(Tab):
         return w.VBox([self.as_of, self.downloads, self.table])
 
     def frame(self) -> tuple[pd.DataFrame, Reconciliation]:
-        """Balances joined with aging as of the chosen day (money in minor units)."""
+        """Balances joined with aging as of the chosen day (money as exact amounts)."""
         rec = self.state.reconcile_as_of(self.as_of.value)
         aging = rec.aging.drop(columns=["credit", "total"])
         return rec.balances.merge(aging, on="client_id", how="left"), rec
@@ -41,17 +41,18 @@ class BalancesTab(Tab):
         flagged = summary.flagged_clients(rec) | {
             i.client_id for i in self.state.load_issues if i.client_id
         }
-        money_cols = [c for c in table.columns if str(table[c].dtype) == "Int64"]
+        money_cols = [c for c in table.columns if is_money(table[c])]
         self.table.value = html_table(
             table,
             money=money_cols,
             fmt=self.state.money,
+            day=self.state.day,
             flagged=lambda r: r["client_id"] in flagged,
         )
         self.downloads.value = " · ".join(
             [
                 download_link(
-                    self._csv(table, money_cols, rec.currency),
+                    self._csv(table),
                     f"balances-{rec.as_of}.csv",
                     "text/csv",
                     "Download CSV",
@@ -66,18 +67,14 @@ class BalancesTab(Tab):
         )
 
     @staticmethod
-    def _decimals(table: pd.DataFrame, money_cols: list[str], currency: str) -> pd.DataFrame:
-        return table.assign(
-            **{c: [from_minor(int(v), currency) for v in table[c]] for c in money_cols}
-        )
-
-    def _csv(self, table: pd.DataFrame, money_cols: list[str], currency: str) -> bytes:
-        data: bytes = self._decimals(table, money_cols, currency).to_csv(index=False).encode()
+    def _csv(table: pd.DataFrame) -> bytes:
+        """Exact amounts with the currency's digits (``770.00``), days as ISO dates."""
+        data: bytes = table.to_csv(index=False, date_format="%Y-%m-%d").encode()
         return data
 
     def _xlsx(self, table: pd.DataFrame, money_cols: list[str], currency: str) -> bytes:
         return xlsx_bytes(
-            self._decimals(table, money_cols, currency),
+            table.astype({c: object for c in money_cols}),
             "Balances",
             money_cols,
             excel_money_format(currency, self.state.book.settings.locale),

@@ -6,7 +6,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import numpy as np
+
 from practicebook.core import summary
+from practicebook.core.amounts import minor_units
 from practicebook.frontends.jupyter.markup import STYLE
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.widgets import hook
@@ -40,7 +43,8 @@ class ChartsTab(Tab):
         rec = self.state.result
         money = self.state.money
         monthly = summary.monthly_money(rec)
-        top = int(monthly[["charged", "collected"]].abs().to_numpy().max(initial=0))
+        charged, collected = minor_units(monthly["charged"]), minor_units(monthly["collected"])
+        top = int(np.abs(np.r_[charged, collected]).max(initial=0))
         parts = [
             "<h4>Charged vs collected per month</h4>",
             self._bars(
@@ -48,11 +52,15 @@ class ChartsTab(Tab):
                     (
                         r.month,
                         [
-                            ("charged", r.charged, f"charged {money(r.charged)}"),
-                            ("collected", max(r.collected, 0), f"collected {money(r.collected)}"),
+                            ("charged", int(charged[i]), f"charged {money(r.charged)}"),
+                            (
+                                "collected",
+                                max(int(collected[i]), 0),
+                                f"collected {money(r.collected)}",
+                            ),
                         ],
                     )
-                    for r in monthly.itertuples(index=False)
+                    for i, r in enumerate(monthly.itertuples(index=False))
                 ],
                 top,
                 ["#4a78b5", "#5aa55a"],
@@ -85,12 +93,15 @@ class ChartsTab(Tab):
                 ),
             ]
         aging = summary.aging_totals(rec)
-        peak = int(aging.max()) if len(aging) else 0
+        sizes = minor_units(aging)
         parts += [
             "<h4>Receivables by age (days past due)</h4>",
             self._bars(
-                [(str(label), [("open", int(v), money(int(v)))]) for label, v in aging.items()],
-                peak,
+                [
+                    (str(label), [("open", int(size), money(amount))])
+                    for (label, amount), size in zip(aging.items(), sizes, strict=True)
+                ],
+                int(sizes.max(initial=0)),
                 ["#7a5ab5"],
             ),
         ]

@@ -35,5 +35,10 @@ class LedgerTab(Tab):
             f"<div>Balance of {html.escape(client)}: "
             f"<b class='pb-ledger-balance'>"
             f"{html.escape(self.state.money(self.state.balance_of(client)))}</b></div>"
-            + html_table(lines, money=("amount", "balance", "open"), fmt=self.state.money)
+            + html_table(
+                lines,
+                money=("amount", "balance", "open"),
+                fmt=self.state.money,
+                day=self.state.day,
+            )
         )

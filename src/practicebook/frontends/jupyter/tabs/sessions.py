@@ -4,13 +4,15 @@ the fee the policy gives it."""
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
+
+from babel.numbers import format_decimal
 
 from practicebook import schema
 from practicebook.frontends.jupyter.markup import issue_html, note
 from practicebook.frontends.jupyter.tabs.base import FormTab
 from practicebook.frontends.jupyter.widgets import hook, set_options
-from practicebook.money import to_minor
 
 if TYPE_CHECKING:
     from practicebook.workbook.writer import Appended
@@ -104,6 +106,12 @@ class SessionsTab(FormTab):
             f"Saved session {done.row_id} at {done.sheet} row {done.row}."
         ) + issue_html(done.issues)
 
+    def _hours(self, hours: Decimal | None) -> str:
+        """Notice hours with the workbook's decimal sign (blank without a cancel time)."""
+        if hours is None:
+            return ""
+        return str(format_decimal(hours, locale=self.state.book.settings.locale))
+
     def _unconfirm(self) -> None:
         self.confirm.disabled = True
         self.cancel_messages.value = ""
@@ -125,10 +133,9 @@ class SessionsTab(FormTab):
             self.cancel_messages.value = note("Choose a session first.", "error")
             return
         stamp = entry.cancellation_stamp(self.state.book, sid, **self._stamp_args())
-        fee = to_minor(stamp.fee, self.state.book.settings.currency)
         self.cancel_messages.value = (
-            f"<div class='pb-cancel-fee'>Notice {html.escape(str(stamp.notice_hours))} h; "
-            f"fee {html.escape(self.state.money(fee))}: {html.escape(str(stamp.basis))}</div>"
+            f"<div class='pb-cancel-fee'>Notice {html.escape(self._hours(stamp.notice_hours))} h; "
+            f"fee {html.escape(self.state.money(stamp.fee))}: {html.escape(str(stamp.basis))}</div>"
             + issue_html(stamp.issues)
         )
         self.confirm.disabled = not stamp.accepted
@@ -148,8 +155,7 @@ class SessionsTab(FormTab):
         )
         if stamp is None:
             return
-        fee = to_minor(stamp.fee, self.state.book.settings.currency)
         self.cancel_messages.value = note(
-            f"Marked {sid} cancelled; fee {self.state.money(fee)} ({stamp.basis})."
+            f"Marked {sid} cancelled; fee {self.state.money(stamp.fee)} ({stamp.basis})."
         )
         self.confirm.disabled = True
