@@ -1,12 +1,15 @@
-"""Batch benchmark: ``practicebook.batch`` over many small workbooks, 2 processes vs 1.
+"""Batch benchmark: ``practicebook.batch`` over many small workbooks, 2 processes vs 1,
+and what running each workbook in a worker process (so a crash stays that workbook's)
+costs against the same task called in the parent.
 
     python benchmarks/batch.py                # 200 workbooks of 100 sessions
     python benchmarks/batch.py 200 100 3      # workbooks, sessions each, repeats
 
 Each run is a fresh process (imports excluded from the timed region, as in
-``_common``); ``--jobs 2`` includes starting its worker pool. Peak MB is the parent
-process's own high-water mark (workers are separate processes). Target: >= 1.8x
-speed-up with 2 jobs on 2 cores.
+``_common``); ``jobs1``/``jobs2`` include starting their worker processes. Peak MB is
+the parent process's own high-water mark (workers are separate processes). Targets:
+>= 1.8x speed-up with 2 jobs on 2 cores; isolation overhead (``jobs1`` over
+``in_process``) <= 1.10x.
 """
 
 from __future__ import annotations
@@ -38,39 +41,56 @@ def fleet(count: int, sessions: int) -> str:
 
 
 def setup_jobs1(folder: str) -> str:
-    import practicebook.batch  # noqa: F401  (imports are not part of the measured run)
+    import practicebook.batching  # noqa: F401  (imports are not part of the measured run)
 
     return folder
 
 
-def run_jobs1(folder: str) -> list[object]:
-    from practicebook.batch import batch
+def _outcome(result: object) -> list[object]:
+    workbooks, totals = result.workbooks, result.totals  # type: ignore[attr-defined]
+    return [len(workbooks), str(totals.iloc[0]["balance"])]
 
-    frame = batch(folder, as_of=AS_OF, jobs=1)
-    return [len(frame) - 1, str(frame.iloc[-1]["balance"])]
+
+def run_jobs1(folder: str) -> list[object]:
+    from practicebook import batch
+
+    return _outcome(batch(folder, as_of=AS_OF, jobs=1))
 
 
 setup_jobs2 = setup_jobs1
 
 
 def run_jobs2(folder: str) -> list[object]:
-    from practicebook.batch import batch
+    from practicebook import batch
 
-    frame = batch(folder, as_of=AS_OF, jobs=2)
-    return [len(frame) - 1, str(frame.iloc[-1]["balance"])]
+    return _outcome(batch(folder, as_of=AS_OF, jobs=2))
+
+
+setup_in_process = setup_jobs1
+
+
+def run_in_process(folder: str) -> list[object]:
+    """The same task called in this process, one workbook after another (no isolation)."""
+    from practicebook.batching import expand_paths, summarise_workbook
+    from practicebook.batching.result import batch_result
+
+    files = expand_paths([folder])
+    return _outcome(batch_result([summarise_workbook(str(f), AS_OF) for f in files]))
 
 
 def main(count: int, sessions: int, repeats: int) -> None:
     folder = fleet(count, sessions)
-    results = compare("batch", ["jobs1", "jobs2"], folder, repeats=repeats)
-    one, two = results["jobs1"], results["jobs2"]
-    assert one["result"] == two["result"], "serial and pooled summaries differ"
-    print(f"{'method':<8} {'seconds':>8} {'workbooks/s':>12} {'peak MB':>8}")
+    results = compare("batch", ["in_process", "jobs1", "jobs2"], folder, repeats=repeats)
+    inline, one, two = results["in_process"], results["jobs1"], results["jobs2"]
+    assert inline["result"] == one["result"] == two["result"], "the summaries differ"
+    print(f"{'method':<10} {'seconds':>8} {'workbooks/s':>12} {'peak MB':>8}")
     for name, r in results.items():
-        print(f"{name:<8} {r['seconds']:>8.2f} {count / r['seconds']:>12.1f} {r['peak_mb']:>8.0f}")
+        print(f"{name:<10} {r['seconds']:>8.2f} {count / r['seconds']:>12.1f} {r['peak_mb']:>8.0f}")
     speedup = one["seconds"] / two["seconds"]
+    overhead = one["seconds"] / inline["seconds"]
     print(f"  {count} workbooks x {sessions} sessions, total balance {one['result'][1]}")
     print(f"  speed-up --jobs 2 / --jobs 1: {speedup:.2f}x (target >= 1.8)")
+    print(f"  isolation overhead --jobs 1 / in process: {overhead:.2f}x (target <= 1.10)")
 
 
 if __name__ == "__main__":

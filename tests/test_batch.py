@@ -2,68 +2,29 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import sys
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 import practicebook
-from practicebook.batch import batch, expand_paths, is_total, summarise_workbook
+from practicebook.batching import BatchResult, batch, expand_paths, summarise_workbook
+from practicebook.batching import task as task_module
+from practicebook.core.amounts import PRECISION, money_total
 from practicebook.core.reconcile import reconcile
 from practicebook.errors import MissingDependency, PracticebookError
-from practicebook.frontends.cli import main
 from practicebook.generate import generate
-from practicebook.money import from_minor
-
-AS_OF = "2026-06-30"
-#: Generated practices (120 sessions) by seed: 1 and 3 are clean, 0 has one warning.
-CLEAN_SEEDS, WARNING_SEED = (1, 3), 0
-
-
-def _zip_bomb(src: Path, dst: Path) -> Path:
-    row = b'<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info)
-            if info.filename == "xl/worksheets/sheet2.xml":
-                data = data.replace(b"</sheetData>", row * 300_000 + b"</sheetData>")
-            zout.writestr(info.filename, data)
-    return dst
-
-
-def _encrypted(src: Path, dst: Path, password: str) -> Path:
-    from msoffcrypto.format.ooxml import OOXMLFile
-
-    with src.open("rb") as plain, dst.open("wb") as out:
-        OOXMLFile(plain).encrypt(password, out)
-    return dst
+from tests.support.batch_tasks import crashing_task, reading_changes_the_file
+from tests.support.fleet import AS_OF, make_fleet
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory) -> Path:
-    """Four readable practices (one in a subfolder, one with planted problems) and four
-    files practicebook must refuse: not a zip, truncated, a zip bomb, encrypted."""
-    root = tmp_path_factory.mktemp("fleet")
-    (root / "north").mkdir()
-    generate(120, seed=1).write(root / "a-clean.xlsx")
-    generate(120, seed=3).write(root / "north" / "b-clean.xlsx")
-    generate(120, seed=WARNING_SEED).write(root / "c-warning.xlsx")
-    generate(120, seed=5, problems=True).write(root / "d-problems.xlsx")
-    (root / "e-notzip.xlsx").write_text("client,amount\nC1,150\n")
-    data = (root / "a-clean.xlsx").read_bytes()
-    (root / "f-truncated.xlsx").write_bytes(data[: len(data) // 2])
-    _zip_bomb(root / "a-clean.xlsx", root / "g-bomb.xlsx")
-    _encrypted(root / "a-clean.xlsx", root / "h-locked.xlsx", "s3cret")
-    (root / "notes.txt").write_text("not a workbook")
-    (root / "~$a-clean.xlsx").write_bytes(b"lock file")
-    return root
+    return make_fleet(tmp_path_factory.mktemp("fleet"))
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +40,9 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
-def _row(frame, name):
-    rows = frame[frame["file"].fillna("").str.endswith(name)]
+def _row(result, name):
+    frame = result.workbooks if hasattr(result, "workbooks") else result
+    rows = frame[frame["file"].str.endswith(name)]
     assert len(rows) == 1, name
     return rows.iloc[0]
 
@@ -106,10 +68,9 @@ def test_paths_are_files_folders_and_globs(fleet):
     assert len(both) == len(set(both)) == 8  # seven top-level workbooks + the absent name
 
 
-def test_one_row_per_workbook_then_totals(summary, fleet):
-    assert len(summary) == 9
-    assert is_total(summary).tolist() == [False] * 8 + [True]
-    assert summary["status"].tolist() == [
+def test_workbooks_and_totals_come_apart(summary):
+    assert isinstance(summary, BatchResult)
+    assert summary.workbooks["status"].tolist() == [
         "ok",
         "issues",
         "issues",
@@ -118,10 +79,52 @@ def test_one_row_per_workbook_then_totals(summary, fleet):
         "unreadable",
         "unreadable",
         "ok",
-        "issues",
     ]
-    total = summary.iloc[-1]
-    assert total["practice"] == "TOTAL (4 workbooks)" and total["currency"] == "USD"
+    assert len(summary.totals) == 1
+    total = summary.totals.iloc[0]
+    assert (total["currency"], total["workbooks"]) == ("USD", 4)
+    assert "TOTAL" not in summary.workbooks["practice"].dropna().str.cat()
+
+
+def test_summing_a_column_of_workbooks_counts_each_once(summary):
+    readable = summary.workbooks[summary.workbooks["status"] != "unreadable"]
+    by_hand = Decimal(0)
+    for path in readable["file"]:
+        book, _ = practicebook.load(path)
+        by_hand += money_total(reconcile(book, as_of=AS_OF).balances["balance"], "USD")
+    assert summary.workbooks["balance"].sum() == by_hand == summary.totals["balance"].sum()
+
+
+def test_money_is_exact_decimal_at_the_documented_scale(summary):
+    for column in ("balance", "ar_1-30", "late_cancel_fees"):
+        for frame in (summary.workbooks, summary.totals):
+            dtype = frame[column].dtype
+            assert isinstance(dtype, pd.ArrowDtype), column
+            assert str(dtype.pyarrow_dtype) == f"decimal128({PRECISION}, 2)", column
+    assert summary.scale == 2
+    assert isinstance(summary.workbooks["balance"].iloc[0], Decimal)
+    assert pd.isna(_row(summary, "e-notzip.xlsx")["balance"])
+
+
+def test_a_run_across_currencies_keeps_the_most_digits_and_sums_per_currency(tmp_path):
+    for name, seed, currency in (("a-usd", 1, "USD"), ("b-kwd", 3, "KWD"), ("c-usd", 0, "USD")):
+        practice = generate(60, seed=seed)
+        practice.settings["currency"] = currency
+        practice.write(tmp_path / f"{name}.xlsx")
+    result = batch(tmp_path, as_of=AS_OF)
+    assert result.scale == 3  # the Kuwaiti dinar has three minor-unit digits
+    direct = {
+        p.stem: summarise_workbook(str(p), AS_OF)["balance"] for p in sorted(tmp_path.iterdir())
+    }
+    assert result.workbooks["balance"].tolist() == list(direct.values())
+    by_currency = result.workbooks.groupby("currency")["balance"].sum()
+    totals = result.totals.set_index("currency")["balance"]
+    assert by_currency["USD"] == totals["USD"] == direct["a-usd"] + direct["c-usd"]
+    assert totals["KWD"] == direct["b-kwd"]
+    document = result.to_dict()
+    assert [w["balance"] for w in document["workbooks"]] == [str(v) for v in direct.values()]
+    assert len(document["workbooks"][1]["balance"].split(".")[1]) == 3
+    assert len(document["workbooks"][0]["balance"].split(".")[1]) == 2
 
 
 def test_broken_and_hostile_files_are_reported_with_their_reason(summary):
@@ -134,7 +137,7 @@ def test_broken_and_hostile_files_are_reported_with_their_reason(summary):
     assert "zip bomb" in reasons["g-bomb.xlsx"]
     assert "password-protected" in reasons["h-locked.xlsx"]
     assert _row(summary, "e-notzip.xlsx")["practice"] is None
-    assert _row(summary, "e-notzip.xlsx")["clients"] is None
+    assert pd.isna(_row(summary, "e-notzip.xlsx")["clients"])
 
 
 @pytest.mark.parametrize(
@@ -146,25 +149,38 @@ def test_each_row_agrees_with_reconcile_run_directly(summary, fleet, name):
     rec = reconcile(book, as_of=AS_OF)
     row = _row(summary, name)
 
-    def money(minor):
-        return from_minor(int(minor), "USD")
+    def money(column):
+        return money_total(column, "USD")
 
     assert row["practice"] == book.settings.practice_name
     assert (row["clients"], row["sessions"]) == (len(book.clients), len(book.sessions))
     for column in ("charges", "payments", "refunds", "adjustments", "balance", "credit"):
-        assert row[column] == money(rec.balances[column].sum()), column
+        assert row[column] == money(rec.balances[column]), column
     for bucket in ("current", "1-30", "31-60", "61-90", "91-120", "120+"):
-        assert row[f"ar_{bucket}"] == money(rec.aging[bucket].sum()), bucket
+        assert row[f"ar_{bucket}"] == money(rec.aging[bucket]), bucket
     assert row["ar_total"] - row["credit"] == row["balance"]
     kinds = rec.charges["kind"]
     assert row["late_cancel_charged"] == (kinds == "late_cancel_fee").sum()
-    assert row["no_show_fees"] == money(rec.charges.loc[kinds == "no_show_fee", "amount"].sum())
+    assert row["no_show_fees"] == money(rec.charges.loc[kinds == "no_show_fee", "amount"])
     codes = [i.code.value for i in issues] + rec.flags["code"].tolist()
     for code in set(codes):
         assert row[f"flag_{code}"] == codes.count(code), code
     errors = sum(i.is_error for i in issues) + (rec.flags["severity"] == "error").sum()
     assert row["errors"] == errors
     assert row["status"] == ("issues" if row["errors"] or row["warnings"] else "ok")
+    assert row["complete"] == (errors == 0)
+    assert row["left_out"] == sum(len(f) for f in book.rejected.values())
+
+
+def test_a_workbook_with_errors_is_marked_provisional(summary, fleet):
+    book, _ = practicebook.load(fleet / "d-problems.xlsx")
+    rejected = sum(len(f) for f in book.rejected.values())
+    row = _row(summary, "d-problems.xlsx")
+    assert rejected > 0 and row["left_out"] == rejected
+    assert not row["complete"] and row["errors"] > 0
+    assert f"figures provisional, {rejected} rows left out" in row["reason"]
+    assert not summary.totals.iloc[0]["complete"]
+    assert _row(summary, "a-clean.xlsx")["complete"]
 
 
 def test_waived_counts_cancellations_without_a_fee(summary, fleet):
@@ -177,7 +193,7 @@ def test_waived_counts_cancellations_without_a_fee(summary, fleet):
 
 
 def test_totals_add_up_the_readable_rows(summary):
-    rows, total = summary[~is_total(summary)], summary.iloc[-1]
+    rows, total = summary.workbooks, summary.totals.iloc[0]
     readable = rows[rows["status"] != "unreadable"]
     assert total["balance"] == sum(readable["balance"], Decimal(0))
     assert total["ar_1-30"] == sum(readable["ar_1-30"], Decimal(0))
@@ -187,9 +203,11 @@ def test_totals_add_up_the_readable_rows(summary):
 
 
 def test_the_password_opens_protected_workbooks(fleet):
-    frame = batch([fleet / "h-locked.xlsx", fleet / "a-clean.xlsx"], as_of=AS_OF, password="s3cret")
-    assert frame["status"].tolist() == ["ok", "ok", "ok"]
-    assert frame.iloc[0]["balance"] == frame.iloc[1]["balance"]
+    result = batch(
+        [fleet / "h-locked.xlsx", fleet / "a-clean.xlsx"], as_of=AS_OF, password="s3cret"
+    )
+    assert result.workbooks["status"].tolist() == ["ok", "ok"]
+    assert result.workbooks.iloc[0]["balance"] == result.workbooks.iloc[1]["balance"]
 
 
 def test_inputs_are_never_modified(fleet):
@@ -209,9 +227,12 @@ def test_the_task_returns_plain_data_and_never_raises(fleet):
     assert summarise_workbook(str(fleet / "absent.xlsx"))["reason"] == "no such file"
 
 
+def _same(a, b) -> bool:
+    return a.workbooks.equals(b.workbooks) and a.totals.equals(b.totals)
+
+
 def test_process_pool_gives_the_serial_result(fleet, summary):
-    pooled = batch(fleet, as_of=AS_OF, jobs=2)
-    assert pooled.equals(summary)
+    assert _same(batch(fleet, as_of=AS_OF, jobs=2), summary)
 
 
 def test_results_are_reported_as_each_workbook_finishes(fleet):
@@ -227,13 +248,13 @@ def test_dask_local_cluster_gives_the_serial_result(fleet, summary):
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         on_dask = batch(fleet, as_of=AS_OF, scheduler=cluster.scheduler_address)
-    assert on_dask.equals(summary)
+    assert _same(on_dask, summary)
 
 
 @pytest.mark.slow
 def test_dask_scheduler_starts_its_own_local_cluster(fleet, summary):
     pytest.importorskip("dask.distributed")
-    assert batch(fleet, as_of=AS_OF, jobs=2, scheduler="dask").equals(summary)
+    assert _same(batch(fleet, as_of=AS_OF, jobs=2, scheduler="dask"), summary)
 
 
 def test_dask_without_the_extra_says_how_to_install_it(fleet, monkeypatch):
@@ -247,107 +268,76 @@ def test_usage_errors(tmp_path, fleet):
         batch(str(tmp_path / "*.xlsx"))
     with pytest.raises(PracticebookError, match="scheduler"):
         batch(fleet / "north", scheduler="udp://nowhere")
+    with pytest.raises(ValueError, match=r"'31/03/2026' is not a day: write it as YYYY-MM-DD"):
+        batch(fleet / "north", as_of="31/03/2026")
 
 
-# --- the command ----------------------------------------------------------------------
+def test_the_function_survives_importing_its_module():
+    import practicebook.batching
+
+    assert practicebook.batch is practicebook.batching.batch
 
 
-def run(*args):
-    return CliRunner().invoke(main, ["batch", *map(str, args)])
-
-
-def test_exit_0_when_every_workbook_is_clean(fleet):
-    result = run(fleet / "a-clean.xlsx", fleet / "north", "--as-of", AS_OF)
-    assert result.exit_code == 0, result.output
-    assert "reconciling" not in result.output and "\x1b[" not in result.output
-    lines = [line.split("\t") for line in result.output.splitlines()]
-    assert lines[0][:3] == ["file", "practice", "status"]
-    assert [Path(line[0]).name for line in lines[1:]] == ["a-clean.xlsx", "b-clean.xlsx", ""]
-    assert lines[-1][1] == "TOTAL (2 workbooks)"
-
-
-def test_exit_1_for_unreadable_or_errors_and_fail_on_warning(fleet):
-    assert run(fleet, "--as-of", AS_OF).exit_code == 1
-    assert run(fleet / "d-problems.xlsx", "--as-of", AS_OF).exit_code == 1
-    warned = fleet / "c-warning.xlsx"
-    assert run(warned, "--as-of", AS_OF).exit_code == 0
-    assert run(warned, "--as-of", AS_OF, "--fail-on", "warning").exit_code == 1
-
-
-def test_exit_2_when_nothing_is_readable_or_usage_is_wrong(fleet, tmp_path):
-    assert run(fleet / "e-notzip.xlsx", fleet / "g-bomb.xlsx").exit_code == 2
-    assert run(tmp_path / "*.xlsx").exit_code == 2
-    assert run(fleet / "north", "--out", tmp_path / "s.txt").exit_code == 2
-    assert run(fleet / "north", "--as-of", "June").exit_code == 2
-    assert run(fleet / "north", "--jobs", "0").exit_code == 2
-    before = _digest(fleet)
-    assert run(fleet / "north", "--out", fleet / "north" / "b-clean.xlsx").exit_code == 2
-    assert _digest(fleet) == before
-
-
-def test_json_output(fleet):
-    result = run(fleet, "--as-of", AS_OF, "--format", "json")
-    doc = json.loads(result.output)
-    assert result.exit_code == doc["exit_code"] == 1
-    assert len(doc["workbooks"]) == 8 and len(doc["totals"]) == 1
-    clean = next(w for w in doc["workbooks"] if w["file"].endswith("a-clean.xlsx"))
-    direct = summarise_workbook(str(fleet / "a-clean.xlsx"), AS_OF)
-    assert clean["balance"] == str(direct["balance"])
-    assert clean["status"] == "ok" and clean["as_of"] == AS_OF
+# --- a workbook that ends its worker process ----------------------------------------
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> Path:
-    """A practice whose name a spreadsheet would run as a formula."""
-    path = tmp_path_factory.mktemp("hostile") / "hostile.xlsx"
-    practice = generate(60, seed=1)
-    practice.settings["practice_name"] = '=HYPERLINK("http://example.invalid","x")'
-    practice.write(path)
-    return path
+def crashing(tmp_path_factory, fleet) -> Path:
+    """Two clean workbooks around four that end the process reading them."""
+    folder = tmp_path_factory.mktemp("crashing")
+    clean = (fleet / "a-clean.xlsx").read_bytes()
+    for name in ("a-first", "abort-b", "b-middle", "killed-c", "segfault-d", "z-last"):
+        (folder / f"{name}.xlsx").write_bytes(clean)
+    return folder
 
 
-def test_csv_out_defuses_formula_text(hostile, tmp_path):
-    out = tmp_path / "summary.csv"
-    assert run(hostile, "--as-of", AS_OF, "--out", out).exit_code == 0
-    with out.open(encoding="utf-8", newline="") as text:
-        rows = list(csv.DictReader(text))
-    assert rows[0]["practice"] == '\'=HYPERLINK("http://example.invalid","x")'
-    assert rows[0]["balance"] == str(summarise_workbook(str(hostile), AS_OF)["balance"])
-    assert rows[1]["practice"] == "TOTAL (1 workbook)"
+def _crash_reasons(result) -> dict[str, str]:
+    frame = result.workbooks
+    return {Path(f).stem: r for f, r in zip(frame["file"], frame["reason"], strict=True)}
 
 
-def test_xlsx_out_is_values_and_text_never_formulas(hostile, fleet, tmp_path):
-    out = tmp_path / "summary.xlsx"
-    run(hostile, fleet / "north", fleet / "e-notzip.xlsx", "--as-of", AS_OF, "--out", out)
-    sheet = openpyxl.load_workbook(out)["Summary"]
-    header = [c.value for c in sheet[1]]
-    practice = sheet.cell(2, header.index("practice") + 1)
-    assert practice.data_type == "s" and practice.value.startswith("=HYPERLINK")
-    balance = sheet.cell(3, header.index("balance") + 1)
-    direct = summarise_workbook(str(fleet / "north" / "b-clean.xlsx"), AS_OF)["balance"]
-    assert Decimal(str(balance.value)) == direct and balance.number_format == "#,##0.00"
-    assert sheet.cell(4, header.index("status") + 1).value == "unreadable"
-    assert sheet.max_row == 5
+#: The status of each workbook of ``crashing``, in the order found (sorted by name).
+CRASHING = ["ok", "unreadable", "ok", "unreadable", "unreadable", "ok"]
 
 
-def test_json_out_matches_the_frame(fleet, summary, tmp_path):
-    out = tmp_path / "summary.json"
-    run(fleet, "--as-of", AS_OF, "--out", out)
-    records = json.loads(out.read_text(encoding="utf-8"))
-    assert len(records) == len(summary)
-    assert records[-1]["balance"] == str(summary.iloc[-1]["balance"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_workbook_that_crashes_its_worker_is_its_own_unreadable_row(crashing, monkeypatch, jobs):
+    monkeypatch.setattr(task_module, "summarise_workbook", crashing_task)
+    result = batch(crashing, as_of=AS_OF, jobs=jobs)
+    assert result.workbooks["status"].tolist() == CRASHING
+    reasons = _crash_reasons(result)
+    assert reasons["abort-b"] == "reading it crashed the worker process (SIGABRT)"
+    assert reasons["segfault-d"] == "reading it crashed the worker process (SIGSEGV)"
+    assert reasons["killed-c"] == (
+        "the worker process reading it was killed (SIGKILL; out of memory?)"
+    )
+    assert result.totals.iloc[0]["workbooks"] == 3
+    direct = summarise_workbook(str(crashing / "z-last.xlsx"), AS_OF)
+    assert _row(result, "z-last.xlsx")["balance"] == direct["balance"]
 
 
-def test_terminal_table_shows_workbook_text_literally(fleet, capsys, monkeypatch):
-    from practicebook.frontends.cli.batch import _show_table
+def test_a_crash_on_dask_is_one_unreadable_row(crashing, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(task_module, "summarise_workbook", crashing_task)
+    with distributed.LocalCluster(
+        n_workers=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        result = batch(crashing, as_of=AS_OF, scheduler=cluster.scheduler_address)
+    reasons = _crash_reasons(result)
+    assert reasons["abort-b"] == "reading it crashed the worker process (SIGABRT)"
+    assert result.workbooks["status"].tolist() == CRASHING
 
-    monkeypatch.setenv("COLUMNS", "250")
-    frame = batch(fleet / "north", as_of=AS_OF)
-    frame.loc[0, "practice"] = "[red]Practice[/red]"
-    _show_table(frame)
-    shown = capsys.readouterr().out
-    assert "[red]Practice[/red]" in shown and "b-clean.xlsx" in shown
-    assert "TOTAL (1 workbook)" in shown
+
+def test_a_workbook_that_takes_too_long_is_stopped(tmp_path, fleet, monkeypatch):
+    monkeypatch.setattr(task_module, "summarise_workbook", crashing_task)
+    for name in ("hang-a.xlsx", "z-clean.xlsx"):
+        (tmp_path / name).write_bytes((fleet / "a-clean.xlsx").read_bytes())
+    result = batch(tmp_path, as_of=AS_OF, timeout=5)
+    assert result.workbooks["reason"].tolist()[0] == "reading it took longer than 5 s"
+    assert result.workbooks["status"].tolist() == ["unreadable", "ok"]
+
+
+# --- writing back ---------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -361,33 +351,34 @@ def writable(tmp_path, fleet) -> Path:
 
 
 def test_write_puts_the_results_into_each_readable_workbook(writable):
-    frame = batch(writable, as_of=AS_OF, write=True)
-    assert frame["written"].tolist()[:2] == [True, None]
+    result = batch(writable, as_of=AS_OF, write=True)
+    assert result.workbooks["written"].tolist()[0] is True
+    assert pd.isna(result.workbooks["written"].tolist()[1])
     sheets = openpyxl.load_workbook(writable / "a-clean.xlsx", read_only=True).sheetnames
     assert {"Balances", "Aging", "Flags", "Ledger", "CancellationLog"} <= set(sheets)
     assert (writable / "e-notzip.xlsx").read_text() == "client,amount\nC1,150\n"
     again = batch(writable / "a-clean.xlsx", as_of=AS_OF)
-    assert again.iloc[0]["balance"] == frame.iloc[0]["balance"]
-    assert "written" not in again.columns
+    assert again.workbooks.iloc[0]["balance"] == result.workbooks.iloc[0]["balance"]
+    assert "written" not in again.workbooks.columns
 
 
-def test_a_failed_write_is_reported_and_fails_the_run(writable, monkeypatch):
-    from practicebook.errors import WriteError
+def test_results_are_not_written_over_a_file_changed_since_it_was_read(writable):
+    path = writable / "a-clean.xlsx"
+    summary = reading_changes_the_file(str(path), as_of=AS_OF, write=True)
+    assert summary["written"] is False and summary["status"] == "issues"
+    assert "results not written" in summary["reason"]
+    assert "changed by another program" in summary["reason"]
+    assert "Balances" not in openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def test_a_refused_write_is_reported_and_fails_the_run(writable, monkeypatch):
+    from practicebook.errors import WorkbookBusy
     from practicebook.workbook import writer
 
     def refuse(path, *args, **kwargs):
-        raise WriteError("the workbook is open in Excel")
+        raise WorkbookBusy(Path(path), by="Excel")
 
     monkeypatch.setattr(writer, "write_results", refuse)
-    row = batch(writable / "a-clean.xlsx", as_of=AS_OF, write=True).iloc[0]
+    row = summarise_workbook(str(writable / "a-clean.xlsx"), AS_OF, write=True)
     assert row["written"] is False and row["status"] == "issues"
     assert "results not written" in row["reason"] and "open in Excel" in row["reason"]
-    assert run(writable / "a-clean.xlsx", "--as-of", AS_OF, "--write").exit_code == 1
-
-
-def test_command_write(writable):
-    before = _digest(writable)
-    result = run(writable / "a-clean.xlsx", "--as-of", AS_OF, "--write", "--format", "json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["workbooks"][0]["written"] is True
-    assert _digest(writable)["a-clean.xlsx"] != before["a-clean.xlsx"]

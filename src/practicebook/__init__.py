@@ -7,32 +7,31 @@ The public API; everything else is internal::
     practicebook.add_payment("practice.xlsx", {"client_id": "C0042", "amount": "150.00",
                                                "received_date": "2026-03-02"})
 
-Writing (``add_*``, ``mark_cancellation``, ``write_results``) loads on first use: reading
-and reconciling never pay for the writer and the safe-write protocol behind it.
+Importing the package is cheap: the exceptions, the issue types, the schema and the
+model load with it (they need only the standard library); every name that needs pandas,
+a spreadsheet reader or the writer (``load``, ``reconcile``, ``batch``, ``add_*``…) is
+imported on first use, so a command that needs none of them never pays for them.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from practicebook.api import check, load, load_tables, new_workbook
-from practicebook.batch import batch  # eager: the submodule of that name must not shadow it
-from practicebook.core.explain import Explanation
-from practicebook.core.reconcile import reconcile
-from practicebook.core.result import Reconciliation
-from practicebook.core.simulate import Simulation, simulate
 from practicebook.errors import (
+    BadAuditKey,
     DiskFull,
     IssuesFound,
     MissingDependency,
     PasswordRequired,
     PracticebookError,
     RowRefused,
+    SheetConflict,
+    UnknownClient,
     UnreadableWorkbook,
     VerifyFailed,
     WorkbookBusy,
     WorkbookChanged,
+    WorkbookReadOnly,
     WriteError,
     WriteFailed,
     WrongPassword,
@@ -43,6 +42,12 @@ from practicebook.model import Book, RawTable, Settings
 from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 
 if TYPE_CHECKING:
+    from practicebook.api import check, load, load_tables, new_workbook
+    from practicebook.batching import BatchResult, batch
+    from practicebook.core.explain import Explanation
+    from practicebook.core.reconcile import reconcile
+    from practicebook.core.result import Reconciliation
+    from practicebook.core.simulate import Simulation, simulate
     from practicebook.workbook.writer import (
         Appended,
         ResultsWritten,
@@ -53,13 +58,16 @@ if TYPE_CHECKING:
         write_results,
     )
 
-try:
-    __version__ = version("practicebook")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+    __version__: str
 
 #: Names loaded on first use, and the module that holds each.
 _LAZY = {
+    **dict.fromkeys(("check", "load", "load_tables", "new_workbook"), "practicebook.api"),
+    **dict.fromkeys(("BatchResult", "batch"), "practicebook.batching"),
+    "Explanation": "practicebook.core.explain",
+    "reconcile": "practicebook.core.reconcile",
+    "Reconciliation": "practicebook.core.result",
+    **dict.fromkeys(("Simulation", "simulate"), "practicebook.core.simulate"),
     **dict.fromkeys(
         (
             "Appended",
@@ -78,6 +86,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "WORKBOOK",
     "Appended",
+    "BadAuditKey",
+    "BatchResult",
     "Book",
     "CellRef",
     "Code",
@@ -94,11 +104,14 @@ __all__ = [
     "RowRefused",
     "Settings",
     "Severity",
+    "SheetConflict",
     "Simulation",
+    "UnknownClient",
     "UnreadableWorkbook",
     "VerifyFailed",
     "WorkbookBusy",
     "WorkbookChanged",
+    "WorkbookReadOnly",
     "WriteError",
     "WriteFailed",
     "WrongPassword",
@@ -119,7 +132,19 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("practicebook")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = _version()
+        return globals()[name]
     return load_on_first_use(__name__, _LAZY, name)
 
 

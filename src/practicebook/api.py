@@ -23,21 +23,50 @@ SHIPPED_VBA_PROJECT = resources.files("practicebook").joinpath(
 )
 
 
-def load(path: str | Path, *, password: str | None = None) -> tuple[Book, list[Issue]]:
+def load(
+    path: str | Path,
+    *,
+    password: str | None = None,
+    data: bytes | None = None,
+    audit_key: str | bytes | None = None,
+) -> tuple[Book, list[Issue]]:
     """Read and check a workbook file.
+
+    The AuditLog is checked against the head the workbook records (a log cut short or
+    deleted is reported); with an audit key (``audit_key``, else ``PRACTICEBOOK_AUDIT_KEY``
+    or the file ``PRACTICEBOOK_AUDIT_KEY_FILE`` names) keyed rows are verified too.
+
+    Args:
+        path: the workbook (named in messages even when ``data`` is given).
+        password: the password of a protected workbook.
+        data: the file's bytes, when already read: the caller can then hash exactly the
+            bytes it checked (``write_results(..., source_sha256=...)``).
+        audit_key: the audit key (see ``practicebook.workbook.auditkey``).
 
     Raises:
         UnreadableWorkbook: the file cannot be read as a workbook (one-line reason).
+        BadAuditKey: the audit key given or configured cannot be used.
     """
-    from practicebook.workbook.reader import read_workbook  # live-workbook callers never need it
+    # live-workbook callers never need the file reader
+    from practicebook.core.audit import AUDIT_HEAD_PROPERTY
+    from practicebook.workbook.auditkey import audit_key as resolve_audit_key
+    from practicebook.workbook.reader import read_workbook
 
-    workbook, tables = read_workbook(path, password=password)
-    return load_tables(tables, schema_version=workbook.schema_version)
+    key = resolve_audit_key(audit_key)
+    workbook, tables = read_workbook(path, data, password=password)
+    return load_tables(
+        tables,
+        schema_version=workbook.schema_version,
+        audit_head=workbook.properties.get(AUDIT_HEAD_PROPERTY),
+        audit_key=key,
+    )
 
 
-def check(path: str | Path, *, password: str | None = None) -> list[Issue]:
-    """Every issue in a workbook file, in sheet and row order."""
-    return load(path, password=password)[1]
+def check(
+    path: str | Path, *, password: str | None = None, audit_key: str | bytes | None = None
+) -> list[Issue]:
+    """Every issue in a workbook file, in sheet and row order (see ``load``)."""
+    return load(path, password=password, audit_key=audit_key)[1]
 
 
 def new_workbook(

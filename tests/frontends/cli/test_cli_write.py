@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from practicebook.frontends.cli import commands as cli
+from practicebook.frontends.cli import reading
 from practicebook.generate import generate
 from practicebook.workbook import ooxml
 from practicebook.workbook.crypto import encrypt_workbook
@@ -37,7 +38,8 @@ def test_reconcile_write_stores_the_results_and_says_what_it_wrote(
     written = {line.split(":")[0].strip(): line for line in lines[start + 1 : start + 7]}
     assert list(written) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
     balances = ooxml.read_sheet(book.read_bytes(), "Balances")
-    assert written["Balances"] == f"  Balances: {len(balances) - 1} rows"
+    header = next(i for i, row in enumerate(balances) if row[0] == "Client ID")
+    assert written["Balances"] == f"  Balances: {len(balances) - header - 1} rows"
     assert ".practicebook-backups" in lines[-1]
     log = ooxml.read_sheet(book.read_bytes(), "AuditLog")
     assert log[1][2] == "cli" and log[1][5] == "write_results"
@@ -68,12 +70,12 @@ def test_an_encrypted_workbook_asks_for_its_password_at_a_terminal(
 ) -> None:
     book = tmp_path / "locked.xlsx"
     book.write_bytes(encrypt_workbook(plain, "s3cret"))
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(reading, "interactive", lambda: True)
     result = run("check", book, input="s3cret\n")
     assert result.exit_code == 0
     assert result.output.startswith("Password for locked.xlsx: \n")
     assert "s3cret" not in result.output  # not echoed
-    assert "no problems found" in result.output
+    assert "the data is valid" in result.output
     written = run("reconcile", book, "--as-of", "2026-06-30", "--write", input="s3cret\n")
     assert written.exit_code == 0 and "Balances:" in written.output
     wrong = run("check", book, input="guess\n")
@@ -88,6 +90,32 @@ def test_no_prompt_without_a_terminal_or_with_a_password(
     asked = run("check", book)
     assert asked.exit_code == 2 and "Password for" not in asked.output
     monkeypatch.setenv("PRACTICEBOOK_PASSWORD", "s3cret")
-    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(reading, "interactive", lambda: True)
     given = run("check", book)
     assert given.exit_code == 0 and "Password for" not in given.output
+
+
+def test_reconcile_write_refuses_a_file_changed_since_it_was_read(
+    tmp_path: Path, plain: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program saves the workbook after it was read: the results, computed from
+    the bytes read, are not written over the new version."""
+    from practicebook.core import reconcile as core
+
+    book = tmp_path / "practice.xlsx"
+    book.write_bytes(plain)
+    real = core.reconcile
+
+    def reconcile_then_changed(*args, **kwargs):
+        with book.open("ab") as file:
+            file.write(b"\0")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core, "reconcile", reconcile_then_changed)
+    result = run("reconcile", book, "--as-of", "2026-06-30", "--write")
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: practice.xlsx was changed by another program since it was read; "
+        "nothing was written, run again\n"
+    )
+    assert book.read_bytes() == plain + b"\0"

@@ -80,6 +80,6 @@ def test_explain_prints_each_line_with_its_row(tmp_path):
     result = run("explain", book, "C1", "--as-of", "2026-03-31")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert re.search(r"2026-03-02\s+S1\s+\$1,500\.00\s+\$1,500\.00\s+Sessions!A2", lines[2])
-    assert "payment card → S1 1000.00" in lines[3]
+    assert re.search(r"Mar 2, 2026\s+S1\s+\$1,500\.00\s+\$1,500\.00\s+Sessions!A2", lines[2])
+    assert "payment card → S1 $1,000.00" in lines[3]
     assert run("explain", book, "C404").exit_code == 2

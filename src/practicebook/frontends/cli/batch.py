@@ -1,47 +1,41 @@
 """``practicebook batch``: the click adapter over ``practicebook.batch``.
 
-On a terminal: a progress bar (files done, rate, time left) on stderr and a summary
-table. Otherwise, or with ``--format json``: no progress, and tab-separated lines or one
-JSON document on stdout. Exit codes: 0 all clean, 1 some workbook unreadable or with
-findings at the ``--fail-on`` level, 2 usage error or nothing readable.
+On a terminal: a progress bar (files done, rate, time left) on stderr and two tables,
+workbooks then totals per currency, as wide as the terminal. Otherwise, or with
+``--format json``: no progress, and tab-separated lines or one JSON document on stdout.
+Exit codes: 0 all clean, 1 some workbook unreadable, with findings at the ``--fail-on``
+level or whose results were not written, 2 usage error or nothing readable.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
-from practicebook.batch import Summary, batch, expand_paths, is_total, to_records, write_summary
-from practicebook.errors import PracticebookError
-from practicebook.frontends.cli.options import format_option, password_option
+from practicebook.frontends.cli.options import DAY, format_option, password_option
+from practicebook.frontends.cli.reading import EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE, one_line
 
-EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE = 0, 1, 2
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from practicebook.batching import BatchResult, Summary
+
+__all__ = ["batch_command", "exit_code"]
+
 OUT_SUFFIXES = (".xlsx", ".csv", ".json")
-#: The columns shown on screen (every column goes to ``--out``).
+#: The columns printed (every column goes to ``--out`` and ``--format json``).
 SHOWN = (
     "file",
     "practice",
     "status",
+    "currency",
     "clients",
     "sessions",
     "balance",
@@ -51,15 +45,24 @@ SHOWN = (
     "warnings",
     "reason",
 )
-
-
-def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-03-31") from None
+#: The columns of the workbooks table on a terminal (the reasons follow it).
+TABLE_SHOWN = SHOWN[:-1]
+#: The columns of the totals table on a terminal.
+TOTALS_SHOWN = (
+    "practice",
+    "currency",
+    "clients",
+    "sessions",
+    "balance",
+    "ar_total",
+    "credit",
+    "errors",
+    "warnings",
+)
+_AMOUNTS = ("balance", "ar_total", "credit")
+#: Columns a narrow terminal drops, first to last.
+_OPTIONAL = ("practice", "sessions", "clients", "warnings")
+_NUMBERS = {"clients", "sessions", *_AMOUNTS, "errors", "warnings"}
 
 
 def _out(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
@@ -68,28 +71,19 @@ def _out(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Pa
     return value
 
 
-def exit_code(frame: pd.DataFrame, fail_on: str) -> int:
-    """0 all clean, 1 any workbook unreadable, with findings at ``fail_on`` or above, or
+def exit_code(result: BatchResult, fail_on: str) -> int:
+    """0 all clean; 1 any workbook unreadable, with findings at ``fail_on`` or above, or
     whose results could not be written; 2 when no workbook could be read at all."""
-    rows = frame[~is_total(frame)]
-    if (rows["status"] == "unreadable").all():
+    rows = result.workbooks
+    unreadable = rows["status"] == "unreadable"
+    if unreadable.all():
         return EXIT_UNUSABLE
     failing = rows["errors"].fillna(0) > 0
     if fail_on == "warning":
         failing |= rows["warnings"].fillna(0) > 0
     if "written" in rows.columns:
-        failing |= rows["written"].eq(False)
-    if failing.any() or (rows["status"] == "unreadable").any():
-        return EXIT_ISSUES
-    return EXIT_CLEAN
-
-
-class _Rate(ProgressColumn):
-    """Workbooks finished per second."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:.1f} files/s")
+        failing |= rows["written"].eq(False).fillna(False)
+    return EXIT_ISSUES if bool(failing.any() or unreadable.any()) else EXIT_CLEAN
 
 
 @contextmanager
@@ -98,79 +92,137 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[Summary], None] | No
     if not show:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    from practicebook.frontends.cli.show import console
+
+    class Rate(ProgressColumn):
+        """Workbooks finished per second."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:.1f} files/s")
+
     columns = (
         TextColumn("reconciling"),
         BarColumn(),
         MofNCompleteColumn(),
-        _Rate(),
+        Rate(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with Progress(*columns, console=console(stderr=True), transient=True) as progress:
         task = progress.add_task("batch", total=total)
         yield lambda _summary: progress.advance(task)
 
 
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # None or NaN
+def _rows(result: BatchResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Workbook rows and totals rows as shown: amounts as text with their currency's
+    digits, each totals row named ``TOTAL <currency> (n workbooks)``."""
+    from practicebook.batching.output import total_label
+
+    document = result.to_dict()
+    totals = [
+        {**row, "file": "", "practice": total_label(row), "status": "", "reason": ""}
+        for row in document["totals"]
+    ]
+    return document["workbooks"], totals
+
+
+def _shown(row: dict[str, Any], column: str) -> str:
+    """A cell as shown: amounts grouped (``1,234.50``, exact), blanks empty."""
+    value = row.get(column)
+    if value is None:
         return ""
-    if isinstance(value, Decimal):
-        return f"{value:,}"
+    if column in _AMOUNTS:
+        from decimal import Decimal
+
+        return f"{Decimal(str(value)):,}"
     return str(value)
 
 
-def _show_table(frame: pd.DataFrame) -> None:
-    table = Table(title="practicebook batch")
-    numeric = {"clients", "sessions", "balance", "ar_total", "credit", "errors", "warnings"}
-    for column in SHOWN:
-        table.add_column(column, justify="right" if column in numeric else "left")
+def _table(title: str, rows: list[dict[str, Any]], shown: Sequence[str]) -> Table:
+    """A table of ``rows``: figures and codes never wrap, file and practice fold."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     style = {"ok": "green", "issues": "yellow", "unreadable": "red"}
-    totals = is_total(frame)
-    for part, bold in ((frame[~totals], False), (frame[totals], True)):
-        for row in part.to_dict("records"):
-            cells = [
-                Text(Path(row[c]).name if c == "file" and row[c] else _cell(row[c])) for c in SHOWN
-            ]  # Text: names from workbooks are never rich markup
-            table.add_row(*cells, style="bold" if bold else style.get(row["status"], ""))
-        table.add_section()
-    Console(highlight=False).print(table)
-
-
-def _show_lines(frame: pd.DataFrame) -> None:
-    click.echo("\t".join(SHOWN))
-    for row in frame.itertuples(index=False):
-        values = row._asdict()
-        click.echo("\t".join(_cell(values[c]).replace("\t", " ") for c in SHOWN))
-
-
-def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
-    totals = is_total(frame)
-    click.echo(
-        json.dumps(
-            {
-                "workbooks": to_records(frame[~totals]),
-                "totals": to_records(frame[totals]),
-                "fail_on": fail_on,
-                "exit_code": code,
-            },
-            ensure_ascii=False,
-            indent=2,
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for column in shown:
+        table.add_column(
+            column.replace("_", " "),
+            justify="right" if column in _NUMBERS else "left",
+            no_wrap=column not in ("file", "practice"),
+            overflow="fold",
         )
-    )
+    for row in rows:  # Text: names from workbooks are never rich markup
+        cells = [Text(_shown(row, column)) for column in shown]
+        table.add_row(*cells, style=style.get(row["status"], "bold"))
+    return table
+
+
+def _fitted(
+    console: Console, title: str, rows: list[dict[str, Any]], shown: Sequence[str]
+) -> Table:
+    """The table with as many columns as the terminal's width holds: the practice name,
+    then the session and client counts and the warnings, go first."""
+    columns = list(shown)
+    table = _table(title, rows, columns)
+    for optional in _OPTIONAL:
+        if table.__rich_measure__(console, console.options).maximum <= console.width:
+            break
+        if optional in columns and optional != columns[0]:
+            columns.remove(optional)
+            table = _table(title, rows, columns)
+    return table
+
+
+def _show_table(result: BatchResult) -> None:
+    """Two tables, workbooks and totals by currency, then each workbook's reason on a
+    line of its own (a reason is a sentence: in a column it would squeeze the figures)."""
+    from rich.text import Text
+
+    from practicebook.frontends.cli.show import console
+
+    workbooks, totals = _rows(result)
+    out = console()
+    out.print(_fitted(out, "Workbooks", workbooks, TABLE_SHOWN), crop=False)
+    out.print(_fitted(out, "Totals by currency", totals, TOTALS_SHOWN), crop=False)
+    reasons = [(row["file"], row["reason"]) for row in workbooks if row.get("reason")]
+    if reasons:
+        out.print("Why", style="bold")
+        for file, reason in reasons:
+            out.print(Text(f"  {file}: {reason}"))
+
+
+def _show_lines(result: BatchResult) -> None:
+    workbooks, totals = _rows(result)
+    click.echo("\t".join(SHOWN))
+    for row in [*workbooks, *totals]:
+        click.echo("\t".join(str(row.get(c) or "").replace("\t", " ") for c in SHOWN))
 
 
 @click.command("batch")
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--as-of",
-    callback=_as_of,
-    metavar="YYYY-MM-DD",
-    help="Reconcile every workbook as of this day (default: today).",
+    type=DAY,
+    help="Reconcile every workbook as of this day (default: today in each practice's time zone).",
 )
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     callback=_out,
-    help="Also write the whole summary to a new .xlsx, .csv or .json file.",
+    help="Also write the whole result to a new .xlsx, .csv or .json file.",
 )
 @click.option(
     "--jobs",
@@ -186,10 +238,16 @@ def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
     "can read the same paths.",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop a workbook that takes longer and report it as unreadable (default: no limit).",
+)
+@click.option(
     "--write",
     is_flag=True,
     help="Also write each workbook's results (Balances, Aging, Flags, Ledger, "
-    "CancellationLog) into it, safely and with a backup.",
+    "CancellationLog) into it, only if it is still the version reconciled; a backup is kept.",
 )
 @click.option(
     "--fail-on",
@@ -202,10 +260,11 @@ def _show_json(frame: pd.DataFrame, fail_on: str, code: int) -> None:
 @password_option("protected workbooks")
 def batch_command(
     paths: tuple[str, ...],
-    as_of: str | None,
+    as_of: dt.date | None,
     out: Path | None,
     jobs: int,
     scheduler: str | None,
+    timeout: float | None,
     write: bool,
     fail_on: str,
     fmt: str,
@@ -213,35 +272,40 @@ def batch_command(
 ) -> None:
     """Reconcile every workbook in PATHS (files, folders, globs) and summarise each.
 
-    Inputs are only read, never changed, unless --write. A workbook that cannot be read is reported
-    with its reason and the run goes on.
+    Inputs are only read, never changed, unless --write. A workbook that cannot be read,
+    or that crashes the reader, is reported with its reason and the run goes on.
     """
+    from practicebook.batching import batch, expand_paths, write_summary
+
     files = expand_paths(paths)
     if not files:
         raise click.UsageError("no workbooks (.xlsx or .xlsm) found in " + " ".join(paths))
     if out is not None and out.resolve() in {f.resolve() for f in files}:
         raise click.UsageError(f"--out {out} is one of the workbooks; inputs are never overwritten")
-    try:
+    if out is not None and not out.parent.is_dir():
+        raise click.UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    with one_line():
         with _progress(len(files), fmt == "text" and sys.stderr.isatty()) as advance:
-            frame = batch(
+            result = batch(
                 files,
                 as_of=as_of,
                 jobs=jobs,
                 scheduler=scheduler,
                 write=write,
                 password=password,
+                timeout=timeout,
                 on_result=advance,
             )
+        code = exit_code(result, fail_on)
+        meta = {"fail_on": fail_on, "exit_code": code}
         if out is not None:
-            write_summary(frame, out)
-    except PracticebookError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNUSABLE)
-    code = exit_code(frame, fail_on)
+            write_summary(result, out, meta)
     if fmt == "json":
-        _show_json(frame, fail_on, code)
+        from practicebook.render.json import json_text
+
+        click.echo(json_text({**result.to_dict(), **meta}))
     elif sys.stdout.isatty():
-        _show_table(frame)
+        _show_table(result)
     else:
-        _show_lines(frame)
+        _show_lines(result)
     sys.exit(code)
