@@ -105,6 +105,7 @@ class Code(str, Enum):
     SUPERBILL_MISSING_FIELD = "superbill-missing-field"
     SUPERBILL_MISSING_NPI = "superbill-missing-npi"
     SUPERBILL_MISSING_DIAGNOSIS = "superbill-missing-diagnosis"
+    SUPERBILL_SESSION_TWICE = "superbill-session-twice"
     INVOICE_CHARGE_TWICE = "invoice-charge-twice"
     GFE_VARIANCE = "gfe-variance"
     # money in the bank

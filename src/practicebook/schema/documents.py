@@ -3,14 +3,24 @@ issued documents.
 
 A document, once issued, is never rewritten: the Documents sheet records each one
 (number, type, client, period, total, the file's SHA-256), and a correction is a void
-row plus a new number.
+row plus a new number. Document numbers run in one series per type (``INV-00001``,
+``ST-00001``…), behind the practice's ``document_prefix``.
 """
 
 from __future__ import annotations
 
 from practicebook.schema.spec import Kind, Sheet, column
 
-DOCUMENT_TYPES = ("statement", "receipt", "invoice", "superbill", "estimate", "void")
+#: The kinds of document practicebook issues, with the series each one's numbers run in.
+DOCUMENT_SERIES = {
+    "statement": "ST",
+    "receipt": "RC",
+    "invoice": "INV",
+    "superbill": "SB",
+    "estimate": "GFE",
+    "void": "VOID",
+}
+DOCUMENT_TYPES = tuple(DOCUMENT_SERIES)
 
 DIAGNOSES = Sheet(
     "Diagnoses",
@@ -24,9 +34,14 @@ DIAGNOSES = Sheet(
             phi=True,
             header="ICD-10 code",
         ),
-        column("description", Kind.TEXT, phi=True, width=30),
+        column("description", Kind.TEXT, "The diagnosis in words.", phi=True, width=30),
         column("rank", Kind.INTEGER, "1 = primary, 2 = secondary…", default=1, minimum=1),
-        column("effective_from", Kind.DATE, "First day the diagnosis applies (blank = always)."),
+        column(
+            "effective_from",
+            Kind.DATE,
+            "First day the diagnosis applies (blank = always); a superbill lists it for "
+            "sessions on or after this day.",
+        ),
         column("effective_to", Kind.DATE, "Last day it applies (blank = open)."),
     ),
     help="Diagnoses per client and period, printed on superbills only.",
@@ -37,14 +52,20 @@ DIAGNOSES = Sheet(
 DOCUMENTS = Sheet(
     "Documents",
     (
-        column("document_number", Kind.ID, required=True, unique=True),
+        column(
+            "document_number",
+            Kind.ID,
+            "Sequential per type and never reused, e.g. INV-00012.",
+            required=True,
+            unique=True,
+        ),
         column("type", Kind.CHOICE, required=True, choices=DOCUMENT_TYPES),
         column("client_id", Kind.ID, references="Clients.client_id"),
         column("period_start", Kind.DATE),
         column("period_end", Kind.DATE),
         column("issued_at", Kind.DATETIME, required=True, width=18),
-        column("total", Kind.MONEY),
-        column("sha256", Kind.TEXT, "SHA-256 of the issued file.", width=20),
+        column("total", Kind.MONEY, "The document's total (a statement: its closing balance)."),
+        column("sha256", Kind.TEXT, "SHA-256 of the issued file.", width=20, header="SHA-256"),
         column("file_name", Kind.TEXT, width=30),
         column(
             "voids",
@@ -55,8 +76,15 @@ DOCUMENTS = Sheet(
         column(
             "payment_id", Kind.ID, "The payment a receipt is for.", references="Payments.payment_id"
         ),
-        column("charge_ids", Kind.TEXT, "The charges an invoice bills, comma-separated.", width=24),
+        column(
+            "charge_ids",
+            Kind.TEXT,
+            "The charges an invoice or a superbill bills, comma-separated.",
+            width=24,
+            header="Charge IDs",
+        ),
         column("minimal", Kind.BOOL, "Issued in minimal-PHI mode.", default=False),
+        column("reason", Kind.TEXT, "Why a document was voided.", phi=True, width=24),
     ),
     help="Every document practicebook issued; a correction is a void and a new number.",
     key="document_number",
