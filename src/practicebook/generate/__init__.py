@@ -11,6 +11,8 @@ need, each from its own random stream (``DETAILS``), so none changes another's f
 
 from __future__ import annotations
 
+from practicebook.generate.bank import add_bank_details
+from practicebook.generate.documents import add_document_details
 from practicebook.generate.practice import (
     DETAILS,
     GeneratedPractice,
@@ -20,3 +22,6 @@ from practicebook.generate.practice import (
 )
 
 __all__ = ["DETAILS", "GeneratedPractice", "PlantedProblem", "generate", "write_example"]
+
+DETAILS.append(("documents", add_document_details))
+DETAILS.append(("bank", add_bank_details))

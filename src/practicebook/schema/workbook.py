@@ -86,7 +86,12 @@ PRACTICE_SETTINGS: tuple[Setting, ...] = (
     # documents
     Setting("payment_instructions", Kind.TEXT, None, help="How to pay, printed on documents."),
     Setting("statement_footer", Kind.TEXT, None, help="A closing line on statements."),
-    Setting("document_prefix", Kind.TEXT, None, help="Prefix of document numbers, e.g. INV-."),
+    Setting(
+        "document_prefix",
+        Kind.TEXT,
+        None,
+        help="Put before every document number: RB- makes invoice numbers RB-INV-00001.",
+    ),
     Setting(
         "tax_registration",
         Kind.TEXT,
@@ -99,6 +104,12 @@ PRACTICE_SETTINGS: tuple[Setting, ...] = (
         None,
         ("a4", "letter"),
         "Paper of documents; blank = the locale's usual paper.",
+    ),
+    Setting(
+        "place_of_service",
+        Kind.ID,
+        None,
+        help="Place-of-service code for sessions whose own is blank, e.g. 11 (office).",
     ),
 )
 
