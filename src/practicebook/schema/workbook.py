@@ -433,6 +433,24 @@ ADJUSTMENTS = Sheet(
     key="adjustment_id",
 )
 
+REVIEWS = Sheet(
+    "Reviews",
+    (
+        column("review_id", Kind.ID, required=True, unique=True),
+        column("code", Kind.TEXT, "The finding's code, e.g. cpt-duration-mismatch.", required=True),
+        column("sheet", Kind.TEXT, "The sheet the finding points at.", required=True),
+        column("cell", Kind.TEXT, "The cell it pointed at when reviewed, e.g. G14."),
+        column("row_id", Kind.ID, "The ID of the row it is about (session, payment, client…)."),
+        column("reviewed_at", Kind.DATETIME, "When it was reviewed.", required=True, width=18),
+        column("reviewed_by", Kind.TEXT, "Who reviewed it."),
+        column("note", Kind.TEXT, "Why it needs no change.", phi=True, width=30),
+    ),
+    help="Findings a person reviewed: a reviewed finding is no longer shown as new.",
+    key="review_id",
+    appended_by_practicebook=True,
+    since=2,
+)
+
 INPUT_SHEETS: tuple[Sheet, ...] = (
     PRACTICE,
     CLINICIANS,
@@ -450,6 +468,7 @@ INPUT_SHEETS: tuple[Sheet, ...] = (
     BANK_LINES,
     ASSERTIONS,
     EXPORT_ACCOUNTS,
+    REVIEWS,
 )
 
 #: Sheets practicebook writes; users never type into them.

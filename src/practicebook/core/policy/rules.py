@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
+from practicebook.core.columns import blank_as_none
 from practicebook.core.lookup import take
 from practicebook.core.policy.facts import Flags, Message, SessionFacts, session_flags
 from practicebook.core.policy.fees import ZERO_REASONS
@@ -30,15 +32,77 @@ __all__ = ["SESSION_RULES", "session_findings"]
 
 def unresolved_past_session(facts: SessionFacts) -> Flags:
     """A session before the reconciliation date is still marked scheduled."""
-    sid, day = facts.session_ids, facts.day
+    sid, day, locale = facts.session_ids, facts.day, facts.book.settings.locale
     return session_flags(
         facts,
         facts.status.eq("scheduled") & (day < facts.as_of.to_datetime64()),
         Code.UNRESOLVED_PAST_SESSION,
         Severity.WARNING,
         "status",
-        lambda j: text("session ", sid[j], " on ", day[j], " is still marked scheduled"),
+        lambda j: text(
+            "session ", sid[j], " on ", date_texts(day[j], locale), " is still marked scheduled"
+        ),
         "Record what happened: attended, cancelled, late_cancelled, no_show…",
+    )
+
+
+#: Statuses that charge nothing and hold no time, so a repeat of one misfiles nothing.
+_NEVER_DUPLICATE = ("cancelled", "clinician_cancelled")
+
+
+def possible_duplicate_session(facts: SessionFacts) -> Flags:
+    """A session with the same client, clinician, service and start as another: warned on
+    every row but the one with the lowest ID (the original), never merged. Sessions
+    cancelled without a fee are left out: they charge nothing twice."""
+    w = facts.sessions
+    counted = ~facts.status.isin(_NEVER_DUPLICATE)
+    # only rows whose client and start repeat can be duplicates; finding those on numbers
+    # first leaves a handful of rows to compare in full
+    numbers = pd.DataFrame(
+        {
+            "client": facts.client,
+            "start": w["scheduled_start"].to_numpy(dtype="datetime64[ns]").view(np.int64),
+        }
+    )
+    kept = numbers[counted]
+    candidates = kept.index[kept.duplicated(keep=False).to_numpy()].to_numpy()
+    if candidates.size == 0:
+        return []
+    ids = np.asarray(facts.session_ids[candidates], dtype=object)
+    keys = zip(
+        numbers["client"].to_numpy()[candidates].tolist(),
+        numbers["start"].to_numpy()[candidates].tolist(),
+        blank_as_none(w["clinician_id"].iloc[candidates]).tolist(),
+        blank_as_none(w["service_code"].iloc[candidates]).tolist(),
+        strict=True,
+    )
+    same: dict[tuple[object, ...], list[int]] = {}
+    for at, key in enumerate(keys):
+        same.setdefault(key, []).append(at)
+    repeat = np.zeros(len(w), dtype=bool)
+    original = np.empty(len(w), dtype=object)
+    for group in same.values():
+        if len(group) < 2:
+            continue
+        first, *repeats = sorted(group, key=lambda at: (str(ids[at]), at))
+        for at in repeats:
+            repeat[candidates[at]] = True
+            original[candidates[at]] = ids[first]
+    sid = facts.session_ids
+    return session_flags(
+        facts,
+        repeat,
+        Code.POSSIBLE_DUPLICATE_SESSION,
+        Severity.WARNING,
+        "scheduled_start",
+        lambda j: text(
+            "session ",
+            sid[j],
+            " repeats session ",
+            original[j],
+            ": same client, clinician, service and start",
+        ),
+        "Delete one of the two if the session was entered twice; otherwise correct its start.",
     )
 
 
@@ -219,7 +283,7 @@ def late_arrival(facts: SessionFacts) -> Flags:
 
 def no_policy_in_force(facts: SessionFacts) -> Flags:
     """A chargeable session with no cancellation policy in force on its day."""
-    sid, day = facts.session_ids, facts.day
+    sid, day, locale = facts.session_ids, facts.day, facts.book.settings.locale
     return session_flags(
         facts,
         facts.chargeable & ~facts.policy.found,
@@ -230,7 +294,7 @@ def no_policy_in_force(facts: SessionFacts) -> Flags:
             "no cancellation policy is in force for session ",
             sid[j],
             " on ",
-            day[j],
+            date_texts(day[j], locale),
             "; the fee follows the service settings",
         ),
         "Set default_policy_id on the Practice sheet or a policy on the client.",
@@ -378,6 +442,7 @@ def cancellation_pattern(facts: SessionFacts) -> Flags:
 #: Every session rule by the code it raises, in the order the rules run.
 SESSION_RULES: dict[str, Callable[[SessionFacts], Flags]] = {
     Code.UNRESOLVED_PAST_SESSION.value: unresolved_past_session,
+    Code.POSSIBLE_DUPLICATE_SESSION.value: possible_duplicate_session,
     Code.CPT_DURATION_MISMATCH.value: cpt_duration_mismatch,
     Code.STATUS_MISMATCH.value: status_mismatch,
     Code.MISSING_CANCEL_TIME.value: missing_cancel_time,
