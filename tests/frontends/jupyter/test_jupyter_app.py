@@ -20,6 +20,11 @@ from practicebook.core.reconcile import reconcile
 from practicebook.errors import MissingDependency
 from practicebook.frontends.cli import main
 from practicebook.frontends.jupyter import APP_NOTEBOOK, BOOK_ENV, Dashboard, voila_command
+from practicebook.frontends.jupyter.launch import (
+    CULL_IDLE_SECONDS,
+    CULL_INTERVAL_SECONDS,
+    MAX_KERNELS,
+)
 from practicebook.generate import generate
 from practicebook.l10n import format_money
 from practicebook.money import to_minor
@@ -136,8 +141,17 @@ def test_voila_command_serves_the_packaged_notebook_on_loopback(book_path):
     assert {"--Voila.ip=127.0.0.1", "--port=8123", "--no-browser", "--Voila.port_retries=0"} <= set(
         argv
     )
-    assert env == {BOOK_ENV: str(book_path.resolve())}
+    assert env[BOOK_ENV] == str(book_path.resolve())
     assert APP_NOTEBOOK.is_file()
+    # the page template is found through JUPYTER_PATH, and is served from this machine
+    template = Path(env["JUPYTER_PATH"]) / "voila" / "templates" / "practicebook"
+    assert "--template=practicebook" in argv and (template / "index.html.j2").is_file()
+    assert "://" not in (template / "index.html.j2").read_text()  # no asset from elsewhere
+    # one pre-heated kernel; kernels of closed pages culled within a minute; a bound
+    assert "--VoilaConfiguration.preheat_kernel=True" in argv
+    assert f"--BoundedKernelManager.max_kernels={MAX_KERNELS}" in argv
+    assert CULL_IDLE_SECONDS + CULL_INTERVAL_SECONDS <= 60
+    assert "--BoundedKernelManager.cull_connected=False" in argv
 
 
 def test_the_launcher_loads_no_dashboard_code():

@@ -5,10 +5,13 @@ ipywidgets is imported when a dashboard is built, so this package imports withou
 ``jupyter`` extra. The launcher (``voila_command``) is imported at once; the dashboard's
 classes on first use, so that ``practicebook app`` loads no widget code.
 
-Modules: ``launch`` (the Voilà command), ``state`` (the loaded workbook), ``markup``
-(HTML), ``widgets`` (ipywidgets access), ``forms`` (schema-driven input), ``tabs`` (one
-module per tab), ``dashboard`` (the tabs together). The package may import the façade
-(``practicebook.api``), the core, render and workbook layers; never another front door.
+Modules: ``launch`` (the Voilà command), ``kernels`` (the server's kernel limit, loaded
+by Voilà), ``state`` (the loaded workbook), ``markup`` (HTML), ``table`` (sortable, paged
+tables with totals and legends), ``widgets`` (ipywidgets access), ``forms``
+(schema-driven input), ``tabs`` (one module per tab), ``dashboard`` (the tabs together).
+The page's Voilà template is ``app/share/voila/templates/practicebook``. The package may
+import the façade (``practicebook.api``), the core, render and workbook layers; never
+another front door.
 """
 
 from __future__ import annotations

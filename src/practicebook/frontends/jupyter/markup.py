@@ -19,12 +19,31 @@ import pandas as pd
 from practicebook.issues import Issue
 
 STYLE = """<style>
+.pb-table { max-width: 100%; overflow-x: auto; }
 .pb-table table { border-collapse: collapse; font-size: 13px; }
-.pb-table th, .pb-table td { border-bottom: 1px solid #ddd; padding: 2px 8px; }
-.pb-table td.pb-money { text-align: right; white-space: nowrap; }
+.pb-table th { text-align: left; border-bottom: 2px solid #999; padding: 3px 8px;
+  white-space: nowrap; position: sticky; top: 0; background: var(--jp-layout-color0, #fff); }
+.pb-table th.pb-money { text-align: right; }
+.pb-table td { border-bottom: 1px solid #ddd; padding: 2px 8px; vertical-align: top; }
+.pb-table td.pb-money, .pb-table td.pb-date { text-align: right; white-space: nowrap; }
+.pb-table td.pb-date { text-align: left; }
+.pb-table tfoot td { font-weight: bold; border-top: 2px solid #999; border-bottom: none; }
+.pb-hl-error td { background: #f8d7da; } .pb-hl-warning td { background: #fff3cd; }
+.pb-hl-note td { background: #e7f1fb; } .pb-hl-new td { background: #e2f3e5; }
+.pb-legend { font-size: 12px; margin: 4px 0; }
+.pb-legend-item { margin-right: 14px; white-space: nowrap; }
+.pb-swatch { display: inline-block; width: 12px; height: 12px; margin-right: 4px;
+  vertical-align: middle; border: 1px solid #bbb; }
+.pb-swatch.pb-hl-error { background: #f8d7da; } .pb-swatch.pb-hl-warning { background: #fff3cd; }
+.pb-swatch.pb-hl-note { background: #e7f1fb; } .pb-swatch.pb-hl-new { background: #e2f3e5; }
 .pb-table tr.pb-flagged td { background: #fff3cd; }
 .pb-msg-error { color: #a00; } .pb-msg-warning { color: #a60; } .pb-msg-ok { color: #070; }
-.pb-bar { display: inline-block; height: 10px; vertical-align: middle; }
+.pb-empty { color: #666; font-style: italic; padding: 8px 0; }
+a.pb-download { display: inline-block; padding: 4px 12px; margin: 2px 6px 2px 0;
+  border: 1px solid #2f6fb0; border-radius: 3px; background: #2f6fb0; color: #fff;
+  text-decoration: none; font-size: 13px; }
+a.pb-download:hover { background: #245a91; }
+a.pb-download:focus { outline: 2px solid #f0b400; outline-offset: 1px; }
 </style>"""
 
 
@@ -45,16 +64,19 @@ def note(text: str, kind: str = "ok") -> str:
     return f"<div class='pb-msg-{kind}'>{html.escape(text)}</div>"
 
 
-def _blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     """None, NaN, NaT or pandas' NA: a cell with nothing in it."""
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def _cell_text(value: object, day: Callable[[dt.date], str]) -> str:
-    if _blank(value):
+def cell_text(value: object, day: Callable[[dt.date], str]) -> str:
+    """A cell as text: blank, a day in the locale, a time to the minute, or ``str``."""
+    if is_blank(value):
         return ""
     if isinstance(value, pd.Timestamp):
         return day(value.date()) if value == value.normalize() else str(value)[:16]
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return day(value)
     return str(value)
 
 
@@ -75,10 +97,10 @@ def html_table(
         cells = []
         for col, value in record.items():
             if col in money:
-                shown = "" if _blank(value) else fmt(value)
+                shown = "" if is_blank(value) else fmt(value)
                 cells.append(f"<td class='pb-money'>{html.escape(shown)}</td>")
             else:
-                cells.append(f"<td>{html.escape(_cell_text(value, day))}</td>")
+                cells.append(f"<td>{html.escape(cell_text(value, day))}</td>")
         cls = " class='pb-flagged'" if flagged and flagged(record) else ""
         rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return (
@@ -88,11 +110,12 @@ def html_table(
 
 
 def download_link(data: bytes, filename: str, mime: str, label: str) -> str:
-    """A link that downloads ``data`` as ``filename`` (the bytes carried in the page)."""
+    """A button-styled link that downloads ``data`` as ``filename`` (the bytes carried in
+    the page)."""
     encoded = base64.b64encode(data).decode("ascii")
     return (
         f"<a download='{html.escape(filename)}' href='data:{mime};base64,{encoded}' "
-        f"class='pb-download'>{html.escape(label)}</a>"
+        f"class='pb-download' role='button'>{html.escape(label)}</a>"
     )
 
 
@@ -111,7 +134,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str, money_cols: list[str], money_for
     for c, name in enumerate(frame.columns):
         ws.write_string(0, c, str(name))
         for r, value in enumerate(frame[name], start=1):
-            if _blank(value):
+            if is_blank(value):
                 continue
             if name in money_cols:
                 ws.write_number(r, c, value, money)

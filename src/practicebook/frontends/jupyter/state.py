@@ -21,6 +21,25 @@ from practicebook.model import Book
 from practicebook.money import to_minor
 
 
+def _client_names(book: Book) -> dict[str, str]:
+    """Client ID → ``Last, First`` (the preferred name when there is one)."""
+    clients = book.frame("Clients")
+    names: dict[str, str] = {}
+    for cid, first, preferred, last in zip(
+        clients["client_id"],
+        clients["first_name"],
+        clients.get("preferred_name", clients["first_name"]),
+        clients["last_name"],
+        strict=True,
+    ):
+        if not isinstance(cid, str):
+            continue
+        given = preferred if isinstance(preferred, str) and preferred.strip() else first
+        parts = [str(x).strip() for x in (last, given) if isinstance(x, str) and x.strip()]
+        names[cid] = ", ".join(parts)
+    return names
+
+
 class WorkbookState:
     """The loaded book and its reconciliation, reloaded when the file changes.
 
@@ -45,6 +64,7 @@ class WorkbookState:
         self.load_issues: list[Issue] = []
         self.result: Reconciliation
         self.findings: pd.DataFrame
+        self._names: dict[str, str] = {}
         self.refresh(force=True)
 
     def _changed(self) -> bool:
@@ -64,7 +84,36 @@ class WorkbookState:
         self.book, self.load_issues = api.load(self.path, password=self.password)
         self.result = reconcile(self.book, self.as_of)
         self.findings = combine([self.result.flags, from_issues(self.load_issues)])
+        self._names = _client_names(self.book)
         return True
+
+    @property
+    def shows_names(self) -> bool:
+        """Whether the page may show clients' names (not under ``phi_mode = minimal``)."""
+        return self.book.settings.phi_mode != "minimal"
+
+    def client(self, client_id: object) -> str:
+        """How the page names a client: ``Brookhart, Sol (C0004)``, or ``C0004`` alone
+        when the practice's ``phi_mode`` is ``minimal`` or the client has no name."""
+        key = "" if client_id is None or pd.isna(client_id) else str(client_id)
+        name = self._names.get(key, "") if self.shows_names else ""
+        return f"{name} ({key})" if name else key
+
+    def clinician(self, clinician_id: object) -> str:
+        """How the page names a clinician: ``Bex Ambervale (T01)`` (the name shown on
+        reports), or the ID when there is no name."""
+        key = str(clinician_id)
+        clinicians = self.book.frame("Clinicians")
+        found = clinicians.loc[clinicians["clinician_id"] == key, "display_name"]
+        name = found.iloc[0] if len(found) and isinstance(found.iloc[0], str) else ""
+        return f"{name} ({key})" if name.strip() else key
+
+    def with_clients(self, frame: pd.DataFrame, column: str = "client_id") -> pd.DataFrame:
+        """``frame`` with its client IDs shown as ``client`` names them (for display only:
+        downloads and exports keep the IDs)."""
+        if column not in frame.columns or not self.shows_names:
+            return frame
+        return frame.assign(**{column: frame[column].map(self.client)})
 
     def reconcile_as_of(self, day: dt.date | None) -> Reconciliation:
         """The reconciliation as of ``day`` (the current one when it is the same day)."""
@@ -79,6 +128,11 @@ class WorkbookState:
         return format_money(
             to_minor(Decimal(amount), settings.currency), settings.currency, settings.locale
         )
+
+    def minor(self, amount: int) -> str:
+        """An amount in integer minor units (as the book's input frames hold money)."""
+        settings = self.book.settings
+        return format_money(int(amount), settings.currency, settings.locale)
 
     def day(self, value: dt.date) -> str:
         """A day in the workbook's locale."""

@@ -9,8 +9,10 @@ type alone).
 from __future__ import annotations
 
 from practicebook.frontends.jupyter.tabs.balances import BalancesTab
+from practicebook.frontends.jupyter.tabs.bank import BankTab
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.tabs.charts import ChartsTab
+from practicebook.frontends.jupyter.tabs.documents import DocumentsTab
 from practicebook.frontends.jupyter.tabs.flags import FlagsTab
 from practicebook.frontends.jupyter.tabs.ledger import LedgerTab
 from practicebook.frontends.jupyter.tabs.payments import PaymentsTab
@@ -19,7 +21,9 @@ from practicebook.frontends.jupyter.tabs.whatif import WhatIfTab
 
 __all__ = [
     "BalancesTab",
+    "BankTab",
     "ChartsTab",
+    "DocumentsTab",
     "FlagsTab",
     "LedgerTab",
     "PaymentsTab",

@@ -1,5 +1,6 @@
-"""The Balances tab: balances and aging as of a chosen day, flagged clients highlighted,
-with CSV and XLSX downloads."""
+"""The Balances tab: balances and aging as of a chosen day, clients named as the practice
+allows, a totals row, clients with findings highlighted (with a legend), sorting and
+paging, and CSV and XLSX downloads (client IDs only)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,24 @@ from typing import Any
 
 import pandas as pd
 
-from practicebook.core import summary
 from practicebook.core.amounts import is_money
 from practicebook.core.result import Reconciliation
-from practicebook.frontends.jupyter.markup import download_link, html_table, xlsx_bytes
+from practicebook.frontends.jupyter.markup import download_link, xlsx_bytes
+from practicebook.frontends.jupyter.table import Highlight, TableView, where
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.widgets import hook
 from practicebook.render.sheets import excel_money_format
 
+#: Highlighted severities, worst first, and what the legend says of them.
+SEVERITIES = (
+    ("error", "pb-hl-error", "Client has an error finding"),
+    ("warning", "pb-hl-warning", "Client has a warning"),
+)
+
 
 class BalancesTab(Tab):
-    """Balances and aging as of a chosen day; flagged clients highlighted; downloads."""
+    """Balances and aging as of a chosen day; clients with findings highlighted; totals;
+    downloads."""
 
     title = "Balances"
 
@@ -25,10 +33,11 @@ class BalancesTab(Tab):
         self.as_of = hook(
             w.DatePicker(description="As of", value=self.state.result.as_of), "balances-as-of"
         )
-        self.table = hook(w.HTML(), "balances-table")
+        self.view = TableView(w, "balances")
+        self.table = self.view.html
         self.downloads = hook(w.HTML(), "balances-downloads")
         self.as_of.observe(lambda _c: self.update(), names="value")
-        return w.VBox([self.as_of, self.downloads, self.table])
+        return w.VBox([w.HBox([self.as_of, self.downloads]), self.view.box])
 
     def frame(self) -> tuple[pd.DataFrame, Reconciliation]:
         """Balances joined with aging as of the chosen day (money as exact amounts)."""
@@ -36,20 +45,41 @@ class BalancesTab(Tab):
         aging = rec.aging.drop(columns=["credit", "total"])
         return rec.balances.merge(aging, on="client_id", how="left"), rec
 
+    def worst(self, rec: Reconciliation) -> dict[str, str]:
+        """Client ID → the worst severity among its findings (errors and warnings only)."""
+        found = pd.concat(
+            [
+                rec.flags[["client_id", "severity"]],
+                self.state.findings[["client_id", "severity"]],
+            ]
+        ).dropna(subset=["client_id"])
+        worst: dict[str, str] = {}
+        for severity, _css, _meaning in reversed(SEVERITIES):
+            for cid in found.loc[found["severity"] == severity, "client_id"].astype(str):
+                worst[cid] = severity
+        return worst
+
     def update(self) -> None:
         table, rec = self.frame()
-        flagged = summary.flagged_clients(rec) | {
-            i.client_id for i in self.state.load_issues if i.client_id
-        }
         money_cols = [c for c in table.columns if is_money(table[c])]
-        self.table.value = html_table(
-            table,
+        worst = self.worst(rec)
+        shown = table.assign(_severity=table["client_id"].astype(str).map(worst))
+        shown = self.state.with_clients(shown)
+        highlights = [
+            Highlight(css, meaning, where("_severity", severity))
+            for severity, css, meaning in SEVERITIES
+        ]
+        self.view.show(
+            shown,
+            sort=("balance", True),
             money=money_cols,
             fmt=self.state.money,
             day=self.state.day,
-            flagged=lambda r: r["client_id"] in flagged,
+            highlights=highlights,
+            totals={c: table[c].sum() for c in money_cols},
+            hidden=("_severity",),
         )
-        self.downloads.value = " · ".join(
+        self.downloads.value = " ".join(
             [
                 download_link(
                     self._csv(table),

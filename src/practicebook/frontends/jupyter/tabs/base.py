@@ -19,17 +19,41 @@ Written = TypeVar("Written")
 
 class Tab:
     """One tab: owns its widgets (made by ``build``), reads the shared state, redraws on
-    ``update`` (once when built, then whenever the dashboard reloads)."""
+    ``update`` (once when built, then whenever the dashboard reloads).
+
+    A ``lazy`` tab is built the first time it is shown (``ensure_built``), so the page
+    opens without its widgets; until then its box is empty and reloads skip it.
+    """
 
     title = ""
-    #: The tab's widgets, laid out (what ``build`` returned).
+    #: Build the tab's widgets only when it is first shown.
+    lazy = False
+    #: The tab's box in the dashboard (what ``build`` returned, inside it when lazy).
     box: Any
 
     def __init__(self, dash: Dashboard) -> None:
         self.dash = dash
         self.state = dash.state
-        self.box = self.build(widgets())
+        self.built = False
+        if self.lazy:
+            self.box = widgets().VBox([])
+        else:
+            self.box = self.build(widgets())
+            self.built = True
+            self.update()
+
+    def ensure_built(self) -> None:
+        """Build a lazy tab's widgets (once) and draw them."""
+        if self.built:
+            return
+        self.box.children = [self.build(widgets())]
+        self.built = True
         self.update()
+
+    def redraw(self) -> None:
+        """``update``, for a tab that has been built."""
+        if self.built:
+            self.update()
 
     def build(self, w: Any) -> Any:
         """Make the tab's widgets with ipywidgets ``w``; return them laid out."""

@@ -10,7 +10,13 @@ from typing import Any
 import pandas as pd
 from babel.numbers import format_decimal
 
-from practicebook.core.simulate import Simulation, changed_tiers, policy_settings, simulate
+from practicebook.core.simulate import (
+    Simulation,
+    changed_tiers,
+    policy_settings,
+    simulate,
+    typed_changes,
+)
 from practicebook.frontends.jupyter.markup import html_table, note
 from practicebook.frontends.jupyter.tabs.base import Tab
 from practicebook.frontends.jupyter.widgets import hook, set_options
@@ -119,29 +125,13 @@ class WhatIfTab(Tab):
         self.mode_note.value = f"<small>{html.escape(_MODE_NOTES[self.mode.value])}</small>"
 
     def changes(self) -> tuple[dict[str, object], list[str]]:
-        """The policy changes asked for, and what could not be read."""
-        changes: dict[str, object] = {}
-        errors = []
-        for key, widget, read in (
-            ("notice_hours", self.notice, Decimal),
-            ("grace_count", self.grace, int),
-            ("tier_percent", self.tier, Decimal),
-        ):
-            text = widget.value.strip()
-            if not text:
-                continue
-            try:
-                value = read(text)
-            except (ArithmeticError, ValueError):
-                errors.append(f"{widget.description}: {text!r} is not a number")
-                continue
-            if isinstance(value, Decimal) and not value.is_finite():
-                errors.append(f"{widget.description}: {text!r} is not a number")
-                continue
-            if value < 0:
-                errors.append(f"{widget.description}: must not be negative")
-                continue
-            changes[key] = value
+        """The policy changes asked for, read in the workbook's locale, and what could
+        not be read."""
+        widgets = {"notice_hours": self.notice, "grace_count": self.grace}
+        widgets["tier_percent"] = self.tier
+        typed = {key: str(widget.value) for key, widget in widgets.items()}
+        changes, problems = typed_changes(typed, self.state.book.settings.locale)
+        errors = [f"{widgets[key].description}: {why}" for key, why in problems.items()]
         if self.intake.value != "unchanged":
             changes["exempt_intake"] = self.intake.value == "yes"
         return changes, errors
