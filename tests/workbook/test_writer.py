@@ -263,7 +263,7 @@ def test_write_results_round_trip(book: Path) -> None:
     _, issues_before = api.load(book)
     written = writer.write_results(book, as_of=AS_OF, actor="owner", tool="cli")
     after = book.read_bytes()
-    assert ooxml.sheet_names(after)[-6:] == [*RESULT_SHEETS, "AuditLog"]
+    assert ooxml.sheet_names(after)[-(len(RESULT_SHEETS) + 1) :] == [*RESULT_SHEETS, "AuditLog"]
     rec = written.reconciliation
     assert written.rows == {
         "Balances": len(rec.balances),
@@ -271,7 +271,9 @@ def test_write_results_round_trip(book: Path) -> None:
         "Flags": len(rec.flags),
         "Ledger": len(rec.ledger),
         "CancellationLog": len(rec.cancellations),
+        "Summary": written.rows["Summary"],  # its rows are checked in tests/core/test_summary.py
     }
+    assert written.rows["Summary"] > 0
     assert written.backup is not None and written.backup.read_bytes() == before
     _, issues_after = api.load(book)
     assert issues_after == issues_before

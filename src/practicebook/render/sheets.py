@@ -1,5 +1,5 @@
 """The derived sheets practicebook writes (Balances, Aging, Flags, Ledger,
-CancellationLog), described as ``SheetSpec``s: pure, shared by the file writer and the
+CancellationLog, Summary), described as ``SheetSpec``s: pure, shared by the file writer and the
 Excel door, so a sheet looks the same whichever door wrote it.
 
 May import: ``practicebook.core`` and below.
@@ -22,6 +22,7 @@ from practicebook.core.amounts import is_money
 from practicebook.core.explain import explained_ledger
 from practicebook.core.findings import combine, from_issues
 from practicebook.core.result import Reconciliation
+from practicebook.core.summary import monthly_summary
 from practicebook.issues import CellRef, Issue
 from practicebook.l10n import format_date
 from practicebook.model import Book
@@ -29,7 +30,7 @@ from practicebook.render.cells import SheetSpec
 
 __all__ = ["DATE_FORMAT", "RESULT_SHEETS", "excel_money_format", "result_sheets", "sheet_title"]
 
-RESULT_SHEETS = ("Balances", "Aging", "Flags", "Ledger", "CancellationLog")
+RESULT_SHEETS = ("Balances", "Aging", "Flags", "Ledger", "CancellationLog", "Summary")
 DATE_FORMAT = "yyyy-mm-dd"
 
 
@@ -63,7 +64,7 @@ def result_sheets(
     issues: Sequence[Issue] = (),
     written: dt.datetime | None = None,
 ) -> list[SheetSpec]:
-    """The five derived sheets as ``SheetSpec``s, formatted for the practice.
+    """The derived sheets (``RESULT_SHEETS``) as ``SheetSpec``s, formatted for the practice.
 
     ``issues`` (the workbook's own findings from loading it) join the reconciliation's
     flags on the Flags sheet, so it lists every finding once. Each sheet starts with a
@@ -91,6 +92,13 @@ def result_sheets(
             title("Cancellation log"),
             link="source",
             tab="3A5F8F",
+        ),
+        _frame_sheet(
+            "Summary",
+            monthly_summary(rec, book.sessions, book.payments),
+            money,
+            title("Summary by month, clinician and payment method"),
+            tab="1F6F43",
         ),
     ]
 

@@ -478,6 +478,7 @@ DERIVED_SHEETS: tuple[str, ...] = (
     "Flags",
     "Ledger",
     "CancellationLog",
+    "Summary",
     "AuditLog",
 )
 #: The hidden sheet holding dropdown lists and the schema version.

@@ -31,6 +31,7 @@ from practicebook.schema import (
     Sheet,
     home,
 )
+from practicebook.workbook import homesheet
 
 __all__ = ["describe_workbook", "write_workbook"]
 
@@ -77,13 +78,15 @@ def write_workbook(
         formats = _Formats(wb, currency, locale)
         lists = _list_columns()
         if vba_project is not None:
-            _write_home(wb, formats, len(rows.get("Clients", ())), lists)
+            _write_home(wb, formats, rows, lists, currency)
             wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
             wb.set_vba_name("ThisWorkbook")
         _write_practice(wb, formats, values)
         for sheet in WORKBOOK.sheets:
             if sheet is not PRACTICE:
-                _write_sheet(wb, formats, sheet, rows.get(sheet.name, ()), lists)
+                _write_sheet(
+                    wb, formats, sheet, rows.get(sheet.name, ()), lists, vba_project is not None
+                )
         _write_lists(wb, lists)
         wb.set_properties({"title": "practicebook workbook", "comments": "Created by practicebook"})
         wb.set_custom_property(SCHEMA_PROPERTY, str(WORKBOOK.version))
@@ -136,6 +139,7 @@ def _write_sheet(
     sheet: Sheet,
     data: Rows,
     lists: Mapping[str, tuple[str, tuple[str, ...]]],
+    buttons: bool = False,
 ) -> None:
     ws = wb.add_worksheet(sheet.name)
     ws.freeze_panes(1, 0)
@@ -159,6 +163,8 @@ def _write_sheet(
     bottom = last + VALIDATED_ROWS
     for c, col in enumerate(sheet.columns):
         _validate(ws, c, bottom, sheet, col, lists)
+    if buttons:
+        _write_buttons(ws, sheet)
 
 
 def _validate(
@@ -261,48 +267,55 @@ def _write_practice(
 def _write_home(
     wb: xlsxwriter.Workbook,
     formats: _Formats,
-    clients: int,
+    rows: Mapping[str, Rows],
     lists: Mapping[str, tuple[str, tuple[str, ...]]],
+    currency: str,
 ) -> None:
     """Home: title, one button per macro, the entry forms and the formula balances."""
     ws = wb.add_worksheet(home.HOME)
     ws.activate()
     title = wb.add_format({"bold": True, "font_size": 14})
     heading = wb.add_format({"bold": True})
-    note = wb.add_format({"italic": True, "text_wrap": True, "valign": "top"})
     ws.write_string(0, 0, "practicebook", title)
     ws.write_string(
         1,
         0,
-        "Type on the input sheets, then press a button. Reconcile writes "
-        "Balances, Aging, Flags, Ledger and CancellationLog.",
+        "Type on the input sheets, then press a button: here they act on the forms below; "
+        "on Sessions, Clients and Payments, on the selected row.",
     )
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 18)
     ws.set_column(3, 3, 22)
     ws.set_column(4, 4, 18)
-    ws.set_column(7, 7, 26)
-    ws.set_column(8, 8, 60)
-    for i, macro in enumerate(home.MACROS):
-        ws.insert_button(
-            1 + 2 * i, 7, {"macro": macro.sub, "caption": macro.caption, "width": 180, "height": 30}
-        )
-        ws.write_string(1 + 2 * i, 8, macro.help)
-    for form in home.FORMS.values():
+    ws.set_column(5, 5, 20)
+    ws.set_column(6, 6, 44)
+    ws.set_column(6, 6, 24)
+    ws.set_column(7, 7, 24)
+    ws.set_column(home.BUTTON_COLUMN - 1, home.BUTTON_COLUMN - 1, 26)
+    ws.set_column(home.BUTTON_COLUMN, home.BUTTON_COLUMN, 60)
+    for i, macro in enumerate(home.macros_on(home.HOME)):
+        ws.insert_button(1 + 2 * i, home.BUTTON_COLUMN - 1, _button(macro))
+        ws.write_string(1 + 2 * i, home.BUTTON_COLUMN, macro.help)
+    for form in (*home.FORMS.values(), home.CANCEL_FORM, home.CLIENT_FORM):
         _write_form(ws, formats, form, heading, lists)
-    row, col = home.AS_OF_CELL
-    ws.write_string(row - 3, 0, "Balances by formula (no Python needed)", heading)
-    ws.merge_range(row - 2, 0, row - 2, 5, home.BALANCE_NOTE, note)
-    ws.set_row(row - 2, 60)
-    ws.write_string(row - 1, col - 2, "As of")
-    ws.write_datetime(row - 1, col - 1, dt.datetime(2099, 12, 31), formats.of(Kind.DATE))
-    for c, header in enumerate(home.BALANCE_COLUMNS):
-        ws.write_string(home.BALANCE_HEADER_ROW - 1, c, header, heading)
-    money = formats.of(Kind.MONEY)
-    for n in range(max(home.FORMULA_CLIENTS, clients)):
-        r = home.BALANCE_HEADER_ROW + 1 + n
-        for c, formula in enumerate(home.balance_formulas(r)):
-            ws.write_formula(r - 1, c, formula, money if c else None)
+    homesheet.write_balances(
+        wb,
+        ws,
+        rows,
+        money_format=formats.of(Kind.MONEY),
+        date_format=formats.of(Kind.DATE),
+        currency=currency,
+    )
+
+
+def _button(macro: home.Macro) -> dict[str, Any]:
+    return {"macro": macro.sub, "caption": macro.caption, "width": 180, "height": 30}
+
+
+def _write_buttons(ws: Any, sheet: Sheet) -> None:
+    """The buttons of an input sheet, right of its table, one under the other."""
+    for i, macro in enumerate(home.macros_on(sheet.name)):
+        ws.insert_button(1 + 2 * i, len(sheet.columns) + 1, _button(macro))
 
 
 def _write_form(
@@ -317,7 +330,7 @@ def _write_form(
     for key in form.fields:
         col = sheet.column(key)
         r, c = form.value_cell(key)
-        ws.write_string(r - 1, c - 2, col.header)
+        ws.write_string(r - 1, c - 2, home.FORM_LABELS.get((form.title, key), col.header))
         default = home.FORM_DEFAULTS.get((form.sheet, key))
         if default is not None:
             ws.write_string(r - 1, c - 1, default, formats.of(col.kind))

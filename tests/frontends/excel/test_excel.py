@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib.util
-import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
-
-from tests.support.books import ROOT
 
 xw = pytest.importorskip("xlwings", reason="the excel extra (xlwings) is not installed")
 if not xw.__pro__:
@@ -33,12 +26,11 @@ if not xw.__pro__:
 
 from practicebook import api
 from practicebook.core import entry
-from practicebook.core.reconcile import reconcile
 from practicebook.frontends import excel
 from practicebook.frontends.excel import livebook, macros
 from practicebook.frontends.excel.build import vba_project
 from practicebook.generate import generate
-from practicebook.render.sheets import result_sheets
+from practicebook.render.sheets import RESULT_SHEETS, result_sheets
 from practicebook.schema import home
 from practicebook.workbook.template import write_workbook
 from tests.support.excel_payload import payload
@@ -51,36 +43,6 @@ def vba_actions() -> set[str]:
     """The actions xlwings' VBA client replays (its ``Remote.bas`` subs)."""
     text = (Path(xw.__file__).parent / "addin" / "Remote.bas").read_text(encoding="latin-1")
     return set(re.findall(r"^Sub (\w+)\(wb As Workbook, action As Dictionary\)", text, re.M))
-
-
-@pytest.fixture(scope="module")
-def practice():
-    generated = generate(40)
-    generated.rows["Sessions"].append(
-        {
-            "session_id": "S0000041",
-            "client_id": "C0002",
-            "clinician_id": "T01",
-            "service_code": "90834",
-            "scheduled_start": dt.datetime(2026, 7, 1, 10, 0),
-            "scheduled_minutes": 50,
-            "status": "scheduled",
-        }
-    )
-    return generated
-
-
-@pytest.fixture(scope="module")
-def book_path(tmp_path_factory, practice) -> Path:
-    path = tmp_path_factory.mktemp("excel") / "practice.xlsm"
-    write_workbook(path, practice.rows, settings=practice.settings, vba_project=vba_project())
-    return path
-
-
-@pytest.fixture(scope="module")
-def core(book_path):
-    book, issues = api.load(book_path)
-    return book, issues, reconcile(book, AS_OF)
 
 
 def run(path: Path, macro, *args, **kwargs):
@@ -129,6 +91,9 @@ def test_every_action_is_one_the_vba_client_replays(book_path):
         (excel.check_workbook, {}),
         (excel.explain_balance, {"active": "Clients", "selection": "A2"}),
         (excel.mark_cancellation, {"active": "Sessions", "selection": "A3"}),
+        (excel.preview_cancellation, {"active": "Home", "selection": "H6"}),
+        (excel.statement, {"active": "Clients", "selection": "A3"}),
+        (excel.match_deposits, {}),
         (
             excel.add_session,
             {
@@ -164,11 +129,11 @@ def rec_practice(path: Path) -> str:
     return api.load(path)[0].settings.practice_name
 
 
-def test_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core):
+def test_journey_reconcile_adds_the_derived_sheets_with_the_core_figures(book_path, core):
     _, _, rec = core
     result, actions = run(book_path, excel.reconcile, AS_OF)
     added = [a["args"][1] for a in actions if a["func"] == "addSheet"]
-    assert added == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
+    assert added == [*RESULT_SHEETS, "AuditLog"]
     first = sheet_index(book_path, "Lists") + 1
     # each sheet says when it was true: a title line above its table
     practice = rec_practice(book_path)
@@ -227,7 +192,7 @@ def test_reconcile_clears_an_existing_derived_sheet_instead_of_adding_it(book_pa
     assert "Balances" not in [a["args"][1] for a in actions if a["func"] == "addSheet"]
 
 
-def test_check_workbook_lists_flags_and_selects_the_first_offending_cell(tmp_path):
+def test_journey_check_workbook_lists_flags_and_selects_the_first_offending_cell(tmp_path):
     damaged = generate(60, problems=True)
     path = tmp_path / "damaged.xlsm"
     write_workbook(path, damaged.rows, settings=damaged.settings, vba_project=vba_project())
@@ -269,7 +234,7 @@ def form_edits(sheet: str, values: dict[str, object]) -> dict[tuple[str, str], o
     return out
 
 
-def test_add_session_appends_the_form_as_the_next_sessions_row(book_path, core):
+def test_journey_add_session_appends_the_form_as_the_next_sessions_row(book_path, core):
     book, _, _ = core
     edits = form_edits(
         "Sessions",
@@ -302,7 +267,7 @@ def test_add_session_appends_the_form_as_the_next_sessions_row(book_path, core):
     assert [r[0] for r in reset][:7] == [""] * 6 + ["scheduled"]
 
 
-def test_add_session_refuses_an_unknown_client_and_writes_nothing(book_path):
+def test_journey_add_session_refuses_an_unknown_client_and_writes_nothing(book_path):
     edits = form_edits(
         "Sessions",
         {
@@ -321,7 +286,7 @@ def test_add_session_refuses_an_unknown_client_and_writes_nothing(book_path):
     assert [a["args"] for a in actions if a["func"] == "setRangeColor"] == [[macros.ERROR_COLOR]]
 
 
-def test_record_payment_appends_money_with_the_money_format(book_path, core):
+def test_journey_record_payment_appends_money_with_the_money_format(book_path, core):
     book, _, _ = core
     edits = form_edits(
         "Payments",
@@ -365,7 +330,13 @@ def test_mark_cancellation_stamps_the_selected_row_and_shows_the_fee(book_path, 
     )
     requested = start - dt.timedelta(hours=5)
     stamp, actions = run(
-        book_path, excel.mark_cancellation, requested, active="Sessions", selection=f"B{row}"
+        book_path,
+        excel.mark_cancellation,
+        requested,
+        "client",
+        "phone",
+        active="Sessions",
+        selection=f"B{row}",
     )
     expected = entry.cancellation_stamp(book, session_id, requested)
     assert stamp.accepted and stamp.values == expected.values
@@ -393,18 +364,27 @@ def test_mark_cancellation_refuses_a_held_session_and_writes_nothing(book_path, 
     book, _, _ = core
     attended = book.sessions[book.sessions["status"] == "attended"].iloc[0]
     stamp, actions = run(
-        book_path, excel.mark_cancellation, active="Sessions", selection=f"C{int(attended['_row'])}"
+        book_path,
+        excel.mark_cancellation,
+        None,
+        "client",
+        "email",
+        active="Sessions",
+        selection=f"C{int(attended['_row'])}",
     )
-    assert not stamp.accepted and stamp.session_id == attended["session_id"]
-    assert [a["func"] for a in actions] == ["alert"]
-    assert actions[0]["args"][0].startswith("Not stamped: ")
-    assert "attended" in actions[0]["args"][0]
+    assert stamp is None
+    sessions = sheet_index(book_path, "Sessions")
+    assert not [a for a in actions if a["sheet_position"] == sessions]
+    alert = actions[-1]
+    assert alert["func"] == "alert" and alert["args"][0].startswith("Not stamped: ")
+    assert "attended" in alert["args"][0]
 
 
 def test_mark_cancellation_needs_a_sessions_row(book_path):
     stamp, actions = run(book_path, excel.mark_cancellation, active="Clients", selection="A2")
-    assert stamp.session_id == ""
+    assert stamp is None
     assert [a["func"] for a in actions] == ["alert"]
+    assert "Select a session's row on the Sessions sheet" in actions[0]["args"][0]
 
 
 def test_explain_balance_writes_the_selected_clients_ledger(book_path, core):
@@ -446,7 +426,7 @@ def test_explain_balance_of_a_client_the_reconciliation_does_not_know(tmp_path, 
     )
     assert client_id is None
     assert [a["func"] for a in actions] == ["alert"]
-    assert actions[0]["args"][0] == "'C0077' is not a client in this workbook"
+    assert actions[0]["args"][0] == "Client C0077 is not on the Clients sheet."
 
 
 def test_runpython_entry_point_works_on_the_mock_caller(book_path, core):
@@ -461,107 +441,11 @@ def test_runpython_entry_point_works_on_the_mock_caller(book_path, core):
     assert next(a["args"][1] for a in actions if a["func"] == "addSheet") == "Balances"
 
 
-def test_udfs_called_as_plain_functions_agree_with_the_core(book_path, core):
-    _, _, rec = core
-    book = xw.Book(json=payload(book_path))
-    try:
-        book.set_mock_caller()
-        balance = excel.PB_BALANCE("C0001", dt.datetime(2026, 12, 31))
-        session = rec.charges["session_id"].iloc[0]
-        fee = excel.PB_SESSION_FEE(session)
-        flags = excel.PB_FLAGS("C0001")
-    finally:
-        xw.Book._mock_caller = None
-        book.close()
-    row = rec.balances[rec.balances["client_id"] == "C0001"].iloc[0]
-    assert Decimal(str(balance)) == row["balance"]
-    amount = rec.charges.loc[rec.charges["session_id"] == session, "amount"].sum()
-    assert Decimal(str(fee)) == amount
-    today = reconcile(core[0]).flags
-    mine = today[today["client_id"] == "C0001"]
-    assert flags == "\n".join(f"{f.code} at {f.sheet}!{f.cell}" for f in mine.itertuples())
-
-
-def test_udfs_read_numeric_ids_as_text(book_path):
-    book = xw.Book(json=payload(book_path))
-    try:
-        book.set_mock_caller()
-        assert excel.PB_BALANCE("NOBODY") == 0.0
-        assert excel.PB_SESSION_FEE(41.0) == 0.0  # no session "41"
-        assert excel.PB_FLAGS("NOBODY") == ""
-    finally:
-        xw.Book._mock_caller = None
-        book.close()
-
-
-def lite_module():
-    spec = importlib.util.spec_from_file_location(
-        "lite_main", ROOT / "src" / "practicebook" / "frontends" / "excel" / "lite" / "main.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_lite_scripts_run_the_same_macros(book_path):
-    lite = lite_module()
-    _, actions = run(book_path, lite.reconcile)
-    assert next(a["args"][1] for a in actions if a["func"] == "addSheet") == "Balances"
-    _, actions = run(book_path, lite.check_workbook)
-    assert actions[-1]["func"] == "rangeSelect"
-
-
 def test_explain_balance_needs_a_row_with_a_client(book_path):
-    client_id, actions = run(book_path, excel.explain_balance, active="Home", selection="H2")
+    client_id, actions = run(book_path, excel.explain_balance, active="Clinicians", selection="B2")
     assert client_id is None
     assert [a["func"] for a in actions] == ["alert"]
-
-
-LITE_RUN = """
-import asyncio, importlib.util, json, sys
-import xlwings as xw, xlwings.server
-sys.path.insert(0, sys.argv[3])
-from tests.support.excel_payload import payload
-spec = importlib.util.spec_from_file_location("lite_main", sys.argv[1])
-lite = importlib.util.module_from_spec(spec); spec.loader.exec_module(lite)
-meta = xlwings.server.custom_scripts_meta(lite)
-book = xw.Book(json=payload(sys.argv[2]))
-asyncio.run(xlwings.server.custom_scripts_call(lite, "reconcile",
-                                               typehint_to_value={xw.Book: book}))
-print(json.dumps({"scripts": [m["function_name"] for m in meta],
-                  "actions": [a["func"] for a in book.json()["actions"]]}))
-"""
-
-
-def test_lite_scripts_are_registered_and_run_as_xlwings_scripts(book_path):
-    """With ``XLWINGS_ON_SERVER`` (as in Lite) ``@script`` registers the functions; the
-    xlwings runner calls them with the book, as Lite's task pane does."""
-    env = {**os.environ, "XLWINGS_ON_SERVER": "true"}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            LITE_RUN,
-            str(ROOT / "src" / "practicebook" / "frontends" / "excel" / "lite" / "main.py"),
-            str(book_path),
-            str(ROOT / "tests"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=True,
-    )
-    out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert sorted(out["scripts"]) == [
-        "add_session",
-        "check_workbook",
-        "explain_balance",
-        "mark_late_cancellation",
-        "reconcile",
-        "record_payment",
-    ]
-    assert out["actions"].count("addSheet") == 6 and out["actions"][-1] == "rangeSelect"
+    assert actions[0]["args"][0] == "Select a row that has a Client ID first."
 
 
 def audit_written(actions, position):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -23,6 +25,7 @@ from practicebook.frontends.excel.build import (
     build_vba_project,
 )
 from practicebook.generate import generate
+from practicebook.issues import column_letter
 from practicebook.schema import home
 from practicebook.workbook.template import describe_workbook, write_workbook
 from tests.support.books import ROOT
@@ -47,13 +50,26 @@ def test_committed_template_matches_a_fresh_build(tmp_path):
 
     def home_cells(path):
         ws = openpyxl.load_workbook(path)["Home"]
-        return [c.value for row in ws.iter_rows() for c in row]
+        return [getattr(c.value, "text", c.value) for row in ws.iter_rows() for c in row]
 
     assert home_cells(TEMPLATE) == home_cells(fresh), (
         "templates/practicebook.xlsm is stale: run python -m practicebook.frontends.excel.build"
     )
     with zipfile.ZipFile(TEMPLATE) as z:
         assert z.read("xl/vbaProject.bin") == VBA_PROJECT.read_bytes()
+
+
+def test_vba_project_has_no_compile_cache_like_xlwings_own_xlsm():
+    olefile = pytest.importorskip("olefile")
+    xlwings = pytest.importorskip("xlwings")
+    known_good = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+    with zipfile.ZipFile(known_good) as z:
+        theirs = olefile.OleFileIO(z.read("xl/vbaProject.bin")).openstream("VBA/_VBA_PROJECT")
+    with zipfile.ZipFile(TEMPLATE) as z:
+        ours = olefile.OleFileIO(z.read("xl/vbaProject.bin")).openstream("VBA/_VBA_PROJECT")
+    expected = theirs.read()
+    assert expected[2:4] == b"\xff\xff" and len(expected) == 7  # version 0xFFFF, no cache
+    assert ours.read() == expected
 
 
 def test_template_is_macro_enabled_with_every_macro_sub():
@@ -82,40 +98,45 @@ def test_home_buttons_are_bound_to_the_macros():
     with zipfile.ZipFile(TEMPLATE) as z:
         vml = z.read("xl/drawings/vmlDrawing1.vml").decode()
         workbook = z.read("xl/workbook.xml").decode()
-    assert re.findall(r"<x:FmlaMacro>(.*?)</x:FmlaMacro>", vml) == [
-        f"[0]!{m.sub}" for m in home.MACROS
-    ]
+    on_home = home.macros_on("Home")
+    assert re.findall(r"<x:FmlaMacro>(.*?)</x:FmlaMacro>", vml) == [f"[0]!{m.sub}" for m in on_home]
     captions = re.findall(r"<font [^>]*>(.*?)</font>", vml)
-    assert captions == [m.caption for m in home.MACROS]
+    assert captions == [m.caption for m in on_home]
     assert 'codeName="ThisWorkbook"' in workbook
     assert openpyxl.load_workbook(TEMPLATE, read_only=True).sheetnames[0] == "Home"
 
 
-def test_home_formulas_are_plain_and_cover_the_clients():
-    wb = openpyxl.load_workbook(TEMPLATE)
-    ws = wb["Home"]
+def test_home_formulas_follow_the_tables_and_cover_the_clients():
+    ws = openpyxl.load_workbook(TEMPLATE)["Home"]
     first = home.BALANCE_HEADER_ROW + 1
-    assert [c.value for c in ws[home.BALANCE_HEADER_ROW]][:6] == list(home.BALANCE_COLUMNS)
-    assert ws.cell(first, 1).value == '=IF(Clients!$A2="","",Clients!$A2)'
-    paid = f'Payments!$G:$G,Payments!$C:$C,$A{first},Payments!$B:$B,"<="&$B$19'
-    assert ws.cell(first, 3).value == (
-        f'=IF($A{first}="","",SUMIFS({paid})-SUMIFS({paid},Payments!$D:$D,"refund"))'
+    assert [c.value for c in ws[home.BALANCE_HEADER_ROW]][:8] == list(home.BALANCE_COLUMNS)
+    assert "Balance" not in [c.value for c in ws[home.BALANCE_HEADER_ROW]]
+    assert ws.cell(first, 1).value == (
+        '=IFERROR(IF(INDEX(Clients[Client ID],1)="","",INDEX(Clients[Client ID],1)),"")'
     )
-    assert ws.cell(first, 6).value == f'=IF($A{first}="","",B{first}-C{first}+D{first}+E{first})'
-    matches_empty = re.compile(r':\$[A-Z]+,(""|"<>\w)')  # criteria that scan whole columns
-    assert not [f for f in home.balance_formulas(first) if matches_empty.search(f)]
-    assert matches_empty.search('SUMIFS(A:A,D:$D,"<>refund")')
-    last = first + home.FORMULA_CLIENTS - 1
-    assert (
-        ws.cell(last, 1).value == f'=IF(Clients!$A{last - first + 2}="","",'
-        f"Clients!$A{last - first + 2})"
+    paid = (
+        f'Payments[Amount],Payments[Client ID],$A{first},Payments[Received date],"<"&(INT($B$19)+1)'
     )
+    assert ws.cell(first, 3).value == f'=IF($A{first}="","",ROUND(SUMIFS({paid}),2)-D{first})'
+    assert ws.cell(first, 6).value == (
+        f'=IF($A{first}="","",ROUND(B{first}-C{first}+D{first}+E{first},2))'
+    )
+    # no whole-column references: every range is a column of an input table
     formulas = [c.value for row in ws.iter_rows(min_row=first) for c in row if c.value]
-    assert len(formulas) == 6 * home.FORMULA_CLIENTS
-    volatile = re.compile(r"\b(TODAY|NOW|INDIRECT|OFFSET|RAND|RANDBETWEEN|CELL|INFO)\(")
+    assert not [f for f in formulas if re.search(r"(?<![!\w])\$?[A-Z]+:\$?[A-Z]+\b", f)]
+    rows = home.SPARE_ROWS  # the template has no client yet
+    assert len(formulas) == 9 * rows
+    assert ws.cell(first + rows - 1, 1).value.startswith(
+        f"=IFERROR(IF(INDEX(Clients[Client ID],{rows})"
+    )
+    assert str(ws.cell(*home.OVERFLOW_CELL).value).startswith(
+        f"=IF(ROWS(Clients[Client ID])>{rows},"
+    )
+    volatile = re.compile(r"\b(TODAY|NOW|OFFSET|RAND|RANDBETWEEN|CELL|INFO)\(")
     assert not [f for f in formulas if volatile.search(f)]
     note = " ".join(str(c.value) for row in ws.iter_rows(max_row=first) for c in row if c.value)
-    assert "cancellation policy" in note and "Reconcile" in note
+    assert "cancellation policy" in note and "Reconcile" in note and "≈" in note
+    assert ws.column_dimensions[column_letter(home.LEFT_OUT_COLUMN)].hidden
 
 
 def test_new_command_writes_the_macro_workbook_for_xlsm(tmp_path):
@@ -194,58 +215,133 @@ def test_libreoffice_opens_the_template_with_its_macros_and_buttons(recalc_conve
         names = z.namelist()
     assert any(n.startswith("Basic/VBAProject/PracticeBook") for n in names)
     bound = re.findall(r"vnd\.sun\.star\.script:VBAProject\.(\w+)\.(\w+)", content)
-    assert [sub for module, sub in bound if module == MACRO_MODULE] == [m.sub for m in home.MACROS]
+    sheets = openpyxl.load_workbook(TEMPLATE, read_only=True).sheetnames
+    expected = [m.sub for sheet in sheets for m in home.macros_on(sheet)]
+    assert [sub for module, sub in bound if module == MACRO_MODULE] == expected
+    assert set(expected) == {m.sub for m in home.MACROS}
     assert 'table:name="Home"' in content
 
 
-def formula_example(path: Path):
-    """A practice the formulas can express: no client or clinician rates, one fee per
-    service code; one session has a fee override."""
-    practice = generate(150)
-    practice.rows["Rates"] = []
-    services, seen = [], set()
-    for row in practice.rows["Services"]:
-        if row["service_code"] not in seen:
-            seen.add(row["service_code"])
-            services.append({**row, "effective_to": None})
-    practice.rows["Services"] = services
-    attended = next(s for s in practice.rows["Sessions"] if s["status"] == "attended")
-    attended["fee_override"] = Decimal("77.50")
+FIRST_LINE = home.BALANCE_HEADER_ROW + 1
+FEE_STATUSES = ("late_cancelled", "no_show")
+
+
+def write_book(practice, path: Path) -> Path:
     write_workbook(
         path, practice.rows, settings=practice.settings, vba_project=VBA_PROJECT.read_bytes()
     )
+    return path
+
+
+def expressible(practice):
+    """The practice without what formulas cannot express: no rates, no cancellation a
+    fee could be charged for (the Services rows keep their dated periods)."""
+    practice.rows["Rates"] = []
+    for session in practice.rows["Sessions"]:
+        if session["status"] in (*FEE_STATUSES, "cancelled", "clinician_cancelled"):
+            session.update(status="cancelled", cancel_requested_at=None)
     return practice
+
+
+def home_lines(path: Path) -> tuple[Any, dict[str, tuple]]:
+    """The Home sheet and its formula lines by client (as cached in ``path``)."""
+    ws = openpyxl.load_workbook(path, data_only=True)["Home"]
+    lines = {}
+    for row in ws.iter_rows(min_row=FIRST_LINE, max_col=home.LEFT_OUT_COLUMN, values_only=True):
+        if row[0]:
+            lines[row[0]] = row
+    return ws, lines
+
+
+def assert_agrees_with_the_core(lines, rec) -> dict[str, str]:
+    """Every figure the table claims to cover equals the core's, to the cent; returns
+    what each client's line says it leaves out."""
+    charges = rec.charges
+    session = charges[charges["kind"] == "session"].groupby("client_id")["amount"].sum()
+    fees = charges[charges["kind"] != "session"].groupby("client_id")["amount"].sum()
+    assert set(lines) == set(rec.balances["client_id"])
+    left = {}
+    for r in rec.balances.itertuples():
+        line = lines[r.client_id]
+        got = [Decimal(str(v)) for v in line[1:6]]
+        left_out = line[home.LEFT_OUT_COLUMN - 1] or ""
+        left[r.client_id] = left_out
+        assert got[1:4] == [r.payments, r.refunds, r.adjustments], r.client_id
+        if "rates" not in left_out and "overlapping" not in left_out:
+            assert got[0] == session.get(r.client_id, 0), r.client_id
+        if left_out:
+            assert line[6] == "estimate: leaves out " + left_out[2:]
+        else:
+            assert line[6] == "exact" and got[4] == r.balance, r.client_id
+        if left_out == ", late-cancel and no-show fees":
+            assert got[4] == r.balance - fees.get(r.client_id, 0), r.client_id
+    return left
 
 
 @pytest.mark.slow
 def test_recalculated_formula_balances_equal_the_core(recalc_convert, tmp_path):
-    source = tmp_path / "formulas.xlsm"
-    formula_example(source)
-    book, _ = api.load(source)
-    rec = reconcile(book, "2099-12-31")
-    out = recalc_convert(source, "xlsx", tmp_path / "out")
-    ws = openpyxl.load_workbook(out, data_only=True)["Home"]
-    got = {}
-    for row in ws.iter_rows(min_row=home.BALANCE_HEADER_ROW + 1, max_col=6, values_only=True):
-        if row[0]:
-            got[row[0]] = [Decimal(str(round(v, 2))) for v in row[1:]]
-    charges = rec.charges
-    session = charges[charges["kind"] == "session"].groupby("client_id")["amount"].sum()
-    fees = charges[charges["kind"] != "session"].groupby("client_id")["amount"].sum()
-    assert len(got) == len(rec.balances) >= 5
-    cents = Decimal("0.01")
-    for r in rec.balances.itertuples():
-        expected = [
-            int(session.get(r.client_id, 0)),
-            int(r.payments),
-            int(r.refunds),
-            int(r.adjustments),
-            int(r.balance) - int(fees.get(r.client_id, 0)),
-        ]
-        assert got[r.client_id] == [Decimal(v) * cents for v in expected], r.client_id
-    assert sum(int(v) for v in fees) > 0  # the policy fees are what the formulas leave out
-    assert any(int(v) for v in rec.balances["refunds"])
+    today = dt.date.today()  # the As-of cell is =TODAY()
+    # the example: two 90834 rows (140.00 to 2026-06-30, 150.00 from 2026-07-01)
+    example = write_book(generate(600), tmp_path / "example.xlsm")
+    book, _ = api.load(example)
+    rec = reconcile(book, today)
+    _, lines = home_lines(recalc_convert(example, "xlsx", tmp_path / "example"))
+    left = assert_agrees_with_the_core(lines, rec)
+    both_periods = {
+        s["client_id"]
+        for s in generate(600).rows["Sessions"]
+        if s["service_code"] == "90834" and s["status"] == "attended"
+    }
+    checked = [c for c, out in left.items() if "rates" not in out and c in both_periods]
+    assert checked, "no client's 90834 sessions were checked across the two fee periods"
+    # the cached values are the recalculated ones: a viewer that does not recalculate
+    _, cached = home_lines(example)
+
+    def shown(line):
+        return tuple("" if v is None else v for v in line)
+
+    assert {c: shown(line) for c, line in cached.items()} == {
+        c: shown(line) for c, line in lines.items()
+    }
+    # a book the formulas can express entirely: every balance exact
+    plain = write_book(expressible(generate(300, seed=7)), tmp_path / "plain.xlsm")
+    book, _ = api.load(plain)
+    rec = reconcile(book, today)
+    _, lines = home_lines(recalc_convert(plain, "xlsx", tmp_path / "plain"))
+    assert set(assert_agrees_with_the_core(lines, rec).values()) == {""}
+    assert len(lines) >= 5 and any(int(v) for v in rec.balances["refunds"])
     assert any(int(v) for v in rec.balances["adjustments"])
+
+
+@pytest.mark.slow
+def test_overlapping_services_rows_make_every_line_an_estimate(recalc_convert, tmp_path):
+    practice = expressible(generate(120, seed=3))
+    row = next(s for s in practice.rows["Services"] if s["service_code"] == "90834")
+    practice.rows["Services"].append({**row, "base_fee": Decimal("1.00"), "effective_to": None})
+    source = write_book(practice, tmp_path / "overlap.xlsm")
+    ws, lines = home_lines(recalc_convert(source, "xlsx", tmp_path / "out"))
+    assert ws.cell(*home.OVERLAP_CELL).value > 0
+    assert {line[home.LEFT_OUT_COLUMN - 1] for line in lines.values()} == {
+        ", overlapping Services rows"
+    }
+    assert home_lines(source)[0].cell(*home.OVERLAP_CELL).value == ws.cell(*home.OVERLAP_CELL).value
+
+
+@pytest.mark.slow
+def test_last_reconciled_balance_shows_beside_the_formula(recalc_convert, tmp_path):
+    source = write_book(generate(150), tmp_path / "book.xlsm")
+    assert (
+        CliRunner()
+        .invoke(main, ["reconcile", str(source), "--as-of", "2026-09-30", "--write"])
+        .exit_code
+        == 0
+    )
+    book, _ = api.load(source)
+    rec = reconcile(book, "2026-09-30")
+    ws, lines = home_lines(recalc_convert(source, "xlsx", tmp_path / "out"))
+    assert ws.cell(*home.LAST_RECONCILED_CELL).value == "as of Sep 30, 2026"
+    got = {c: Decimal(str(line[7])) for c, line in lines.items()}
+    assert got == dict(zip(rec.balances["client_id"], rec.balances["balance"], strict=True))
 
 
 def test_home_forms_offer_the_sheets_dropdowns():
@@ -269,5 +365,5 @@ def test_home_areas_do_not_overlap():
         assert ws.cell(row, col).value is None and row < home.AS_OF_CELL[0] - 2
         first, _, column = form.value_range
         assert ws.cell(first - 1, column - 1).value == form.title
-    assert ws.cell(*home.AS_OF_CELL).value.year == 2099
+    assert ws.cell(*home.AS_OF_CELL).value == "=TODAY()"
     assert ws.cell(home.AS_OF_CELL[0] - 2, 1).value == "Balances by formula (no Python needed)"

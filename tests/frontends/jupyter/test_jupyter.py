@@ -78,7 +78,9 @@ class RecordingWriter:
 
     def mark_cancellation(self, path, session_id, **options):
         self.calls.append(("cancel", path, session_id, options))
-        return SimpleNamespace(fee=Decimal("60.00"), basis="late cancel (test)")
+        return SimpleNamespace(
+            session_id=session_id, fee=Decimal("60.00"), basis="late cancel (test)"
+        )
 
 
 @pytest.fixture
@@ -118,8 +120,13 @@ def test_session_form_is_generated_from_the_schema(dash):
     assert [f.widget.description for f in form.fields.values()] == [
         sessions.column(k).header for k in dash.sessions.KEYS
     ]
-    assert list(form.widget("client_id").options) == [f"C000{i}" for i in range(1, 9)]
-    assert list(form.widget("service_code").options) == [
+    book = practicebook.load(dash.state.path)[0]
+    clients = book.clients.sort_values(["last_name", "first_name"])
+    assert list(form.widget("client_id").options) == [  # names with IDs, by last name
+        f"{c.last_name}, {c.first_name} ({c.client_id})" for c in clients.itertuples()
+    ]
+    assert form.widget("client_id").value == ""  # nothing chosen until the user chooses
+    assert [form.fields["service_code"].ids[o] for o in form.widget("service_code").options] == [
         "90791",
         "90832",
         "90834",
@@ -127,7 +134,7 @@ def test_session_form_is_generated_from_the_schema(dash):
         "90846",
         "90847",
     ]
-    assert next(iter(form.widget("clinician_id").options)) == ""  # optional: blank first
+    assert form.widget("clinician_id").value == ""
     assert tuple(form.widget("status").options) == schema.STATUSES
     assert type(form.widget("scheduled_start")).__name__ == "NaiveDatetimePicker"
     assert "pb-session-client-id" in form.widget("client_id")._dom_classes
@@ -136,16 +143,17 @@ def test_session_form_is_generated_from_the_schema(dash):
 def test_incomplete_session_shows_the_core_issue_and_is_not_saved(dash, writer):
     tab = dash.sessions
     tab.form.widget("client_id").value = "C0003"
-    assert "missing-value" in tab.messages.value
-    assert "Sessions!E302" in tab.messages.value  # the row the session would take
+    assert "Scheduled start" not in tab.messages.value  # untouched fields wait
     tab.save.click()
     assert writer.calls == []
+    assert "<b>Scheduled start</b>" in tab.messages.value  # a save shows every message
+    assert "Sessions!" not in tab.messages.value and "missing-value" not in tab.messages.value
 
 
 def test_unreadable_minutes_are_refused_at_their_cell(dash, writer):
     tab = dash.sessions
     fill_session(tab, scheduled_minutes="fifty")
-    assert "Sessions!F302" in tab.messages.value and "bad-number" in tab.messages.value
+    assert "<b>Scheduled minutes</b>: &#x27;fifty&#x27; is not a number" in tab.messages.value
     tab.save.click()
     assert writer.calls == []
 
@@ -178,15 +186,15 @@ def test_a_refusal_by_the_writer_is_shown(dash, writer):
     writer.refuse_with = [issue]
     fill_session(dash.sessions)
     dash.sessions.save.click()
-    assert "Sessions!A302: session ID &#x27;S1&#x27; is used twice" in dash.sessions.messages.value
+    assert "Session ID &#x27;S1&#x27; is used twice." in dash.sessions.messages.value
 
 
 def test_ambiguous_money_text_is_refused_with_the_cell(dash, writer):
     tab = dash.payments
     tab.form.widget("client_id").value = "C0002"
     tab.form.widget("amount").value = "12,34.5"
-    assert "ambiguous-money" in tab.messages.value
-    assert re.search(r"Payments!G\d+", tab.messages.value)
+    assert "&#x27;12,34.5&#x27; does not follow en_US number format" in tab.messages.value
+    assert "ambiguous-money" not in tab.messages.value  # words, not codes
     tab.save.click()
     assert writer.calls == []
 
@@ -226,8 +234,8 @@ def test_cancellation_fee_and_basis_shown_before_saving(dash, writer, book_path)
     )
     assert stamp.fee == Decimal("190.00")
     message = tab.cancel_messages.value
-    assert f"Notice {stamp.notice_hours} h" in message
-    assert "fee $190.00: full rate $190.00 (tier 0\u201312 h, 3rd occurrence" in message
+    assert f"Cancelled with {stamp.notice_hours:g} hours&#x27; notice" in message
+    assert "full rate $190.00 (tier 0\u201312 h, 3rd occurrence" in message
     assert not tab.confirm.disabled
     tab.confirm.click()
     (call,) = writer.calls
@@ -244,7 +252,10 @@ def test_cancellation_fee_and_basis_shown_before_saving(dash, writer, book_path)
             "tool": "jupyter",
         },
     )
-    assert "Marked S0000179 cancelled; fee $60.00" in tab.cancel_messages.value
+    assert (
+        "Marked S0000179 cancelled; fee $60.00 (USD), charged on Dec 1, 2026, the session day"
+        in tab.cancel_messages.value
+    )
 
 
 def test_an_attended_session_cannot_be_cancelled(dash):
@@ -270,12 +281,14 @@ def test_balances_in_the_workbook_locale_flagged_and_downloadable(tmp_path):
     dash = Dashboard(path, as_of=AS_OF)
     rec = reconcile(practicebook.load(path)[0], AS_OF)
     balances = rec.balances.set_index("client_id")
+    dash.balances.view.page_size = 1000
+    dash.balances.view.draw()
     table = dash.balances.table.value
     for client in ("C0001", "C0005"):
         text = shown(balances.loc[client, "balance"], "EUR", "de_DE")
         assert f"<td class='pb-money'>{text}</td>" in table
-    flagged_rows = re.findall(r"<tr class='pb-flagged'><td>([^<]+)</td>", table)
-    assert "C9999" in flagged_rows  # sessions of an unknown client
+    errors = re.findall(r"<tr class='pb-hl-error'><td>([^<]+)</td>", table)
+    assert "C9999" in errors  # sessions of an unknown client: an error finding
     csv = pd.read_csv(
         io.BytesIO(_link(dash.balances.downloads.value, ".csv")), dtype={"balance": str}
     )
@@ -307,39 +320,50 @@ def test_flags_filter_by_code_and_client(dash):
     assert rows[["code", "severity", "cell", "client_id"]].values.tolist() == [
         ["unknown-client", "error", "Sessions!B5", "C9999"]
     ]
-    assert "1 findings" in tab.table.value and "Sessions!B5" in tab.table.value
+    assert "1 of " in tab.count.value and "Sessions!B5" in tab.table.value
     tab.code.value = "(all)"
     tab.client.value = "C0001"
     assert set(tab.rows()["client_id"]) == {"C0001"}
     assert len(tab.rows()) == (dash.state.findings["client_id"] == "C0001").sum()
 
 
-def test_client_ledger_explains_the_balance(dash, book_path):
+def test_client_ledger_explains_the_balance_newest_first(dash, book_path):
     tab = dash.ledger
-    tab.client.value = "C0003"
+    tab.client.value = dash.state.client("C0003")
     rec = reconcile(practicebook.load(book_path)[0], AS_OF)
     lines = rec.explain("C0003").lines
     balance = rec.balances.set_index("client_id").loc["C0003", "balance"]
     assert lines["balance"].iloc[-1] == balance
-    assert shown(balance) in tab.table.value
-    assert tab.table.value.count("<tr>") == len(lines) + 1
-    assert str(lines["source"].iloc[0]) in tab.table.value
+    assert shown(balance) in tab.summary.value
+    body = tab.table.value.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr") == min(len(lines), tab.view.page_size)
+    newest = lines.sort_values("date", ascending=False, kind="stable")
+    assert re.search(r"<tr class=''><td class='pb-date'>([^<]+)</td>", body).group(1) == (
+        dash.state.day(newest["date"].iloc[0].date())
+    )
+    assert str(newest["source"].iloc[0]) in body
 
 
-def test_charts_show_every_month_and_bucket(dash):
-    html_text = dash.charts.html.value
+def test_charts_show_the_cores_figures(dash):
+    assert dash.charts.box.children == ()  # built when first shown
+    dash.tab.selected_index = dash.tabs.index(dash.charts)
     rec = dash.state.result
-    months = sorted(rec.ledger["date"].dt.strftime("%Y-%m").unique())
-    for month in months:
-        assert f"<td>{month}</td>" in html_text
-    for weekday in ("Mon", "Sun"):
-        assert f"<td>{weekday}</td>" in html_text
-    assert "<td>current</td>" in html_text and "<td>120+</td>" in html_text
-    march = summary.monthly_money(rec).set_index("month").loc["2026-03"]
-    assert f"charged {shown(march['charged'])}</div>" in html_text
-    assert f"collected {shown(march['collected'])}</div>" in html_text
-    mondays = summary.cancellations_by_weekday(rec).loc["Mon"]
-    assert f"no-show {int(mondays['no_show'])}</div>" in html_text
+    monthly = summary.monthly_money(rec)
+    chart = dash.charts.monthly
+    assert chart.series.categories == list(monthly["month"])
+    assert chart.series.texts[0] == [shown(v) for v in monthly["charged"]]
+    assert chart.series.texts[1] == [shown(v) for v in monthly["collected"]]
+    assert list(chart.bars.x) == list(monthly["month"])
+    march = list(monthly["month"]).index("2026-03")
+    assert chart.bars.y[0][march] == pytest.approx(float(monthly["charged"].iloc[march]))
+    weekday = summary.cancellations_by_weekday(rec)
+    assert dash.charts.cancel_weekday.series.categories == list(weekday.index)
+    assert dash.charts.cancel_weekday.series.values[1] == list(weekday["no_show"])
+    aging = summary.aging_totals(rec)
+    assert dash.charts.aging.series.texts[0] == [shown(v) for v in aging]
+    chart._hover({"event": "hover", "point": {"index": march, "subIndex": 1}})
+    assert shown(monthly["collected"].iloc[march]) in chart.tip.value
+    assert "2026-03" in chart.figures.value
 
 
 def test_what_if_refuses_unreadable_input(dash):
@@ -430,8 +454,10 @@ def test_schema_form_for_another_sheet(dash):
         dash.state, "Adjustments", ("client_id", "date", "type", "amount"), "adjustment"
     )
     assert tuple(form.widget("type").options) == schema.ADJUSTMENT_TYPES
+    form.choose("client_id", "C0001")
     form.widget("amount").value = "-10.00"
     form.widget("date").value = dt.date(2026, 3, 1)
+    assert form.widget("client_id").value.endswith("(C0001)")  # shown with its name
     assert form.values() == {
         "client_id": "C0001",
         "date": dt.date(2026, 3, 1),
@@ -485,8 +511,10 @@ def test_front_end_messages_fill_the_form_and_save(book_path, writer, monkeypatc
         widget._handle_msg({"content": {"data": data}, "buffers": []})
 
     client = form.widget("client_id")
-    from_page(client, {"method": "update", "state": {"index": 2}})  # a <select> sends index
-    from_page(form.widget("service_code"), {"method": "update", "state": {"index": 2}})
+    # a searchable list sends the text shown: a client's label, a service typed by code
+    label = next(o for o in client.options if o.endswith("(C0003)"))
+    from_page(client, {"method": "update", "state": {"value": label}})
+    from_page(form.widget("service_code"), {"method": "update", "state": {"value": "90834"}})
     from_page(
         form.widget("scheduled_start"),
         {

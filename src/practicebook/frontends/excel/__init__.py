@@ -20,21 +20,39 @@ MACRO_NAMES = (
     "add_session_main",
     "check_workbook",
     "check_workbook_main",
-    "explain_balance",
-    "explain_balance_main",
-    "mark_cancellation",
-    "mark_cancellation_main",
     "read_book",
     "reconcile",
     "reconcile_main",
     "record_payment",
     "record_payment_main",
 )
+#: The entry points of ``selected``: macros acting on a Home form or the selected row.
+SELECTED_NAMES = (
+    "explain_balance",
+    "explain_balance_main",
+    "mark_cancellation",
+    "mark_cancellation_main",
+    "preview_cancellation",
+    "preview_cancellation_main",
+)
+#: The entry points of ``documents``: client documents and deposits, from the live workbook.
+DOCUMENT_NAMES = (
+    "match_deposits",
+    "match_deposits_main",
+    "receipt",
+    "receipt_main",
+    "statement",
+    "statement_main",
+    "superbill",
+    "superbill_main",
+)
 #: The worksheet functions of ``functions``.
 UDF_NAMES = ("PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE")
 #: Every entry point, and the module that holds it.
 _ENTRY_POINTS = {
     **dict.fromkeys(MACRO_NAMES, "practicebook.frontends.excel.macros"),
+    **dict.fromkeys(SELECTED_NAMES, "practicebook.frontends.excel.selected"),
+    **dict.fromkeys(DOCUMENT_NAMES, "practicebook.frontends.excel.documents"),
     **dict.fromkeys(UDF_NAMES, "practicebook.frontends.excel.functions"),
 }
 

@@ -17,7 +17,16 @@ from pathlib import Path
 
 from practicebook.errors import MissingDependency
 
-__all__ = ["MACRO_MODULE", "VBA_PROJECT", "VBA_SOURCE", "build_vba_project", "main", "vba_project"]
+__all__ = [
+    "MACRO_MODULE",
+    "NO_CACHE",
+    "VBA_PROJECT",
+    "VBA_SOURCE",
+    "build_vba_project",
+    "main",
+    "vba_project",
+    "without_compile_cache",
+]
 
 #: The built project, shipped inside the package.
 VBA_PROJECT = Path(__file__).with_name("vba") / "vbaProject.bin"
@@ -65,7 +74,22 @@ def build_vba_project(source_dir: Path, work_dir: Path) -> bytes:
     finally:
         book.close()
     with ExcelFile(path) as built:
-        return bytes(built.vba_project_bytes())
+        return without_compile_cache(bytes(built.vba_project_bytes()))
+
+
+#: The ``_VBA_PROJECT`` stream of xlwings' own known-good ``.xlsm``: version 0xFFFF and no
+#: performance cache ([MS-OVBA] 2.3.4.1), so Excel compiles the source on first open
+#: instead of trusting a cache written by another tool.
+NO_CACHE = bytes.fromhex("cc61ffff000100")
+
+
+def without_compile_cache(project: bytes) -> bytes:
+    """``project`` (a ``vbaProject.bin``) with its ``_VBA_PROJECT`` stream as ``NO_CACHE``."""
+    from pyopenvba.cfb import CFB
+
+    cfb = CFB.from_bytes(project)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", NO_CACHE)
+    return bytes(cfb.to_bytes())
 
 
 def _text(path: Path) -> str:

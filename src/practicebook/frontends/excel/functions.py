@@ -1,57 +1,133 @@
-"""Worksheet functions (xlwings UDFs, Windows desktop): the core's figures in a cell.
+"""Worksheet functions (xlwings UDFs): the core's figures in a cell.
 
-``=PB_BALANCE("C0001")``, ``=PB_SESSION_FEE("S0001")``, ``=PB_FLAGS("C0001")``. Import
-them with xlwings' *Import Functions* (the module is
-``practicebook.frontends.excel.functions``).
+``=PB_BALANCE("C0001")``, ``=PB_BALANCE("C0001", TODAY()-30)``,
+``=PB_SESSION_FEE("S0001")``, ``=PB_FLAGS("C0001")``. Import them with xlwings'
+*Import Functions* (Windows desktop; the module is
+``practicebook.frontends.excel.functions``), or load this module in xlwings Lite.
+
+* Days: an Excel date, a date serial (what ``=TODAY()-30`` passes), ISO text
+  (``"2026-03-31"``) or nothing (today).
+* An ID the workbook does not have is an error, not 0: the function raises, so Excel
+  shows an error value (``#VALUE!``) and the message says which ID (in Excel on the
+  desktop xlwings shows the message in the cell).
+* Recalculation: the functions read the whole workbook, which Excel cannot see as
+  their inputs, so they are **volatile**: they recalculate whenever anything in the
+  workbook changes (and on F9). The reconciliation is computed once per state of the
+  workbook and shared by every function cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 from practicebook.core.amounts import money_total
 from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
-from practicebook.errors import MissingDependency
+from practicebook.errors import MissingDependency, PracticebookError, UnknownClient
 from practicebook.frontends.excel import UDF_NAMES, livebook
-from practicebook.frontends.excel.macros import read_book
-from practicebook.model import Book
+from practicebook.frontends.excel.macros import _tables
+from practicebook.model import Book, RawTable
 
 try:
     import xlwings as xw
 except ImportError:  # pragma: no cover - exercised only without the extra
     raise MissingDependency("xlwings", "excel") from None
 
-__all__ = list(UDF_NAMES)
+from practicebook import api
+
+__all__ = [*UDF_NAMES, "as_day"]
+
+#: The first day of Excel's 1900 date system, counting its phantom 1900-02-29.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+_CACHE: OrderedDict[tuple[str, dt.date | None], tuple[Book, Reconciliation]] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def as_day(value: object) -> dt.date | None:
+    """A day as a worksheet function receives it: a date or datetime, a date serial,
+    ISO text, or blank (``None``: today).
+
+    >>> as_day(46203), as_day("2026-06-30"), as_day(dt.datetime(2026, 6, 30, 9))
+    (datetime.date(2026, 6, 30), datetime.date(2026, 6, 30), datetime.date(2026, 6, 30))
+
+    Raises:
+        PracticebookError: the value is no day.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise PracticebookError(f"{str(value)[:40]!r} is not a day: give a date, or YYYY-MM-DD")
+
+
+def _fingerprint(tables: list[RawTable]) -> str:
+    """A digest of what was read: equal digests, equal books."""
+    digest = hashlib.blake2b(digest_size=16)
+    for table in tables:
+        shape = (table.name, table.headers, table.header_row, table.columns, table.raw_cells)
+        digest.update(repr(shape).encode())
+        digest.update(table.data.to_csv(index=False).encode())
+    return digest.hexdigest()
 
 
 def _caller_result(as_of: object = None) -> tuple[Book, Reconciliation]:
-    core_book, _ = read_book(xw.Book.caller())
-    day = as_of.date() if isinstance(as_of, dt.datetime) else as_of
-    return core_book, reconcile_book(core_book, day or None)  # type: ignore[arg-type]
+    """The calling workbook reconciled as of ``as_of``, computed once per state."""
+    day = as_day(as_of)
+    tables = _tables(xw.Book.caller())
+    key = (_fingerprint(tables), day)
+    if key not in _CACHE:
+        core_book, _ = api.load_tables(tables)
+        _CACHE[key] = (core_book, reconcile_book(core_book, day))
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    return _CACHE[key]
 
 
-@xw.func
+def _client(book: Book, client_id: Any) -> str:
+    wanted = livebook.id_text(client_id)
+    if wanted is None or wanted not in {str(c) for c in book.clients["client_id"]}:
+        raise UnknownClient(str(wanted or ""))
+    return wanted
+
+
+@xw.func(volatile=True)
 def PB_BALANCE(client_id: Any, as_of: Any = None) -> Any:
     """The client's balance as of a day (default today), as the core computes it."""
-    _, result = _caller_result(as_of)
-    rows = result.balances[result.balances["client_id"] == livebook.id_text(client_id)]
-    return float(money_total(rows["balance"], result.currency))  # 0 for an unknown client
+    book, result = _caller_result(as_of)
+    wanted = _client(book, client_id)
+    rows = result.balances[result.balances["client_id"] == wanted]
+    return float(money_total(rows["balance"], result.currency))
 
 
-@xw.func
+@xw.func(volatile=True)
 def PB_SESSION_FEE(session_id: Any) -> Any:
     """What a session costs: its fee line plus any late-cancel or no-show fee."""
-    _, result = _caller_result()
-    charges = result.charges[result.charges["session_id"] == livebook.id_text(session_id)]
+    book, result = _caller_result()
+    wanted = livebook.id_text(session_id)
+    if wanted is None or wanted not in {str(s) for s in book.sessions["session_id"]}:
+        raise PracticebookError(f"session {wanted or ''!r} is not on the Sessions sheet")
+    charges = result.charges[result.charges["session_id"] == wanted]
     return float(money_total(charges["amount"], result.currency))
 
 
-@xw.func
+@xw.func(volatile=True)
 def PB_FLAGS(client_id: Any) -> Any:
     """The client's findings, one per line: ``code at cell``."""
-    _, result = _caller_result()
-    flags = result.flags[result.flags["client_id"] == livebook.id_text(client_id)]
+    book, result = _caller_result()
+    wanted = _client(book, client_id)
+    flags = result.flags[result.flags["client_id"] == wanted]
     lines = [f"{f.code} at {f.sheet}!{f.cell}" for f in flags.itertuples(index=False)]
     return livebook.text_cell("\n".join(lines)) if lines else ""

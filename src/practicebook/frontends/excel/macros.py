@@ -26,9 +26,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
-
-from practicebook import api
+from practicebook import api, money
 from practicebook.core import entry
 from practicebook.core.audit import (
     AUDIT_HEAD_PROPERTY,
@@ -40,15 +38,15 @@ from practicebook.core.audit import (
 )
 from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
-from practicebook.errors import MissingDependency, UnknownClient
+from practicebook.errors import MissingDependency
 from practicebook.frontends.excel import MACRO_NAMES, livebook
+from practicebook.frontends.excel.feedback import guarded, progress, result_line
 from practicebook.issues import CellRef, Issue, sort_issues
-from practicebook.l10n import format_date, format_money
+from practicebook.l10n import format_date
 from practicebook.model import Book, RawTable
-from practicebook.money import to_minor
 from practicebook.render.cells import SheetSpec
 from practicebook.render.sheets import result_sheets
-from practicebook.schema import SESSIONS, WORKBOOK, home, normalize_header
+from practicebook.schema import CLIENTS, WORKBOOK, home, normalize_header
 from practicebook.workbook.auditkey import audit_key
 
 try:
@@ -228,16 +226,22 @@ def _document_properties(book: xw.Book) -> _DocumentProperties | None:
 
 
 def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliation:
-    """Reconcile the live book and write Balances, Aging, Flags, Ledger, CancellationLog.
+    """Reconcile the live book and write the derived sheets (``RESULT_SHEETS``: Balances,
+    Aging, Flags, Ledger, CancellationLog, Summary).
 
     The sheets hold what ``practicebook reconcile --write`` puts in a file; problems
-    found while reading are listed on Flags with the reconciliation's own. Balances is
-    activated at the end.
+    found while reading are listed on Flags with the reconciliation's own. Home's
+    formula table is extended when Clients outgrew it. Balances is activated at the end
+    and Home's result cell says what was done.
     """
-    core_book, issues = read_book(book)
+    progress(book, "reading the workbook")
+    tables = _tables(book)
+    core_book, issues = api.load_tables(tables)
+    progress(book, "reconciling")
     result = reconcile_book(core_book, as_of)
     specs = result_sheets(result, core_book, issues)
     for spec in specs:
+        progress(book, f"writing {spec.name}")
         _write_spec(book, spec)
     _log(
         book,
@@ -246,8 +250,41 @@ def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliati
         "write_results",
         ", ".join(f"{s.name} {len(s.rows)} rows" for s in specs),
     )
+    clients = next((len(t.data) for t in tables if livebook.input_sheet(t.name) is CLIENTS), 0)
+    fit_home_table(
+        book, clients, money.digits(core_book.settings.currency), _money_format(core_book)
+    )
+    errors = sum(1 for i in [*issues, *result.issues] if i.is_error)
+    day = format_date(result.as_of, result.locale)
+    result_line(
+        book,
+        f"Reconciled as of {day}: {len(result.balances)} clients; "
+        f"{errors} error{'s' if errors != 1 else ''} on Flags.",
+    )
     _select(book, CellRef("Balances", 1, 1))
     return result
+
+
+def fit_home_table(book: xw.Book, clients: int, digits: int, money_format: str) -> int:
+    """Extend Home's formula table to ``clients`` rows and spare ones when Clients outgrew
+    it (formulas and money formats; the ≈ highlight stays on the rows the template
+    wrote, the "What the formula leaves out" column says it on every row). Returns the
+    rows added."""
+    if home.HOME not in _names(book):
+        return 0
+    sheet = book.sheets[home.HOME]
+    have = sheet.used_range.last_cell.row - home.BALANCE_HEADER_ROW
+    if clients <= have:
+        return 0
+    first = home.BALANCE_HEADER_ROW + have + 1
+    last = home.BALANCE_HEADER_ROW + clients + home.SPARE_ROWS
+    sheet.range((first, 1)).value = [
+        list(home.balance_formulas(r, digits)) for r in range(first, last + 1)
+    ]
+    for col in (2, 3, 4, 5, 6, 8):
+        sheet.range((first, col), (last, col)).number_format = money_format
+    sheet.range(home.OVERFLOW_CELL).value = home.overflow_formula(last - home.BALANCE_HEADER_ROW)
+    return last - first + 1
 
 
 def check_workbook(book: xw.Book) -> list[Issue]:
@@ -339,103 +376,16 @@ def record_payment(book: xw.Book) -> entry.NewRow:
     return _add_from_form(book, "Payments")
 
 
-def _selected(book: xw.Book) -> tuple[str, int]:
-    """Sheet name and row of the selected cell (``("", 0)`` when a shape is selected)."""
-    selection = book.selection
-    if selection is None:
-        return "", 0
-    return selection.sheet.name, selection.row
-
-
-def mark_cancellation(
-    book: xw.Book,
-    requested_at: dt.datetime | None = None,
-    by: str = "client",
-    channel: str = "phone",
-) -> entry.Stamp:
-    """Stamp the selected Sessions row as cancelled (now, by the client, by phone).
-
-    Sets ``cancel_requested_at``, ``cancelled_by``, ``cancel_channel`` and the status
-    the policy gives the notice, then shows the fee the policy will charge with its basis.
-    Nothing is written when the selection is not a session or the stamp is refused.
-    """
-    sheet_name, row = _selected(book)
-    tables = _tables(book)
-    core_book, _ = api.load_tables(tables)
-    sessions = next((t for t in tables if livebook.input_sheet(t.name) is SESSIONS), None)
-    on_sessions = sessions is not None and sheet_name == sessions.name
-    values = livebook.row_values(sessions, row) if sessions is not None and on_sessions else {}
-    session_id = livebook.id_text(values.get(normalize_header("session_id")))
-    if session_id is None:
-        book.app.alert("Select a row on the Sessions sheet first.", "Mark late cancellation")
-        return entry.Stamp("", 0, {}, None, Decimal(0), "", [])
-    stamp = entry.cancellation_stamp(core_book, session_id, requested_at, by, channel)
-    if not stamp.accepted:
-        errors = [i for i in stamp.issues if i.is_error]
-        book.app.alert(f"Not stamped: {errors[0].message}", "Mark late cancellation")
-        return stamp
-    layout = core_book.layouts["Sessions"]
-    target = book.sheets["Sessions"]
-    for key, value in stamp.values.items():
-        cell = target.range((stamp.row, layout.column_of[key]))
-        cell.value = _excel_value(value)
-        if key == "cancel_requested_at":
-            cell.number_format = DATE_FORMAT + " hh:mm"
-    _log(book, "Sessions", stamp.session_id, "cancel", "fields: " + ", ".join(stamp.values))
-    settings = core_book.settings
-    fee = format_money(to_minor(stamp.fee, settings.currency), settings.currency, settings.locale)
-    notice = stamp.notice_hours
-    hours = "" if notice is None else format_decimal(notice, locale=settings.locale)
-    book.app.alert(
-        f"Session {stamp.session_id}: {stamp.values['status']}, {hours} hours notice. "
-        f"Fee {fee}: {stamp.basis}",
-        "Mark late cancellation",
-    )
-    return stamp
-
-
-def explain_balance(book: xw.Book, as_of: dt.date | str | None = None) -> str | None:
-    """Write the Explain sheet for the client on the selected row of any sheet.
-
-    Returns:
-        The client ID explained, or ``None`` (with an alert) when the row names none.
-    """
-    sheet_name, row = _selected(book)
-    client_id = None
-    if sheet_name:
-        used = book.sheets[sheet_name].used_range
-        client_id = livebook.client_at(used.options(ndim=2).value, used.row, row)
-    if client_id is None:
-        book.app.alert("Select a row that has a Client ID first.", "Explain balance")
-        return None
-    core_book, _ = read_book(book)
-    result = reconcile_book(core_book, as_of)
-    try:
-        explanation = result.explain(client_id)
-    except UnknownClient as exc:
-        book.app.alert(str(exc), "Explain balance")
-        return None
-    out = _sheet(book, EXPLAIN_SHEET)
-    day = format_date(explanation.as_of, result.locale)
-    out.range((1, 1)).value = livebook.text_cell(
-        f"client {client_id}, as of {day} ({result.currency})"
-    )
-    grid_out = livebook.frame_grid(
-        explanation.lines, result.currency, ("amount", "balance", "open")
-    )
-    _write_grid(out, grid_out, _money_format(core_book), top=3)
-    _select(book, CellRef(EXPLAIN_SHEET, 1, 1))
-    return client_id
-
-
 # --- RunPython entry points (PracticeBook.bas) -------------------------------------
 
 
 def _on_caller(macro: Callable[[xw.Book], object], doc: str) -> Callable[[], None]:
-    """A RunPython entry point: ``macro`` on the workbook whose VBA called it."""
+    """A RunPython entry point: ``macro`` on the workbook whose VBA called it; a Python
+    error becomes one short message (``feedback.guarded``)."""
+    title = next((m.caption for m in home.MACROS if m.entry == f"{macro.__name__}_main"), "")
 
     def run() -> None:
-        macro(xw.Book.caller())
+        guarded(macro, xw.Book.caller(), title or macro.__name__)
 
     run.__name__ = run.__qualname__ = f"{macro.__name__}_main"
     run.__doc__ = doc
@@ -446,12 +396,6 @@ reconcile_main = _on_caller(reconcile, "RunPython: Reconcile on the calling work
 add_session_main = _on_caller(add_session, "RunPython: Add session on the calling workbook.")
 record_payment_main = _on_caller(
     record_payment, "RunPython: Record payment on the calling workbook."
-)
-mark_cancellation_main = _on_caller(
-    mark_cancellation, "RunPython: Mark late cancellation on the calling workbook's selection."
-)
-explain_balance_main = _on_caller(
-    explain_balance, "RunPython: Explain balance for the calling workbook's selection."
 )
 check_workbook_main = _on_caller(
     check_workbook, "RunPython: Check workbook on the calling workbook."

@@ -1,5 +1,6 @@
 Attribute VB_Name = "PracticeBook"
-' The buttons on the Home sheet. Each macro runs one entry point of the Python module
+' The buttons of the workbook (on Home, and on Sessions, Clients and Payments, where
+' they act on the selected row). Each macro runs one entry point of the Python module
 ' practicebook.frontends.excel through xlwings' RunPython (module "xlwings" in this
 ' project), which
 ' needs Python with practicebook[excel] installed; see the README, "Excel front door".
@@ -22,6 +23,10 @@ Public Sub RecordPayment()
     RunEntry "record_payment_main"
 End Sub
 
+Public Sub PreviewCancellation()
+    RunEntry "preview_cancellation_main"
+End Sub
+
 Public Sub MarkLateCancellation()
     RunEntry "mark_cancellation_main"
 End Sub
@@ -32,4 +37,20 @@ End Sub
 
 Public Sub CheckWorkbook()
     RunEntry "check_workbook_main"
+End Sub
+
+Public Sub Statement()
+    RunEntry "statement_main"
+End Sub
+
+Public Sub Superbill()
+    RunEntry "superbill_main"
+End Sub
+
+Public Sub MatchDeposits()
+    RunEntry "match_deposits_main"
+End Sub
+
+Public Sub Receipt()
+    RunEntry "receipt_main"
 End Sub

@@ -1,0 +1,173 @@
+# ruff: noqa: E402  (xlwings' licence variable is set before xlwings is imported)
+"""Journeys: client documents and deposits from the workbook's buttons.
+
+As in ``test_excel_journeys``: the active sheet and selection as Excel has them, the
+figures compared with ``practicebook.documents`` and ``practicebook.bank``. A workbook
+"on a computer" is a copy in a folder, named by its full path as desktop Excel names it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+xw = pytest.importorskip("xlwings", reason="the excel extra (xlwings) is not installed")
+if not xw.__pro__:
+    pytest.skip(
+        "xlwings' remote engine did not load (needs XLWINGS_LICENSE_KEY)", allow_module_level=True
+    )
+
+from practicebook import api
+from practicebook.frontends import excel
+from practicebook.schema import home
+from tests.frontends.excel.test_excel import run, sheet_index, values_at
+from tests.frontends.excel.test_excel_journeys import HOME, apply_to_file, status, typed, writes
+from tests.support.excel_payload import payload
+
+# --- client documents -----------------------------------------------------------------
+
+
+def run_in_folder(path: Path, folder: Path, macro, **where):
+    """Run ``macro`` on a copy of the workbook that lives in ``folder`` (desktop Excel)."""
+    copy_ = folder / path.name
+    shutil.copy(path, copy_)
+    data = payload(copy_, **where)
+    data["book"]["name"] = str(copy_)
+    book = xw.Book(json=data)
+    try:
+        return macro(book), book.json()["actions"]
+    finally:
+        book.close()
+
+
+def documents_row(actions, book_path: Path) -> list[object]:
+    position = sheet_index(book_path, "Documents")
+    return next(
+        a["values"][0]
+        for a in actions
+        if a["func"] == "setValues" and a["sheet_position"] == position
+    )
+
+
+def test_journey_statement_on_a_clients_row_saves_and_records_it(book_path, tmp_path):
+    from practicebook import documents
+    from practicebook.frontends.excel.documents import last_month
+
+    book, _ = api.load(book_path)
+    first, last = last_month(dt.date.today())
+    expected = documents.statement(book, "C0003", start=first, end=last)
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.statement, active="Clients", selection="B4"
+    )
+    assert path == tmp_path / "documents" / f"ST-00001_statement_C0003_{first:%Y-%m}.pdf"
+    assert path.read_bytes().startswith(b"%PDF")
+    row = documents_row(actions, book_path)
+    layout = book.layouts["Documents"]
+    at = {key: row[col - 1] for key, col in layout.column_of.items()}
+    assert at["document_number"] == "ST-00001" and at["type"] == "statement"
+    assert at["client_id"] == "C0003" and at["file_name"] == path.name
+    assert Decimal(str(at["total"])) == expected.total
+    assert at["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert writes(actions, HOME)[home.RESULT_CELL] == (
+        f"Statement ST-00001 saved as documents/{path.name}"
+    )
+
+
+def test_journey_receipt_on_a_payments_row(book_path, tmp_path):
+    from practicebook import documents
+
+    book, _ = api.load(book_path)
+    payment = book.payments.iloc[0]
+    path, actions = run_in_folder(
+        book_path,
+        tmp_path,
+        excel.receipt,
+        active="Payments",
+        selection=f"C{int(payment['_row'])}",
+    )
+    from practicebook.core.documents import next_numbers
+    from practicebook.workbook.documents import file_name
+
+    expected = documents.receipt(book, str(payment["payment_id"]))
+    number = next_numbers([], "receipt", None)[0]
+    assert path == tmp_path / "documents" / file_name(number, expected)
+    assert path.read_bytes().startswith(b"%PDF")
+    row = documents_row(actions, book_path)
+    at = {key: row[col - 1] for key, col in book.layouts["Documents"].column_of.items()}
+    assert at["payment_id"] == payment["payment_id"]
+    assert Decimal(str(at["total"])) == expected.total
+
+
+def test_journey_receipt_needs_a_payments_row(book_path, tmp_path):
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.receipt, active="Clients", selection="A3"
+    )
+    assert path is None and not (tmp_path / "documents").exists()
+    assert [a["args"][0] for a in actions if a["func"] == "alert"] == [
+        "Select a payment's row on the Payments sheet first."
+    ]
+
+
+def test_journey_superbill_from_home_says_why_it_cannot_be_issued(book_path, tmp_path):
+    """The practice's sessions end before last month: nothing to bill, and it says so."""
+    from practicebook import documents
+    from practicebook.frontends.excel.documents import last_month
+
+    book, _ = api.load(book_path)
+    first, last = last_month(dt.date.today())
+    with pytest.raises(LookupError) as refused:
+        documents.superbill(book, "C0002", start=first, end=last)
+    edits = typed(home.CLIENT_FORM, {"client_id": "C0002"})
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.superbill, active="Home", selection="H14", edits=edits
+    )
+    assert path is None and not (tmp_path / "documents").exists()
+    alert = next(a for a in actions if a["func"] == "alert")["args"][0]
+    assert alert == f"Not issued: {refused.value}"
+    assert status(actions, home.CLIENT_FORM) == alert
+
+
+def test_journey_documents_in_excel_on_the_web_say_they_need_a_folder(book_path):
+    result, actions = run(book_path, excel.statement, active="Clients", selection="A3")
+    assert result is None
+    assert next(a for a in actions if a["func"] == "alert")["args"][0] == (
+        "Statement needs Excel on a computer: the PDF is saved beside the workbook."
+    )
+
+
+def test_journey_a_second_statement_takes_the_next_number(book_path, tmp_path):
+    first_dir, second_dir = tmp_path / "one", tmp_path / "two"
+    first_dir.mkdir()
+    second_dir.mkdir()
+    path, actions = run_in_folder(
+        book_path, first_dir, excel.statement, active="Clients", selection="A3"
+    )
+    assert path.name.startswith("ST-00001_")
+    recorded = apply_to_file(book_path, actions, "Documents", tmp_path / "recorded.xlsm")
+    assert api.load(recorded)[0].frame("Documents")["document_number"].tolist() == ["ST-00001"]
+    again, _ = run_in_folder(
+        recorded, second_dir, excel.statement, active="Clients", selection="A4"
+    )
+    assert again.name.startswith("ST-00002_statement_C0003_")
+
+
+def test_journey_match_deposits_writes_where_each_payment_is(book_path):
+    from practicebook import bank
+
+    book, _ = api.load(book_path)
+    expected = bank.match(book, "2026-12-31")
+    missing, actions = run(
+        book_path, excel.match_deposits, "2026-12-31", active="Home", selection="A1"
+    )
+    added = next(a for a in actions if a["func"] == "addSheet" and a["args"][1] == "Deposits")
+    table = values_at(actions, added["args"][0], 2)
+    assert table[0] == list(expected.payments.columns)
+    state = table[0].index("state")
+    assert [r[state] for r in table[1:]] == list(expected.payments["state"])
+    assert missing == sum(s == "not found" for s in expected.payments["state"])
+    assert writes(actions, HOME)[home.RESULT_CELL].startswith("Deposits as of Dec 31, 2026: ")
