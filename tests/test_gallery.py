@@ -29,9 +29,7 @@ ELSEWHERE = ("document:", "bank:")
 
 def general_cases() -> list[Path]:
     """The cases this module runs: those reported by loading and reconciling a book."""
-    return [
-        p for p in sorted(CASES.glob("*.md")) if not any(o in p.read_text() for o in ELSEWHERE)
-    ]
+    return [p for p in sorted(CASES.glob("*.md")) if not any(o in p.read_text() for o in ELSEWHERE)]
 
 
 def load_case(path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -126,8 +127,56 @@ def test_every_derived_sheet_says_when_it_was_true():
     )
     written = dt.datetime(2026, 4, 2, 9, 15)
     specs = result_sheets(rec, book, written=written)
-    assert [s.title for s in specs] == [
-        [f"Praxis Beispiel · {what} as of 31.03.2026 · written 02.04.2026, 09:15"]
-        for what in ("Balances", "Aging", "Findings", "Ledger", "Cancellation log")
-    ]
+    said = {s.name: s.title for s in specs}
+    for name, what in (
+        ("Balances", "Balances"),
+        ("Aging", "Aging"),
+        ("Flags", "Findings"),
+        ("Ledger", "Ledger"),
+        ("CancellationLog", "Cancellation log"),
+    ):
+        assert said[name] == [
+            f"Praxis Beispiel · {what} as of 31.03.2026 · written 02.04.2026, 09:15"
+        ]
+    for title in said.values():  # every derived sheet, whatever else it shows
+        assert title[0].startswith("Praxis Beispiel · "), title
+        assert title[0].endswith(" as of 31.03.2026 · written 02.04.2026, 09:15"), title
     assert all(s.header_row == 2 for s in specs)
+
+
+def test_every_finding_writes_its_days_and_amounts_in_the_locale():
+    """Findings whose messages name a day: the German reader sees German days, as in
+    the title beside them, never an ISO date."""
+    rec = reconciled(
+        """
+## Practice
+| key               | value         |
+| default_policy_id | P1            |
+| currency          | EUR           |
+| locale            | de_DE         |
+| timezone          | Europe/Berlin |
+| lock_through_date | 2026-01-31    |
+## Policies
+| policy_id | notice_hours | effective_from |
+| P1        | 24           | 2026-06-01     |
+## Sessions
+| session_id | client_id | service_code | scheduled_start  | status    |
+| S1         | C1        | 90834        | 2026-03-02 10:00 | scheduled |
+| S2         | C1        | 90834        | 2026-03-09 10:00 | no_show   |
+## Payments
+| payment_id | received_date | client_id | amount |
+| P1         | 2026-01-15    | C1        | 100    |
+""",
+        as_of="2026-03-31",
+    )
+    said: dict[str, list[str]] = {}
+    for code, message in zip(rec.flags["code"], rec.flags["message"], strict=True):
+        said.setdefault(code, []).append(message)
+    assert "session S1 on 02.03.2026 is still marked scheduled" in said["unresolved-past-session"]
+    assert (
+        "no cancellation policy is in force for session S2 on 09.03.2026; the fee follows "
+        "the service settings"
+    ) in said["no-policy-in-force"]
+    assert all("31.01.2026" in message for message in said["locked-period"])
+    for message in rec.flags["message"]:
+        assert not re.search(r"\d{4}-\d\d-\d\d", message), message

@@ -525,6 +525,7 @@ def test_the_session_rules_list_every_session_finding_in_order(monkeypatch):
     every code listed, and no other, on the Sessions sheet."""
     assert list(SESSION_RULES) == [
         "unresolved-past-session",
+        "possible-duplicate-session",
         "cpt-duration-mismatch",
         "status-mismatch",
         "missing-cancel-time",

@@ -326,8 +326,11 @@ def test_locked_period_and_duplicate_payments():
 | adjustment_id | date       | client_id | type       | amount |
 | A1            | 2026-01-15 | C1        | correction | 5      |
 """)
-    assert codes_at(rec, "P1") == {"locked-period"}
-    assert codes_at(rec, "A1") == {"locked-period"}
+    # a lock day typed by hand, no close recorded: one note at the setting, not an error
+    # on every row of the closed period (rows changed after a recorded close: test_closing)
+    locked = rec.flags[rec.flags["code"] == "locked-period"]
+    assert locked[["severity", "sheet"]].values.tolist() == [["note", "Practice"]]
+    assert codes_at(rec, "P1") == codes_at(rec, "A1") == set()
     assert codes_at(rec, "P2") == set()
     assert codes_at(rec, "P3") == {"possible-duplicate-payment"}
     assert codes_at(rec, "P4") == set()
@@ -507,7 +510,7 @@ def test_flags_json_names_the_cell():
             "cell": "E2",
             "row_id": "S1",
             "client_id": "C1",
-            "message": "session S1 on 2026-03-02 is still marked scheduled",
+            "message": "session S1 on Mar 2, 2026 is still marked scheduled",
         }
     ]
     assert [str(i.where) for i in rec.issues] == ["Sessions!E2"]
@@ -637,6 +640,10 @@ def test_simulate_refuses_what_it_cannot_read():
         simulate(book, {"notice_hours": 48}, mode="guess")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not a policy"):
         simulate(book, {"notice_hours": 48}, policy_id="P9")
+    with pytest.raises(
+        ValueError, match=r"^'p1' is not a policy on the Policies sheet; did you mean P1\?$"
+    ):
+        simulate(book, {"notice_hours": 48}, policy_id="p1")
 
 
 def test_money_columns_are_exact_amounts():
@@ -691,13 +698,15 @@ def test_aging_mismatch_is_reported_if_the_invariant_ever_breaks():
     from practicebook.core.controls import aging_mismatch
 
     book, _ = loaded("")
-    rec = reconcile(book, "2026-03-31")
-    broken = rec.aging.assign(total=pd.array([100, 0], dtype="Int64"))
-    issues = aging_mismatch(book, rec.balances, broken)
+    # the core's frames, in minor units: C1's aging totals 1.00 against a zero balance
+    balances = pd.DataFrame({"client_id": ["C1", "C2"], "balance": [0, 0]})
+    broken = pd.DataFrame({"client_id": ["C1", "C2"], "total": [100, 0]})
+    issues = aging_mismatch(book, balances, broken)
     assert [(i.code.value, str(i.where), i.client_id) for i in issues] == [
         ("aging-mismatch", "Clients!A2", "C1")
     ]
     assert issues[0].is_error
+    assert issues[0].message == "the aging of client C1 totals $1.00 but the balance is $0.00"
 
 
 @pytest.mark.parametrize("with_orjson", [True, False])

@@ -10,7 +10,7 @@ import pytest
 
 import practicebook
 from practicebook.core.reconcile import reconcile
-from practicebook.core.simulate import changed_tiers, policy_settings, simulate
+from practicebook.core.simulate import changed_tiers, policy_settings, simulate, typed_changes
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "example-practice.xlsx"
 AS_OF = "2026-12-31"
@@ -101,3 +101,101 @@ def test_what_the_tab_shows_beside_the_inputs(book):
     ]
     assert tiers["percent"].tolist() == [Decimal(50)]
     assert len(changed_tiers(book)) == 2  # POL-48's any-notice tier too
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "changes"),
+    [
+        (
+            "en_US",
+            {"notice_hours": "48", "tier_percent": "12.5"},
+            {"notice_hours": 48, "tier_percent": Decimal("12.5")},
+        ),
+        (
+            "de_DE",
+            {"notice_hours": "48", "tier_percent": "12,5"},
+            {"notice_hours": 48, "tier_percent": Decimal("12.5")},
+        ),
+        (
+            "fr_FR",
+            {"notice_hours": "1\u202f000", "grace_count": "2"},
+            {"notice_hours": 1000, "grace_count": 2},
+        ),
+        ("de_DE", {"notice_hours": " ", "grace_count": "0"}, {"grace_count": 0}),
+    ],
+)
+def test_what_a_person_types_is_read_in_the_workbook_locale(locale, typed, changes):
+    assert typed_changes(typed, locale) == (changes, {})
+
+
+def test_what_cannot_be_a_policy_value_is_said_per_input():
+    changes, problems = typed_changes(
+        {"notice_hours": "two days", "grace_count": "1,5", "tier_percent": "-10"}, "de_DE"
+    )
+    assert changes == {}
+    assert problems == {
+        "notice_hours": "'two days' is not a number",
+        "grace_count": "'1,5' is not a whole number",
+        "tier_percent": "'-10' must not be negative",
+    }
+    # a dot in a German number is a thousands mark: "12.5" is refused, not read as 125
+    _, problems = typed_changes({"tier_percent": "12.5"}, "de_DE")
+    assert problems == {"tier_percent": "'12.5' does not follow de_DE number format"}
+
+
+def test_typed_48_hours_answers_the_question_like_the_api(book):
+    changes, _ = typed_changes({"notice_hours": "48"}, "en_US")
+    sim = simulate(book, changes, as_of=AS_OF)
+    assert sim.totals["fees_change"] == sum(BY_HAND.values())
+
+
+def test_values_no_cell_could_hold_are_refused_not_overflowed(book):
+    """The limits of the workbook's own cells: hours and counts at most 1,000,000,000, a
+    percent fee at most 100 (a fee is at most the session's rate)."""
+    for changes, said in (
+        ({"notice_hours": "99999999999999999999"}, "must be at most 1,000,000,000"),
+        ({"grace_count": 10**30}, "must be at most 1,000,000,000"),
+        ({"tier_percent": 101}, "must be at most 100"),
+        ({"grace_count": True}, "is not a number"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            simulate(book, changes, as_of=AS_OF)
+    _, problems = typed_changes({"tier_percent": "150"}, "en_US")
+    assert problems == {"tier_percent": "'150' must be at most 100"}
+    everything = simulate(book, {"tier_percent": 100}, as_of=AS_OF)  # the limit itself
+    assert everything.totals["fees_change"] > 0
+
+
+def test_one_money_type_in_every_public_result(book):
+    """Reconciliation frames, an explanation, a what-if, the dashboard's summaries: every
+    amount is the same exact type, and nothing that is money is left as minor units."""
+    from practicebook.core import summary
+    from practicebook.core.amounts import is_money, money_dtype
+
+    rec = reconcile(book, AS_OF)
+    sim = simulate(book, {"notice_hours": 48}, as_of=AS_OF)
+    results = {
+        "balances": rec.balances,
+        "aging": rec.aging,
+        "charges": rec.charges,
+        "ledger": rec.ledger,
+        "cancellations": rec.cancellations,
+        "explain": rec.explain("C0001").lines,
+        "what-if per client": sim.per_client,
+        "what-if sessions": sim.sessions,
+        "monthly money": summary.monthly_money(rec),
+    }
+    money = {"amount", "open", "balance", "fee", "credit", "total", "charges", "payments"}
+    money |= {"refunds", "adjustments", "charged", "collected"}
+    money |= {"fees_before", "fees_after", "fees_change", "fee_before", "fee_after", "fee_change"}
+    seen = 0
+    for name, frame in results.items():
+        for column in frame.columns:
+            if is_money(frame[column]):
+                seen += 1
+                assert frame[column].dtype == money_dtype("USD"), (name, column)
+            else:  # a column named like money, or any integer column, is no amount
+                assert column not in money and column not in rec.aging.columns[1:], (name, column)
+    assert seen >= 29  # 6 + 8 + 1 + 2 + 1 + 3 + 3 + 3 + 2, as listed above
+    for key in ("fees_recorded", "fees_before", "fees_after", "fees_change"):
+        assert sim.totals[key] == sim.totals[key].quantize(Decimal("0.01"))

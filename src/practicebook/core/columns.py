@@ -1,5 +1,5 @@
 """Whole-column helpers the reconciliation shares: the cell each row came from, text
-columns end to end, and blanks as ``None``.
+columns end to end, blanks as ``None``, and the ID a mistyped one means.
 
 Cell and ID columns are built in Arrow, with no Python string per row.
 """
@@ -15,7 +15,7 @@ from practicebook.core.lookup import arrow, text_column
 from practicebook.issues import CellRef
 from practicebook.model import Book
 
-__all__ = ["blank_as_none", "cell_refs", "concat_text"]
+__all__ = ["blank_as_none", "cell_refs", "concat_text", "near_id"]
 
 
 def cell_refs(
@@ -47,3 +47,16 @@ def blank_as_none(values: pd.Series) -> np.ndarray:
     out = values.to_numpy(dtype=object)
     # numpy's stubs read ``where(c, None, y)`` as the one-argument form
     return np.where(pd.isna(out), None, out)  # type: ignore[return-value]
+
+
+def near_id(wanted: str, ids: pd.Series) -> str | None:
+    """The one ID of ``ids`` that differs from ``wanted`` only in case or surrounding
+    spaces (``c0001`` for ``C0001``), for a "did you mean" (None when there is not
+    exactly one).
+
+    >>> near_id("c0001", pd.Series(["C0001", "C0002", None]))
+    'C0001'
+    """
+    key = wanted.strip().casefold()
+    found = {str(i) for i in ids.dropna() if str(i).strip().casefold() == key}
+    return found.pop() if len(found) == 1 else None

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from practicebook.core.amounts import minor_units, money_total, with_money
-from practicebook.core.columns import blank_as_none
+from practicebook.core.columns import blank_as_none, near_id
 from practicebook.core.explain import Explanation, explained_lines
 from practicebook.core.findings import to_issues
 from practicebook.core.wording import money_texts
@@ -121,7 +121,7 @@ class Reconciliation:
         """
         clients = self.balances["client_id"]
         if not (clients == client_id).any():
-            raise UnknownClient(client_id, _near(client_id, clients))
+            raise UnknownClient(client_id, near_id(client_id, clients))
         lines = self.ledger[self.ledger["client_id"] == client_id].reset_index(drop=True)
         out = explained_lines(lines, self.currency, self.locale).drop(columns=["client_id"])
         return Explanation(client_id, self.as_of, self.currency, self.locale, out)
@@ -226,10 +226,3 @@ class Reconciliation:
             "no_show_fees": total(fee[(kind == "no_show_fee").to_numpy()]),
             "flags": counts,
         }
-
-
-def _near(client_id: str, clients: pd.Series) -> str | None:
-    """The client ID that differs from ``client_id`` only in case or surrounding spaces."""
-    wanted = client_id.strip().casefold()
-    found = [c for c in clients.dropna().astype(str) if c.strip().casefold() == wanted]
-    return found[0] if len(found) == 1 else None

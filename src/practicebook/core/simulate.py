@@ -34,12 +34,16 @@ import pandas as pd
 
 from practicebook.core import policy
 from practicebook.core.amounts import as_money, minor_units, money_total
+from practicebook.core.columns import near_id
 from practicebook.core.inputs import rows_as_of
 from practicebook.core.policy.fees import band_text
 from practicebook.core.rates import priced_sessions
 from practicebook.core.reconcile import as_of_day, reconcile
 from practicebook.core.result import Reconciliation
 from practicebook.model import ROW, Book
+from practicebook.money import MoneyTextError, parse_number_text
+from practicebook.parse.rows import MAX_PERCENT
+from practicebook.parse.values import MAX_NUMBER
 
 __all__ = [
     "MODES",
@@ -48,6 +52,7 @@ __all__ = [
     "changed_tiers",
     "policy_settings",
     "simulate",
+    "typed_changes",
 ]
 
 Mode = Literal["replay", "recorded"]
@@ -59,26 +64,42 @@ _REPLAYED = ("cancelled", "late_cancelled")
 _REPLAY_TO = ("cancelled", "late_cancelled", "no_show")
 
 
-def _amount(value: Any) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"{value!r} must be a number of at least 0")
-    return number
+#: The largest value of each number ``simulate`` can change: what a cell of the workbook
+#: may hold (a percent fee is at most the session's rate).
+_MOST: dict[str, Decimal] = {
+    "notice_hours": MAX_NUMBER,
+    "grace_count": MAX_NUMBER,
+    "tier_percent": Decimal(MAX_PERCENT),
+}
 
 
-def _count(value: Any) -> int:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if isinstance(value, bool) or not number.is_finite() or number != number.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number")
+def _refusal(key: str, number: Decimal) -> str | None:
+    """Why ``number`` cannot be the new value of ``key`` (None when it can)."""
+    if not number.is_finite():
+        return "is not a number"
+    if key == "grace_count" and number != number.to_integral_value():
+        return "is not a whole number"
     if number < 0:
-        raise ValueError(f"{value!r} must be at least 0")
-    return int(number)
+        return "must not be negative"
+    if number > _MOST[key]:
+        return f"must be at most {_MOST[key]:,}"
+    return None
+
+
+def _number(key: str) -> Callable[[Any], object]:
+    """The reader of a number setting: a ``Decimal`` (a whole ``int`` for counts)."""
+
+    def read(value: Any) -> object:
+        try:
+            number = Decimal("NaN" if isinstance(value, bool) else str(value).strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
+        why = _refusal(key, number)
+        if why is not None:
+            raise ValueError(f"{value!r} {why}")
+        return int(number) if key == "grace_count" else number
+
+    return read
 
 
 def _yes_no(value: Any) -> bool:
@@ -93,11 +114,47 @@ def _yes_no(value: Any) -> bool:
 #: Policy settings ``simulate`` can change, and how a value is read (``ValueError`` when
 #: it cannot be).
 POLICY_CHANGES: dict[str, Callable[[Any], object]] = {
-    "notice_hours": _amount,
-    "grace_count": _count,
+    "notice_hours": _number("notice_hours"),
+    "grace_count": _number("grace_count"),
     "exempt_intake": _yes_no,
-    "tier_percent": _amount,
+    "tier_percent": _number("tier_percent"),
 }
+
+
+def typed_changes(
+    typed: Mapping[str, str], locale: str
+) -> tuple[dict[str, object], dict[str, str]]:
+    """Policy changes as a person typed them (``notice_hours``, ``grace_count``,
+    ``tier_percent``), read as numbers in the workbook's ``locale`` (``12,5`` in
+    ``de_DE``); blank text changes nothing. Returns the changes for ``simulate`` and, for
+    each text that is not a usable value, why.
+
+    >>> typed_changes({"notice_hours": "48", "tier_percent": "12,5", "grace_count": ""}, "de_DE")
+    ({'notice_hours': Decimal('48'), 'tier_percent': Decimal('12.5')}, {})
+    >>> typed_changes({"grace_count": "1,5", "notice_hours": "-1"}, "de_DE")[1]
+    {'grace_count': "'1,5' is not a whole number", 'notice_hours': "'-1' must not be negative"}
+    """
+    changes: dict[str, object] = {}
+    problems: dict[str, str] = {}
+    for key, text in typed.items():
+        if key not in POLICY_CHANGES or key == "exempt_intake":
+            raise ValueError(
+                f"cannot type {key!r}; choose from notice_hours, grace_count, tier_percent"
+            )
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            number = parse_number_text(text, locale)
+        except MoneyTextError as exc:
+            problems[key] = exc.reason if exc.ambiguous else f"{text!r} is not a number"
+            continue
+        why = _refusal(key, number)
+        if why is None:
+            changes[key] = POLICY_CHANGES[key](number)
+        else:
+            problems[key] = f"{text!r} {why}"
+    return changes, problems
 
 
 @dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
@@ -235,7 +292,9 @@ def _with_policy(book: Book, changes: Mapping[str, object], policy_id: str | Non
         raise ValueError(f"cannot simulate {sorted(unknown)}; choose from {sorted(POLICY_CHANGES)}")
     policies, tiers = book.policies.copy(), book.policy_tiers.copy()
     if policy_id is not None and not (policies["policy_id"] == policy_id).any():
-        raise ValueError(f"{policy_id!r} is not a policy on the Policies sheet")
+        near = near_id(policy_id, policies["policy_id"])
+        hint = f"; did you mean {near}?" if near else ""
+        raise ValueError(f"{policy_id!r} is not a policy on the Policies sheet{hint}")
     mine = (policies["policy_id"] == policy_id) if policy_id else policies["policy_id"].notna()
     for key, value in changes.items():
         read = POLICY_CHANGES[key](value)

@@ -72,6 +72,12 @@ def test_exit_0_when_every_workbook_is_clean(fleet):
         "",
     ]
     assert rows[-1]["practice"] == "TOTAL USD (2 workbooks)" and rows[-1]["currency"] == "USD"
+    # clean books have 0 errors: a count, not a blank
+    assert [(r["errors"], r["sessions"]) for r in rows] == [
+        ("0", "120"),
+        ("0", "120"),
+        ("0", "240"),
+    ]
 
 
 def test_exit_1_for_unreadable_or_errors_and_fail_on_warning(fleet):

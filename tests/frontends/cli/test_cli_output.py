@@ -37,6 +37,31 @@ def test_every_dated_command_shows_the_form_of_a_day(command):
     assert "--as-of YYYY-MM-DD" in shown
 
 
+def _commands(group=None, prefix=()):
+    """Every command of ``practicebook``, by its words (``("bank", "match")``)."""
+    group = group or main
+    for name, command in group.commands.items():
+        if getattr(command, "commands", None):
+            yield from _commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name), command
+
+
+def test_every_day_option_of_every_command_takes_one_form():
+    from practicebook.frontends.cli.options import DAY
+
+    dated = 0
+    for words, command in _commands():
+        shown = " ".join(run(*words, "--help").output.split())
+        for param in command.params:
+            if param.type is DAY:
+                dated += 1
+                assert f"{param.opts[-1]} YYYY-MM-DD" in shown, words
+            else:  # an option that says it takes a day reads it as one
+                assert "YYYY-MM-DD" not in str(param.metavar or ""), (words, param.opts)
+    assert dated >= 10  # reconcile, explain, batch, the documents' periods, bank, export
+
+
 @pytest.mark.parametrize("command", DATED, ids=lambda c: c[0])
 @pytest.mark.parametrize("day", ["2026-02-30", "31/03/2026", "2026-13-01"])
 def test_a_bad_day_gets_the_same_message_as_the_api(clean_book, command, day):
@@ -114,13 +139,32 @@ def test_reconcile_tables_end_with_a_totals_row(clean_book):
     assert totals[1][3:] == [money(rec.aging[c]) for c in buckets]
 
 
-@pytest.mark.parametrize("width", [100, 160])
+@pytest.mark.parametrize("width", [80, 100, 160])
 def test_reconcile_tables_take_the_terminal_width(clean_book, width):
+    book, _ = practicebook.load(clean_book)
+    rec = practicebook.reconcile(book, as_of=EXAMPLE_DAY)
     shown = run("reconcile", clean_book, "--as-of", EXAMPLE_DAY, env={"COLUMNS": str(width)})
     lines = shown.output.split("\nSessions!")[0].splitlines()  # the tables, before findings
     assert max(len(line.rstrip()) for line in lines) <= width
-    body = [line for line in lines if re.match(r"^\s+C\d{4}\s", line)]
-    assert all(re.search(r"\$[\d,]+\.\d\d", line) for line in body)
+    # every amount whole on its client's line, every heading word whole
+    rows = {line.split()[0]: line for line in lines if re.match(r"^\s*C\d{4}\s", line)}
+    assert len(rows) == len(rec.balances)
+    for client, balance, credit in rec.balances[["client_id", "balance", "credit"]].itertuples(
+        index=False
+    ):
+        line = rows[client]  # the first line of that client: the Balances row
+        for amount in (balance, credit):
+            assert f" {format_money(to_minor(amount, 'USD'), 'USD', 'en_US')}" in f" {line}"
+    top = [line.strip() for line in lines].index("Balances")
+    rule = next(i for i, line in enumerate(lines) if line.lstrip().startswith("─"))
+    headings = " ".join(lines[top + 1 : rule]).split()
+    for word in ("client", "charges", "payments", "refunds", "adjustments", "balance", "credit"):
+        assert word in headings, (word, headings)
+    # a date is never cut either: on a narrow terminal its column is left out, and said so
+    dated = "oldest" in headings
+    left_out = "left out to fit the terminal: oldest open date" in shown.output
+    assert dated != left_out
+    assert dated == (width >= 100)
 
 
 def test_reconcile_text_of_a_workbook_with_errors_is_provisional(damaged_book):
@@ -182,6 +226,11 @@ def test_explain_of_an_unknown_client_is_the_api_message_and_exit_2(clean_book):
     result = run("explain", clean_book, "C9999", "--as-of", EXAMPLE_DAY)
     assert result.exit_code == 2
     assert result.output == f"error: {raised.value}\n"
+    typed = run("explain", clean_book, "c0001", "--as-of", EXAMPLE_DAY)
+    assert typed.exit_code == 2
+    assert typed.output == (
+        "error: 'c0001' is not a client in this workbook; did you mean C0001?\n"
+    )
 
 
 def test_explain_on_a_workbook_with_errors_says_the_ledger_is_provisional(damaged_book, clean_book):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from practicebook.frontends.cli import commands as cli
 from practicebook.frontends.cli import reading
 from practicebook.generate import generate
+from practicebook.render.sheets import RESULT_SHEETS
 from practicebook.workbook import ooxml
 from practicebook.workbook.crypto import encrypt_workbook
 
@@ -34,9 +35,11 @@ def test_reconcile_write_stores_the_results_and_says_what_it_wrote(
     result = run("reconcile", book, "--as-of", "2026-06-30", "--write")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    start = lines.index(f"wrote {book} as of 2026-06-30:")
-    written = {line.split(":")[0].strip(): line for line in lines[start + 1 : start + 7]}
-    assert list(written) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog", "AuditLog"]
+    start = lines.index(f"wrote {book} as of Jun 30, 2026:")  # the locale of the heading
+    assert "as of Jun 30, 2026, amounts in USD" in lines[0]
+    written = {line.split(":")[0].strip(): line for line in lines[start + 1 : start + 8]}
+    assert list(written) == [*RESULT_SHEETS, "AuditLog"]
+    assert RESULT_SHEETS[:5] == ("Balances", "Aging", "Flags", "Ledger", "CancellationLog")
     balances = ooxml.read_sheet(book.read_bytes(), "Balances")
     header = next(i for i, row in enumerate(balances) if row[0] == "Client ID")
     assert written["Balances"] == f"  Balances: {len(balances) - header - 1} rows"
@@ -60,7 +63,7 @@ def test_reconcile_write_as_json_reports_the_sheets_written(tmp_path: Path, plai
     book.write_bytes(plain)
     result = run("reconcile", book, "--as-of", "2026-06-30", "--write", "--format", "json")
     written = json.loads(result.output)["written"]
-    assert list(written["sheets"]) == ["Balances", "Aging", "Flags", "Ledger", "CancellationLog"]
+    assert list(written["sheets"]) == list(RESULT_SHEETS)
     assert written["sheets"]["Balances"] == len(json.loads(result.output)["balances"])
     assert ".practicebook-backups" in written["backup"]
 

@@ -41,7 +41,7 @@ FLAG_KEYS = ("code", "severity", "sheet", "cell", "row_id", "client_id", "messag
 @click.option(
     "--write",
     is_flag=True,
-    help="Also write Balances, Aging, Flags, Ledger and CancellationLog into BOOK "
+    help="Also write Balances, Aging, Flags, Ledger, CancellationLog and Summary into BOOK "
     "(only if it is still the version that was reconciled; a backup is kept).",
 )
 @password_option()
@@ -146,14 +146,17 @@ def _print(loaded: Loaded, rec: Reconciliation, issues: list[Issue]) -> None:
         why = provisional(errors, left_out(loaded), "fix them (listed below) and run again")
         out.print(f"[bold]PROVISIONAL[/bold]: {escape(why)}")
     money = ["charges", "payments", "refunds", "adjustments", "balance", "credit"]
-    balances = rec.balances[["client_id", *money, "oldest_open_date"]]
-    out.print(
-        money_table("Balances", balances, money, rec.currency, rec.locale, "clients"), crop=False
-    )
     buckets = [c for c in rec.aging.columns if c != "client_id"]
-    out.print(
-        money_table("Aging", rec.aging, buckets, rec.currency, rec.locale, "clients"), crop=False
-    )
+    for title, frame, amounts in (
+        ("Balances", rec.balances[["client_id", *money, "oldest_open_date"]], money),
+        ("Aging", rec.aging, buckets),
+    ):
+        out.print()
+        table = money_table(
+            title, frame, amounts, rec.currency, rec.locale, "clients", width=out.width
+        )
+        out.print(table, crop=False)
+    out.print()
     loud = [i for i in sort_issues(issues) if i.severity is not Severity.NOTE]
     if loud:
         click.echo("\n\n".join(render_issue(i) for i in loud))
@@ -191,8 +194,10 @@ def _left_out_lines(rows: dict[str, list[dict[str, object]]]) -> str:
 def _report_written(book: Path, written: ResultsWritten) -> None:
     """Say which sheets were written, how many rows each, and where the backup went."""
     from practicebook.core.audit import AUDIT_SHEET
+    from practicebook.l10n import format_date
 
-    click.echo(f"wrote {book} as of {written.reconciliation.as_of.isoformat()}:")
+    rec = written.reconciliation
+    click.echo(f"wrote {book} as of {format_date(rec.as_of, rec.locale)}:")
     for name, count in written.rows.items():
         click.echo(f"  {name}: {count} row{'s' if count != 1 else ''}")
     click.echo(f"  {AUDIT_SHEET}: 1 row appended")

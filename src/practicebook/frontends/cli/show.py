@@ -40,35 +40,107 @@ def money_table(
     currency: str,
     locale: str,
     counted: str,
+    *,
+    width: int | None = None,
 ) -> Table:
     """``frame`` as a table, amounts right-aligned in the workbook's locale, then a totals
-    row: ``TOTAL (n <counted>)`` and the exact sum of each money column."""
+    row: ``TOTAL (n <counted>)`` and the exact sum of each money column.
+
+    An amount is never wrapped or cut, nor a word of its heading. Given the ``width`` of
+    the terminal, columns of other text that would not fit whole (dates) are left out,
+    last first, and the table's caption names them; the first column always stays.
+    """
     sums = {c: frame[c].sum() for c in money}
     total = pd.DataFrame({c: [sums.get(c)] for c in frame.columns if c in money})
     body = money_columns(frame, money, currency, locale)
     (foot,) = money_columns(total, money, currency, locale) if len(money) else [[]]
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    for i, column in enumerate(frame.columns):
-        widest = None  # dates and text wrap when the terminal is narrow
-        if column in money:  # an amount is never wrapped, and neither is its total
-            widest = max([len(row[i]) for row in body] + [len(foot[money.index(column)])])
-        elif i == 0:  # nor is the ID that names the row
-            widest = max((len(row[i]) for row in body), default=0)
+    label = f"TOTAL ({len(frame)} {counted})"
+    sums_shown = dict(zip([c for c in frame.columns if c in money], foot, strict=True))
+    # each column's cells, its totals row last
+    texts = {
+        c: [row[i] for row in body] + [sums_shown.get(c, label if i == 0 else "")]
+        for i, c in enumerate(frame.columns)
+    }
+    layout = _Layout(texts, set(money), width)
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=layout.caption,
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, layout.gap - 1),
+        collapse_padding=True,
+        width=layout.total,
+    )
+    for column in layout.columns:
         table.add_column(
             column.replace("_", " "),
             justify="right" if column in money else "left",
-            min_width=widest,
+            width=layout.fixed[column],
+            min_width=layout.least(column),
+            no_wrap=column in money,
             overflow="fold",
         )
-    for row in body:
-        table.add_row(*(Text(cell) for cell in row))  # workbook text, never markup
-    label = f"TOTAL ({len(frame)} {counted})"
-    cells = iter(foot)
+    for n in range(len(frame)):  # workbook text, never markup
+        table.add_row(*(Text(texts[c][n]) for c in layout.columns))
     table.add_section()
-    table.add_row(
-        *(
-            Text(next(cells) if c in money else (label if i == 0 else ""), style="bold")
-            for i, c in enumerate(frame.columns)
-        )
-    )
+    table.add_row(*(Text(texts[c][-1], style="bold") for c in layout.columns))
     return table
+
+
+class _Layout:
+    """How a table of ``texts`` (each column's cells) fits ``width``: the columns kept,
+    the width of each (None: as rich likes), the spaces between columns, the table's
+    width. Amounts never narrow; the first column folds at its spaces, other text
+    columns are kept whole or left out, last first."""
+
+    def __init__(self, texts: dict[str, list[str]], money: set[str], width: int | None) -> None:
+        self.texts, self.money = texts, money
+        self.columns = list(texts)
+        self.left_out: list[str] = []
+        optional = [c for c in self.columns[1:] if c not in money]
+        least = [self.least(c) for c in self.columns]
+        while width is not None and optional and _needed(least, 2) > width:
+            dropped = optional.pop()
+            least.pop(self.columns.index(dropped))
+            self.columns.remove(dropped)
+            self.left_out.insert(0, dropped.replace("_", " "))
+        self.fixed: dict[str, int | None] = dict.fromkeys(self.columns)
+        self.total: int | None
+        self.gap, self.total = 2, None  # as rich lays it out
+        natural = [max([len(c), *map(len, texts[c])]) for c in self.columns]
+        if width is not None and _needed(natural, 2) > width:
+            # amounts keep their width and what is left goes to the text columns, the
+            # first one first; columns move closer before an amount would be cut, and
+            # the table is wider than the terminal only when its amounts alone are
+            self.gap = 2 if _needed(least, 2) <= width else 1
+            widths = dict(zip(self.columns, least, strict=True))
+            for c, most in zip(self.columns, natural, strict=True):
+                if c not in money:
+                    widths[c] += min(
+                        most - widths[c], max(0, width - _needed(list(widths.values()), self.gap))
+                    )
+            self.fixed = dict(widths)
+            self.total = max(width, _needed(list(widths.values()), self.gap))
+
+    def least(self, column: str) -> int:
+        """The narrowest ``column`` may be: its heading's words and whole cells (the
+        first column's words)."""
+        heading = [len(w) for w in column.replace("_", " ").split()]
+        cells = self.texts[column]
+        if column == next(iter(self.texts)):
+            cells = [w for cell in cells for w in cell.split()]
+        return max([*heading, *map(len, cells)], default=0)
+
+    @property
+    def caption(self) -> str | None:
+        if not self.left_out:
+            return None
+        return f"left out to fit the terminal: {', '.join(self.left_out)}"
+
+
+def _needed(widths: list[int], gap: int) -> int:
+    """The width of columns ``widths`` wide, ``gap`` apart, with no edges."""
+    return sum(widths) + gap * (len(widths) - 1)
