@@ -6,7 +6,9 @@ then damaged in every way the tests know (a sheet without a header row, near-dup
 sheets, wrong types, values out of range, formulas without their results, Excel errors,
 merged cells, dropped, doubled and extra columns, repeated IDs), alone and combined, and
 no marker may appear in any output: issues and their text and JSON, the reconciliation's
-JSON, every client's explanation, the derived sheets, exceptions, warnings and logs.
+JSON, every client's explanation, the derived sheets, a what-if, the documents' issues
+and the whole of a minimal-PHI document, the bank's findings and explanations, the
+accountant's journal in every format, exceptions, warnings and logs.
 ``tests.test_confidentiality_files`` does the same through files and the command line.
 """
 
@@ -31,10 +33,12 @@ from babel.dates import format_date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practicebook import api
+from practicebook import api, bank, documents
 from practicebook.core.reconcile import reconcile
+from practicebook.core.simulate import simulate
 from practicebook.generate import GeneratedPractice, generate
 from practicebook.model import CellErrorValue, FormulaWithoutValue, RawTable
+from practicebook.render.journal import export
 from practicebook.render.json import issues_to_json, json_text
 from practicebook.render.sheets import result_sheets
 from practicebook.render.text import render_issues
@@ -293,7 +297,45 @@ def everything_said(tables: list[RawTable]) -> str:
     for client in rec.balances["client_id"]:
         said.append(str(rec.explain(client)))
     said += [repr(spec) for spec in result_sheets(rec, book, [*issues, *rec.issues])]
-    return "\n".join(said)
+    what_if = simulate(book, {"notice_hours": 48}, as_of=AS_OF)
+    said += [repr(what_if), what_if.per_client.to_string(), what_if.sessions.to_string()]
+    said.append(what_if.flags.to_string())
+    return "\n".join(said + _documents_said(book) + _bank_said(book, rec))
+
+
+def _documents_said(book) -> list[str]:
+    """The register's findings, every document's issues, and the whole content of the
+    minimal-PHI documents (which name a client by ID only)."""
+    said = [render_issues(documents.findings(book, AS_OF))]
+    march = {"month": "2026-03"}
+    for client in sorted(book.clients["client_id"].dropna())[:2]:
+        made = [
+            (documents.statement, {"minimal": True}),
+            (documents.invoice, {"minimal": True, "as_of": AS_OF}),
+            (documents.superbill, {"draft": True, "as_of": AS_OF}),
+        ]
+        for make, options in made:
+            try:
+                document = make(book, client, **march, **options)
+            except LookupError as exc:  # nothing to bill: the refusal is said too
+                said.append(str(exc))
+                continue
+            said += [render_issues(document.issues), repr(document.issues)]
+            if document.minimal:
+                said.append(repr(document))
+    return said
+
+
+def _bank_said(book, rec) -> list[str]:
+    """The bank's findings, each line's explanation and the accountant's journal in every
+    format (with client IDs, the most it ever says)."""
+    matched = bank.match(book, AS_OF)
+    said = [render_issues(matched.issues), repr(matched.issues)]
+    said += [str(matched.explain(line.line_id)) for line in matched.bank.lines]
+    for fmt in bank.EXPORT_FORMATS:
+        _, files = export(book, rec, matched, fmt, per_client=True)
+        said += [f.text for f in files]
+    return said
 
 
 def assert_nothing_leaks(tables: list[RawTable]) -> None:

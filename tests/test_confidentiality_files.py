@@ -5,7 +5,9 @@ in the file itself (no header row, a header moved down or sorted into the data,
 near-duplicate sheets, odd cells, formulas saved without their results), and every
 command is run on it in a process of its own: no marker may appear in the text or JSON
 of ``check``, ``reconcile`` and ``explain``, on stderr, or in the sheets and the AuditLog
-that ``reconcile --write`` writes.
+that ``reconcile --write`` writes; nor in what the other commands print (documents,
+the bank, the accountant's export, batch, upgrade), the names of the files they write, or
+the journals they export.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import json
 import subprocess
 import sys
 import warnings
@@ -170,6 +173,40 @@ def _cli(*args: str) -> str:
     return done.stdout + done.stderr
 
 
+#: Runs each command line given (JSON) in turn in one process, logging everything at
+#: DEBUG to stderr, and prints a traceback for any exception the command lets out.
+_RUN_ALL = """
+import contextlib, io, json, logging, sys, traceback
+from practicebook.frontends.cli import main
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+for args in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            main(args)
+        except SystemExit:
+            pass
+        except BaseException:
+            traceback.print_exc()
+    print(" ".join(args), out.getvalue(), sep="\\n")
+"""
+
+
+def _cli_all(commands: list[list[str]]) -> str:
+    """Everything a run of each command prints, the commands run one after the other in
+    one process (as a bookkeeper runs them on one workbook)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN_ALL, json.dumps(commands)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 0 and "Traceback" not in said, said[-3000:]
+    return said
+
+
 def _derived_cells(path: Path) -> str:
     """Every cell of the sheets practicebook writes (results and the AuditLog)."""
     import openpyxl
@@ -182,6 +219,67 @@ def _derived_cells(path: Path) -> str:
     return "\n".join(repr(row) for name in written for row in wb[name].iter_rows(values_only=True))
 
 
+def _statement_file(folder: Path) -> Path:
+    """A bank statement whose descriptions name a client (as a Zelle line does)."""
+    path = folder / "statement.csv"
+    path.write_text(
+        "Date,Description,Amount\n"
+        f"2026-03-02,ZELLE FROM {MARK}payer ref {MARK}memo,390.00\n"
+        f"2026-03-05,DEPOSIT {MARK}deposit,150.00\n"
+        f'2026-03-06,"{MARK}refund =HYPERLINK(""x"")",-20.00\n'
+    )
+    return path
+
+
+def _commands(path: Path, out: Path) -> list[list[str]]:
+    """Every command of the CLI on ``path`` (the readers first, then the writers), with
+    their text and JSON forms."""
+    book, day = str(path), AS_OF.isoformat()
+    pdfs = ["--out", str(out)]
+    return [
+        ["documents", book, "--as-of", day],
+        ["documents", book, "--as-of", day, "--format", "json"],
+        ["bank", "status", book, "--as-of", day],
+        ["bank", "match", book, "--as-of", day, "--dry-run", "--format", "json"],
+        ["export", book, "--to", "hledger", "--out", str(out / "journal.ledger"), "--until", day],
+        [
+            "export",
+            book,
+            "--to",
+            "csv",
+            "--out",
+            str(out / "journal.csv"),
+            "--until",
+            day,
+            "--with-client-ids",
+        ],
+        ["batch", book, "--as-of", day, "--format", "json"],
+        ["statement", book, "--client", "C0001", "--month", "2026-03", *pdfs],
+        ["statement", book, "--all", "--month", "2026-03", "--minimal", *pdfs],
+        ["receipt", book, "--payment", "P0000001", *pdfs],
+        ["invoice", book, "--client", "C0001", "--month", "2026-03", *pdfs],
+        ["superbill", book, "--client", "C0001", "--month", "2026-03", "--draft", *pdfs],
+        ["superbill", book, "--client", "C0001", "--month", "2026-03", *pdfs],
+        [
+            "estimate",
+            book,
+            "--client",
+            "C0001",
+            "--service",
+            "90834",
+            "--frequency",
+            "weekly",
+            *pdfs,
+        ],
+        ["void", book, "ST-00001", "--reason", "issued twice"],
+        ["bank", "import", book, str(_statement_file(out)), "--account", "CHK"],
+        ["bank", "match", book, "--as-of", day],
+        ["bank", "explain", book, "CHK-00001"],
+        ["upgrade", book],
+        ["batch", book, "--as-of", day, "--write"],
+    ]
+
+
 def _says(path: Path) -> str:
     day = AS_OF.isoformat()
     said = [
@@ -192,6 +290,11 @@ def _says(path: Path) -> str:
         _cli("explain", str(path), "C0001", "--as-of", day),
         _cli("reconcile", str(path), "--as-of", day, "--write"),
     ]
+    out = path.parent / "out"
+    out.mkdir()
+    said.append(_cli_all(_commands(path, out)))
+    said += [p.name for p in out.rglob("*")]  # file names: IDs and days only
+    said += [p.read_text() for p in out.glob("journal*")]
     return "\n".join(said) + _derived_cells(path)
 
 
@@ -208,3 +311,7 @@ def test_journey_no_command_says_anything_personal_about_a_damaged_file(tmp_path
     path = damaged_file(tmp_path, damage)
     said = _says(path)
     assert not leaks(said), leaks(said)
+    if damage == "undamaged":  # every command ran to its end (the check is not vacuous)
+        for done in ("issued ST-00001", "issued RC-00001", "issued GFE-00001", "voided ST-00001"):
+            assert done in said
+        assert "added 3 lines" in said and "line CHK-00001" in said

@@ -115,6 +115,11 @@ def hostile_books(marked: bytes) -> dict[str, bytes]:
         "date-far-away": hostile.rezip(marked, value_in("B2", b"<v>2958466</v>")),
         "bad-shared-string": hostile.rezip(marked, value_in("G2", b"<v>99999999</v>", b' t="s"')),
         "bad-boolean": hostile.rezip(marked, value_in("G2", b"<v>7</v>", b' t="b"')),
+        "sheet-is-shared-strings": hostile.retarget(marked, "Clients", "sharedStrings.xml"),
+        "sheet-is-another-sheet": hostile.retarget(
+            marked, "Payments", "worksheets/" + sessions.rpartition("/")[2]
+        ),
+        "sheet-outside-package": hostile.retarget(marked, "Clients", "../../../etc/passwd"),
         "bad-reference": hostile.rezip(
             marked,
             lambda name, xml: xml.replace(b'r="A2"', b'r="$$"', 1) if name == payments else xml,
@@ -213,3 +218,45 @@ def test_damaged_parts_get_issues_or_one_line(tmp_path, marked):
         path.write_bytes(hostile.rezip(marked, flip))
         paths.append(path)
     assert verdicts(paths, ("check",)) == []
+
+
+@pytest.mark.slow
+def test_journey_batch_over_a_folder_of_hostile_workbooks_reports_each(tmp_path, marked):
+    """``practicebook batch`` over a folder where every file is hostile: one row each,
+    the readable ones with their issues, the others unreadable with a one-line reason;
+    no traceback, no personal value, and the run ends with its summary."""
+    import json
+
+    books = {"plain": marked, **hostile_books(marked)}
+    _written(tmp_path, books)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CLI,
+            "batch",
+            str(tmp_path),
+            "--as-of",
+            "2026-12-31",
+            "--jobs",
+            "2",
+            "--timeout",
+            "60",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in said, said[-2000:]
+    assert MARK.lower() not in said.lower()
+    rows = {Path(w["file"]).stem: w for w in json.loads(done.stdout)["workbooks"]}
+    assert set(rows) == set(books)
+    assert rows["plain"]["status"] == "ok"
+    for name in ("far-cell", "deep-row", "strict", "duplicate-part", "utf-16", "dtd"):
+        assert rows[name]["status"] == "unreadable", (name, rows[name])
+        assert rows[name]["reason"] and "\n" not in rows[name]["reason"]
+    assert rows["no-header"]["status"] == "issues"

@@ -145,6 +145,27 @@ def test_ids_are_exact_and_case_variants_are_flagged_naming_both_rows():
     assert not [i for i in issues if i.code is Code.DUPLICATE_ID]
 
 
+def test_full_width_variants_are_flagged_and_meant_like_case_variants():
+    # a full-width C (as an East Asian input method types it) looks like the ID it is not
+    book, issues = book_from("""
+## Clients
+| client_id | first_name | last_name |
+| C0001     | Ada        | Example   |
+| \uff23\uff10\uff10\uff10\uff11     | Bo         | Example   |
+## Services
+| service_code | description | base_fee |
+| 90834        | Therapy     | 150      |
+## Payments
+| payment_id | received_date | client_id | amount |
+| P1         | 2026-01-05    | \uff43\uff10001     | 150    |
+""")
+    assert book.clients["client_id"].tolist() == ["C0001", "\uff23\uff10\uff10\uff10\uff11"]
+    (variant,) = [i for i in issues if i.code is Code.ID_CASE_VARIANT]
+    assert str(variant.where) == "Clients!A3" and "letter case or width" in variant.message
+    (unknown,) = [i for i in issues if i.code is Code.UNKNOWN_CLIENT]
+    assert "did you mean 'C0001'" in unknown.message
+
+
 def test_a_case_variant_of_a_non_unique_key_is_flagged():
     _, issues = book_from("""
 ## Clients
@@ -193,3 +214,52 @@ def test_a_default_policy_in_another_case_says_which_was_meant():
     )
     (issue,) = [i for i in issues if i.code is Code.UNKNOWN_POLICY]
     assert "did you mean 'POL-STD'" in issue.message
+
+
+# --- text a terminal would act on ---------------------------------------------------
+
+
+def test_ids_and_printed_text_from_the_file_cannot_drive_a_terminal():
+    # XML cannot hold ESC itself, but Excel's _x001B_ escape in a cell reads as one
+    odd = {
+        "S1": "S1\x1b]0;title\x07\x1b[2J",
+        "C1": "C1\u202e",
+        "Therapy": "Therapy\n\x9b2J\u202eweekly",
+    }
+    text = (
+        BASE
+        + """
+## Payments
+| payment_id | received_date | client_id | amount | applies_to_session_id |
+| P1         | 2026-01-05    | C1        | 150    | S1                    |
+"""
+    )
+    tables = [
+        dataclasses.replace(t, data=t.data.map(lambda v: odd.get(v, v))) for t in read_tables(text)
+    ]
+    book, issues = api.load_tables(tables)
+    (session,) = book.sessions["session_id"]
+    assert session == "S1\ufffd]0;title\ufffd\ufffd[2J" and session.isprintable()
+    assert book.clients["client_id"].tolist() == ["C1\ufffd"]
+    assert book.services["description"].tolist() == ["Therapy\n\ufffd2J\ufffdweekly"]
+    # both ends of a reference read alike, so they still match
+    assert not [i for i in issues if i.code in (Code.UNKNOWN_CLIENT, Code.UNKNOWN_SESSION)]
+    assert book.payments["applies_to_session_id"].tolist() == [session]
+    from practicebook.core.reconcile import reconcile
+
+    said = str(reconcile(book, "2026-12-31").explain("C1\ufffd"))
+    assert session in said and all(line.isprintable() for line in said.splitlines())
+
+
+def test_settings_printed_in_titles_and_summaries_cannot_drive_a_terminal():
+    book, _ = book_from(
+        """
+## Practice
+| key              | value                    |
+| practice_name    | Calm\x1b]0;x\x07 Practice |
+| default_policy_id | P\x9b1                   |
+"""
+        + BASE
+    )
+    assert book.settings.practice_name == "Calm\ufffd]0;x\ufffd Practice"
+    assert book.settings.default_policy_id == "P\ufffd1"

@@ -194,3 +194,17 @@ def rename_sheet(data: bytes, old: str, new: str) -> bytes:
             else xml
         ),
     )
+
+
+def retarget(data: bytes, sheet: str, target: str) -> bytes:
+    """The workbook's relationship for ``sheet`` pointed at ``target`` (another part, a
+    path outside the package…) instead of its worksheet."""
+    part = sheet_part(data, sheet).rpartition("/")[2]
+    pattern = re.compile(rb'Target="/?(?:xl/)?worksheets/%s"' % re.escape(part.encode()))
+
+    def change(name: str, xml: bytes) -> bytes:
+        if name != "xl/_rels/workbook.xml.rels":
+            return xml
+        return pattern.sub(b'Target="%s"' % target.encode(), xml, count=1)
+
+    return rezip(data, change)

@@ -117,6 +117,14 @@ def test_duplicate_part_names_are_refused(tmp_path, sound):
     assert "two parts named" in refused(tmp_path, differ_in_case)
 
 
+def test_a_zip_directory_claiming_an_unknown_zip_version_is_damaged(tmp_path, sound):
+    # a flipped byte in the central directory's "version needed to extract" once made
+    # Python's zip reader raise NotImplementedError, a traceback
+    at = sound.index(b"PK\x01\x02") + 6
+    claimed = sound[:at] + bytes([178, 0]) + sound[at + 2 :]  # version 17.8
+    assert "damaged or truncated" in refused(tmp_path, claimed)
+
+
 def test_a_dtd_anywhere_in_the_prolog_is_found(tmp_path, sound):
     past_a_mebibyte = hostile.dtd_after(sound, "xl/workbook.xml", 3 * 2**20)
     assert "first MiB" in refused(tmp_path, past_a_mebibyte)

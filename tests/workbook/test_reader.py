@@ -68,10 +68,28 @@ def test_empty_and_missing_files(tmp_path):
     assert "no such file" in unreadable(tmp_path / "absent.xlsx")
 
 
-def test_legacy_xls(tmp_path):
-    path = tmp_path / "old.xls"
-    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(4088))
-    assert ".xls" in unreadable(path)
+def _renamed_stream(container: bytes, old: str, new: str) -> bytes:
+    """An OLE2 container with stream ``old`` renamed ``new`` in its directory entry (the
+    name fills the entry's first 64 bytes, its length in bytes the next two)."""
+    at = container.index((old + "\0").encode("utf-16-le"))
+    name = (new + "\0").encode("utf-16-le")
+    entry = name.ljust(64, b"\0") + len(name).to_bytes(2, "little")
+    return container[:at] + entry + container[at + 66 :]
+
+
+def test_legacy_xls_and_other_office_files(tmp_path):
+    from practicebook.workbook.crypto import encrypt_workbook
+
+    locked = encrypt_workbook(small_book(tmp_path / "ok.xlsx").read_bytes(), "s3cret")
+    old = _renamed_stream(locked, "EncryptedPackage", "Workbook")  # as Excel 97-2003 names it
+    (tmp_path / "old.xlsx").write_bytes(old)
+    assert "old-style .xls workbook" in unreadable(tmp_path / "old.xlsx")
+    (tmp_path / "letter.xlsx").write_bytes(_renamed_stream(locked, "EncryptedPackage", "Word"))
+    assert "Office file of another kind" in unreadable(tmp_path / "letter.xlsx")
+    for cut in (600, len(locked) // 3):  # a protected workbook cut short
+        (tmp_path / "cut.xlsx").write_bytes(locked[:cut])
+        message = unreadable(tmp_path / "cut.xlsx", password="s3cret")
+        assert "damaged or truncated" in message or "protection is damaged" in message
 
 
 def test_password_protected_needs_its_password(tmp_path):
@@ -306,3 +324,51 @@ def test_the_fast_scan_and_the_exact_walk_agree(tmp_path):
         assert fast.merged == exact.merged
         found += len(fast.cells) + len(fast.formulas)
     assert found == 5  # four text fees and minutes, one formula without its value
+
+
+def test_a_formula_a_script_wrote_with_an_empty_value_has_no_value(tmp_path):
+    """openpyxl and other scripts store an uncalculated formula with an empty value
+    element; Excel stores a formula that gives empty text as a text cell with one."""
+    import openpyxl
+
+    path = small_book(tmp_path / "ok.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Sessions"]
+    top = next(r for r in range(1, 10) if ws.cell(r, 1).value == "Session ID")
+    fee = next(c for c in range(1, 30) if ws.cell(top, c).value == "Fee override")
+    memo = next(c for c in range(1, 30) if ws.cell(top, c).value == "Memo")
+    ws.cell(top + 1, 1, "S1")
+    ws.cell(top + 1, fee, "=100+50")
+    wb.save(path)
+    data = path.read_bytes()
+    part = hostile.sheet_part(data, "Sessions")
+    with zipfile.ZipFile(path) as z:
+        assert b"<f>100+50</f><v" in z.read(part)  # as openpyxl writes it: <v/> or <v></v>
+    text_result = f'<c r="{_letter(memo)}{top + 2}" t="str"><f>IF(1,"","x")</f><v></v></c>'
+    excel_empty = hostile.edit_sheet(
+        data,
+        "Sessions",
+        lambda xml: xml.replace(
+            b"</sheetData>",
+            f'<row r="{top + 2}"><c r="A{top + 2}" t="inlineStr"><is><t>S2</t></is></c>'.encode()
+            + text_result.encode()
+            + b"</row></sheetData>",
+        ),
+    )
+    for written in (excel_empty, hostile.prefixed(excel_empty, "Sessions")):  # fast and exact
+        path.write_bytes(written)
+        _, tables = read_workbook(path)
+        sessions = next(t for t in tables if t.name == "Sessions")
+        column = sessions.headers.index("Fee override")
+        assert isinstance(sessions.raw_cells[(0, column)], FormulaWithoutValue)
+        marked = [k for k, v in sessions.raw_cells.items() if isinstance(v, FormulaWithoutValue)]
+        assert marked == [(0, column)]  # the empty text result is a result
+        _, issues = api.load(path)
+        found = [(str(i.where), i.code.value) for i in issues]
+        assert (f"Sessions!{_letter(fee)}{top + 1}", "formula-without-value") in found
+
+
+def _letter(column: int) -> str:
+    from practicebook.issues import column_letter
+
+    return column_letter(column)

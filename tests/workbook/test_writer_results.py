@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,45 @@ def test_derived_sheets_carry_their_title_lines_above_the_table(book: Path) -> N
         top = len(spec.title)
         assert [r[0] for r in rows[:top]] == list(spec.title)
         assert rows[top][: len(spec.header)] == list(spec.header)
+
+
+# --- dates a cell cannot hold --------------------------------------------------------
+
+
+def test_journey_reconcile_write_over_cells_that_are_no_dates(book: Path) -> None:
+    """A time alone (10:30), serial 60 (Excel's 29 February 1900) and 9999-12-31 in
+    Scheduled start: each is bad-date on Flags, its session is charged nothing, and
+    ``practicebook reconcile --write`` writes the results (it once crashed on them)."""
+    import openpyxl
+    from click.testing import CliRunner
+
+    from practicebook.frontends.cli import main
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Sessions"]
+    top = next(r for r in range(1, 10) if ws.cell(r, 1).value == "Session ID")
+    start = next(c for c in range(1, 40) if ws.cell(top, c).value == "Scheduled start")
+    odd = {top + 1: dt.time(10, 30), top + 2: 60, top + 3: dt.datetime(9999, 12, 31)}
+    moved = {str(ws.cell(row, 1).value): row for row in odd}
+    for row, value in odd.items():
+        ws.cell(row, start, value)
+    wb.save(book)
+    loaded, _ = api.load(book)
+    expected = reconcile(loaded, AS_OF)
+    assert not set(moved) & set(loaded.sessions["session_id"])
+    assert not set(moved) & set(expected.charges["session_id"].dropna())
+
+    done = CliRunner().invoke(main, ["reconcile", str(book), "--as-of", str(AS_OF), "--write"])
+    assert done.exit_code == 1 and "Traceback" not in done.output, done.output
+    flags = ooxml.read_sheet(book.read_bytes(), "Flags")
+    header = flags.index(
+        ["Code", "Severity", "Sheet", "Cell", "Row ID", "Client ID", "Message", "Hint"]
+    )
+    bad = {(r[2], r[3], r[4]) for r in flags[header + 1 :] if r[0] == "bad-date"}
+    letter = str(loaded.cell("Sessions", "scheduled_start", top)).split("!")[1].rstrip("0123456789")
+    assert bad == {("Sessions", f"{letter}{row}", sid) for sid, row in moved.items()}
+    balances = dict(zip(expected.balances["client_id"], expected.balances["balance"], strict=True))
+    on_file = {
+        k: Decimal(str(v)).quantize(Decimal("0.01")) for k, v in balances_on_file(book).items()
+    }
+    assert on_file == balances

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from practicebook.issues import UNKNOWN_REFERENCE, Code, Issue, Severity
 from practicebook.model import ROW, Book
+from practicebook.parse.values import fold_id
 from practicebook.schema import WORKBOOK, Sheet
 
 __all__ = ["CHECKS", "run"]
@@ -67,7 +68,7 @@ def _unknown(
             message = f"the {col.header} on this row is not on the {target} sheet"
             hint = f"Add it to the {target} sheet, or correct the {col.header}."
         else:
-            message, hint = _unknown_wording(col.header, value, target, near.get(value.casefold()))
+            message, hint = _unknown_wording(col.header, value, target, near.get(fold_id(value)))
         row_id = _row_id(sheet, frame, int(pos))
         client = _client_of(frame, int(pos))
         issues.append(Issue(code, Severity.ERROR, message, where, hint, row_id, client_id=client))
@@ -75,10 +76,11 @@ def _unknown(
 
 
 def _by_fold(allowed: pd.Series) -> dict[str, str]:
-    """Each ID of ``allowed`` by its case-folded form (the first spelling of each)."""
+    """Each ID of ``allowed`` by its folded form (``values.fold_id``; the first spelling of
+    each)."""
     near: dict[str, str] = {}
     for value in allowed.dropna().astype(str).unique():
-        near.setdefault(value.casefold(), value)
+        near.setdefault(fold_id(value), value)
     return near
 
 
@@ -132,7 +134,7 @@ def check_references(book: Book, focus: Focus = None) -> list[Issue]:
         layout = book.layouts.get("Practice")
         row = _setting_row(book, "default_policy_id")
         message, hint = _unknown_wording(
-            "default_policy_id", default, "Policies", _by_fold(policies).get(default.casefold())
+            "default_policy_id", default, "Policies", _by_fold(policies).get(fold_id(default))
         )
         issues.append(
             Issue(

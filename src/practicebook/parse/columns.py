@@ -19,9 +19,11 @@ import pyarrow.compute as pc
 
 from practicebook.issues import Code
 from practicebook.model import ROW, CellErrorValue, FormulaWithoutValue
+from practicebook.parse.headers import label_text
 from practicebook.parse.values import (
     FIRST_DAY,
     LAST_DAY,
+    TERMINAL_CONTROLS,
     ZERO_WIDTH,
     Bad,
     CoerceContext,
@@ -100,7 +102,31 @@ def coerce_column(
         )
     if raw_cells:
         values = _override(values, raw_cells, _coercer(col, ctx), bad)
-    return ColumnResult(_finish(values, col), bad)
+    values = _finish(values, col)
+    if col.kind is Kind.ID or (col.kind is Kind.TEXT and not col.phi):
+        values = _printable(values, lines=col.kind is Kind.TEXT)
+    return ColumnResult(values, bad)
+
+
+def _printable(values: pd.Series, *, lines: bool) -> pd.Series:
+    """Text from the file made safe to print (a hostile workbook's ``_x001B_[2J`` in an ID
+    would otherwise reach the terminal through every message naming that ID).
+
+    IDs (``lines=False``) are printed as ``headers.label_text`` prints sheet names: every
+    control, format or unassigned character becomes U+FFFD, other white space a space.
+    Text that is printed but not personal (``lines=True``: descriptions, account names)
+    keeps its line breaks and tabs; only terminal controls and direction overrides become
+    U+FFFD. Both sides of a reference change alike, so references still match. Nearly
+    every column is printable already, which Arrow finds in one pass.
+    """
+    arrow = pa.array(values.array, type=pa.large_string(), from_pandas=True)
+    if pc.all(pc.utf8_is_printable(arrow), skip_nulls=True).as_py() is not False:
+        return values
+    if lines:
+        fixed = values.str.replace(TERMINAL_CONTROLS.pattern, "\ufffd", regex=True)
+    else:
+        fixed = values.map(label_text, na_action="ignore")
+    return fixed.astype(values.dtype)
 
 
 def _override(

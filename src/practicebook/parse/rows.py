@@ -24,7 +24,7 @@ from practicebook import money
 from practicebook.issues import Code, Issue, Severity
 from practicebook.model import Layout
 from practicebook.parse.columns import empty_frame, typed_frame
-from practicebook.parse.values import Bad, show
+from practicebook.parse.values import Bad, fold_id, show
 from practicebook.schema import Column, Kind, Sheet
 
 __all__ = [
@@ -282,7 +282,8 @@ def case_variant_issues(
     sheet: Sheet, values: pd.Series, layout: Layout, rows: pd.Series, col: Column | None = None
 ) -> list[Issue]:
     """Each ID of ``col`` (the sheet's key when None) that differs from an earlier one
-    only in letter case (``c0001`` after ``C0001``), at its first row, naming both rows.
+    only in letter case or character width (``c0001``, or ``C0001`` with a full-width C,
+    U+FF23, after ``C0001``; see ``values.fold_id``), at its first row, naming both rows.
 
     IDs are exact: the two are different IDs, which is nearly always a typing slip.
     """
@@ -298,16 +299,17 @@ def case_variant_issues(
             continue
         value = str(value)
         first_row[value] = int(rows.iat[i])
-        earlier = first_of_fold.setdefault(value.casefold(), value)
+        earlier = first_of_fold.setdefault(fold_id(value), value)
         if earlier == value:
             continue
+        how = "letter case" if value.casefold() == earlier.casefold() else "letter case or width"
         issues.append(
             Issue(
                 Code.ID_CASE_VARIANT,
                 Severity.WARNING,
                 f"{named(col, value)} (row {first_row[value]}) differs from "
                 f"{'the one' if col.phi else repr(earlier)} on row {first_row[earlier]} only "
-                "in letter case; IDs are exact, so these are two different IDs",
+                f"in {how}; IDs are exact, so these are two different IDs",
                 layout.cell(col.key, first_row[value]),
                 f"If both rows mean the same one, type it exactly as on row "
                 f"{first_row[earlier]}; otherwise make the two IDs clearly different.",
@@ -318,8 +320,8 @@ def case_variant_issues(
 
 
 def _has_case_variants(values: pd.Series) -> bool:
-    """False when no two distinct values of ``values`` could differ only in case (decided
-    by Arrow for ASCII columns, which are nearly all of them)."""
+    """False when no two distinct values of ``values`` could differ only in case or width
+    (decided by Arrow for ASCII columns, which are nearly all of them)."""
     distinct = pd.unique(values.dropna().astype(str))
     if len(distinct) < 2:
         return False

@@ -17,6 +17,7 @@ from babel import Locale
 from practicebook import money
 from practicebook.issues import Code, Issue, Severity
 from practicebook.model import ROW, Layout, RawTable, Settings
+from practicebook.parse.headers import label_text
 from practicebook.parse.sheets import SheetParse, absent_sheet, parse_sheet
 from practicebook.parse.values import (
     Bad,
@@ -25,6 +26,7 @@ from practicebook.parse.values import (
     coerce_choice,
     coerce_datetime,
     coerce_integer,
+    without_terminal_controls,
 )
 from practicebook.schema import PRACTICE, WORKBOOK, Kind, Setting, normalize_header
 
@@ -105,7 +107,9 @@ def _setting_value(setting: Setting, text: str) -> object:
         return coerce_datetime(text, ctx, date_only=True).date()
     if setting.kind is Kind.CHOICE:
         return coerce_choice(text, setting.choices)
-    return clean_text(text)
+    if setting.kind is Kind.ID:
+        return label_text(clean_text(text))
+    return without_terminal_controls(clean_text(text))
 
 
 def _settings_from(

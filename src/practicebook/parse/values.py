@@ -111,6 +111,33 @@ def clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", ZERO_WIDTH.sub("", value)).strip()
 
 
+#: Characters a terminal acts on or that reorder what it shows: C0 and C1 controls other
+#: than tab and line breaks (ESC starts an escape sequence, C1 CSI is one), bidirectional
+#: embeddings, overrides and isolates.
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_terminal_controls(text: str) -> str:
+    """``text`` with each of ``TERMINAL_CONTROLS`` as U+FFFD, line breaks and tabs kept:
+    text from a file that is printed (a practice name, a description).
+
+    >>> without_terminal_controls("Therapy\\x1b[2J\\n\\u202eweekly")
+    'Therapy\\ufffd[2J\\n\\ufffdweekly'
+    """
+    return TERMINAL_CONTROLS.sub("\ufffd", text)
+
+
+def fold_id(text: str) -> str:
+    """An ID as near-duplicates compare: letter case and character width ignored
+    (``c0001``, ``C0001`` and ``C0001`` typed with full-width letters fold to one). IDs
+    themselves stay exact.
+
+    >>> fold_id("c0001") == fold_id("C0001") == fold_id("\uff23\uff10001")
+    True
+    """
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def _number(value: object) -> Decimal:
     """A numeric cell or numeric-looking value as an exact Decimal."""
     if isinstance(value, bool):

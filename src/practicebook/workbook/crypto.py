@@ -28,6 +28,7 @@ __all__ = [
     "decrypt_workbook",
     "encrypt_workbook",
     "is_encrypted",
+    "ole2_contents",
     "protection",
 ]
 
@@ -67,6 +68,19 @@ def _encryption_streams(data: bytes) -> bytes | None:
             return bytes(ole.openstream("EncryptionInfo").read())
     except Exception:  # olefile raises many kinds on damaged containers
         return None
+
+
+def ole2_contents(data: bytes) -> str:
+    """What an OLE2 container that holds no encrypted package is: ``xls`` (an old-style
+    workbook), ``damaged`` (the container cannot be read: truncated, say) or ``other``
+    (a Word document, an Outlook message…)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return "xls" if ole.exists("Workbook") or ole.exists("Book") else "other"
+    except Exception:  # olefile raises many kinds on damaged containers
+        return "damaged"
 
 
 def is_encrypted(data: bytes) -> bool:

@@ -32,7 +32,12 @@ import defusedxml.ElementTree as SafeET
 from practicebook.errors import UnreadableWorkbook, WrongPassword
 from practicebook.parse.headers import label_text
 from practicebook.schema import SCHEMA_PROPERTY
-from practicebook.workbook.crypto import decrypt_workbook, is_encrypted, protection
+from practicebook.workbook.crypto import (
+    decrypt_workbook,
+    is_encrypted,
+    ole2_contents,
+    protection,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -186,7 +191,8 @@ def preflight(
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    # a damaged directory can also claim a zip version or a feature no reader implements
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         raise UnreadableWorkbook(
             name, "the file is damaged or truncated (not a complete zip package)"
         ) from None
@@ -195,11 +201,16 @@ def preflight(
         return _describe(name, data, archive)
 
 
+_OLE2_REASONS = {
+    "xls": "this is an old-style .xls workbook; open it in Excel and save it as .xlsx",
+    "damaged": "the file is damaged or truncated (not a complete Office file)",
+    "other": "not an Excel workbook (.xlsx/.xlsm): it is an Office file of another kind",
+}
+
+
 def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
     if not is_encrypted(data):
-        raise UnreadableWorkbook(
-            name, "this is an old-style .xls workbook; open it in Excel and save it as .xlsx"
-        )
+        raise UnreadableWorkbook(name, _OLE2_REASONS[ole2_contents(data)])
     protection(data, name)  # refuses damaged or absurd protection before any key work
     if password is None:
         raise UnreadableWorkbook(
@@ -215,7 +226,9 @@ def _open_ole2(name: str, data: bytes, password: str | None) -> bytes:
         raise
     except Exception as exc:  # a damaged encrypted container
         raise UnreadableWorkbook(
-            name, f"the protected workbook could not be decrypted ({type(exc).__name__})"
+            name,
+            "the protected workbook is damaged or truncated: it could not be decrypted "
+            f"({type(exc).__name__})",
         ) from None
 
 

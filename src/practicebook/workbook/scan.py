@@ -191,6 +191,20 @@ def _holds_value(content: bytes | None) -> bool:
     return content is not None and (b"<v" in content or b"<is" in content)
 
 
+# a formula's stored result: a <v> holding something, or (in a text cell) an empty <v>,
+# which is how Excel stores a formula that gives "" (openpyxl and other scripts write an
+# empty <v/> in a number cell for a formula they never calculated)
+_STORED_RESULT = re.compile(rb"<v(?:\s[^>]*)?>\s*[^<\s]|<is[\s>/]")
+_TEXT_TYPE = re.compile(rb"""\st\s*=\s*["']str["']""")
+
+
+def _holds_result(tag: bytes, content: bytes) -> bool:
+    """Whether a formula cell (its start ``tag`` and ``content``) holds its last result."""
+    if _STORED_RESULT.search(content):
+        return True
+    return b"<v" in content and _TEXT_TYPE.search(tag) is not None
+
+
 def _tag_end(data: bytes, start: int) -> tuple[int, bool]:
     """The end of the tag starting at ``start`` and whether it closes itself."""
     close = data.find(b">", start)
@@ -264,7 +278,7 @@ def _fast_formula(data: bytes, start: int, from_row: int, body: Body) -> None:
         return
     tag_end, closed = _tag_end(data, cell)
     content = _content(data, tag_end, closed)
-    if content is None or _holds_value(content):
+    if content is None or _holds_result(data[cell:tag_end], content):
         return
     pos = parse_ref(data[cell + 6 : data.find(b'"', cell + 6)].decode("ascii", "replace"))
     if pos is not None and pos[0] >= from_row:
@@ -323,14 +337,22 @@ def _exact_body(
     return body
 
 
+def _result_of(el: Element, children: dict[str, Element]) -> bool:
+    """Whether a formula cell holds its last result (as ``_holds_result``)."""
+    if "is" in children:
+        return True
+    value = children.get("v")
+    return value is not None and (bool((value.text or "").strip()) or el.get("t") == "str")
+
+
 def _exact_cell(
     el: Element, at: tuple[int, int], columns: set[int], body: Body, from_row: int
 ) -> None:
-    kinds = {local_name(child.tag) for child in el}
-    if kinds & {"v", "is"} or at[0] > MAX_ROW or at[1] > MAX_COL:
+    children = {local_name(child.tag): child for child in el}
+    if children.keys() & {"v", "is"} or at[0] > MAX_ROW or at[1] > MAX_COL:
         body.max_row = max(body.max_row, at[0])
         body.max_col = max(body.max_col, at[1])
-    elif "f" in kinds and at[0] >= from_row:
+    if "f" in children and at[0] >= from_row and not _result_of(el, children):
         body.formulas.add(at)
     if at[1] in columns and el.get("t") in ("s", "str", "inlineStr", "b", "e"):
         cell = cell_from_element(el, namespace(el))
