@@ -18,8 +18,9 @@ sheet through the safe writer::
 Every door calls these: the CLI (``practicebook statement`` …), and the entry points
 the Excel actions, the dashboard and batch use — ``issue`` / ``issue_many`` with a
 request, ``draft`` for a superbill draft, ``statement_clients`` for a month's
-statement run, ``register`` for the list of issued documents, ``findings`` for the
-register's findings (a charge billed twice, a good-faith estimate exceeded).
+statement run (``issued_statements``: who has one already), ``register`` for the list
+of issued documents, ``findings`` for the register's findings (a charge billed twice, a
+good-faith estimate exceeded).
 """
 
 from __future__ import annotations
@@ -83,9 +84,11 @@ __all__ = [
     "invoice",
     "issue",
     "issue_many",
+    "issued_statements",
     "month",
     "receipt",
     "register",
+    "register_records",
     "statement",
     "statement_clients",
     "superbill",
@@ -182,8 +185,21 @@ def superbill(
     draft: bool = False,
     issued_on: dt.date | None = None,
     as_of: dt.date | None = None,
+    minimal: bool = False,
 ) -> Document:
-    """A superbill for a month or a period; its ``issues`` name every missing field."""
+    """A superbill for a month or a period; its ``issues`` name every missing field.
+
+    A superbill has no minimal-PHI mode (whatever the practice's ``phi_mode``): the
+    insurer needs the client's name, date of birth, address and diagnoses.
+
+    Raises:
+        ValueError: ``minimal=True``.
+    """
+    if minimal:
+        raise ValueError(
+            "a superbill cannot be minimal: the insurer needs the client's name, date of "
+            "birth, address and diagnoses"
+        )
     first, last = _period(month, start, end)
     request = SuperbillRequest(client_id, first, last, paid_only, draft)
     return Builder(book).build(request, issued_on=issued_on or _today(book), as_of=as_of)
@@ -221,11 +237,30 @@ def to_pdf(document: Document, *, paper: str | None = None, book: Book | None = 
     return _to_pdf(document, paper=paper or (paper_of(book) if book is not None else None))
 
 
-def statement_clients(book: Book, period: str | tuple[dt.date, dt.date]) -> list[str]:
+def statement_clients(
+    book: Book, period: str | tuple[dt.date, dt.date], *, skip_issued: bool = False
+) -> list[str]:
     """The clients a statement run for a month (``YYYY-MM``) or a period goes to: those
-    with activity in it or a balance or credit at its end."""
+    with activity in it or a balance or credit at its end. ``skip_issued``: leave out
+    those who have a live statement for exactly this period (``issued_statements``), so
+    a run can be repeated without sending anyone a second one."""
     first, last = month(period) if isinstance(period, str) else period
-    return _statement_clients(reconcile(book, last), first, last)
+    clients = _statement_clients(reconcile(book, last), first, last)
+    if skip_issued:
+        done = issued_statements(book, (first, last))
+        clients = [c for c in clients if c not in done]
+    return clients
+
+
+def issued_statements(book: Book, period: str | tuple[dt.date, dt.date]) -> set[str]:
+    """The clients with a live (not voided) statement for exactly this month or period."""
+    first, last = month(period) if isinstance(period, str) else period
+    docs = register(book)
+    live = docs[(docs["type"] == "statement") & docs["voided_by"].isna()]
+    same = (pd.to_datetime(live["period_start"]) == pd.Timestamp(first)) & (
+        pd.to_datetime(live["period_end"]) == pd.Timestamp(last)
+    )
+    return {str(c) for c in live.loc[same.to_numpy(dtype=bool), "client_id"].dropna()}
 
 
 def register(book: Book) -> pd.DataFrame:
@@ -240,6 +275,44 @@ def register(book: Book) -> pd.DataFrame:
     return docs.assign(
         voided_by=[by.get(n) if n in voided else None for n in docs["document_number"]]
     )
+
+
+def register_records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """The register (``register(book)``) as JSON-ready records: days and times ISO
+    text, totals exact decimal text, ``charge_ids`` a list, blanks ``None``."""
+
+    def day(value: object, time: bool = False) -> str | None:
+        if value is None or pd.isna(value):
+            return None
+        stamp = pd.Timestamp(value)
+        iso: str = stamp.isoformat() if time else stamp.date().isoformat()
+        return iso
+
+    def text(value: object) -> object:
+        return None if value is None or pd.isna(value) else value
+
+    out = []
+    for row in table.to_dict("records"):
+        ids = text(row["charge_ids"])
+        out.append(
+            {
+                "document_number": row["document_number"],
+                "type": row["type"],
+                "client_id": text(row["client_id"]),
+                "period_start": day(row["period_start"]),
+                "period_end": day(row["period_end"]),
+                "issued_at": day(row["issued_at"], time=True),
+                "total": None if text(row["total"]) is None else str(row["total"]),
+                "sha256": text(row["sha256"]),
+                "file_name": text(row["file_name"]),
+                "payment_id": text(row["payment_id"]),
+                "charge_ids": [c.strip() for c in str(ids).split(",")] if ids else [],
+                "minimal": bool(row["minimal"]),
+                "voids": text(row["voids"]),
+                "voided_by": text(row["voided_by"]),
+            }
+        )
+    return out
 
 
 def findings(book: Book, as_of: dt.date | str | None = None) -> list[Issue]:

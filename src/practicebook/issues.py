@@ -72,6 +72,7 @@ class Code(str, Enum):
     UNKNOWN_SESSION = "unknown-session"
     UNKNOWN_PAYMENT = "unknown-payment"
     UNKNOWN_ADJUSTMENT = "unknown-adjustment"
+    UNKNOWN_DOCUMENT = "unknown-document"
     BAD_PERIOD = "bad-period"
     OVERLAPPING_PERIODS = "overlapping-periods"
     # the audit log
@@ -126,6 +127,7 @@ UNKNOWN_REFERENCE: dict[str, Code] = {
     "Sessions": Code.UNKNOWN_SESSION,
     "Payments": Code.UNKNOWN_PAYMENT,
     "Adjustments": Code.UNKNOWN_ADJUSTMENT,
+    "Documents": Code.UNKNOWN_DOCUMENT,
 }
 
 

@@ -41,6 +41,18 @@ def test_journey_month_end_statements_for_every_client(tmp_path):
     listed = run("documents", book)
     assert listed.exit_code == 0
     assert "ST-00001" in listed.output and "ST-00002" in listed.output
+    again = run("statement", book, "--all", "--month", "2026-03")  # nobody gets a second one
+    assert again.exit_code == 0
+    assert "2 clients have a statement for this period already" in again.output
+    assert "no statement to issue" in again.output and "issued" not in again.output
+    run("void", book, "ST-00002", "--reason", "address")
+    reissued = run("statement", book, "--all", "--month", "2026-03")
+    assert "1 client has a statement for this period already" in reissued.output
+    assert (
+        "issued ST-00003: " + str(folder / "ST-00003_statement_C2_2026-03.pdf") in reissued.output
+    )
+    single = run("statement", book, "--client", "C1", "--month", "2026-03")  # asked by name
+    assert "issued ST-00004" in single.output
 
 
 def test_journey_invoice_then_void_and_reissue(tmp_path):

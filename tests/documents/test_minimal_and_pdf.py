@@ -5,6 +5,7 @@ extraction in the workbook's locale."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -42,12 +43,44 @@ def marked_text() -> str:
     head, rest = text.split("## Clients", 1)
     rest = rest.split("## Services", 1)[1]
     text = head + clients + "\n## Services" + rest
-    return text.replace("Generalized anxiety disorder", "Zqdiagnosis").replace("F41.1", "Z99.9")
+    text = text.replace("Generalized anxiety disorder", "Zqdiagnosis").replace("F41.1", "Z99.9")
+    return _with_memos(text)
+
+
+#: A marker per memo: never printed on any document, in any mode.
+MEMOS = {"Sessions": "Zqsessionmemo", "Payments": "Zqpaymentmemo"}
+
+
+def _with_memos(text: str) -> str:
+    """Every session and payment row given a memo marker."""
+    rows = {"Sessions": re.compile(r"^\| S\d"), "Payments": re.compile(r"^\| P\d")}
+    out, sheet = [], None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            sheet = line[3:].strip()
+        elif sheet in rows and line.startswith(("| session_id", "| payment_id")):
+            line += " memo |"
+        elif sheet in rows and rows[sheet].match(line):
+            line += f" {MEMOS[sheet]} |"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def test_every_personal_column_is_covered_by_a_marker():
-    personal = {c.key for c in WORKBOOK.sheet("Clients").columns if c.phi}
-    assert personal - {"dob"} == set(MARKERS)
+    personal = {
+        (s.name, c.key)
+        for s in WORKBOOK.sheets
+        if s.name in ("Clients", "Sessions", "Payments", "Diagnoses")
+        for c in s.columns
+        if c.phi
+    }
+    covered = {("Clients", k) for k in MARKERS} | {("Clients", "dob")}
+    covered |= {(s, "memo") for s in MEMOS} | {("Diagnoses", "icd10_code")}
+    covered |= {("Diagnoses", "description")}
+    assert personal == covered
+    book, _ = book_from(marked_text())
+    for sheet, marker in MEMOS.items():
+        assert (book.frame(sheet)["memo"] == marker).all()
 
 
 @pytest.mark.parametrize("kind", ["statement", "receipt", "invoice", "estimate"])
@@ -76,11 +109,12 @@ def test_minimal_documents_show_no_personal_value(kind):
     text = pdf_text(documents.to_pdf(doc))
     for key, marker in MARKERS.items():
         assert marker not in text, key
-    for marker in ("Zqdiagnosis", "Z99.9", "1977", "Psychotherapy"):
+    for marker in ("Zqdiagnosis", "Z99.9", "1977", "Psychotherapy", *MEMOS.values()):
         assert marker not in text
     assert "C1" in text and ("Counselling" in text or kind == "receipt")
     full = pdf_text(documents.to_pdf(_full(book, kind)))
     assert MARKERS["last_name"] in full  # the same document in full mode does name the client
+    assert not any(memo in full for memo in MEMOS.values())  # memos: never, in any mode
 
 
 def _full(book, kind):
@@ -108,6 +142,29 @@ def test_phi_mode_minimal_is_the_default_for_documents_that_allow_it():
     assert doc.minimal and MARKERS["last_name"] not in pdf_text(documents.to_pdf(doc))
     superbill = documents.superbill(book, "C1", month="2026-03", issued_on=DAY)
     assert not superbill.minimal  # a superbill carries the client's details
+    text = pdf_text(documents.to_pdf(superbill))
+    assert MARKERS["last_name"] in text and "Jul 17, 1977" in text
+    assert not any(memo in text for memo in MEMOS.values())
+
+
+def test_a_superbill_cannot_be_minimal_and_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from practicebook.frontends.cli import main
+
+    book, _ = book_from(marked_text())
+    with pytest.raises(ValueError, match="a superbill cannot be minimal"):
+        documents.superbill(book, "C1", month="2026-03", minimal=True)
+    path = write_practice(tmp_path / "p.xlsx", phi_mode="minimal")
+    args = ["superbill", str(path), "--client", "C1", "--month", "2026-03"]
+    refused = CliRunner().invoke(main, [*args, "--minimal"])
+    assert refused.exit_code == 2
+    assert "a superbill cannot be minimal" in refused.output
+    assert not (tmp_path / "documents").exists()
+    issued = CliRunner().invoke(main, args)
+    assert issued.exit_code == 0, issued.output
+    assert "note: phi_mode is minimal, but a superbill cannot be minimal" in issued.output
+    assert "issued SB-00001" in issued.output
 
 
 def test_file_names_never_hold_a_name(tmp_path):

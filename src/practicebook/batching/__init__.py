@@ -48,6 +48,10 @@ def batch(
     password: str | None = None,
     timeout: float | None = None,
     on_result: Callable[[Summary], None] | None = None,
+    statements: str | None = None,
+    statements_out: str | Path | None = None,
+    export: str | None = None,
+    export_out: str | Path | None = None,
 ) -> BatchResult:
     """Reconcile every workbook under ``paths``; a summary row each, totals apart.
 
@@ -64,13 +68,29 @@ def batch(
             only), or ``"tcp://HOST:PORT"`` for an existing Dask scheduler whose workers
             can read the same paths and have practicebook installed.
         write: also write each readable workbook's results into it (Balances, Aging,
-            Flags, Ledger, CancellationLog; input sheets untouched, backup kept), only if
-            the file is still the version that was reconciled. Without it, no input is
-            modified.
+            Flags, Ledger, CancellationLog, Summary; input sheets untouched, backup
+            kept), only if the file is still the version that was reconciled. Without it,
+            no input is modified.
         password: the password of protected workbooks (the same for all).
         timeout: seconds one workbook may take before its worker is stopped and the
             workbook reported as unreadable (default: no limit).
         on_result: called with each workbook's summary as it finishes (any order).
+        statements: a month (``YYYY-MM``): also issue that month's statements from each
+            workbook whose figures are complete, to every client with activity in the
+            month or a balance at its end who has no statement for it yet (see
+            ``practicebook.batching.statements``). Each row then says how many were
+            issued (``statements``), how many clients had one already
+            (``statements_skipped``), where they are (``statements_folder``), or why
+            none was issued (``reason``).
+        statements_out: the folder for the statements, one subfolder per workbook
+            (default: ``documents/`` beside each workbook).
+        export: a journal format (``practicebook.bank.EXPORT_FORMATS``: ``hledger``,
+            ``beancount``, ``qbo``, ``xero``, ``csv``): also write each workbook's PHI-free
+            journal for the accountant, through the run's day, from each workbook whose
+            figures are complete (see ``practicebook.batching.journals``). Each row then
+            names the file written (``journal``), or says why none was (``reason``).
+        export_out: the folder for the journals (required with ``export``), one per
+            workbook at its path below the folder the run's workbooks share.
 
     Returns:
         A ``BatchResult``: ``workbooks`` (one row each, in the order found) and
@@ -79,7 +99,8 @@ def batch(
     Raises:
         PracticebookError: nothing to do (no workbook found), ``jobs`` below 1, or a bad
             ``scheduler``.
-        ValueError: ``as_of`` is not a day.
+        ValueError: ``as_of`` is not a day, ``statements`` is not a month, or
+            ``export`` is not a journal format or has no ``export_out``.
         MissingDependency: a Dask scheduler without the ``batch`` extra.
     """
     if isinstance(paths, (str, Path)):
@@ -92,9 +113,37 @@ def batch(
     day = None if as_of is None else as_of_day(as_of, "UTC").isoformat()
     run = runner(jobs, scheduler, timeout)
     results: list[Summary | None] = [None] * len(files)
-    options = {"as_of": day, "password": password, "write": write}
+    options: dict[str, object] = {"as_of": day, "password": password, "write": write}
+    if statements is not None:
+        from practicebook.batching.statements import common_folder
+        from practicebook.documents import month
+
+        month(statements)  # a ValueError before any work
+        options.update(
+            statements=statements,
+            statements_out=None if statements_out is None else str(Path(statements_out).absolute()),
+            statements_base=common_folder(files),
+        )
+    if export is not None:
+        options.update(_export_options(export, export_out, files))
     for i, summary in run(files, options):
         results[i] = summary
         if on_result is not None:
             on_result(summary)
     return batch_result([r for r in results if r is not None])
+
+
+def _export_options(to: str, out: str | Path | None, files: list[str]) -> dict[str, object]:
+    """The task's options for ``export``, checked before any work."""
+    from practicebook.bank import EXPORT_FORMATS
+    from practicebook.batching.statements import common_folder
+
+    if to not in EXPORT_FORMATS:
+        raise ValueError(f"{to!r} is not an export format ({', '.join(EXPORT_FORMATS)})")
+    if out is None:
+        raise ValueError("export needs export_out, the folder for the journals")
+    return {
+        "export": to,
+        "export_out": str(Path(out).absolute()),
+        "export_base": common_folder(files),
+    }

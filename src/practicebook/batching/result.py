@@ -53,6 +53,12 @@ _TAIL = (
     "no_show_waived",
 )
 _LEDGER = ("charges", "payments", "refunds", "adjustments", "balance")
+#: Columns of a run that issued statements (``batch(statements=...)``): counts, summed in
+#: the totals, and the folder, which is not.
+_STATEMENTS = ("statements", "statements_skipped")
+_STATEMENTS_FOLDER = "statements_folder"
+#: The column of a run that wrote journals (``batch(export=...)``): the file(s) written.
+_JOURNAL = "journal"
 
 
 @dataclass(frozen=True, eq=False)  # frames have no single truth value to compare
@@ -65,7 +71,10 @@ class BatchResult:
       figures are provisional), ``clients``, ``sessions``, ``left_out`` (rows kept out of
       the figures), charges, payments, refunds, adjustments, balance, ``ar_<bucket>``,
       ``ar_total``, credit, error/warning/note counts, late-cancel and no-show fees
-      (``*_charged``, ``*_fees``, ``*_waived``), ``written`` (with ``write=True``) and a
+      (``*_charged``, ``*_fees``, ``*_waived``), ``written`` (with ``write=True``),
+      ``statements``, ``statements_skipped`` and ``statements_folder`` (with
+      ``statements=``: issued, already issued, where; blank when none could be),
+      ``journal`` (with ``export=``: the file written; blank when none was) and a
       ``flag_<code>`` count for every finding code seen.
     * ``totals`` — one row per currency over its readable workbooks: ``currency``,
       ``workbooks`` (how many), ``as_of`` (when they share one), ``complete``, and the
@@ -97,8 +106,12 @@ def batch_result(summaries: Sequence[Summary]) -> BatchResult:
     buckets = list(dict.fromkeys(b for s in readable for b in s["aging"]))
     codes = sorted({c for s in readable for c in s["codes"]})
     written = ["written"] if any("written" in s for s in summaries) else []
+    issued = any(_STATEMENTS_FOLDER in s for s in summaries)
+    statements = [*_STATEMENTS, _STATEMENTS_FOLDER] if issued else []
+    journal = [_JOURNAL] if any(_JOURNAL in s for s in summaries) else []
     rows = [_flat(s, buckets, codes) for s in summaries]
-    columns = [*_TEXT, "complete", *_COUNTS, *_LEDGER, *buckets, *_TAIL, *written]
+    columns = [*_TEXT, "complete", *_COUNTS, *_LEDGER, *buckets, *_TAIL, *written, *statements]
+    columns += journal
     columns += [f"flag_{c}" for c in codes]
     workbooks = _typed(rows, columns, scale, buckets)
     totals = _typed(
@@ -107,7 +120,7 @@ def batch_result(summaries: Sequence[Summary]) -> BatchResult:
         scale,
         buckets,
     )
-    return BatchResult(workbooks, totals.drop(columns=written))
+    return BatchResult(workbooks, totals.drop(columns=written + statements[2:] + journal))
 
 
 def _flat(summary: Summary, buckets: list[str], codes: list[str]) -> dict[str, Any]:
@@ -136,7 +149,7 @@ def _totals(group: list[Summary], buckets: list[str], codes: list[str]) -> dict[
         "as_of": days.pop() if len(days) == 1 else None,
         "complete": all(s["complete"] for s in group),
     }
-    keys = [*_COUNTS, *_LEDGER, *buckets, *_TAIL, *(f"flag_{c}" for c in codes)]
+    keys = [*_COUNTS, *_LEDGER, *buckets, *_TAIL, *_STATEMENTS, *(f"flag_{c}" for c in codes)]
     for key in keys:
         values = [r[key] for r in rows if r.get(key) is not None]
         out[key] = sum(values, Decimal(0) if _is_money(key, buckets) else 0)
@@ -159,7 +172,7 @@ def _typed(
             data[column] = pd.array(pa.array(values, pa.decimal128(PRECISION, scale)), money)
         elif column in ("complete", "written"):
             data[column] = pd.array(values, dtype="boolean")
-        elif column in ("as_of", "currency", *_TEXT):
+        elif column in ("as_of", "currency", _STATEMENTS_FOLDER, _JOURNAL, *_TEXT):
             data[column] = pd.Series(values, dtype=object)
         else:
             data[column] = pd.array(values, dtype="Int64")

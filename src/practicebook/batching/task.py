@@ -39,14 +39,27 @@ Summary = dict[str, Any]
 
 
 def summarise_workbook(
-    path: str, as_of: str | None = None, password: str | None = None, write: bool = False
+    path: str,
+    as_of: str | None = None,
+    password: str | None = None,
+    write: bool = False,
+    statements: str | None = None,
+    statements_out: str | None = None,
+    statements_base: str | None = None,
+    export: str | None = None,
+    export_out: str | None = None,
+    export_base: str | None = None,
 ) -> Summary:
     """Read, check and reconcile one workbook; its summary as plain, picklable data.
 
     The file's bytes are read once: they are what is reconciled, and with ``write`` the
     results are written (``practicebook.write_results``: derived sheets only, atomically,
     with a backup) only if the file still has those bytes; ``written`` says whether that
-    happened, and a refusal is in ``reason``.
+    happened, and a refusal is in ``reason``. With ``statements`` (a month, ``YYYY-MM``),
+    the month's statements are issued then (``batching.statements``: into
+    ``statements_out``, per workbook below ``statements_base``). With ``export`` (a
+    format of ``practicebook.bank.EXPORT_FORMATS``), the accountant's journal is written
+    (``batching.journals``: into ``export_out``, per workbook below ``export_base``).
 
     Never raises for a bad workbook: a file practicebook cannot read (or a failure while
     reconciling it) is returned with status ``unreadable`` and a one-line reason that
@@ -64,6 +77,22 @@ def summarise_workbook(
         return unreadable(path, f"could not be reconciled ({type(exc).__name__})")
     if write:
         _write_back(path, rec, password, hashlib.sha256(raw).hexdigest(), summary)
+    if export is not None and export_out is not None:
+        from practicebook.batching.journals import export_journal
+
+        export_journal(path, book, rec, summary, export, out=export_out, base=export_base)
+    if statements is not None:
+        from practicebook.batching.statements import issue_statements
+
+        issue_statements(
+            path,
+            book,
+            summary,
+            statements,
+            out=statements_out,
+            base=statements_base,
+            password=password,
+        )
     return summary
 
 

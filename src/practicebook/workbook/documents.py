@@ -211,7 +211,6 @@ def issue_many(
     if not requests:
         return []
     folder = Path(out) if out is not None else documents_folder(path)
-    folder.mkdir(parents=True, exist_ok=True)
     key = resolve_audit_key(audit_key)
     who = actor_name(actor)
     done: list[Issued] = []
@@ -231,6 +230,7 @@ def issue_many(
         if blocking:
             raise RowRefused(sort_issues(blocking))
         numbered = _number(book, plain, docs)
+        _make_folder(folder)  # only once there is something to write
         rows, events = [], []
         for k, doc in enumerate(numbered):
             pdf = to_pdf(doc, paper=paper_of(book))
@@ -403,11 +403,18 @@ def draft(
     day = issued_on or _now(book).date()
     doc = Builder(book).build(request, issued_on=day, as_of=as_of)
     folder = Path(out) if out is not None else documents_folder(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder)
     target = folder / file_name("DRAFT", doc)
     temp = _write_temp(folder, target, to_pdf(doc, paper=paper_of(book)), replace_ok=True)
     os.replace(temp, target)
     return target, doc
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(folder, exc.strerror or type(exc).__name__) from None
 
 
 def _write_temp(folder: Path, target: Path, data: bytes, *, replace_ok: bool = False) -> Path:

@@ -55,8 +55,8 @@ class Builder:
 
     def reconciliation(self, as_of: dt.date) -> Reconciliation:
         """The book reconciled as of ``as_of`` (once per day)."""
-        # imported here: ``reconcile`` may itself report the register's findings
-        # (``register.register_findings``), which imports this package
+        # imported here, so that ``core.reconcile`` can report the register's findings
+        # (``register.register_findings``, in this package) without an import cycle
         from practicebook.core.reconcile import reconcile
 
         if as_of not in self._reconciled:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from practicebook.core.amounts import minor_units
+from practicebook.core.documents.model import LineColumn, Table, Value
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.model import ROW, Book
 from practicebook.schema import WORKBOOK, normalize_header
@@ -214,6 +215,41 @@ class Context:
             )
         return Issue(code, severity, message, where, hint, row_id=row_id, client_id=client_id)
 
+    @cached_property
+    def _clinician_of_session(self) -> dict[str, str]:
+        s = self.book.sessions
+        return {
+            str(sid): str(c)
+            for sid, c in zip(s["session_id"], s["clinician_id"], strict=True)
+            if not blank(c)
+        }
+
+    def practitioners(self, session_ids: Iterable[object]) -> Table | None:
+        """The practitioners of these sessions who have a registration number (name,
+        credentials, registering body and number), which insurers in Canada and the UK
+        ask to see on receipts and invoices; ``None`` when none of them has one."""
+        rows: dict[str, tuple[Value, ...]] = {}
+        for sid in session_ids:
+            clinician_id = self._clinician_of_session.get(str(sid))
+            c = self.clinician(clinician_id) if clinician_id else None
+            number = present(c.get("registration_number")) if c else None
+            if c is None or number is None or clinician_id in rows:
+                continue
+            body = present(c.get("registration_body"))
+            rows[str(clinician_id)] = (
+                present(c.get("display_name")) or str(clinician_id),
+                present(c.get("credentials")) or "",
+                f"{body} {number}" if body else number,
+            )
+        if not rows:
+            return None
+        columns = (
+            LineColumn("name", "Practitioner"),
+            LineColumn("credentials", "Credentials"),
+            LineColumn("registration", "Registration"),
+        )
+        return Table("Provider", columns, tuple(rows.values()))
+
     def recipient(self, client_id: str, minimal: bool, *, dob: bool = False) -> tuple[str, ...]:
         """The client's lines: the ID alone when minimal, else name and address."""
         if minimal:
@@ -266,6 +302,12 @@ class Context:
             for i, m, r in zip(p["payment_id"], p["method"], p["reference"], strict=True)
         }
 
+    def payment_method(self, payment_id: str) -> tuple[str | None, str | None]:
+        """How a payment was made, in words (``card``, ``bank transfer (ACH)``…), and its
+        reference; ``None`` for what the Payments sheet leaves blank."""
+        method, reference = self._payments.get(payment_id, (None, None))
+        return (_METHODS.get(method, method.replace("_", " ")) if method else None), reference
+
     @cached_property
     def _adjustments(self) -> dict[str, str | None]:
         a = self.book.adjustments
@@ -287,10 +329,10 @@ class Context:
             elif kind in _FEES:
                 out.append(_FEES[kind])
             elif kind in ("payment", "refund"):
-                method, reference = self._payments.get(entry, (None, None))
+                method, reference = self.payment_method(entry)
                 words = "Payment" if kind == "payment" else "Refund"
                 if method:
-                    words += f", {_METHODS.get(method, method.replace('_', ' '))}"
+                    words += f", {method}"
                 if reference:
                     words += f", ref. {reference}"
                 out.append(words)

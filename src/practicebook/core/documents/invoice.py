@@ -178,6 +178,9 @@ def invoice(
             ("Balance due", from_minor(int(open_.sum()), cur)),
         ),
         total=from_minor(total, cur),
+        sections=tuple(
+            t for t in (ctx.practitioners(lines["session_id"].tolist()),) if t is not None
+        ),
         notes=ctx.notes(),
         issues=tuple(issues),
         charge_ids=tuple(str(c) for c in lines["charge_id"]),

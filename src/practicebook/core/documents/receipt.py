@@ -15,7 +15,13 @@ import pandas as pd
 from practicebook.core.allocation import allocation_steps
 from practicebook.core.amounts import as_money, minor_units
 from practicebook.core.documents.context import Context, as_date, present
-from practicebook.core.documents.model import Block, Document, LineColumn, ReceiptRequest
+from practicebook.core.documents.model import (
+    Block,
+    Document,
+    LineColumn,
+    ReceiptRequest,
+    Table,
+)
 from practicebook.core.result import Reconciliation
 from practicebook.money import from_minor
 
@@ -78,7 +84,7 @@ def receipt(
         }
     )
     amount = int(-minor[line])
-    method = ctx.describe(ids_of[[line]], kinds[[line]], {}, minimal)[0]
+    method, reference = ctx.payment_method(request.payment_id)
     return Document(
         kind="receipt",
         title="Receipt",
@@ -106,7 +112,16 @@ def receipt(
             ("Balance after this payment", from_minor(balance_after, cur)),
         ),
         total=from_minor(amount, cur),
-        sections=(Block("Payment", (("Paid by", method),)),),
+        sections=(
+            Block("Payment", (("Method", method), ("Reference", reference))),
+            *_provider(ctx, ledger["session_id"].to_numpy(dtype=object)[rows]),
+        ),
         notes=ctx.tax_lines,
         payment_id=request.payment_id,
     )
+
+
+def _provider(ctx: Context, session_ids: np.ndarray) -> tuple[Table, ...]:
+    """The practitioners' registrations, when the sessions paid have any."""
+    table = ctx.practitioners(s for s in session_ids.tolist() if isinstance(s, str))
+    return () if table is None else (table,)

@@ -313,6 +313,7 @@ def completeness(ctx: Context, client_id: str, clinicians: Iterable[str]) -> lis
         ("tax_id", "tax ID (TIN)"),
         ("address_line1", "street address"),
         ("city", "city"),
+        ("postal_code", "postal code"),
         ("phone", "phone number"),
     ):
         if ctx.setting(key) is None:

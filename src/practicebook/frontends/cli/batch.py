@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from practicebook.frontends.cli.bank import EXPORT_FORMATS
 from practicebook.frontends.cli.options import DAY, format_option, password_option
 from practicebook.frontends.cli.reading import EXIT_CLEAN, EXIT_ISSUES, EXIT_UNUSABLE, one_line
 
@@ -59,16 +60,42 @@ TOTALS_SHOWN = (
     "errors",
     "warnings",
 )
+#: Columns shown after the figures when the run has them (``--statements``, ``--export``).
+EXTRA_SHOWN = ("statements", "journal")
 _AMOUNTS = ("balance", "ar_total", "credit")
 #: Columns a narrow terminal drops, first to last.
 _OPTIONAL = ("practice", "sessions", "clients", "warnings")
-_NUMBERS = {"clients", "sessions", *_AMOUNTS, "errors", "warnings"}
+_NUMBERS = {"clients", "sessions", *_AMOUNTS, "errors", "warnings", "statements"}
 
 
-def _out(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
-    if value is not None and value.suffix.lower() not in OUT_SUFFIXES:
-        raise click.BadParameter("the summary file must end in .xlsx, .csv or .json")
+def _out(value: Path | None, folder: bool) -> None:
+    """``--out``: a summary file, or with ``folder`` (``--statements``, ``--export``) a
+    folder."""
+    if value is None:
+        return
+    if folder:
+        if value.exists() and not value.is_dir():
+            raise click.BadParameter(f"{value} is a file; give a folder", param_hint="--out")
+    elif value.suffix.lower() not in OUT_SUFFIXES:
+        raise click.BadParameter(
+            "the summary file must end in .xlsx, .csv or .json", param_hint="--out"
+        )
+
+
+def _month(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from practicebook.documents import month
+
+        try:
+            month(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
     return value
+
+
+def _extra(result: BatchResult) -> tuple[str, ...]:
+    """The run's extra columns that are shown (``statements`` after ``--statements``)."""
+    return tuple(c for c in EXTRA_SHOWN if c in result.workbooks.columns)
 
 
 def exit_code(result: BatchResult, fail_on: str) -> int:
@@ -83,6 +110,10 @@ def exit_code(result: BatchResult, fail_on: str) -> int:
         failing |= rows["warnings"].fillna(0) > 0
     if "written" in rows.columns:
         failing |= rows["written"].eq(False).fillna(False)
+    if "statements" in rows.columns:  # statements asked for, none issued
+        failing |= rows["statements"].isna()
+    if "journal" in rows.columns:  # a journal asked for, none written
+        failing |= rows["journal"].isna()
     return EXIT_ISSUES if bool(failing.any() or unreadable.any()) else EXIT_CLEAN
 
 
@@ -161,7 +192,7 @@ def _table(title: str, rows: list[dict[str, Any]], shown: Sequence[str]) -> Tabl
         table.add_column(
             column.replace("_", " "),
             justify="right" if column in _NUMBERS else "left",
-            no_wrap=column not in ("file", "practice"),
+            no_wrap=column not in ("file", "practice", "journal"),
             overflow="fold",
         )
     for row in rows:  # Text: names from workbooks are never rich markup
@@ -195,7 +226,7 @@ def _show_table(result: BatchResult) -> None:
 
     workbooks, totals = _rows(result)
     out = console()
-    out.print(_fitted(out, "Workbooks", workbooks, TABLE_SHOWN), crop=False)
+    out.print(_fitted(out, "Workbooks", workbooks, TABLE_SHOWN + _extra(result)), crop=False)
     out.print(_fitted(out, "Totals by currency", totals, TOTALS_SHOWN), crop=False)
     reasons = [(row["file"], row["reason"]) for row in workbooks if row.get("reason")]
     if reasons:
@@ -205,10 +236,15 @@ def _show_table(result: BatchResult) -> None:
 
 
 def _show_lines(result: BatchResult) -> None:
+    """Tab-separated lines: the header, the workbooks, the totals; a count of 0 is ``0``,
+    a blank (an unreadable workbook's figures) is empty, and no cell holds a tab or a
+    line break."""
     workbooks, totals = _rows(result)
-    click.echo("\t".join(SHOWN))
+    shown = (*SHOWN[:-1], *_extra(result), SHOWN[-1])
+    click.echo("\t".join(shown))
     for row in [*workbooks, *totals]:
-        click.echo("\t".join(str(row.get(c) or "").replace("\t", " ") for c in SHOWN))
+        cells = ("" if row.get(c) is None else " ".join(str(row[c]).split()) for c in shown)
+        click.echo("\t".join(cells))
 
 
 @click.command("batch")
@@ -220,9 +256,24 @@ def _show_lines(result: BatchResult) -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=_out,
-    help="Also write the whole result to a new .xlsx, .csv or .json file.",
+    type=click.Path(path_type=Path),
+    help="Also write the whole result to a new .xlsx, .csv or .json file; with "
+    "--statements, the folder for the statements (a subfolder per workbook); with --export, "
+    "the folder for the journals.",
+)
+@click.option(
+    "--statements",
+    metavar="YYYY-MM",
+    callback=_month,
+    help="Also issue that month's statements from each workbook whose figures are complete, "
+    "to every client with activity or a balance who has none for it yet (default folder: "
+    "documents/ beside each workbook).",
+)
+@click.option(
+    "--export",
+    type=click.Choice(EXPORT_FORMATS),
+    help="Also write each workbook's journal for the accountant (no client names) into the "
+    "--out folder, through the run's day, from each workbook whose figures are complete.",
 )
 @click.option(
     "--jobs",
@@ -247,7 +298,8 @@ def _show_lines(result: BatchResult) -> None:
     "--write",
     is_flag=True,
     help="Also write each workbook's results (Balances, Aging, Flags, Ledger, "
-    "CancellationLog) into it, only if it is still the version reconciled; a backup is kept.",
+    "CancellationLog, Summary) into it, only if it is still the version reconciled; a backup "
+    "is kept.",
 )
 @click.option(
     "--fail-on",
@@ -262,6 +314,8 @@ def batch_command(
     paths: tuple[str, ...],
     as_of: dt.date | None,
     out: Path | None,
+    statements: str | None,
+    export: str | None,
     jobs: int,
     scheduler: str | None,
     timeout: float | None,
@@ -272,11 +326,17 @@ def batch_command(
 ) -> None:
     """Reconcile every workbook in PATHS (files, folders, globs) and summarise each.
 
-    Inputs are only read, never changed, unless --write. A workbook that cannot be read,
-    or that crashes the reader, is reported with its reason and the run goes on.
+    Inputs are only read, never changed, unless --write or --statements (which records
+    the statements it issues in each workbook's Documents sheet). A workbook that cannot
+    be read, or that crashes the reader, is reported with its reason and the run goes on.
     """
     from practicebook.batching import batch, expand_paths, write_summary
 
+    into_folder = statements is not None or export is not None
+    _out(out, folder=into_folder)
+    folder, out = (out, None) if into_folder else (None, out)
+    if export is not None and folder is None:
+        raise click.UsageError("--export needs --out FOLDER, where the journals are written")
     files = expand_paths(paths)
     if not files:
         raise click.UsageError("no workbooks (.xlsx or .xlsm) found in " + " ".join(paths))
@@ -295,6 +355,10 @@ def batch_command(
                 password=password,
                 timeout=timeout,
                 on_result=advance,
+                statements=statements,
+                statements_out=folder,
+                export=export,
+                export_out=folder if export is not None else None,
             )
         code = exit_code(result, fail_on)
         meta = {"fail_on": fail_on, "exit_code": code}

@@ -46,6 +46,13 @@ _minimal = click.option(
 )
 
 
+#: Why a superbill has no minimal-PHI mode.
+_NOT_MINIMAL = (
+    "a superbill cannot be minimal: the insurer needs the client's name, date of birth, "
+    "address and diagnoses (a statement, receipt or invoice can be --minimal)"
+)
+
+
 def _period(
     month: str | None, start: dt.date | None, end: dt.date | None
 ) -> tuple[dt.date, dt.date]:
@@ -139,20 +146,30 @@ def statement(
     """Issue a statement: opening balance, the period's activity, closing balance, aging.
 
     Use --client C0001, or --all for every client with activity in the period or a
-    balance at its end.
+    balance at its end who has no statement for that period yet (void one to issue it
+    again).
     """
     from practicebook.core.documents import StatementRequest
-    from practicebook.documents import statement_clients
+    from practicebook.documents import issued_statements, statement_clients
 
     if every == (client_id is not None):
         raise click.UsageError("give --client C0001, or --all")
     first, last = _period(month, start, end)
     loaded = load(book, password)
     clients = statement_clients(loaded.book, (first, last)) if every else [str(client_id)]
+    if every:
+        done = issued_statements(loaded.book, (first, last))
+        if done & set(clients):
+            n = len(done & set(clients))
+            click.echo(
+                f"{n} client{'s have' if n != 1 else ' has'} a statement for this period "
+                "already (void it to issue another)"
+            )
+        clients = [c for c in clients if c not in done]
     mode = "open" if open_items else "activity"
     requests = [StatementRequest(c, first, last, mode, minimal) for c in clients]  # type: ignore[arg-type]
     if not requests:
-        click.echo(f"no client has activity or a balance from {first} to {last}")
+        click.echo(f"no statement to issue from {first} to {last}")
         return
     if not every:
         _issue(loaded, requests, out)
@@ -228,6 +245,12 @@ def invoice(
 @click.option("--paid-only", is_flag=True, help="Only sessions paid in full.")
 @click.option("--draft", is_flag=True, help="Write a DRAFT whatever is missing (not numbered).")
 @_out
+@click.option(
+    "--minimal",
+    is_flag=True,
+    help="Not available: a superbill needs the client's name, date of birth, address and "
+    "diagnoses.",
+)
 @password_option()
 def superbill(
     book: Path,
@@ -238,6 +261,7 @@ def superbill(
     paid_only: bool,
     draft: bool,
     out: Path | None,
+    minimal: bool,
     password: str | None,
 ) -> None:
     """Issue a superbill for out-of-network reimbursement (never with late-cancel or
@@ -247,9 +271,13 @@ def superbill(
     """
     from practicebook.core.documents import SuperbillRequest
 
+    if minimal:
+        fail(_NOT_MINIMAL)
     first, last = _period(month, start, end)
     request = SuperbillRequest(client_id, first, last, paid_only, draft)
     loaded = load(book, password)
+    if loaded.book.settings.phi_mode == "minimal":
+        click.echo(f"note: phi_mode is minimal, but {_NOT_MINIMAL}", err=True)
     if not draft:
         _issue(loaded, [request], out)
         return
@@ -357,7 +385,7 @@ def void(book: Path, number: str, reason: str | None, password: str | None) -> N
 def documents(book: Path, fmt: str, as_of: dt.date | None, password: str | None) -> None:
     """List the documents issued from BOOK, and the register's findings (a charge billed
     twice, a good-faith estimate exceeded)."""
-    from practicebook.documents import findings, register
+    from practicebook.documents import findings, register, register_records
 
     loaded = load(book, password)
     table = register(loaded.book)
@@ -365,7 +393,7 @@ def documents(book: Path, fmt: str, as_of: dt.date | None, password: str | None)
     if fmt == "json":
         from practicebook.render.json import issues_to_json
 
-        click.echo(issues_to_json(issues, file=str(book), documents=_records(table)))
+        click.echo(issues_to_json(issues, file=str(book), documents=register_records(table)))
     else:
         click.echo(_register_text(loaded, table))
         if issues:
@@ -375,44 +403,6 @@ def documents(book: Path, fmt: str, as_of: dt.date | None, password: str | None)
     from practicebook.issues import has_errors
 
     sys.exit(EXIT_ISSUES if has_errors(issues) else 0)
-
-
-def _records(table: Any) -> list[dict[str, object]]:
-    """The register as JSON records: days and times ISO, amounts exact decimal text."""
-    import pandas as pd
-
-    def day(value: object, time: bool = False) -> str | None:
-        if value is None or pd.isna(value):
-            return None
-        stamp = pd.Timestamp(value)
-        iso: str = stamp.isoformat() if time else stamp.date().isoformat()
-        return iso
-
-    def text(value: object) -> object:
-        return None if value is None or pd.isna(value) else value
-
-    out = []
-    for row in table.to_dict("records"):
-        ids = text(row["charge_ids"])
-        out.append(
-            {
-                "document_number": row["document_number"],
-                "type": row["type"],
-                "client_id": text(row["client_id"]),
-                "period_start": day(row["period_start"]),
-                "period_end": day(row["period_end"]),
-                "issued_at": day(row["issued_at"], time=True),
-                "total": None if text(row["total"]) is None else str(row["total"]),
-                "sha256": text(row["sha256"]),
-                "file_name": text(row["file_name"]),
-                "payment_id": text(row["payment_id"]),
-                "charge_ids": [c.strip() for c in str(ids).split(",")] if ids else [],
-                "minimal": bool(row["minimal"]),
-                "voids": text(row["voids"]),
-                "voided_by": text(row["voided_by"]),
-            }
-        )
-    return out
 
 
 def _register_text(loaded: Loaded, table: Any) -> str:

@@ -53,7 +53,7 @@ _LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "
 _MARGIN = 16 * mm
 _GREY = colors.Color(0.93, 0.93, 0.93)
 _LINE = colors.Color(0.6, 0.6, 0.6)
-_WIDTHS = {"date": 24 * mm, "money": 25 * mm, "count": 17 * mm}
+_WIDTHS = {"date": 24 * mm, "money": 25 * mm, "count": 19 * mm}
 _SIZE = 9  # points, the body text
 _PAD = 3  # points each side of a table cell
 
