@@ -157,3 +157,19 @@ def test_a_version_1_workbook_is_told_to_upgrade(tmp_path):
     with pytest.raises(RowRefused, match="no Documents sheet") as refused:
         documents.issue(path, StatementRequest("C1", *MARCH), issued_at=AT)
     assert "practicebook upgrade" in refused.value.issues[0].hint
+
+
+def test_reconcile_reports_the_registers_findings_in_flags():
+    # the register's findings are bookkeeping findings: Flags and `reconcile` show them too
+    import datetime as dt
+
+    from practicebook import api
+    from practicebook.core.reconcile import reconcile
+    from tests.test_gallery import CASES, load_case
+
+    for case, cell in (("gfe-variance", "Documents!G2"), ("invoice-charge-twice", "Documents!E3")):
+        tables, options, _ = load_case(CASES / f"{case}.md")
+        book, _ = api.load_tables(tables)
+        rec = reconcile(book, dt.date.fromisoformat(options.get("as_of", "2026-12-31")))
+        assert (cell, case) in {(str(i.where), i.code.value) for i in rec.issues}
+        assert case in set(rec.flags["code"])

@@ -35,6 +35,7 @@ from practicebook.core.allocation import allocate
 from practicebook.core.balances import client_aging, client_balances
 from practicebook.core.cancellations import cancellation_log
 from practicebook.core.controls import aging_mismatch, ledger_issues
+from practicebook.core.documents.register import register_findings
 from practicebook.core.findings import combine, from_issues
 from practicebook.core.inputs import rows_as_of
 from practicebook.core.ledger import CHARGE_INPUTS, charge_lines, session_codes, signed_ledger
@@ -118,6 +119,7 @@ def reconcile(book: Book, as_of: dt.date | str | None = None) -> Reconciliation:
             from_issues(
                 ledger_issues(book, payments, adjustments, ledger, charges, owner, targets)
                 + aging_mismatch(book, balances, aging)
+                + register_findings(book, charges)  # documents: charged twice, estimates
             ),
         ]
     )
