@@ -44,10 +44,19 @@ from practicebook.schema import SCHEMA_VERSION, WORKBOOK
 if TYPE_CHECKING:
     from practicebook.api import check, load, load_tables, new_workbook
     from practicebook.batching import BatchResult, batch
+    from practicebook.core.edits import Closing, Edit
     from practicebook.core.explain import Explanation
     from practicebook.core.reconcile import reconcile
     from practicebook.core.result import Reconciliation
     from practicebook.core.simulate import Simulation, simulate
+    from practicebook.workbook.edits import (
+        add_client,
+        add_review,
+        close_period,
+        mark_outcomes,
+        update_client,
+        update_session,
+    )
     from practicebook.workbook.writer import (
         Appended,
         ResultsWritten,
@@ -64,6 +73,7 @@ if TYPE_CHECKING:
 _LAZY = {
     **dict.fromkeys(("check", "load", "load_tables", "new_workbook"), "practicebook.api"),
     **dict.fromkeys(("BatchResult", "batch"), "practicebook.batching"),
+    **dict.fromkeys(("Closing", "Edit"), "practicebook.core.edits"),
     "Explanation": "practicebook.core.explain",
     "reconcile": "practicebook.core.reconcile",
     "Reconciliation": "practicebook.core.result",
@@ -80,6 +90,17 @@ _LAZY = {
         ),
         "practicebook.workbook.writer",
     ),
+    **dict.fromkeys(
+        (
+            "add_client",
+            "add_review",
+            "close_period",
+            "mark_outcomes",
+            "update_client",
+            "update_session",
+        ),
+        "practicebook.workbook.edits",
+    ),
 }
 
 __all__ = [
@@ -90,8 +111,10 @@ __all__ = [
     "BatchResult",
     "Book",
     "CellRef",
+    "Closing",
     "Code",
     "DiskFull",
+    "Edit",
     "Explanation",
     "Issue",
     "IssuesFound",
@@ -117,17 +140,23 @@ __all__ = [
     "WrongPassword",
     "__version__",
     "add_adjustment",
+    "add_client",
     "add_payment",
+    "add_review",
     "add_session",
     "batch",
     "check",
+    "close_period",
     "load",
     "load_tables",
     "mark_cancellation",
+    "mark_outcomes",
     "new_workbook",
     "raise_for_issues",
     "reconcile",
     "simulate",
+    "update_client",
+    "update_session",
     "write_results",
 ]
 

@@ -143,6 +143,9 @@ class Book:
     layouts: Mapping[str, Layout]
     schema_version: int | None = None
     rejected: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    #: The AuditLog's close events as (time, summary), oldest first: what each audited
+    #: close of the books recorded about the closed period (``practicebook.core.closing``).
+    closes: tuple[tuple[str, str], ...] = ()
 
     def frame(self, sheet: str) -> pd.DataFrame:
         """The typed frame of an input sheet (empty with all columns when absent)."""

@@ -1,8 +1,9 @@
 """Ledger controls: the findings about payments, adjustments and the aging.
 
-Rows dated inside the locked period, possible duplicate payments, refunds beyond what
-can be refunded, credits aimed at a session they cannot go to (over-allocation), and an
-aging that does not tie to the balance. Each is an ``Issue`` on the cell to look at;
+Rows entered or changed in the closed period since its close (``core.closing``),
+possible duplicate payments, refunds beyond what can be refunded, credits aimed at a
+session they cannot go to (over-allocation), and an aging that does not tie to the
+balance. Each is an ``Issue`` on the cell to look at;
 Python loops run only over the findings.
 """
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from practicebook.core.allocation import cumsum_by
+from practicebook.core.closing import closed_period_issues
 from practicebook.core.columns import blank_as_none
 from practicebook.core.inputs import choice_is
 from practicebook.core.ledger import kind_is
@@ -35,7 +37,7 @@ def ledger_issues(
     """Every ledger finding: locked period, duplicate payments, refunds exceeding, and
     over-allocation (``owner`` and ``targets`` as for ``_over_allocated``)."""
     return (
-        _locked(book, payments, adjustments)
+        _locked(book)
         + _duplicate_payments(book, payments)
         + _refunds_exceeding(book, payments, ledger)
         + _over_allocated(book, payments, adjustments, charges, owner, targets)
@@ -66,34 +68,10 @@ def _error(
     )
 
 
-def _locked(book: Book, payments: pd.DataFrame, adjustments: pd.DataFrame) -> list[Issue]:
-    """Payments and adjustments dated on or before ``lock_through_date``."""
-    lock = book.settings.lock_through_date
-    if lock is None:
-        return []
-    issues = []
-    for sheet, frame, key, id_key in (
-        ("Payments", payments, "received_date", "payment_id"),
-        ("Adjustments", adjustments, "date", "adjustment_id"),
-    ):
-        dates = frame[key]
-        for j in np.flatnonzero((dates <= pd.Timestamp(lock)).to_numpy()):
-            what = sheet[:-1].lower()
-            issues.append(
-                _error(
-                    book,
-                    Code.LOCKED_PERIOD,
-                    sheet,
-                    key,
-                    frame,
-                    int(j),
-                    id_key,
-                    f"{what} {frame[id_key].iat[j]} is dated {str(dates.iat[j])[:10]}, inside "
-                    f"the closed period (books locked through {lock.isoformat()})",
-                    "Date corrections in the open period; reopen the period only on purpose.",
-                )
-            )
-    return issues
+def _locked(book: Book) -> list[Issue]:
+    """Rows entered or changed in the closed period since the books were closed through
+    ``lock_through_date`` (``practicebook.core.closing``)."""
+    return closed_period_issues(book)
 
 
 def _duplicate_payments(book: Book, payments: pd.DataFrame) -> list[Issue]:
@@ -286,16 +264,18 @@ def aging_mismatch(book: Book, balances: pd.DataFrame, aging: pd.DataFrame) -> l
     """Buckets minus credit must equal the balance; anything else is a bug worth seeing."""
     wrong = (aging["total"] != balances["balance"]).to_numpy(dtype=bool)
     rows = book.clients.drop_duplicates("client_id").set_index("client_id")[ROW]
+    currency, locale = book.settings.currency, book.settings.locale
     issues = []
     for j in np.flatnonzero(wrong):
         client = str(balances["client_id"].iat[j])
         row = rows.get(client)
+        total, balance = int(aging["total"].iat[j]), int(balances["balance"].iat[j])
         issues.append(
             Issue(
                 Code.AGING_MISMATCH,
                 Severity.ERROR,
-                f"the aging of client {client} totals {aging['total'].iat[j]} minor units but the "
-                f"balance is {balances['balance'].iat[j]}",
+                f"the aging of client {client} totals {format_money(total, currency, locale)} "
+                f"but the balance is {format_money(balance, currency, locale)}",
                 book.cell("Clients", "client_id", int(row))
                 if row is not None
                 else CellRef("Clients"),

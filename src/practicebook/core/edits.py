@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from practicebook.core.closing import refusals
 from practicebook.core.entry import NewRow, new_row
 from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout
@@ -135,6 +136,7 @@ def edit_row(book: Book, sheet_name: str, row_id: str, changes: Mapping[str, obj
     merged.update(given)
     trial = new_row(_without(book, sheet_name, current), sheet_name, merged)
     issues = [_moved(i, excel_row) for i in trial.issues]
+    issues += [i for i in refusals(book, sheet_name, rows.loc[[at[0]]]) if i not in issues]
     typed = trial.values if trial.accepted else merged
     return Edit(
         sheet_name, row_id, excel_row, {k: typed.get(k) for k in given}, sort_issues(issues)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from practicebook.core.closing import refusals
 from practicebook.core.reconcile import reconcile
 from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import ROW, Book, Layout, RawTable
@@ -151,6 +152,7 @@ def new_row(book: Book, sheet_name: str, values: Mapping[str, object]) -> NewRow
     issues += _absent_columns(sheet, given, layout, row, row_id)
     issues += _duplicates(book, sheet, layout, row, row_id)
     issues += _reference_issues(book, sheet.name, parsed.frame, parsed.rejected, row)
+    issues += refusals(book, sheet.name, parsed.frame)  # dated in the closed period
     accepted = len(parsed.frame) == 1
     typed = (
         _python_row(sheet, parsed.frame, book.settings.currency)
@@ -385,6 +387,7 @@ def cancellation_stamp(
     issues += _absent_columns(
         WORKBOOK.sheet("Sessions"), {**stamp, "status": "cancelled"}, layout, row, session_id
     )
+    issues += refusals(book, "Sessions", sessions.iloc[[pos]])  # dated in the closed period
     recorded = sessions["status"].iat[pos]
     if recorded in _HELD:
         issues.append(

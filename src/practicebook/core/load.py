@@ -6,10 +6,12 @@ judged by the same rules whichever door it came through. Pure: no file I/O.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from practicebook.core.audit import AUDIT_SHEET
 from practicebook.core.auditcheck import audit_issues
+from practicebook.core.closing import close_events
 from practicebook.issues import Issue, sort_issues
 from practicebook.model import Book, RawTable
 from practicebook.parse import checks
@@ -46,11 +48,15 @@ def load_tables(
     tables = list(tables)
     book, issues = parse(tables, schema_version=schema_version)
     logs = [t for t in tables if normalize_header(t.name) == normalize_header(AUDIT_SHEET)]
+    closes: list[tuple[str, str]] = []
     for table in logs:
         rows = table.data.astype(object).where(table.data.notna(), None).to_numpy().tolist()
         issues += audit_issues(
             rows, sheet=table.name, header_row=table.header_row, head=audit_head, key=audit_key
         )
+        closes += close_events(table.headers, rows)
+    if closes:
+        book = dataclasses.replace(book, closes=tuple(closes))
     if not logs:
         issues += audit_issues(None, head=audit_head, key=audit_key)
     return book, sort_issues(issues + checks.run(book))

@@ -14,7 +14,9 @@ core refuses raises ``RowRefused`` and nothing is written.
   many past sessions in one write, all or nothing;
 * ``add_client``: append a Clients row;
 * ``add_review``: append a Reviews row (the sheet is added when an older workbook lacks it);
-* ``close_period``: set the Practice sheet's ``lock_through_date``.
+* ``close_period``: set the Practice sheet's ``lock_through_date``, recording in its
+  AuditLog row what was closed (``core.closing.Snapshot``), so rows entered or changed
+  in the closed period afterwards are found.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from practicebook.core import edits, entry
 from practicebook.core.audit import AuditEntry, Tool
+from practicebook.core.closing import snapshot
 from practicebook.errors import RowRefused, WriteFailed
 from practicebook.issues import CellRef, Code, Issue, Severity, column_number
 from practicebook.model import ROW, Book
@@ -179,7 +182,8 @@ def close_period(
     audit_key: str | bytes | None = None,
 ) -> edits.Closing:
     """Close the books through ``through``: set the Practice sheet's
-    ``lock_through_date`` (a row is added when the sheet has none), audited.
+    ``lock_through_date`` (a row is added when the sheet has none), audited, with a
+    snapshot of the closed period's rows in the AuditLog row (``core.closing``).
 
     Raises:
         RowRefused: the period cannot be closed (``core.edits.close_period``).
@@ -196,7 +200,10 @@ def close_period(
             raise RowRefused(closing.issues)
         package = _set_setting(plain, book, "lock_through_date", through.isoformat())
         before = closing.previous.isoformat() if closing.previous else "never"
-        detail = f"books closed through {through.isoformat()} (before: {before})"
+        detail = (
+            f"books closed through {through.isoformat()} (before: {before}); "
+            + snapshot(book, through).text()
+        )
         event = AuditEntry(who, tool, "Practice", "lock_through_date", "close", detail)
         done["closing"] = closing
         return finish(package, Path(path), [], [event], key)

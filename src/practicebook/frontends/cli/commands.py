@@ -17,6 +17,7 @@ import click
 from practicebook.frontends.cli.bank import COMMANDS as BANK_COMMANDS
 from practicebook.frontends.cli.batch import batch_command
 from practicebook.frontends.cli.documents import COMMANDS as DOCUMENT_COMMANDS
+from practicebook.frontends.cli.excel import excel_command
 from practicebook.frontends.cli.options import (
     as_of_option,
     book_argument,
@@ -52,10 +53,27 @@ def main() -> None:
 )
 @click.option("--name", "practice_name", default="", help="Practice name.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Carry the data and settings of this workbook into BOOK (its values only).",
+)
 def new(
-    book: Path, currency: str, locale: str, timezone: str, practice_name: str, force: bool
+    book: Path,
+    currency: str,
+    locale: str,
+    timezone: str,
+    practice_name: str,
+    force: bool,
+    source: Path | None,
 ) -> None:
-    """Write a new, empty standard workbook BOOK.xlsx (BOOK.xlsm: with the macro buttons)."""
+    """Write a new, empty standard workbook BOOK.xlsx (BOOK.xlsm: with the macro buttons).
+
+    With --from OLD.xlsx the new workbook holds OLD's input sheets, copied by value and
+    checked, and its Practice settings (the currency and locale options are then not
+    used); what could not be carried is listed, each at its cell (exit code 1).
+    """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from practicebook.money import is_currency, known_locale
@@ -64,6 +82,9 @@ def new(
         raise click.UsageError(f"{book} already exists; use --force to overwrite it")
     if book.suffix.lower() not in (".xlsx", ".xlsm"):
         raise click.UsageError("the workbook name must end in .xlsx or .xlsm")
+    if source is not None:
+        _new_from(book, source)
+        return
     currency = currency.upper()
     if not is_currency(currency):
         raise click.BadParameter(f"{currency!r} is not an ISO 4217 code", param_hint="--currency")
@@ -94,6 +115,36 @@ def new(
             raise
         fail(f"cannot write {book}: {refusal.strerror or type(refusal).__name__}")
     click.echo(f"wrote {book}")
+
+
+def _new_from(book: Path, source: Path) -> None:
+    """``new BOOK --from SOURCE``: SOURCE's data in a new standard workbook, and a report."""
+    from practicebook.api import SHIPPED_VBA_PROJECT
+    from practicebook.workbook.carry import carry
+    from practicebook.workbook.ooxml.read import sheet_names
+    from practicebook.workbook.template import write_workbook
+
+    if source.resolve() == book.resolve():
+        raise click.UsageError("--from must name another workbook than BOOK")
+    loaded = load(source, None)
+    with one_line():
+        names = sheet_names(loaded.raw)
+    carried = carry(loaded.book, loaded.issues, names)
+    macros = book.suffix.lower() == ".xlsm"
+    try:
+        write_workbook(
+            book,
+            carried.rows,
+            settings=carried.settings,
+            vba_project=SHIPPED_VBA_PROJECT.read_bytes() if macros else None,
+        )
+    except OSError as exc:
+        fail(f"cannot write {book}: {exc.strerror or type(exc).__name__}")
+    counts = ", ".join(f"{name} {n}" for name, n in carried.counts.items()) or "no rows"
+    click.echo(f"wrote {book} from {source.name}: {counts}")
+    for line in carried.left_out:
+        click.echo(f"not carried: {line}")
+    sys.exit(EXIT_ISSUES if carried.left_out else EXIT_CLEAN)
 
 
 def _refusal(exc: BaseException) -> OSError | None:
@@ -179,6 +230,7 @@ def app(book: Path, port: int | None, no_browser: bool) -> None:
 
 main.add_command(reconcile_command)
 main.add_command(batch_command)
+main.add_command(excel_command)
 for _command in DOCUMENT_COMMANDS:  # statement, receipt, invoice, superbill…
     main.add_command(_command)
 for _command in BANK_COMMANDS:  # bank …, export

@@ -295,15 +295,11 @@ class MonthEndTab(Tab):
                 f"<ul class='pb-msg-error'>{shown}{more}</ul>"
             )
             return
-        book, day = self.state.book, pd.Timestamp(self.through)
-        dated = int((book.payments["received_date"] <= day).sum()) + int(
-            (book.adjustments["date"] <= day).sum()
-        )
         self.close_question.value = (
             f"<div class='pb-msg-warning'>Closing sets Lock through date to "
-            f"{html.escape(self.state.day(self.through))}. The reconciliation then reports "
-            f"each payment and adjustment dated on or before it as locked-period ({dated} "
-            "now), so that one added or changed there later is seen. Confirm?</div>"
+            f"{html.escape(self.state.day(self.through))} and records what the period holds, "
+            "so a row entered or changed in it later is reported (locked-period); "
+            "corrections are dated after that day. Confirm?</div>"
         )
         self.close_confirm.layout.display = None
 
