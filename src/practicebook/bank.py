@@ -34,6 +34,7 @@ from practicebook.core.audit import Tool
 from practicebook.core.bank import BankMatch, MatchOptions, StatementCheck
 from practicebook.core.bank.choice import Choice
 from practicebook.core.reconcile import as_of_day, reconcile
+from practicebook.core.result import Reconciliation
 from practicebook.model import Book
 from practicebook.parse.statements import FORMATS as STATEMENT_FORMATS
 from practicebook.parse.statements.text import MAX_BYTES
@@ -160,12 +161,15 @@ def export_journal(
     end: dt.date | str | None = None,
     per: str = "day",
     with_client_ids: bool = False,
+    reconciliation: Reconciliation | None = None,
 ) -> Export:
     """The PHI-free journal of ``book`` from ``start`` (earlier entries brought forward as
     balances) through ``end`` (default: today), in format ``to`` (``EXPORT_FORMATS``).
 
     ``per="deposit"`` writes each statement line as its own transaction; ``day`` sums
     them per account and day. Client IDs appear only with ``with_client_ids``.
+    ``reconciliation``: ``book`` already reconciled as of ``end``
+    (``practicebook.reconcile``), used instead of reconciling it again.
     """
     if to not in EXPORT_FORMATS:
         raise ValueError(f"{to!r} is not an export format ({', '.join(EXPORT_FORMATS)})")
@@ -176,9 +180,11 @@ def export_journal(
         raise ValueError(f"the export starts {start.isoformat()}, after it ends {day.isoformat()}")
     from practicebook.core.bank import match as run
 
+    if reconciliation is None or reconciliation.as_of != day:
+        reconciliation = reconcile(book, day)
     journal, files = export(
         book,
-        reconcile(book, day),
+        reconciliation,
         run(book, day),
         to,
         start=start,
@@ -202,6 +208,7 @@ def write_export(
     end: dt.date | str | None = None,
     per: str = "day",
     with_client_ids: bool = False,
+    reconciliation: Reconciliation | None = None,
 ) -> tuple[Export, list[Path]]:
     """``export_journal``, written to ``out`` (Xero's further parts beside it); each file
     is written whole or not at all.
@@ -209,7 +216,15 @@ def write_export(
     Raises:
         OSError: a file cannot be written.
     """
-    done = export_journal(book, to, start=start, end=end, per=per, with_client_ids=with_client_ids)
+    done = export_journal(
+        book,
+        to,
+        start=start,
+        end=end,
+        per=per,
+        with_client_ids=with_client_ids,
+        reconciliation=reconciliation,
+    )
     target = Path(out)
     paths = []
     for f in done.files:

@@ -268,3 +268,31 @@ def test_no_personal_value_reaches_the_workbook_lines_or_any_export():
                 assert MARK not in text, (fmt, ids, per)
                 shown = {c for c in clients if re.search(rf"\b{c}\b", text)}
                 assert bool(shown) == ids, (fmt, ids)
+
+
+def test_a_journal_longer_than_xero_takes_is_imported_as_balanced_parts():
+    import random
+
+    from practicebook.render.journal import Journal, Posting, Transaction
+    from practicebook.render.journal.accounts import AccountNames
+    from practicebook.render.journal.formats import render_xero
+
+    rng = random.Random(7)
+    clients = [Posting(f"client:C{n:04d}", rng.randrange(-5000, 90000)) for n in range(700)]
+    postings = [*clients, Posting("opening_balances", -sum(p.amount for p in clients))]
+    day = dt.date(2026, 6, 1)
+    journal = Journal("USD", day, day, [Transaction(day, "Balances brought forward", postings)])
+    files = render_xero(journal, AccountNames({}, {}, {}), "MDY")
+    rows = [r for f in files for r in csv.DictReader(io.StringIO(f))]
+    assert all(0 < len(list(csv.DictReader(io.StringIO(f)))) <= 300 for f in files)
+    by_part: dict[str, Decimal] = defaultdict(Decimal)
+    by_account: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        by_part[r["*Narration"]] += Decimal(r["*Amount"])
+        by_account[r["Description"]] += Decimal(r["*Amount"])
+    assert len(by_part) == 3 and set(by_part.values()) == {Decimal(0)}
+    assert all(n.endswith(f"part {i} of 3") for i, n in enumerate(sorted(by_part), 1))
+    split = [r for r in rows if r["*AccountCode"] == "Equity:Journal Split"]
+    assert len(split) == 3 and sum(Decimal(r["*Amount"]) for r in split) == 0
+    for p in clients:  # every client's line is there once, with its amount
+        assert by_account[p.role.partition(":")[2]] == Decimal(p.amount).scaleb(-2)

@@ -440,6 +440,13 @@ def test_no_line_or_payment_twice_and_the_same_result_in_any_row_order(data):
     by_line = {ln[0]: round(ln[2] * 100) for ln in lines}
     for line_id, m in a.matching.matches.items():
         assert sum(amounts[p] for p in m.payments) == by_line[line_id]
+    # the statement identity: opening + every line = closing, and what matching leaves
+    # unexplained is exactly the difference left to reconcile
+    closing = 100_000 + sum(by_line.values())  # CHK opens at 1,000.00 on March 1st
+    check = a.statement("CHK", dt.date(2026, 3, 31), closing)
+    assert check.opening + check.total == check.closing == closing
+    assert check.difference == sum(by_line[x] for x in check.unexplained)
+    assert set(check.unexplained) == set(by_line) - set(a.matching.matches)
 
 
 def test_the_statement_identity_holds_after_matching_a_year(year):
@@ -482,6 +489,10 @@ def test_the_generated_year_is_explained_but_for_what_was_planted(year):
     lines = [result.matching.payment_line[p] for p in pair]
     assert len(set(lines)) == 2
     payments = result.payments.set_index("payment_id")
-    assert (payments["state"] == "in the bank").sum() == len(payments) - 0
+    recorded = year[0].frames["Payments"]
+    till = recorded[(recorded["kind"] == "refund") & (recorded["method"] == "cash")]
+    assert len(till) > 0  # the generator pays cash refunds from the till, never the bank
+    assert sorted(payments.index[payments["state"] != "in the bank"]) == sorted(till["payment_id"])
+    assert set(payments.loc[list(till["payment_id"]), "state"]) == {"paid out in cash"}
     left = result.lines[result.lines["status"] == "unmatched"]
     assert sorted(left["amount"].astype(str)) == ["-15.00"] * 11 + ["180.00"]

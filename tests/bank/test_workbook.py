@@ -80,3 +80,26 @@ def test_a_reconciled_line_is_never_changed(book):
     loaded, _ = practicebook.load(path)
     accounts = loaded.frames["BankAccounts"].set_index("account_id")
     assert accounts.loc["CHK", "reconciled_through"].date() == dt.date(2026, 1, 31)
+
+
+def test_journey_an_older_workbook_is_upgraded_then_takes_its_statements(tmp_path):
+    from practicebook.workbook.upgrade import upgrade
+    from tests.documents.test_upgrade import version_1_book
+
+    path = version_1_book(tmp_path / "old.xlsx")  # no bank sheets, no Payments bank columns
+    statement = b"Date,Description,Amount\n03/04/2026,E-TRANSFER FROM ADA EXAMPLE,100.00\n"
+    with pytest.raises(WriteFailed) as refused:
+        bank.import_statement(path, statement, name="march.csv", account="CHK")
+    assert "run practicebook upgrade" in str(refused.value)
+    done = upgrade(path)
+    assert {"BankAccounts", "BankLines", "Assertions"} <= set(done.sheets)
+    assert done.columns["Payments"] == ["processor", "processor_fee", "payout_id", "deposit_date"]
+    report = bank.import_statement(path, statement, name="march.csv", account="CHK")
+    assert report.written and report.added == ["CHK-00001"]
+    stored = bank.store_matches(path, as_of="2026-03-31")
+    assert (stored.lines, stored.payments) == (1, 1)
+    loaded, issues = practicebook.load(path)
+    assert not [i for i in issues if i.is_error]
+    line = loaded.frames["BankLines"].iloc[0]
+    assert (line["description"], line["matched_payment_ids"]) == ("E-TRANSFER FROM ***", "P1")
+    assert loaded.payments["deposit_date"].iat[0].date() == dt.date(2026, 3, 4)

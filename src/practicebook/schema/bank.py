@@ -156,6 +156,7 @@ EXPORT_ROLES: dict[str, str] = {
     "processor_fees": "Expenses:Processor Fees",
     "not_client_money": "Equity:Not Client Money",
     "opening_balances": "Equity:Opening Balances",
+    "journal_split": "Equity:Journal Split",  # Xero: a journal too long for one import
     "adjustment:write_off": "Expenses:Bad Debts",
     "adjustment:courtesy_discount": "Income:Discounts",
     "adjustment:fee_waiver": "Income:Discounts",

@@ -34,6 +34,7 @@ from practicebook.core import entry
 from practicebook.core.audit import AuditEntry, Tool
 from practicebook.core.bank import BankMatch, ImportPlan, MatchOptions, StatementCheck
 from practicebook.core.bank.choice import Choice, choose
+from practicebook.core.closing import snapshot
 from practicebook.errors import RowRefused, WriteFailed
 from practicebook.issues import Issue
 from practicebook.model import ROW, Book
@@ -377,6 +378,7 @@ def reconcile_statement(
         events = [AuditEntry(who, tool, "BankAccounts", account, "reconcile", plan.summary)]
         if plan.lock is not None:
             package = _lock(package, book, plan.lock)
+            closed = snapshot(_whole_book(path, plain), plan.lock).text()
             events.append(
                 AuditEntry(
                     who,
@@ -384,7 +386,7 @@ def reconcile_statement(
                     "Practice",
                     "lock_through_date",
                     "close",
-                    f"books closed through {plan.lock.isoformat()}",
+                    f"books closed through {plan.lock.isoformat()}; {closed}",
                 )
             )
         done["done"] = Reconciled(plan.check, plan.lock is not None, None, sorted(plan.line_ids))
@@ -393,6 +395,12 @@ def reconcile_statement(
     backup = _write(path, transform, password)
     result = done["done"]
     return Reconciled(result.check, result.closed, backup, result.lines)
+
+
+def _whole_book(path: str | Path, plain: bytes) -> Book:
+    """Every sheet, parsed: what a close records the closed period from."""
+    workbook, tables = read_workbook(path, plain, audit=False)
+    return parse(tables, schema_version=workbook.schema_version)[0]
 
 
 def _lock(plain: bytes, book: Book, day: dt.date) -> bytes:

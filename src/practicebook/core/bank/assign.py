@@ -69,6 +69,10 @@ class _Group:
     key: tuple[str, int, int]
     members: list[Node]
     used: int = 0
+    name: str = ""  # the key as one text (``_skey``)
+
+    def __post_init__(self) -> None:
+        self.name = self.key[0] + repr(self.key[1:])
 
     @property
     def day(self) -> int:
@@ -91,8 +95,15 @@ _Edges = dict[str, list[tuple[int, _Group]]]  # source group key -> (days apart,
 
 def _groups(nodes: Sequence[Node]) -> list[_Group]:
     found: dict[tuple[str, int, int], _Group] = {}
+    kinds: dict[tuple[Hashable, frozenset[str], tuple[int, int]], str] = {}
     for node in sorted(nodes, key=lambda n: n.id):
-        first = repr((node.same, node.lanes, node.window)) if node.same is not None else node.id
+        if node.same is None:
+            first = node.id
+        else:  # the same text for equal nodes, whatever order their lanes were made in
+            kind = (node.same, node.lanes, node.window)
+            first = kinds.get(kind) or kinds.setdefault(
+                kind, repr((node.same, sorted(node.lanes), node.window))
+            )
         key = (first, node.day, node.amount)
         if key in found:
             found[key].members.append(node)
@@ -120,8 +131,8 @@ def assign(lines: Sequence[Node], sources: Sequence[Node]) -> Assignment:
         hi = bisect.bisect_right(days, head.day + head.window[1])
         near = [(abs(g.day - head.day), g) for g in group[lo:hi] if g.members[0].lanes & head.lanes]
         if near:
-            edges[s.key[0] + repr(s.key[1:])] = near
-            source_groups[s.key[0] + repr(s.key[1:])] = s
+            edges[s.name] = near
+            source_groups[s.name] = s
     for component in _components(edges):
         _solve([source_groups[k] for k in component], edges, out)
     return out
@@ -147,7 +158,7 @@ def _components(edges: _Edges) -> list[list[str]]:
 
 
 def _skey(s: _Group) -> str:
-    return s.key[0] + repr(s.key[1:])
+    return s.name
 
 
 def _live(near: list[tuple[int, _Group]]) -> list[tuple[int, _Group]]:
@@ -182,30 +193,36 @@ def _all_accounted(group: list[_Group], edges: _Edges, out: Assignment) -> bool:
     then nothing is left out whichever pairing is taken. The pairing taken is first in,
     first out (sources in date order, each to the earliest line it can be), which never
     crosses two pairs' dates; a pair is named by what made it obvious, when anything did."""
-    slots = sorted((s for s in group for _ in range(s.left)), key=lambda s: (s.day, s.key))
-    lines = {id(g): g for s in group for _, g in _live(edges[_skey(s)])}
-    if not slots or len(slots) != sum(g.left for g in lines.values()):
+    live = {s.name: _live(edges[s.name]) for s in group if s.left}
+    lines = {id(g): g for near in live.values() for _, g in near}
+    wanted = sum(s.left for s in group)
+    if not wanted or wanted != sum(g.left for g in lines.values()):
         return False
+    slots = sorted((s for s in group for _ in range(s.left)), key=lambda s: (s.day, s.key))
     order = sorted(lines.values(), key=lambda g: (g.day, g.key))
     seats = [g for g in order for _ in range(g.left)]
     first_seat: dict[int, int] = {}
     for i, g in enumerate(seats):
         first_seat.setdefault(id(g), i)
-    options = []
-    for s in slots:
-        near = sorted(_live(edges[_skey(s)]), key=lambda dg: (dg[1].day, dg[1].key))
-        options.append([first_seat[id(g)] + k for _, g in near for k in range(g.left)])
-    taken = _perfect(options, len(seats))
+    choices = {  # each source's seats, earliest line first
+        name: [
+            first_seat[id(g)] + k
+            for _, g in sorted(near, key=lambda dg: (dg[1].day, dg[1].key))
+            for k in range(g.left)
+        ]
+        for name, near in live.items()
+    }
+    taken = _perfect([choices[s.name] for s in slots], len(seats))
     if taken is None:
         return False
-    rules = [_obvious(s, seats[seat], edges) for s, seat in zip(slots, taken, strict=True)]
+    rules = [_obvious(live[s.name], seats[seat]) for s, seat in zip(slots, taken, strict=True)]
     for s, seat, rule in zip(slots, taken, rules, strict=True):
         _pair(seats[seat], s, 1, rule, out)
     return True
 
 
-def _obvious(source: _Group, line: _Group, edges: _Edges) -> str:
-    near = _live(edges[_skey(source)])
+def _obvious(near: list[tuple[int, _Group]], line: _Group) -> str:
+    """What made pairing a source (its live candidates ``near``) with ``line`` obvious."""
     if len(near) == 1:
         return "one candidate"
     best = min(d for d, _ in near)

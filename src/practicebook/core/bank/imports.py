@@ -279,27 +279,36 @@ def _same_line(old: object, line: StatementLine) -> bool:
 
 
 class _Existing:
-    """The account's lines by import key and external ID; a line is read only when a
-    statement line's key finds it."""
+    """The account's lines by import key and external ID; a line's day and amounts are
+    read only when a statement line's key finds it."""
 
     def __init__(self, book: Book, account_id: str) -> None:
         lines = book.all_rows("BankLines")
         self.mine = lines[(lines["account_id"] == account_id).to_numpy(dtype=bool)]
         self.at: dict[str, int] = {}
         for column in ("external_id", "import_key"):
-            for i, key in enumerate(self.mine[column].tolist()):
-                if isinstance(key, str) and key:
-                    self.at[key] = i
+            keys = self.mine[column]
+            given = (keys.notna() & (keys.astype(str) != "")).to_numpy(dtype=bool)
+            found = keys[given].astype(str).tolist()
+            self.at.update(zip(found, np.flatnonzero(given).tolist(), strict=True))
+        self._columns: dict[str, list[object]] = {}
+
+    def _value(self, column: str, i: int) -> object:
+        if column not in self._columns:
+            self._columns[column] = self.mine[column].tolist()
+        return self._columns[column][i]
 
     def get(self, key: str) -> _Stored | None:
         i = self.at.get(key)
         if i is None:
             return None
-        row = self.mine.iloc[i]
-        posted = (
-            pd.Timestamp(row["posted_date"]).date() if not pd.isna(row["posted_date"]) else None
+        posted = self._value("posted_date", i)
+        return _Stored(
+            str(self._value("line_id", i)),
+            None if pd.isna(posted) else pd.Timestamp(posted).date(),
+            _minor(self._value("amount", i)),
+            _minor(self._value("fee", i)),
         )
-        return _Stored(str(row["line_id"]), posted, _minor(row["amount"]), _minor(row["fee"]))
 
 
 def _minor(value: object) -> int:
@@ -414,7 +423,7 @@ def _typed(
     for col in WORKBOOK.sheet(sheet_name).columns:
         values = [r.get(col.key) for r in rows]
         if col.kind is Kind.MONEY:
-            minor = [None if v is None else to_minor(Decimal(str(v)), currency) for v in values]
+            minor = [None if v is None else to_minor(_decimal(v), currency) for v in values]
             columns[col.key] = pd.array(minor, dtype="Int64")
         elif col.kind in (Kind.DATE, Kind.DATETIME):
             columns[col.key] = pd.to_datetime(pd.Series(values, dtype=object))
@@ -424,6 +433,10 @@ def _typed(
             columns[col.key] = pd.Series(values, dtype="str")
     columns[ROW] = np.arange(first, first + len(rows), dtype=np.int64)
     return pd.DataFrame(columns)
+
+
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def with_rows(book: Book, sheet: str, rows: list[dict[str, object]]) -> Book:

@@ -11,7 +11,6 @@ minor units.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -36,6 +35,47 @@ __all__ = [
 PROCESSOR_METHODS = frozenset({"card", "hsa_fsa", "paypal"})
 #: Methods paid in at the bank by the practice, several at a time.
 DEPOSIT_METHODS = frozenset({"cash", "check"})
+#: The columns read from each sheet.
+_ACCOUNT_KEYS = (
+    "account_id",
+    "kind",
+    "processor",
+    "opening_balance",
+    "opening_date",
+    "payout_account",
+    "reconciled_through",
+    "currency",
+)
+_LINE_KEYS = (
+    "line_id",
+    "account_id",
+    "posted_date",
+    "amount",
+    "fee",
+    "type",
+    "external_id",
+    "reference",
+    "payout_id",
+    "status",
+    "matched_payment_ids",
+    "matched_line_ids",
+    "match_rule",
+    "description",
+)
+_PAYMENT_KEYS = (
+    "payment_id",
+    "client_id",
+    "received_date",
+    "kind",
+    "method",
+    "processor",
+    "reference",
+    "amount",
+    "processor_fee",
+    "payout_id",
+    "deposit_date",
+)
+_ASSERTION_KEYS = ("account_id", "date", "expected_balance", "source")
 #: Line statuses that say the line is explained (matched, or not client money).
 EXPLAINED = frozenset({"matched", "not_client_money", "reconciled"})
 
@@ -44,6 +84,8 @@ def split_ids(text: object) -> tuple[str, ...]:
     """IDs written in one cell, separated by commas, semicolons or spaces."""
     if not isinstance(text, str):
         return ()
+    if "," not in text and " " not in text and ";" not in text:  # one ID: most cells
+        return (text,) if text else ()
     return tuple(dict.fromkeys(p for p in text.replace(";", ",").replace(" ", ",").split(",") if p))
 
 
@@ -165,19 +207,12 @@ def _column(values: pd.Series) -> list[object]:
     return [v if ok else None for v, ok in zip(out, present.tolist(), strict=True)]
 
 
-def _records(frame: pd.DataFrame) -> Iterator[dict[str, object]]:
-    columns = list(frame.columns)
+def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> Iterator[dict[str, object]]:
+    """The rows of ``frame`` as dicts of the columns ``keys`` (and the row number)."""
+    columns = [c for c in (*keys, ROW) if c in frame.columns]
     values = [_column(frame[c]) for c in columns]
     for row in zip(*values, strict=True):
         yield dict(zip(columns, row, strict=True))
-
-
-def _blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
 
 
 def _day(value: object) -> dt.date | None:
@@ -211,22 +246,19 @@ def bank_book(book: Book, as_of: dt.date) -> BankBook:
             _int(r[ROW]),
             _text(r["currency"]),
         )
-        for r in _records(book.frames["BankAccounts"])
+        for r in _records(book.frames["BankAccounts"], _ACCOUNT_KEYS)
     }
     lines, after = [], 0
-    for r in _records(book.frames["BankLines"]):
-        posted = _day(r["posted_date"])
-        if posted is None:
-            continue
-        if posted > as_of:
+    for line in _lines(book.frames["BankLines"]):
+        if line.posted > as_of:
             after += 1
             continue
-        account = str(r["account_id"])
-        if account not in accounts:
-            accounts[account] = Account(account, "bank", None, 0, None, None, None, 0)
-        lines.append(_line(r, account, posted))
-    found = (_payment(r) for r in _records(book.frames["Payments"]))
-    payments = [p for p in found if p is not None and p.received <= as_of]
+        if line.account_id not in accounts:
+            accounts[line.account_id] = Account(
+                line.account_id, "bank", None, 0, None, None, None, 0
+            )
+        lines.append(line)
+    payments = [p for p in _payments(book.frames["Payments"]) if p.received <= as_of]
     assertions = [
         Assertion(
             str(r["account_id"]),
@@ -235,7 +267,7 @@ def bank_book(book: Book, as_of: dt.date) -> BankBook:
             _text(r["source"]),
             _int(r[ROW]),
         )
-        for r in _records(book.frames["Assertions"])
+        for r in _records(book.frames["Assertions"], _ASSERTION_KEYS)
         if (day := _day(r["date"])) is not None and day <= as_of
     ]
     settings = book.settings
@@ -244,41 +276,100 @@ def bank_book(book: Book, as_of: dt.date) -> BankBook:
     )
 
 
-def _line(r: dict[str, object], account: str, posted: dt.date) -> Line:
-    return Line(
-        str(r["line_id"]),
-        account,
-        posted,
-        _int(r["amount"]),
-        _int(r["fee"]),
-        _text(r.get("type")),
-        _text(r["external_id"]),
-        split_ids(r.get("reference")),
-        _text(r["payout_id"]),
-        str(r["status"] or "unmatched"),
-        split_ids(r["matched_payment_ids"]),
-        split_ids(r["matched_line_ids"]),
-        _text(r["match_rule"]),
-        _int(r[ROW]),
-        str(r["description"] or ""),
-    )
+def _columns(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, list[object]]:
+    """The columns ``keys`` of ``frame`` (and the row number) as lists of Python values:
+    blanks None, days ``date``s."""
+    return {c: _column(frame[c]) for c in (*keys, ROW)}
 
 
-def _payment(r: dict[str, object]) -> Payment | None:
-    received = _day(r["received_date"])
-    if received is None or r["amount"] is None:
-        return None
-    amount = _int(r["amount"])
-    return Payment(
-        str(r["payment_id"]),
-        str(r["client_id"]),
-        _text(r["method"]),
-        _text(r.get("processor")),
-        split_ids(r["reference"]),
-        -amount if r["kind"] == "refund" else amount,
-        None if r.get("processor_fee") is None else _int(r["processor_fee"]),
-        _text(r.get("payout_id")),
-        received,
-        _day(r.get("deposit_date")),
-        _int(r[ROW]),
+def _texts(values: list[object]) -> list[str | None]:
+    return [None if v is None else str(v).strip() for v in values]
+
+
+def _ints(values: list[object]) -> list[int | None]:
+    return [None if v is None else int(v) for v in cast("list[int | None]", values)]
+
+
+def _ids(values: list[object]) -> list[tuple[str, ...]]:
+    return [() if v is None else split_ids(v) for v in values]
+
+
+def _lines(frame: pd.DataFrame) -> Iterator[Line]:
+    """Every line with a posted day, column by column (a year holds tens of thousands)."""
+    c = _columns(frame, _LINE_KEYS)
+    rows = zip(
+        c["line_id"],
+        c["account_id"],
+        c["posted_date"],
+        _ints(c["amount"]),
+        _ints(c["fee"]),
+        _texts(c["type"]),
+        _texts(c["external_id"]),
+        _ids(c["reference"]),
+        _texts(c["payout_id"]),
+        c["status"],
+        _ids(c["matched_payment_ids"]),
+        _ids(c["matched_line_ids"]),
+        _texts(c["match_rule"]),
+        _ints(c[ROW]),
+        c["description"],
+        strict=True,
     )
+    for line_id, account, posted, amount, fee, kind, ext, ref, payout, status, *rest in rows:
+        if not isinstance(posted, dt.date):
+            continue
+        paid, others, rule, row, description = rest
+        yield Line(
+            str(line_id),
+            str(account),
+            posted,
+            amount or 0,
+            fee or 0,
+            kind,
+            ext,
+            ref,
+            payout,
+            str(status or "unmatched"),
+            paid,
+            others,
+            rule,
+            row or 0,
+            str(description or ""),
+        )
+
+
+def _payments(frame: pd.DataFrame) -> Iterator[Payment]:
+    """Every payment with a day and an amount, column by column (refunds negative)."""
+    c = _columns(frame, _PAYMENT_KEYS)
+    rows = zip(
+        c["payment_id"],
+        c["client_id"],
+        _texts(c["method"]),
+        _texts(c["processor"]),
+        _ids(c["reference"]),
+        _ints(c["amount"]),
+        c["kind"],
+        _ints(c["processor_fee"]),
+        _texts(c["payout_id"]),
+        c["received_date"],
+        c["deposit_date"],
+        _ints(c[ROW]),
+        strict=True,
+    )
+    for payment_id, client, method, processor, ref, amount, kind, fee, *rest in rows:
+        payout, received, deposit, row = rest
+        if not isinstance(received, dt.date) or amount is None:
+            continue
+        yield Payment(
+            str(payment_id),
+            str(client),
+            method,
+            processor,
+            ref,
+            -amount if kind == "refund" else amount,
+            fee,
+            payout,
+            received,
+            deposit if isinstance(deposit, dt.date) else None,
+            row or 0,
+        )

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -423,6 +424,11 @@ def line_channels(description: str) -> tuple[str, ...]:
     >>> line_channels("MOBILE DEPOSIT"), line_channels("ZELLE FROM ***"), line_channels("")
     (('paper',), ('zelle',), ('paper', 'electronic', 'e_transfer', 'zelle', 'ach', 'venmo'))
     """
+    return _channels(description)
+
+
+@functools.lru_cache(maxsize=4096)  # masked descriptions repeat: read each once
+def _channels(description: str) -> tuple[str, ...]:
     words = set(description.upper().replace("/", " ").split())
     if words & _PAPER:
         return ("paper",)

@@ -133,7 +133,10 @@ class BankMatch:
 
     @cached_property
     def payments(self) -> pd.DataFrame:
-        """One row per payment and refund: where its money is."""
+        """One row per payment and refund: where its money is (``state``): ``in the
+        bank`` (its deposit day in ``deposit_date``), ``at the processor`` (not paid out
+        yet), ``tied`` (in a tie a person settles), ``paid out in cash`` (a cash refund,
+        paid from the till: no statement shows it) or ``not found``."""
         _, held = self.matching.ambiguous_ids()
         rows = sorted(self.bank.payments, key=lambda p: (p.received, p.payment_id))
         return pd.DataFrame(
@@ -156,7 +159,9 @@ class BankMatch:
     def _state(self, p: Payment, held: set[str]) -> str:
         if p.payment_id in self.deposits:
             return "in the bank" if self.deposits[p.payment_id][0] else "at the processor"
-        return "tied" if p.payment_id in held else "not found"
+        if p.payment_id in held:
+            return "tied"
+        return "paid out in cash" if p.refund and p.method == "cash" else "not found"
 
     @cached_property
     def accounts(self) -> pd.DataFrame:

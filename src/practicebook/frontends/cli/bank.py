@@ -34,12 +34,14 @@ if TYPE_CHECKING:
     from practicebook.core.bank import BankMatch
     from practicebook.issues import Issue
 
-__all__ = ["COMMANDS", "bank_command", "export_command"]
+__all__ = ["COMMANDS", "EXPORT_FORMATS", "bank_command", "export_command"]
 
 T = TypeVar("T")
 
 _STATEMENT_FORMATS = ["auto", "csv", "ofx", "camt", "stripe", "square", "paypal"]
-_EXPORT_FORMATS = ["hledger", "beancount", "qbo", "xero", "csv"]
+#: The accounting export's formats (``practicebook.bank.EXPORT_FORMATS``, without
+#: importing it before a command runs).
+EXPORT_FORMATS = ["hledger", "beancount", "qbo", "xero", "csv"]
 
 
 @click.group("bank")
@@ -392,7 +394,7 @@ def reconcile_command(
 
 @click.command("export")
 @book_argument
-@click.option("--to", "to", type=click.Choice(_EXPORT_FORMATS), required=True, help="The format.")
+@click.option("--to", "to", type=click.Choice(EXPORT_FORMATS), required=True, help="The format.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -17,6 +17,7 @@ other word becomes ``***`` (runs of them one ``***``).
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["MASK", "mask_description"]
@@ -55,6 +56,7 @@ def _kept(word: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # a statement repeats its descriptions
 def mask_description(text: str) -> str:
     """``text`` with every word that could name someone replaced (see the module)."""
     out: list[str] = []

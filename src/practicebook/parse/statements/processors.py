@@ -16,6 +16,7 @@ item titles, metadata) are never read. Descriptions are the processor's kind of 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ SIGNATURES: dict[str, tuple[tuple[str, ...], ...]] = {
     "square": (("Transaction ID",), ("Net Total",), ("Fees",), ("Deposit ID",)),
     "paypal": (("Transaction ID",), ("Gross",), ("Fee",), ("Net",), ("Balance Impact", "Type")),
 }
+#: Lines of a file searched for a processor's header row.
+_HEAD_LINES = 200
 
 _STRIPE_KIND = {
     "charge": "payment",
@@ -67,7 +70,11 @@ class Processed:
 
 def recognise(text: str) -> str | None:
     """The processor whose export ``text`` is, by its header row, or None."""
-    rows = read_csv(text)
+    head = "\n".join(text.splitlines()[:_HEAD_LINES])
+    try:
+        rows = read_csv(head)  # the header is among the top rows: read only those
+    except TextProblem:  # cut inside a quoted cell
+        rows = read_csv(text)
     for name, groups in SIGNATURES.items():
         if find_header(rows, groups) is not None:
             return name
@@ -86,22 +93,38 @@ def _table(text: str, name: str, problems: Problems) -> CsvTable | None:
 
 
 class _Row:
-    """One data row of a processor's table, its cells by header name."""
+    """One data row of a processor's table, its cells by header name (``columns``: the
+    positions of the names looked up so far, shared by the table's rows)."""
 
-    def __init__(self, table: CsvTable, cells: tuple[str, ...], line: int) -> None:
-        self.table, self.cells, self.line = table, cells, line
+    def __init__(
+        self,
+        table: CsvTable,
+        cells: tuple[str, ...],
+        line: int,
+        columns: dict[tuple[str, ...], int | None],
+    ) -> None:
+        self.table, self.cells, self.line, self.columns = table, cells, line, columns
+
+    def _at(self, names: tuple[str, ...]) -> int | None:
+        if names not in self.columns:
+            self.columns[names] = self.table.column(*names)
+        return self.columns[names]
 
     def get(self, *names: str) -> str:
-        at = self.table.column(*names)
+        at = self._at(names)
         return self.cells[at].strip() if at is not None else ""
 
     def col(self, *names: str) -> int:
-        at = self.table.column(*names)
+        at = self._at(names)
         return at + 1 if at is not None else 0
 
 
 def _rows(table: CsvTable) -> list[_Row]:
-    return [_Row(table, cells, line) for cells, line in zip(table.rows, table.lines, strict=True)]
+    columns: dict[tuple[str, ...], int | None] = {}
+    return [
+        _Row(table, cells, line, columns)
+        for cells, line in zip(table.rows, table.lines, strict=True)
+    ]
 
 
 def _reader(
@@ -140,6 +163,17 @@ def _payouts(
     return made
 
 
+def _pick(table: CsvTable, *names: str) -> Callable[[tuple[str, ...]], str]:
+    """A row's cell of the first column named like one of ``names`` ("" without one);
+    cells are stripped when read."""
+    at = table.column(*names)
+    return operator.itemgetter(at) if at is not None else _blank
+
+
+def _blank(_cells: tuple[str, ...]) -> str:
+    return ""
+
+
 def read_stripe(
     text: str, problems: Problems, *, currency: str, locale: str, date_order: str
 ) -> Processed:
@@ -153,32 +187,37 @@ def read_stripe(
     day_of = _reader(rows, created, date_order)
     payout_day = _reader(rows, effective, date_order)
     amounts = AmountReader(currency, locale, ".")
+    category_of, created_of = _pick(table, "reporting_category"), _pick(table, *created)
+    gross_of, fee_of = _pick(table, "gross"), _pick(table, "fee")
+    payout_of, effective_of = _pick(table, "automatic_payout_id"), _pick(table, *effective)
+    txn_of = _pick(table, "balance_transaction_id")
+    ids_of = [_pick(table, n) for n in ("charge_id", "payment_intent_id", "source_id")]
     lines: list[StatementLine] = []
     dates: dict[str, dt.date] = {}
-    for row in rows:
-        category = row.get("reporting_category").casefold()
+    for cells, line in zip(table.rows, table.lines, strict=True):
+        category = category_of(cells).casefold()
         kind = _STRIPE_KIND.get(category, "adjustment")
         try:
-            posted = day_of(row.get(*created))
-            gross, fee = amounts.minor(row.get("gross")), amounts.optional(row.get("fee"))
-            payout = row.get("automatic_payout_id") or None
-            if payout and row.get(*effective):
-                dates[payout] = payout_day(row.get(*effective))
+            posted = day_of(created_of(cells))
+            gross, fee = amounts.minor(gross_of(cells)), amounts.optional(fee_of(cells))
+            payout = payout_of(cells) or None
+            if payout and effective_of(cells):
+                dates[payout] = payout_day(effective_of(cells))
         except TextProblem as exc:
-            problems.cell(Code.BAD_MONEY, row.line, 0, str(exc))
+            problems.cell(Code.BAD_MONEY, line, 0, str(exc))
             continue
         if kind == "fee":  # a fee of its own: no gross, the whole net is fee
             gross, fee = 0, -(gross - fee)
-        ids = [row.get("charge_id"), row.get("payment_intent_id"), row.get("source_id")]
+        ids = [i for i in (pick(cells) for pick in ids_of) if i]
         lines.append(
             StatementLine(
-                row.line,
+                line,
                 posted,
                 gross,
                 fee,
                 f"STRIPE {category.upper() or 'LINE'}",
-                row.get("balance_transaction_id") or None,
-                tuple(dict.fromkeys(i for i in ids if i)),
+                txn_of(cells) or None,
+                tuple(dict.fromkeys(ids)),
                 payout,
                 kind,
             )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from babel.numbers import get_decimal_symbol
+from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from practicebook.money import (
     MoneyTextError,
@@ -132,8 +132,9 @@ def read_csv(text: str) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
-            if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, [cell.strip() for cell in row]))
+            cells = [cell.strip() for cell in row]
+            if any(cells):
+                rows.append((reader.line_num, cells))
     except csv.Error as exc:
         raise TextProblem(f"it is not a CSV file practicebook can read ({exc})") from None
     return rows
@@ -182,6 +183,13 @@ class AmountReader:
             rf"^-?[0-9]{{1,13}}(\.[0-9]{{1,{places}}})?$" if dot and places else r"^-?[0-9]{1,13}$"
         )
         self._plain = re.compile(plain)
+        first = self.locales[0]  # the convention that reads a grouped amount first
+        grouped = get_decimal_symbol(first) == "." and get_group_symbol(first) == ","
+        self._grouped = (
+            re.compile(rf"^-?[0-9]{{1,3}}(,[0-9]{{3}})+(\.[0-9]{{1,{places}}})?$")
+            if grouped and places
+            else None
+        )
 
     def minor(self, text: str) -> int:
         """``text`` in minor units.
@@ -200,6 +208,10 @@ class AmountReader:
         plain = self._plain.match(raw)
         if plain is not None and within_limit(Decimal(raw), self.currency):
             return to_minor(Decimal(raw), self.currency)  # 1234.56 in any dot convention
+        if self._grouped is not None and self._grouped.match(raw):
+            value = Decimal(raw.replace(",", ""))  # 1,234.56 where that is the convention
+            if within_limit(value, self.currency):
+                return to_minor(value, self.currency)
         sign = 1
         marker = raw[-2:].upper()
         if marker in ("CR", "DR") and len(raw) > 2:
@@ -230,14 +242,15 @@ class DayReader:
 
     def __init__(self, order: str) -> None:
         self.order = order
+        self._read: dict[str, dt.date] = {}  # a statement repeats its days: read each once
 
     @classmethod
     def for_column(cls, texts: Iterable[str], default: str) -> DayReader:
         """The reader for a whole column: day first when some value's first number is
         above 12, month first when some second number is, else ``default``."""
         first = second = False
-        for text in texts:
-            m = _NUMERIC.match(text.strip())
+        for text in {t.strip()[:10] for t in texts}:  # the day part, each once
+            m = _NUMERIC.match(text)
             if m and len(m.group(1)) <= 2:
                 first |= int(m.group(1)) > 12
                 second |= int(m.group(2)) > 12
@@ -253,6 +266,12 @@ class DayReader:
         Raises:
             TextProblem: it is not a day.
         """
+        day = self._read.get(text)
+        if day is None:
+            day = self._read[text] = self._day(text)
+        return day
+
+    def _day(self, text: str) -> dt.date:
         raw = text.strip()
         try:
             if m := _ISO.match(raw):

@@ -9,7 +9,8 @@
   Name, Debits, Credits, Description, Name); receivables lines carry a customer name, as
   QuickBooks requires: ``Clients``, or the client ID with client IDs;
 * ``xero``: Xero's manual-journal import (``*Narration`` … ``*Amount``, + debit), split
-  into files of at most ``XERO_LINES`` lines without splitting a journal;
+  into files of at most ``XERO_LINES`` lines without splitting a journal (a journal
+  longer than that is imported as balanced parts, see ``_xero_parts``);
 * ``csv``: one row per posting (date, journal, account, code, debit, credit).
 
 Text cells of the CSV formats are neutralised (a leading ``= + - @``, tab or CR gets a
@@ -193,26 +194,48 @@ def render_xero(journal: Journal, names: AccountNames, date_order: str) -> list[
     ]
     files: list[list[list[str]]] = [[]]
     for number, t in _numbered(journal):
-        narration = _cell(f"{t.narration} {number}")
-        lines = [
-            [
-                narration,
-                _day_text(t.date, date_order),
-                _cell(_customer(p) or t.narration),
-                _cell(names.code(p.role)),
-                _cell(tax),
-                _amount(p.amount, cur),
-                "",
-                "",
-                "",
-                "",
+        for narration, postings in _xero_parts(f"{t.narration} {number}", t.postings):
+            lines = [
+                [
+                    _cell(narration),
+                    _day_text(t.date, date_order),
+                    _cell(_customer(p) or t.narration),
+                    _cell(names.code(p.role)),
+                    _cell(tax),
+                    _amount(p.amount, cur),
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+                for p in postings
             ]
-            for p in t.postings
-        ]
-        if files[-1] and len(files[-1]) + len(lines) > XERO_LINES:
-            files.append([])
-        files[-1] += lines
+            if files[-1] and len(files[-1]) + len(lines) > XERO_LINES:
+                files.append([])
+            files[-1] += lines
     return [_rows_text(header, rows) for rows in files]
+
+
+def _xero_parts(narration: str, postings: list[Posting]) -> list[tuple[str, list[Posting]]]:
+    """A journal as Xero journals of at most ``XERO_LINES`` lines: itself, or (a day's
+    receivables per client can be longer) parts of ``XERO_LINES - 1`` postings, each
+    balanced by a line to the ``journal_split`` clearing account, whose lines add up to
+    0 over the parts."""
+    if len(postings) <= XERO_LINES:
+        return [(narration, postings)]
+    size = XERO_LINES - 1
+    chunks = [postings[i : i + size] for i in range(0, len(postings), size)]
+    return [
+        (
+            f"{narration} part {n} of {len(chunks)}",
+            [*chunk, Posting("journal_split", -total)] if (total := _total(chunk)) else chunk,
+        )
+        for n, chunk in enumerate(chunks, 1)
+    ]
+
+
+def _total(postings: list[Posting]) -> int:
+    return sum(p.amount for p in postings)
 
 
 def render_csv(journal: Journal, names: AccountNames) -> str:
