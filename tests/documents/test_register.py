@@ -173,3 +173,15 @@ def test_reconcile_reports_the_registers_findings_in_flags():
         rec = reconcile(book, dt.date.fromisoformat(options.get("as_of", "2026-12-31")))
         assert (cell, case) in {(str(i.where), i.code.value) for i in rec.issues}
         assert case in set(rec.flags["code"])
+
+
+def test_a_void_reason_excel_cannot_hold_is_refused_with_a_hint_that_fits(book_path):
+    # the writers share one refusal: a text too long is shortened, not archived
+    documents.issue(book_path, InvoiceRequest("C1", session_ids=("S2",)), issued_at=AT)
+    before = book_path.read_bytes()
+    with pytest.raises(RowRefused) as refused:
+        documents.void(book_path, "INV-00001", reason="x" * 40_000, voided_at=AT)
+    (issue,) = refused.value.issues
+    assert issue.code.value == "out-of-range" and issue.where.sheet == "Documents"
+    assert issue.hint.startswith("Shorten it")
+    assert book_path.read_bytes() == before

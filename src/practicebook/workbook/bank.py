@@ -23,7 +23,6 @@ A workbook without the bank sheets (made before them) is refused with one line: 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ from practicebook.workbook.auditkey import audit_key as resolve_audit_key
 from practicebook.workbook.auditlog import finish
 from practicebook.workbook.reader import read_workbook
 from practicebook.workbook.safewrite import Transform, update_workbook
+from practicebook.workbook.writer import actor_name, package_errors
 
 __all__ = [
     "ImportReport",
@@ -153,22 +153,8 @@ def _set(plain: bytes, book: Book, sheet: str, rows: Mapping[int, Mapping[str, o
     return ooxml.set_cells(plain, book.layouts[sheet].sheet, cells) if cells else plain
 
 
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def _write(path: str | Path, transform: Transform, password: str | None) -> Path | None:
-    def guarded(plain: bytes) -> bytes:
-        try:
-            return transform(plain)
-        except ooxml.PackageError as exc:
-            raise WriteFailed(Path(path), str(exc)) from exc
-
+    guarded = package_errors(path, transform)
     return update_workbook(path, guarded, retry_on_change=True, password=password).backup
 
 
@@ -206,7 +192,7 @@ def import_statement(
         or not (plan.rows or plan.assertions or plan.new_account or plan.mapping)
     ):
         return ImportReport(plan, False)
-    who, key = _actor(actor), resolve_audit_key(audit_key)
+    who, key = actor_name(actor), resolve_audit_key(audit_key)
     done: dict[str, ImportPlan] = {}
 
     def transform(plain: bytes) -> bytes:
@@ -270,7 +256,7 @@ def store_matches(
     preview = core_bank.match(read_bank(path, password=password), as_of, options)
     if not preview.updates():
         return Stored(preview, 0, 0)
-    who, key = _actor(actor), resolve_audit_key(audit_key)
+    who, key = actor_name(actor), resolve_audit_key(audit_key)
     done: dict[str, Stored] = {}
 
     def transform(plain: bytes) -> bytes:
@@ -315,7 +301,7 @@ def choose_match(
             reconciled line (nothing written).
         UnreadableWorkbook, WriteError: the workbook cannot be read or written safely.
     """
-    who, key = _actor(actor), resolve_audit_key(audit_key)
+    who, key = actor_name(actor), resolve_audit_key(audit_key)
     done: dict[str, Choice] = {}
 
     def transform(plain: bytes) -> bytes:
@@ -362,7 +348,7 @@ def reconcile_statement(
     """
     from practicebook.core.bank.closing import plan_reconcile
 
-    who, key = _actor(actor), resolve_audit_key(audit_key)
+    who, key = actor_name(actor), resolve_audit_key(audit_key)
     done: dict[str, Reconciled] = {}
 
     def transform(plain: bytes) -> bytes:

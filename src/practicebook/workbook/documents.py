@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
 import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
@@ -33,7 +32,7 @@ from practicebook.core.documents import Builder, Document, Request, next_numbers
 from practicebook.core.documents.register import voided_numbers
 from practicebook.core.load import load_tables
 from practicebook.errors import RowRefused, WriteFailed
-from practicebook.issues import CellRef, Code, Issue, Severity, column_number, sort_issues
+from practicebook.issues import CellRef, Code, Issue, Severity, sort_issues
 from practicebook.model import Book
 from practicebook.render.cells import CellValue
 from practicebook.render.pdf import to_pdf
@@ -42,7 +41,8 @@ from practicebook.workbook import ooxml
 from practicebook.workbook.auditkey import audit_key as resolve_audit_key
 from practicebook.workbook.auditlog import finish
 from practicebook.workbook.reader import read_workbook
-from practicebook.workbook.safewrite import Transform, update_workbook
+from practicebook.workbook.safewrite import update_workbook
+from practicebook.workbook.writer import actor_name, cells_refused, package_errors
 
 __all__ = [
     "Issued",
@@ -255,7 +255,7 @@ def issue_many(
 
     try:
         update_workbook(
-            path, _package_errors(path, transform), retry_on_change=True, password=password
+            path, package_errors(path, transform), retry_on_change=True, password=password
         )
     except BaseException:
         _discard(temps)
@@ -314,7 +314,7 @@ def _append(
             if col.key in layout.column_of:
                 line[layout.column_of[col.key] - 1] = cast("CellValue", values.get(col.key))
         cells.append(line)
-    with _cells_refused(layout.sheet, str(events[0].row_id)):
+    with cells_refused(layout.sheet, str(events[0].row_id)):
         package, _ = ooxml.append_rows(
             plain,
             layout.sheet,
@@ -373,7 +373,7 @@ def void(
         done["void"] = Voided(own, number)
         return _append(path, plain, book, [values], [event], key)
 
-    update_workbook(path, _package_errors(path, transform), retry_on_change=True, password=password)
+    update_workbook(path, package_errors(path, transform), retry_on_change=True, password=password)
     return done["void"]
 
 
@@ -452,44 +452,3 @@ def _discard(temps: list[tuple[Path, Path]]) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
     temps.clear()
-
-
-def actor_name(actor: str | None) -> str:
-    """Who the AuditLog names: ``actor``, else the login name, else ``unknown``."""
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (some containers and services)
-        return "unknown"
-
-
-def _package_errors(path: str | Path, transform: Transform) -> Transform:
-    """``transform``, with a package it cannot edit reported as a failed write."""
-
-    def guarded(plain: bytes) -> bytes:
-        try:
-            return transform(plain)
-        except ooxml.PackageError as exc:
-            raise WriteFailed(Path(path), str(exc)) from exc
-
-    return guarded
-
-
-@contextlib.contextmanager
-def _cells_refused(sheet: str, row_id: str) -> Iterator[None]:
-    """A value or row Excel cannot hold, as a refusal with a located issue."""
-    try:
-        yield
-    except ooxml.CellRefused as exc:
-        letters = exc.ref.rstrip("0123456789")
-        where = CellRef(sheet, int(exc.ref[len(letters) :]), column_number(letters))
-        issue = Issue(
-            Code.OUT_OF_RANGE,
-            Severity.ERROR,
-            exc.reason,
-            where,
-            "Archive older rows of the register in another workbook.",
-            row_id=row_id,
-        )
-        raise RowRefused([issue]) from None

@@ -21,10 +21,8 @@ core refuses raises ``RowRefused`` and nothing is written.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import getpass
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -32,18 +30,22 @@ from zoneinfo import ZoneInfo
 from practicebook.core import edits, entry
 from practicebook.core.audit import AuditEntry, Tool
 from practicebook.core.closing import snapshot
-from practicebook.errors import RowRefused, WriteFailed
-from practicebook.issues import CellRef, Code, Issue, Severity, column_number
+from practicebook.errors import RowRefused
 from practicebook.model import ROW, Book
-from practicebook.parse.book import parse
 from practicebook.render.cells import CellValue, SheetSpec
 from practicebook.schema import WORKBOOK, normalize_header
 from practicebook.workbook import ooxml
 from practicebook.workbook.auditkey import audit_key as resolve_audit_key
 from practicebook.workbook.auditlog import finish
-from practicebook.workbook.reader import read_workbook
-from practicebook.workbook.safewrite import Transform, update_workbook
-from practicebook.workbook.writer import Appended
+from practicebook.workbook.safewrite import update_workbook
+from practicebook.workbook.writer import (
+    Appended,
+    actor_name,
+    append_row,
+    cells_refused,
+    load_for_write,
+    package_errors,
+)
 
 __all__ = [
     "add_client",
@@ -150,6 +152,30 @@ def add_client(
     return _append(path, "Clients", edits.new_client, values, password, actor, tool, audit_key)
 
 
+def _append(
+    path: str | Path,
+    sheet: str,
+    make: Callable[[Book, Mapping[str, object]], entry.NewRow],
+    values: Mapping[str, object],
+    password: str | None,
+    actor: str | None,
+    tool: Tool,
+    audit_key: str | bytes | None,
+) -> Appended:
+    """``writer.append_row`` on a workbook given the sheet first if it predates it."""
+    return append_row(
+        path,
+        sheet,
+        make,
+        values,
+        password=password,
+        actor=actor,
+        tool=tool,
+        audit_key=audit_key,
+        prepare=lambda plain: _with_sheet(plain, sheet),
+    )
+
+
 def add_review(
     path: str | Path,
     finding: Mapping[str, object],
@@ -162,7 +188,7 @@ def add_review(
 ) -> Appended:
     """Mark ``finding`` (``code``, ``sheet``, ``cell``, ``row_id``: a row of a findings
     frame) reviewed by ``actor`` now, on the Reviews sheet (added when missing)."""
-    who = _actor(actor)
+    who = actor_name(actor)
 
     def review(book: Book, _values: Mapping[str, object]) -> entry.NewRow:
         now = dt.datetime.now(ZoneInfo(book.settings.timezone))
@@ -189,11 +215,11 @@ def close_period(
         RowRefused: the period cannot be closed (``core.edits.close_period``).
         WriteError: the file could not be written safely.
     """
-    who, key = _actor(actor), resolve_audit_key(audit_key)
+    who, key = actor_name(actor), resolve_audit_key(audit_key)
     done: dict[str, edits.Closing] = {}
 
     def transform(plain: bytes) -> bytes:
-        book = _load(path, plain)
+        book = load_for_write(path, plain)
         today = as_of or dt.datetime.now(ZoneInfo(book.settings.timezone)).date()
         closing = edits.close_period(book, through, today)
         if not closing.accepted:
@@ -208,7 +234,7 @@ def close_period(
         done["closing"] = closing
         return finish(package, Path(path), [], [event], key)
 
-    _write(path, transform, password)
+    update_workbook(path, package_errors(path, transform), retry_on_change=True, password=password)
     return done["closing"]
 
 
@@ -226,11 +252,11 @@ def _edit_rows(
     tool: Tool,
     audit_key: str | bytes | None,
 ) -> list[edits.Edit]:
-    who, key = _actor(actor), resolve_audit_key(audit_key)
+    who, key = actor_name(actor), resolve_audit_key(audit_key)
     done: dict[str, list[edits.Edit]] = {}
 
     def transform(plain: bytes) -> bytes:
-        book = _load(path, plain)
+        book = load_for_write(path, plain)
         changes = plan(book)
         refused = [i for e in changes if not e.accepted for i in e.issues]
         if refused:
@@ -241,7 +267,7 @@ def _edit_rows(
             for e in changes
             for k, v in e.values.items()
         }
-        with _cells_refused(layout.sheet):
+        with cells_refused(layout.sheet):
             package = ooxml.set_cells(plain, layout.sheet, cells)
         events = [
             AuditEntry(who, tool, sheet, e.row_id, action, _fields(e.values)) for e in changes
@@ -249,42 +275,8 @@ def _edit_rows(
         done["edits"] = changes
         return finish(package, Path(path), [], events, key)
 
-    _write(path, transform, password)
+    update_workbook(path, package_errors(path, transform), retry_on_change=True, password=password)
     return done["edits"]
-
-
-def _append(
-    path: str | Path,
-    sheet: str,
-    make: Callable[[Book, Mapping[str, object]], entry.NewRow],
-    values: Mapping[str, object],
-    password: str | None,
-    actor: str | None,
-    tool: Tool,
-    audit_key: str | bytes | None,
-) -> Appended:
-    who, key = _actor(actor), resolve_audit_key(audit_key)
-    done: dict[str, Appended] = {}
-
-    def transform(plain: bytes) -> bytes:
-        package = _with_sheet(plain, sheet)
-        book = _load(path, package)
-        row = make(book, values)
-        if not row.accepted:
-            raise RowRefused(row.issues)
-        layout = book.layouts[sheet]
-        cells = cast("list[CellValue]", entry.cell_values(sheet, row.values, layout))
-        with _cells_refused(layout.sheet, row.row_id):
-            package, numbers = ooxml.append_rows(
-                package, layout.sheet, [cells], header_row=layout.header_row
-            )
-        filled = [k for k, v in row.values.items() if v is not None]
-        event = AuditEntry(who, tool, sheet, row.row_id, "append", "fields: " + ", ".join(filled))
-        done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
-        return finish(package, Path(path), [], [event], key)
-
-    _write(path, transform, password)
-    return done["row"]
 
 
 def _with_sheet(plain: bytes, name: str) -> bytes:
@@ -317,51 +309,7 @@ def _set_setting(plain: bytes, book: Book, key: str, value: str) -> bytes:
     return ooxml.append_rows(plain, layout.sheet, [row], header_row=layout.header_row)[0]
 
 
-@contextlib.contextmanager
-def _cells_refused(sheet: str, row_id: str | None = None) -> Iterator[None]:
-    """A value Excel cannot hold (text over 32,767 characters, a full sheet), as a refusal
-    located at its cell: nothing is written."""
-    try:
-        yield
-    except ooxml.CellRefused as exc:
-        letters = exc.ref.rstrip("0123456789")
-        where = CellRef(sheet, int(exc.ref[len(letters) :]), column_number(letters))
-        issue = Issue(
-            Code.OUT_OF_RANGE,
-            Severity.ERROR,
-            exc.reason,
-            where,
-            "Shorten or correct the value: Excel cannot store it.",
-            row_id,
-        )
-        raise RowRefused([issue]) from None
-
-
 def _fields(values: Mapping[str, object]) -> str:
     """The audit detail of a change: the fields it set (never their values: some are
     personal)."""
     return "fields: " + ", ".join(values)
-
-
-def _load(path: str | Path, plain: bytes) -> Book:
-    workbook, tables = read_workbook(path, plain, audit=False)
-    return parse(tables, schema_version=workbook.schema_version)[0]
-
-
-def _actor(actor: str | None) -> str:
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (some containers and services)
-        return "unknown"
-
-
-def _write(path: str | Path, transform: Transform, password: str | None) -> None:
-    def guarded(plain: bytes) -> bytes:
-        try:
-            return transform(plain)
-        except ooxml.PackageError as exc:
-            raise WriteFailed(Path(path), str(exc)) from exc
-
-    update_workbook(path, guarded, retry_on_change=True, password=password)

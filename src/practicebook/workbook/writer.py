@@ -176,18 +176,50 @@ def _append(
     tool: Tool,
     audit_key: str | bytes | None,
 ) -> Appended:
+    return append_row(
+        path,
+        sheet,
+        _NEW_ROW[sheet],
+        values,
+        password=password,
+        actor=actor,
+        tool=tool,
+        audit_key=audit_key,
+        sheets=_sheets_for_row(sheet, values),
+    )
+
+
+def append_row(
+    path: str | Path,
+    sheet: str,
+    make: Callable[[Book, Mapping[str, object]], entry.NewRow],
+    values: Mapping[str, object],
+    *,
+    password: str | None,
+    actor: str | None,
+    tool: Tool,
+    audit_key: str | bytes | None,
+    sheets: Collection[str] | None = None,
+    prepare: Transform | None = None,
+) -> Appended:
+    """Append the row ``make(book, values)`` builds to ``sheet``, audited, through the
+    safe writer: refused (``RowRefused``) when it has error-level issues or a value Excel
+    cannot hold. ``sheets`` limits what is read to validate it (default: every sheet);
+    ``prepare`` edits the package first (e.g. adds a sheet an older workbook lacks)."""
     done: dict[str, Appended] = {}
-    who = _actor(actor)
+    who = actor_name(actor)
     key = resolve_audit_key(audit_key)
 
     def transform(plain: bytes) -> bytes:
-        book = _load(path, plain, _sheets_for_row(sheet, values))
-        row = _NEW_ROW[sheet](book, values)
+        if prepare is not None:
+            plain = prepare(plain)
+        book = load_for_write(path, plain, sheets)
+        row = make(book, values)
         if not row.accepted:
             raise RowRefused(row.issues)
         layout = book.layouts[sheet]
         cells = cast("list[CellValue]", entry.cell_values(sheet, row.values, layout))
-        with _cells_refused(layout.sheet, row.row_id):
+        with cells_refused(layout.sheet, row.row_id):
             package, numbers = ooxml.append_rows(
                 plain, layout.sheet, [cells], header_row=layout.header_row
             )
@@ -197,7 +229,7 @@ def _append(
         done["row"] = Appended(sheet, row.row_id, numbers[0], row.issues)
         return package
 
-    update_workbook(path, _package_errors(path, transform), retry_on_change=True, password=password)
+    update_workbook(path, package_errors(path, transform), retry_on_change=True, password=password)
     return done["row"]
 
 
@@ -225,11 +257,11 @@ def mark_cancellation(
     """
     moment = requested_at if requested_at is not None else dt.datetime.now(dt.UTC)
     done: dict[str, entry.Stamp] = {}
-    who = _actor(actor)
+    who = actor_name(actor)
     key = resolve_audit_key(audit_key)
 
     def transform(plain: bytes) -> bytes:
-        book = _load(path, plain)
+        book = load_for_write(path, plain)
         stamp = entry.cancellation_stamp(book, session_id, moment, by=by, channel=channel)
         if not stamp.accepted:
             raise RowRefused(stamp.issues)
@@ -237,7 +269,7 @@ def mark_cancellation(
         cells = {
             (stamp.row, layout.column_of[k]): cast("CellValue", v) for k, v in stamp.values.items()
         }
-        with _cells_refused(layout.sheet, session_id):
+        with cells_refused(layout.sheet, session_id):
             package = ooxml.set_cells(plain, layout.sheet, cells)
         fields = "fields: " + ", ".join(stamp.values)
         event = AuditEntry(who, tool, "Sessions", session_id, "cancel", fields)
@@ -245,7 +277,7 @@ def mark_cancellation(
         done["stamp"] = stamp
         return package
 
-    update_workbook(path, _package_errors(path, transform), retry_on_change=True, password=password)
+    update_workbook(path, package_errors(path, transform), retry_on_change=True, password=password)
     return done["stamp"]
 
 
@@ -304,11 +336,16 @@ def write_results(
     counts = {s.name: len(s.rows) for s in specs}
     summary = ", ".join(f"{name} {n} rows" for name, n in counts.items())
     audit = AuditEntry(
-        _actor(actor), tool, "results", f"as of {rec.as_of.isoformat()}", "write_results", summary
+        actor_name(actor),
+        tool,
+        "results",
+        f"as of {rec.as_of.isoformat()}",
+        "write_results",
+        summary,
     )
     result: UpdateResult = update_workbook(
         path,
-        _package_errors(path, lambda plain: finish(plain, Path(path), specs, [audit], key)),
+        package_errors(path, lambda plain: finish(plain, Path(path), specs, [audit], key)),
         retry_on_change=False,
         password=password,
         expected_sha256=digest,
@@ -320,8 +357,9 @@ def write_results(
 
 
 @contextlib.contextmanager
-def _cells_refused(sheet: str, row_id: str) -> Iterator[None]:
-    """A value or row Excel cannot hold, as the row's refusal with a located issue."""
+def cells_refused(sheet: str, row_id: str | None = None) -> Iterator[None]:
+    """A value or row Excel cannot hold (text over 32,767 characters, a full sheet), as
+    the row's refusal with a located issue: nothing is written."""
     try:
         yield
     except ooxml.CellRefused as exc:
@@ -337,7 +375,8 @@ def _cells_refused(sheet: str, row_id: str) -> Iterator[None]:
         raise RowRefused([issue]) from None
 
 
-def _actor(actor: str | None) -> str:
+def actor_name(actor: str | None) -> str:
+    """Who the AuditLog names: ``actor``, else the login name, else ``unknown``."""
     if actor:
         return actor
     try:
@@ -349,7 +388,7 @@ def _actor(actor: str | None) -> str:
 # --- reading ------------------------------------------------------------------------
 
 
-def _package_errors(path: str | Path, transform: Transform) -> Transform:
+def package_errors(path: str | Path, transform: Transform) -> Transform:
     """``transform``, with a package it cannot edit reported as a failed write."""
 
     def guarded(plain: bytes) -> bytes:
@@ -373,7 +412,7 @@ def _load_with_issues(
     )
 
 
-def _load(path: str | Path, plain: bytes, sheets: Collection[str] | None = None) -> Book:
+def load_for_write(path: str | Path, plain: bytes, sheets: Collection[str] | None = None) -> Book:
     """The parsed book a new row or a stamp is validated against (no whole-book checks:
     ``entry`` checks the new row itself), reading only ``sheets`` when given."""
     workbook, tables = read_workbook(path, plain, sheets=sheets, audit=False)
