@@ -7,6 +7,7 @@ close, and export a PHI-free journal for the accountant.
 
     report = bank.import_statement("practice.xlsx", "march.ofx", account="CHK")
     book, _ = practicebook.load("practice.xlsx")
+    plan = bank.plan_import(book, "april.ofx", account="CHK")  # nothing written
     result = bank.match(book, as_of="2026-03-31")      # nothing written
     result.issues, result.lines, result.explain("CHK-00012")
     bank.store_matches("practice.xlsx", as_of="2026-03-31")
@@ -31,7 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from practicebook.core.audit import Tool
-from practicebook.core.bank import BankMatch, MatchOptions, StatementCheck
+from practicebook.core.bank import (
+    BankMatch,
+    ImportPlan,
+    MatchOptions,
+    StatementCheck,
+    prepare_import,
+)
 from practicebook.core.bank.choice import Choice
 from practicebook.core.reconcile import as_of_day, reconcile
 from practicebook.core.result import Reconciliation
@@ -58,6 +65,7 @@ __all__ = [
     "BankMatch",
     "Choice",
     "Export",
+    "ImportPlan",
     "ImportReport",
     "MatchOptions",
     "Reconciled",
@@ -68,6 +76,7 @@ __all__ = [
     "import_statement",
     "match",
     "part_path",
+    "plan_import",
     "read_statement_file",
     "reconcile_statement",
     "store_matches",
@@ -127,6 +136,31 @@ def import_statement(
         tool=tool,
         audit_key=audit_key,
     )
+
+
+def plan_import(
+    book: Book,
+    statement: str | Path | bytes,
+    *,
+    name: str | None = None,
+    account: str | None = None,
+    fmt: str = "auto",
+    mapping: str | None = None,
+) -> ImportPlan:
+    """What importing a statement file into ``book`` would add, with nothing written: the
+    BankLines rows (and a new BankAccounts row, the Assertions rows, a mapping to save)
+    and how many lines were already there or conflict. A front door that writes the
+    workbook itself (the Excel door, on the open book) appends exactly these rows, as
+    ``import_statement`` does to a file.
+
+    Raises:
+        OSError: the statement file cannot be read.
+    """
+    if isinstance(statement, bytes):
+        data, label = statement, name or "statement"
+    else:
+        data, label = read_statement_file(statement), name or Path(statement).name
+    return prepare_import(book, data, label, account=account, fmt=fmt, mapping=mapping)
 
 
 def match(

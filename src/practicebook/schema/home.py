@@ -22,12 +22,14 @@ __all__ = [
     "BALANCE_COLUMNS",
     "BALANCE_HEADER_ROW",
     "BALANCE_NOTE",
+    "BANK_FORM",
     "BUTTON_COLUMN",
     "CANCEL_FORM",
     "CLIENT_FORM",
     "FORMS",
     "FORM_DEFAULTS",
     "FORM_LABELS",
+    "FREE_FIELDS",
     "HOME",
     "LAST_RECONCILED_CELL",
     "LEFT_OUT_COLUMN",
@@ -112,15 +114,16 @@ MACROS: tuple[Macro, ...] = (
         "Statement",
         "Statement",
         "statement_main",
-        "Last month's statement of the client in the Client form, or on the selected row, "
-        "as a PDF in documents/ beside the workbook, recorded on Documents.",
+        "The statement of the client in the Client form, or on the selected row, for the "
+        "form's period (blank: last month), as a PDF in documents/ beside the workbook.",
         ("Home", "Clients", "Sessions"),
     ),
     Macro(
         "Superbill",
         "Superbill",
         "superbill_main",
-        "Last month's superbill of the client in the Client form, or on the selected row.",
+        "The superbill of the client in the Client form, or on the selected row, for the "
+        "form's period (blank: last month).",
         ("Home", "Clients"),
     ),
     Macro(
@@ -128,6 +131,13 @@ MACROS: tuple[Macro, ...] = (
         "Match deposits",
         "match_deposits_main",
         "Writes Deposits: where each payment's money is, and what each bank line matched.",
+    ),
+    Macro(
+        "ImportBankFile",
+        "Import bank file",
+        "import_bank_file_main",
+        "Imports the statement file in the Import bank file form (blank: asks for one) "
+        "into BankLines: new lines only, never one twice.",
     ),
     Macro(
         "Receipt",
@@ -218,11 +228,23 @@ CANCEL_FORM = Form(
     6,
     ("session_id", "cancelled_by", "cancel_channel", "cancel_requested_at"),
 )
-#: Home's Client form: the client Explain balance (and the documents) act on.
-CLIENT_FORM = Form("Sessions", "Client", 7, 14, ("client_id",))
+#: Home's Client form: the client Explain balance and the documents act on, and the
+#: documents' period (both blank: last calendar month).
+CLIENT_FORM = Form("Documents", "Client", 7, 14, ("client_id", "period_start", "period_end"))
+#: Home's Import bank file form: the statement file (a full path, or one beside the
+#: workbook) and the account its lines go to (blank: the one the file belongs to).
+BANK_FORM = Form("BankLines", "Import bank file", 13, 6, ("statement_file", "account_id"))
+#: Form fields that are no column of their form's sheet: plain text cells.
+FREE_FIELDS = ("statement_file",)
 FORM_DEFAULTS = {("Sessions", "status"): "scheduled", ("Payments", "kind"): "payment"}
 #: Form labels other than the column's header, by form title and field.
-FORM_LABELS = {("Late cancellation", "cancel_requested_at"): "Heard at (blank = now)"}
+FORM_LABELS = {
+    ("Late cancellation", "cancel_requested_at"): "Heard at (blank = now)",
+    ("Client", "period_start"): "Documents from (blank: last month)",
+    ("Client", "period_end"): "Documents to",
+    ("Import bank file", "statement_file"): "Statement file",
+    ("Import bank file", "account_id"): "Account ID (blank: the file's)",
+}
 #: A3: the one-line outcome of the last button pressed.
 RESULT_CELL = (3, 1)
 #: Where the buttons of Home are: column J, help beside them in K.
@@ -254,7 +276,7 @@ BALANCE_NOTE = (
     "what is left out. Press Reconcile for the full balances (the Balances sheet); the "
     "last reconciled balance is shown beside each client."
 )
-#: Rows the formula table has beyond the Clients rows when it is written; Reconcile
+#: Rows the formula table has beyond the Clients rows when it is written; any button
 #: extends it when Clients outgrows it, and A20 says so meanwhile.
 SPARE_ROWS = 200
 #: The Balances sheet column of the balance (``render.sheets``: client_id, charges,
@@ -384,7 +406,7 @@ def overflow_formula(rows: int) -> str:
     clients = f"ROWS({ref('Clients', 'client_id')})"
     return (
         f'=IF({clients}>{rows},"Clients has "&{clients}&" rows; the table below shows the '
-        f'first {rows}: press Reconcile to extend it.","")'
+        f'first {rows}: press any button to extend it.","")'
     )
 
 

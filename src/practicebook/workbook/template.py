@@ -296,7 +296,9 @@ def _write_home(
     for i, macro in enumerate(home.macros_on(home.HOME)):
         ws.insert_button(1 + 2 * i, home.BUTTON_COLUMN - 1, _button(macro))
         ws.write_string(1 + 2 * i, home.BUTTON_COLUMN, macro.help)
-    for form in (*home.FORMS.values(), home.CANCEL_FORM, home.CLIENT_FORM):
+    ws.set_column(home.BANK_FORM.column - 1, home.BANK_FORM.column - 1, 30)
+    ws.set_column(home.BANK_FORM.column, home.BANK_FORM.column, 40)
+    for form in (*home.FORMS.values(), home.CANCEL_FORM, home.CLIENT_FORM, home.BANK_FORM):
         _write_form(ws, formats, form, heading, lists)
     homesheet.write_balances(
         wb,
@@ -328,8 +330,12 @@ def _write_form(
     sheet = WORKBOOK.sheet(form.sheet)
     ws.write_string(form.first_row - 2, form.column - 1, form.title, heading)
     for key in form.fields:
-        col = sheet.column(key)
         r, c = form.value_cell(key)
+        if key in home.FREE_FIELDS:
+            ws.write_string(r - 1, c - 2, home.FORM_LABELS[(form.title, key)])
+            ws.write_blank(r - 1, c - 1, None, formats.of(Kind.ID))
+            continue
+        col = sheet.column(key)
         ws.write_string(r - 1, c - 2, home.FORM_LABELS.get((form.title, key), col.header))
         default = home.FORM_DEFAULTS.get((form.sheet, key))
         if default is not None:

@@ -171,3 +171,62 @@ def test_journey_match_deposits_writes_where_each_payment_is(book_path):
     assert [r[state] for r in table[1:]] == list(expected.payments["state"])
     assert missing == sum(s == "not found" for s in expected.payments["state"])
     assert writes(actions, HOME)[home.RESULT_CELL].startswith("Deposits as of Dec 31, 2026: ")
+
+
+def test_journey_statement_for_the_period_typed_on_home(book_path, tmp_path):
+    """Client and period typed in Home's Client form: the PDF is the one
+    ``practicebook.documents`` makes for that client and period, byte for byte."""
+    from dataclasses import replace
+
+    from practicebook import documents
+
+    book, _ = api.load(book_path)
+    first, last = dt.date(2026, 5, 1), dt.date(2026, 5, 31)
+    expected = documents.statement(book, "C0003", start=first, end=last)
+    assert len(expected.lines) > 0  # the month has activity: a real comparison
+    edits = typed(
+        home.CLIENT_FORM,
+        {
+            "client_id": "C0003",
+            "period_start": dt.datetime(2026, 5, 1),
+            "period_end": "2026-05-31",
+        },
+    )
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.statement, active="Home", selection="H14", edits=edits
+    )
+    assert path == tmp_path / "documents" / "ST-00001_statement_C0003_2026-05.pdf"
+    assert path.read_bytes() == documents.to_pdf(replace(expected, number="ST-00001"), book=book)
+    row = documents_row(actions, book_path)
+    at = {key: row[col - 1] for key, col in book.layouts["Documents"].column_of.items()}
+    assert str(at["period_start"]).startswith("2026-05-01")
+    assert str(at["period_end"]).startswith("2026-05-31")
+    assert Decimal(str(at["total"])) == expected.total
+
+
+@pytest.mark.parametrize(
+    ("period", "why"),
+    [
+        (
+            {"period_start": "2026-03-01"},
+            "Type both days of the period, or neither (last month): Home!H16 is blank.",
+        ),
+        (
+            {"period_start": "2026-03-31", "period_end": "2026-03-01"},
+            "The period ends before it starts: Home!H16 is before Home!H15.",
+        ),
+        (
+            {"period_start": "March", "period_end": "2026-03-31"},
+            "Home!H15 is not a day: type a date such as 2026-03-01.",
+        ),
+    ],
+)
+def test_journey_a_period_that_is_not_one_issues_nothing(book_path, tmp_path, period, why):
+    edits = typed(home.CLIENT_FORM, {"client_id": "C0003", **period})
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.statement, active="Home", selection="H14", edits=edits
+    )
+    assert path is None and not (tmp_path / "documents").exists()
+    alert = next(a for a in actions if a["func"] == "alert")["args"][0]
+    assert alert == f"Not issued: {why}"
+    assert status(actions, home.CLIENT_FORM) == alert

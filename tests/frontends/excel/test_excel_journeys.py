@@ -395,7 +395,9 @@ def test_reconcile_write_adds_the_summary_sheet_to_the_file(tmp_path, practice):
 # --- everyday use: the table grows, results in one line, errors in one line -------------
 
 
-def test_journey_reconcile_extends_the_home_table_when_clients_outgrew_it(book_path, tmp_path):
+def grown_book(book_path: Path, tmp_path: Path) -> tuple[Path, int, int]:
+    """The workbook with more clients than Home's formula table has rows; the path, the
+    rows the table has, and the clients."""
     grown = tmp_path / "grown.xlsm"
     wb = openpyxl.load_workbook(book_path, keep_vba=True)
     clients = wb["Clients"]
@@ -406,7 +408,11 @@ def test_journey_reconcile_extends_the_home_table_when_clients_outgrew_it(book_p
     wb.save(grown)
     total = clients.max_row - 1
     assert total > have
-    _, actions = run(grown, excel.reconcile, "2026-12-31", active="Home", selection="A1")
+    return grown, have, total
+
+
+def extended(actions, have: int, total: int) -> None:
+    """The table was extended over every client and the warning in A20 updated."""
     home_writes = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == HOME]
     table = next(a for a in home_writes if a["start_row"] == home.BALANCE_HEADER_ROW + have)
     rows = table["values"]
@@ -414,8 +420,34 @@ def test_journey_reconcile_extends_the_home_table_when_clients_outgrew_it(book_p
     assert rows[0] == list(home.balance_formulas(home.BALANCE_HEADER_ROW + have + 1))
     overflow = writes(actions, HOME)[home.OVERFLOW_CELL]
     assert overflow == home.overflow_formula(total + home.SPARE_ROWS)
+
+
+def test_journey_reconcile_extends_the_home_table_when_clients_outgrew_it(book_path, tmp_path):
+    grown, have, total = grown_book(book_path, tmp_path)
+    _, actions = run(grown, excel.reconcile, "2026-12-31", active="Home", selection="A1")
+    extended(actions, have, total)
     line = writes(actions, HOME)[home.RESULT_CELL]
     assert line.startswith("Reconciled as of Dec 31, 2026: ") and "on Flags" in line
+
+
+def test_journey_any_button_extends_the_home_table(book_path, tmp_path):
+    """Clients typed in beyond the table: the next button pressed, whichever it is,
+    extends it; pressed again, it writes no formula row twice."""
+    grown, have, total = grown_book(book_path, tmp_path)
+    _, actions = run(grown, excel.check_workbook, active="Clients", selection="A2")
+    extended(actions, have, total)
+    edits = typed(home.CLIENT_FORM, {"client_id": "C0003"})
+    _, actions = run(grown, excel.explain_balance, active="Home", selection="H14", edits=edits)
+    extended(actions, have, total)
+    refit = tmp_path / "refit.xlsm"
+    apply_to_file(grown, actions, "Home", refit)
+    _, actions = run(refit, excel.check_workbook, active="Home", selection="A1")
+    table_rows = [
+        a
+        for a in actions
+        if a["func"] == "setValues" and a["sheet_position"] == HOME and a["start_row"] > 20
+    ]
+    assert table_rows == []
 
 
 def test_journey_a_python_error_shows_one_short_line(book_path, monkeypatch):

@@ -81,11 +81,21 @@ def test_template_is_macro_enabled_with_every_macro_sub():
         assert {"ThisWorkbook", MACRO_MODULE, "xlwings", "Dictionary"} <= set(wb.module_names())
         code = wb.get_module(MACRO_MODULE)
         runpython = wb.get_module("xlwings")
-    subs = re.findall(r"^Public Sub (\w+)\(\)\s*\n\s*RunEntry \"(\w+)\"", code, re.M)
-    assert subs == [(m.sub, m.entry) for m in home.MACROS]
+    subs = re.findall(r"^Public Sub (\w+)\(\)\n(.*?)^End Sub", code, re.M | re.S)
+    entries = [(sub, re.findall(r'RunEntry "(\w+)"', body)) for sub, body in subs]
+    assert entries == [(m.sub, [m.entry]) for m in home.MACROS]
     assert 'RunPython "import practicebook.frontends.excel as pb; pb." & entry & "()"' in code
     assert "Public Function RunPython(" in runpython
     assert 'XLWINGS_VERSION As String = "0.37.8"' in runpython
+
+
+def test_import_bank_file_asks_for_the_file_in_the_forms_cell():
+    """The sub fills the form's file cell from Excel's file dialog when it is blank."""
+    code = (VBA_SOURCE / f"{MACRO_MODULE}.bas").read_text(encoding="utf-8")
+    body = code[code.index("Public Sub ImportBankFile()") :].split("End Sub")[0]
+    row, col = home.BANK_FORM.value_cell("statement_file")
+    cell = f'Worksheets("{home.HOME}").Range("{column_letter(col)}{row}")'
+    assert body.count(cell) == 2 and "Application.GetOpenFilename(" in body
 
 
 def test_every_macro_calls_an_entry_point_that_exists():
@@ -122,7 +132,8 @@ def test_home_formulas_follow_the_tables_and_cover_the_clients():
         f'=IF($A{first}="","",ROUND(B{first}-C{first}+D{first}+E{first},2))'
     )
     # no whole-column references: every range is a column of an input table
-    formulas = [c.value for row in ws.iter_rows(min_row=first) for c in row if c.value]
+    table = ws.iter_rows(min_row=first, max_col=home.LEFT_OUT_COLUMN)
+    formulas = [c.value for row in table for c in row if c.value]
     assert not [f for f in formulas if re.search(r"(?<![!\w])\$?[A-Z]+:\$?[A-Z]+\b", f)]
     rows = home.SPARE_ROWS  # the template has no client yet
     assert len(formulas) == 9 * rows

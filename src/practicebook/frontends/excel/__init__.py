@@ -1,7 +1,7 @@
-"""The Excel front door: xlwings macros for the Home sheet's buttons (``macros``),
-worksheet functions (``functions``), the live book's cells as raw tables
-(``livebook``), the VBA source and its build (``vba/``, ``build``) and the xlwings Lite
-scripts (``lite/``).
+"""The Excel front door: xlwings macros for the Home sheet's buttons (``macros``,
+``selected``, ``documents``, ``bankfile``), worksheet functions (``functions``), the live
+book's cells as raw tables (``livebook``), the VBA source and its build (``vba/``,
+``build``) and the xlwings Lite scripts (``lite/``).
 
 The macro-enabled workbook's VBA calls ``practicebook.frontends.excel.<entry>()``
 through RunPython; the entry points load on first use, so ``livebook`` and ``build``
@@ -46,6 +46,8 @@ DOCUMENT_NAMES = (
     "superbill",
     "superbill_main",
 )
+#: The entry points of ``bankfile``: a statement file's new lines into the open workbook.
+BANK_NAMES = ("import_bank_file", "import_bank_file_main")
 #: The worksheet functions of ``functions``.
 UDF_NAMES = ("PB_BALANCE", "PB_FLAGS", "PB_SESSION_FEE")
 #: Every entry point, and the module that holds it.
@@ -53,6 +55,7 @@ _ENTRY_POINTS = {
     **dict.fromkeys(MACRO_NAMES, "practicebook.frontends.excel.macros"),
     **dict.fromkeys(SELECTED_NAMES, "practicebook.frontends.excel.selected"),
     **dict.fromkeys(DOCUMENT_NAMES, "practicebook.frontends.excel.documents"),
+    **dict.fromkeys(BANK_NAMES, "practicebook.frontends.excel.bankfile"),
     **dict.fromkeys(UDF_NAMES, "practicebook.frontends.excel.functions"),
 }
 

@@ -2,15 +2,15 @@
 and Match deposits (where each payment's money is).
 
 Each acts where it is pressed: Statement and Superbill on Home's Client form or on the
-selected row of Clients or Sessions (last calendar month), Receipt on the selected row
-of Payments. The document is built by ``practicebook.documents`` from the workbook as it
-is on screen, numbered one past the highest number the Documents sheet or the AuditLog
-holds in its series, saved as a PDF in ``documents/`` beside the workbook (never over
-an existing file), recorded as a Documents row and logged on the AuditLog, as
-``practicebook statement`` does for a file. A document with an error-level
-issue (a superbill's missing diagnosis, say) is refused with its first problem, and
-nothing is written. Excel on the web has no folder beside the workbook: there the
-buttons say so.
+selected row of Clients or Sessions, for the period in the Client form's From and To
+cells (both blank: last calendar month), Receipt on the selected row of Payments. The
+document is built by ``practicebook.documents`` from the workbook as it is on screen,
+numbered one past the highest number the Documents sheet or the AuditLog holds in its
+series, saved as a PDF in ``documents/`` beside the workbook (never over an existing
+file), recorded as a Documents row and logged on the AuditLog, as ``practicebook
+statement`` does for a file. A document with an error-level issue (a superbill's
+missing diagnosis, say) is refused with its first problem, and nothing is written.
+Excel on the web has no folder beside the workbook: there the buttons say so.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 __all__ = [
     "DEPOSITS_SHEET",
+    "chosen_period",
     "match_deposits",
     "match_deposits_main",
     "receipt",
@@ -197,28 +198,70 @@ def _record(
 
 
 def statement(book: xw.Book) -> Path | None:
-    """Issue last month's statement of the client where the button was pressed."""
+    """Issue the statement of the client where the button was pressed, for the period
+    in Home's Client form (blank: last calendar month)."""
     return _client_document(book, "Statement")
 
 
 def superbill(book: xw.Book) -> Path | None:
-    """Issue last month's superbill of the client where the button was pressed."""
+    """Issue the superbill of the client where the button was pressed, for the period
+    in Home's Client form (blank: last calendar month)."""
     return _client_document(book, "Superbill")
+
+
+def _home_cell(key: str) -> str:
+    row, col = home.CLIENT_FORM.value_cell(key)
+    return f"{home.HOME}!{column_letter(col)}{row}"
+
+
+def chosen_period(values: dict[str, object], today: dt.date) -> tuple[dt.date, dt.date] | str:
+    """The documents' period from Home's Client form: its From and To days, or last
+    calendar month when both are blank; a message naming the cell when they are not a
+    period.
+
+    >>> chosen_period({}, dt.date(2026, 4, 9))
+    (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
+    >>> chosen_period({"period_start": "2026-02-01", "period_end": 46112.0}, dt.date(2026, 4, 9))
+    (datetime.date(2026, 2, 1), datetime.date(2026, 3, 31))
+    """
+    days: dict[str, dt.date | None] = {}
+    for key in ("period_start", "period_end"):
+        try:
+            days[key] = livebook.as_day(values.get(key))
+        except ValueError:
+            return f"{_home_cell(key)} is not a day: type a date such as 2026-03-01."
+    first, last = days["period_start"], days["period_end"]
+    if first is None and last is None:
+        return last_month(today)
+    if first is None or last is None:
+        blank = "period_start" if first is None else "period_end"
+        return (
+            f"Type both days of the period, or neither (last month): {_home_cell(blank)} is blank."
+        )
+    if first > last:
+        return (
+            f"The period ends before it starts: {_home_cell('period_end')} is before "
+            f"{_home_cell('period_start')}."
+        )
+    return first, last
 
 
 def _client_document(book: xw.Book, title: str) -> Path | None:
     sheet, client_id = _row_id(book, ("Clients", "Sessions"), "client_id")
     form = home.CLIENT_FORM if sheet == home.HOME else None
     if client_id is None:
-        row, col = home.CLIENT_FORM.value_cell("client_id")
-        cell = f"{home.HOME}!{column_letter(col)}{row}"
+        cell = _home_cell("client_id")
         _refuse(book, title, f"Type a Client ID in {cell}, or select a client's row first.", form)
         return None
     core_book, _ = read_book(book)
     if client_id not in {str(c) for c in core_book.clients["client_id"]}:
         _refuse(book, title, f"Client {client_id} is not on the Clients sheet.", form)
         return None
-    first, last = last_month(_now(core_book).date())
+    period = chosen_period(_form(book, home.CLIENT_FORM), _now(core_book).date())
+    if isinstance(period, str):
+        _refuse(book, title, f"Not issued: {period}", form)
+        return None
+    first, last = period
     make = documents.statement if title == "Statement" else documents.superbill
     try:
         doc = make(core_book, client_id, start=first, end=last)

@@ -28,6 +28,7 @@ from practicebook.core.reconcile import reconcile as reconcile_book
 from practicebook.core.result import Reconciliation
 from practicebook.errors import MissingDependency, PracticebookError, UnknownClient
 from practicebook.frontends.excel import UDF_NAMES, livebook
+from practicebook.frontends.excel.livebook import as_day
 from practicebook.frontends.excel.macros import _tables
 from practicebook.model import Book, RawTable
 
@@ -40,36 +41,8 @@ from practicebook import api
 
 __all__ = [*UDF_NAMES, "as_day"]
 
-#: The first day of Excel's 1900 date system, counting its phantom 1900-02-29.
-EXCEL_EPOCH = dt.date(1899, 12, 30)
 _CACHE: OrderedDict[tuple[str, dt.date | None], tuple[Book, Reconciliation]] = OrderedDict()
 _CACHE_SIZE = 4
-
-
-def as_day(value: object) -> dt.date | None:
-    """A day as a worksheet function receives it: a date or datetime, a date serial,
-    ISO text, or blank (``None``: today).
-
-    >>> as_day(46203), as_day("2026-06-30"), as_day(dt.datetime(2026, 6, 30, 9))
-    (datetime.date(2026, 6, 30), datetime.date(2026, 6, 30), datetime.date(2026, 6, 30))
-
-    Raises:
-        PracticebookError: the value is no day.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
-        return EXCEL_EPOCH + dt.timedelta(days=int(value))
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    raise PracticebookError(f"{str(value)[:40]!r} is not a day: give a date, or YYYY-MM-DD")
 
 
 def _fingerprint(tables: list[RawTable]) -> str:
@@ -84,7 +57,10 @@ def _fingerprint(tables: list[RawTable]) -> str:
 
 def _caller_result(as_of: object = None) -> tuple[Book, Reconciliation]:
     """The calling workbook reconciled as of ``as_of``, computed once per state."""
-    day = as_day(as_of)
+    try:
+        day = as_day(as_of)
+    except ValueError as exc:
+        raise PracticebookError(str(exc)) from None
     tables = _tables(xw.Book.caller())
     key = (_fingerprint(tables), day)
     if key not in _CACHE:

@@ -26,6 +26,7 @@ from practicebook.schema import INPUT_SHEETS, Sheet, normalize_header
 
 __all__ = [
     "Grid",
+    "as_day",
     "audit_table",
     "cell_row",
     "client_at",
@@ -278,3 +279,33 @@ def _out(value: Any, is_money: bool, is_date: bool, currency: str) -> object:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+#: The first day of Excel's 1900 date system, counting its phantom 1900-02-29.
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def as_day(value: object) -> dt.date | None:
+    """A day as a worksheet function receives it: a date or datetime, a date serial,
+    ISO text, or blank (``None``: today).
+
+    >>> as_day(46203), as_day("2026-06-30"), as_day(dt.datetime(2026, 6, 30, 9))
+    (datetime.date(2026, 6, 30), datetime.date(2026, 6, 30), datetime.date(2026, 6, 30))
+
+    Raises:
+        ValueError: the value is no day.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 2958466:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ValueError(f"{str(value)[:40]!r} is not a day: give a date, or YYYY-MM-DD")

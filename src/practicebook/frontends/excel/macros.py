@@ -85,8 +85,21 @@ def _tables(book: xw.Book) -> list[RawTable]:
 
 
 def read_book(book: xw.Book) -> tuple[Book, list[Issue]]:
-    """Parse and check a live workbook exactly as ``practicebook.load`` does a file."""
-    return api.load_tables(_tables(book))
+    """Parse and check a live workbook exactly as ``practicebook.load`` does a file.
+
+    Every button reads the book through here, so Home's formula table is extended here
+    too when Clients outgrew it: the table follows Clients whichever button is pressed.
+    """
+    tables = _tables(book)
+    core_book, issues = api.load_tables(tables)
+    _fit_home(book, tables, core_book)
+    return core_book, issues
+
+
+def _fit_home(book: xw.Book, tables: list[RawTable], core_book: Book) -> int:
+    clients = next((len(t.data) for t in tables if livebook.input_sheet(t.name) is CLIENTS), 0)
+    digits = money.digits(core_book.settings.currency)
+    return fit_home_table(book, clients, digits, _money_format(core_book))
 
 
 # --- writing ------------------------------------------------------------------------
@@ -231,8 +244,8 @@ def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliati
 
     The sheets hold what ``practicebook reconcile --write`` puts in a file; problems
     found while reading are listed on Flags with the reconciliation's own. Home's
-    formula table is extended when Clients outgrew it. Balances is activated at the end
-    and Home's result cell says what was done.
+    formula table is extended when Clients outgrew it, as by every button. Balances is
+    activated at the end and Home's result cell says what was done.
     """
     progress(book, "reading the workbook")
     tables = _tables(book)
@@ -250,10 +263,7 @@ def reconcile(book: xw.Book, as_of: dt.date | str | None = None) -> Reconciliati
         "write_results",
         ", ".join(f"{s.name} {len(s.rows)} rows" for s in specs),
     )
-    clients = next((len(t.data) for t in tables if livebook.input_sheet(t.name) is CLIENTS), 0)
-    fit_home_table(
-        book, clients, money.digits(core_book.settings.currency), _money_format(core_book)
-    )
+    _fit_home(book, tables, core_book)
     errors = sum(1 for i in [*issues, *result.issues] if i.is_error)
     day = format_date(result.as_of, result.locale)
     result_line(

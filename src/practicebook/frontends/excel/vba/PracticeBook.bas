@@ -51,6 +51,20 @@ Public Sub MatchDeposits()
     RunEntry "match_deposits_main"
 End Sub
 
+Public Sub ImportBankFile()
+    ' The statement file typed in Home's Import bank file form (N6); when it is blank,
+    ' desktop Excel asks for one and puts its path there first.
+    Dim chosen As Variant
+    If Trim(CStr(ThisWorkbook.Worksheets("Home").Range("N6").Value)) = "" Then
+        chosen = Application.GetOpenFilename( _
+            "Bank and processor statements (*.csv;*.ofx;*.qfx;*.xml),*.csv;*.ofx;*.qfx;*.xml", , _
+            "Import bank file")
+        If VarType(chosen) = vbBoolean Then Exit Sub
+        ThisWorkbook.Worksheets("Home").Range("N6").Value = chosen
+    End If
+    RunEntry "import_bank_file_main"
+End Sub
+
 Public Sub Receipt()
     RunEntry "receipt_main"
 End Sub
