@@ -77,9 +77,11 @@ __all__ = [
     "SuperbillRequest",
     "Upgraded",
     "Voided",
+    "a_year_from",
     "documents_folder",
     "draft",
     "estimate",
+    "estimate_services",
     "findings",
     "invoice",
     "issue",
@@ -229,6 +231,41 @@ def estimate(
         minimal,
     )
     return Builder(book).build(request, issued_on=issued_on or _today(book))
+
+
+def estimate_services(text: str) -> tuple[tuple[str, int | None], ...]:
+    """The services of an estimate as typed: ``CODE`` or ``CODE=COUNT``, comma-separated.
+
+    >>> estimate_services("90791=1, 90834")
+    (('90791', 1), ('90834', None))
+
+    Raises:
+        ValueError: nothing typed, or a part that is neither.
+    """
+    wanted: list[tuple[str, int | None]] = []
+    for part in (p.strip() for p in text.split(",")):
+        code, sep, count = (s.strip() for s in part.partition("="))
+        if not part:
+            continue
+        if not code or (sep and not count.isdigit()):
+            raise ValueError(f"{part[:40]!r}: write CODE or CODE=COUNT, e.g. 90791=1, 90834")
+        wanted.append((code, int(count) if sep else None))
+    if not wanted:
+        raise ValueError("Name the services expected, e.g. 90791=1, 90834")
+    return tuple(wanted)
+
+
+def a_year_from(first: dt.date) -> dt.date:
+    """The last day of the year that starts on ``first`` (an estimate's default period).
+
+    >>> a_year_from(dt.date(2026, 7, 1)), a_year_from(dt.date(2028, 2, 29))
+    (datetime.date(2027, 6, 30), datetime.date(2029, 2, 28))
+    """
+    try:
+        following = first.replace(year=first.year + 1)
+    except ValueError:  # 29 February: the next year starts on 1 March
+        following = dt.date(first.year + 1, 3, 1)
+    return following - dt.timedelta(days=1)
 
 
 def to_pdf(document: Document, *, paper: str | None = None, book: Book | None = None) -> bytes:

@@ -205,6 +205,55 @@ def test_documents_preview_issue_and_register(dash, book_path):
     assert (book_path.parent / "documents" / "ST-00001_statement_C0001_2026-03.pdf").exists()
 
 
+def test_documents_good_faith_estimate_preview_and_issue(dash, book_path):
+    tab = dash.documents
+    tab.ensure_built()
+    tab.kind.value = "estimate"
+    assert tab.estimate_box.layout.display is None and tab.month.layout.display == "none"
+    tab.client.value = dash.state.client("C0001")
+    tab.services.value = "90791=1, 90834"
+    tab.frequency.value = "biweekly"
+    tab.start.value = dt.date(2027, 1, 1)
+    tab.preview_button.click()
+    book = practicebook.load(book_path)[0]
+    expected = documents.estimate(
+        book,
+        "C0001",
+        services=[("90791", 1), ("90834", None)],
+        frequency="biweekly",
+        start=dt.date(2027, 1, 1),
+        end=dt.date(2027, 12, 31),  # a year when To is blank
+        issued_on=AS_OF,
+    )
+    assert expected.total > 0
+    assert shown(expected.total) in tab.preview.value and not tab.issue_button.disabled
+    tab.issue_button.click()
+    register = documents.register(practicebook.load(book_path)[0])
+    assert list(register["type"]) == ["estimate"]
+    assert Decimal(str(register["total"].iloc[0])) == expected.total
+    number = register["document_number"].iloc[0]
+    assert f"Issued <b>{number}</b>" in tab.messages.value
+
+
+@pytest.mark.parametrize(
+    ("services", "end", "why"),
+    [
+        ("", None, "Name the services expected"),
+        ("90834=weekly", None, "write CODE or CODE=COUNT"),
+        ("90834", dt.date(2026, 1, 1), "The period ends before it starts."),
+    ],
+)
+def test_documents_estimate_says_what_is_missing(dash, services, end, why):
+    tab = dash.documents
+    tab.ensure_built()
+    tab.kind.value = "estimate"
+    tab.client.value = dash.state.client("C0001")
+    tab.services.value = services
+    tab.end.value = end
+    tab.preview_button.click()
+    assert why in tab.messages.value and tab.issue_button.disabled
+
+
 def test_documents_ask_for_a_client_first(dash):
     dash.documents.ensure_built()
     dash.documents.preview_button.click()

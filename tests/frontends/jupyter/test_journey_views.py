@@ -10,6 +10,7 @@ compared with the core's, computed here from the workbook on disk.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from decimal import Decimal
@@ -250,6 +251,43 @@ def test_journey_issue_a_statement(page, server):
     number = register["document_number"].iloc[-1]
     expect(page.locator(".pb-doc-register-table")).to_contain_text(number)
     assert (server["book"].parent / "documents" / register["file_name"].iloc[-1]).exists()
+
+
+def test_journey_issue_a_good_faith_estimate(page, server):
+    tab(page, "Documents")
+    book, _issues, _rec = core(server)
+    page.locator(".pb-doc-kind select").select_option(label="Good-faith estimate")
+    clients = book.frame("Clients").set_index("client_id")
+    given = clients.loc["C0003", "preferred_name"]
+    given = given if isinstance(given, str) else clients.loc["C0003", "first_name"]
+    box = page.locator(".pb-doc-client input")
+    box.fill(f"{clients.loc['C0003', 'last_name']}, {given} (C0003)")
+    box.press("Enter")
+    page.locator(".pb-doc-start input").fill("2027-01-01")
+    page.locator(".pb-doc-end input").fill("2027-06-30")
+    page.locator(".pb-doc-services input").fill("90791=1, 90834")
+    page.locator(".pb-doc-frequency select").select_option(label="Weekly")
+    page.locator("button.pb-doc-preview").click()
+    expected = documents.estimate(
+        book,
+        "C0003",
+        services=[("90791", 1), ("90834", None)],
+        frequency="weekly",
+        start=dt.date(2027, 1, 1),
+        end=dt.date(2027, 6, 30),
+    )
+    assert expected.total > 0
+    preview = page.locator(".pb-doc-preview-area")
+    expect(preview).to_contain_text("estimate", ignore_case=True)
+    expect(preview.locator(".pb-doc-summary")).to_contain_text(shown(expected.total))
+    issue = page.locator("button.pb-doc-issue")
+    expect(issue).to_be_enabled()
+    issue.click()
+    expect(page.locator(".pb-doc-issued")).to_contain_text("Issued ")
+    register = documents.register(practicebook.load(server["book"])[0])
+    last = register.iloc[-1]
+    assert last["type"] == "estimate" and Decimal(str(last["total"])) == expected.total
+    expect(page.locator(".pb-doc-register-table")).to_contain_text(str(last["document_number"]))
 
 
 def test_journey_import_a_bank_statement_by_upload(page, server, office):

@@ -332,13 +332,14 @@ def estimate(
     billed charges $400 or more above it (gfe-variance).
     """
     from practicebook.core.documents import EstimateRequest
+    from practicebook.documents import a_year_from
 
     loaded = load(book, password)
     from zoneinfo import ZoneInfo
 
     today = dt.datetime.now(ZoneInfo(loaded.book.settings.timezone)).date()
     first = start or today
-    last = end or first.replace(year=first.year + 1) - dt.timedelta(days=1)
+    last = end or a_year_from(first)
     wanted = [_service(text) for text in services]
     request = EstimateRequest(
         client_id,

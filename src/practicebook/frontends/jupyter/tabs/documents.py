@@ -1,6 +1,8 @@
 """The Documents tab: choose a client, a period and a kind of document, preview it (its
 lines, totals and what is missing, and the PDF), issue it (numbered, written beside the
-workbook, recorded in the Documents sheet), and see every document issued.
+workbook, recorded in the Documents sheet), and see every document issued. A good-faith
+estimate takes its period (default: a year from the as-of day), the services expected
+(``90791=1, 90834``: a count, or as often as the frequency says) and the frequency.
 
 Everything goes through ``practicebook.documents``: the same figures, numbers and files
 as the command line's ``practicebook statement`` and the Excel actions.
@@ -11,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
 from practicebook import documents
 from practicebook.core import summary
-from practicebook.core.documents import Document, Request
+from practicebook.core.documents import Document, Frequency, Request
 from practicebook.errors import PracticebookError, RowRefused
 from practicebook.frontends.jupyter.markup import download_link, issue_html, note
 from practicebook.frontends.jupyter.table import TableView, render
@@ -29,7 +31,9 @@ KINDS = [
     ("Invoice", "invoice"),
     ("Superbill", "superbill"),
     ("Receipt", "receipt"),
+    ("Good-faith estimate", "estimate"),
 ]
+FREQUENCIES = [("Weekly", "weekly"), ("Every two weeks", "biweekly"), ("Monthly", "monthly")]
 PDF = "application/pdf"
 
 
@@ -47,6 +51,15 @@ class DocumentsTab(Tab):
         )
         self.month = hook(w.Dropdown(description="Month", options=[]), "doc-month")
         self.payment = hook(w.Dropdown(description="Payment", options=[]), "doc-payment")
+        self.start = hook(w.DatePicker(description="From"), "doc-start")
+        self.end = hook(w.DatePicker(description="To"), "doc-end")
+        self.services = hook(
+            w.Text(description="Services", placeholder="90791=1, 90834"), "doc-services"
+        )
+        self.frequency = hook(
+            w.Dropdown(description="Frequency", options=FREQUENCIES), "doc-frequency"
+        )
+        self.estimate_box = w.VBox([self.start, self.end, self.services, self.frequency])
         self.preview_button = hook(w.Button(description="Preview", icon="eye"), "doc-preview")
         self.issue_button = hook(
             w.Button(description="Issue", button_style="primary", disabled=True), "doc-issue"
@@ -56,7 +69,7 @@ class DocumentsTab(Tab):
         self.register = TableView(w, "doc-register", page_size=25)
         self.kind.observe(lambda _c: self._choices(), names="value")
         self.client.observe(lambda _c: self._choices(), names="value")
-        for widget in (self.month, self.payment):
+        for widget in (self.month, self.payment, *self.estimate_box.children):
             widget.observe(lambda _c: self._stale(), names="value")
         self.preview_button.on_click(lambda _b: self.show_preview())
         self.issue_button.on_click(lambda _b: self.issue())
@@ -67,6 +80,7 @@ class DocumentsTab(Tab):
                 self.client,
                 self.month,
                 self.payment,
+                self.estimate_box,
                 w.HBox([self.preview_button, self.issue_button]),
             ]
         )
@@ -92,9 +106,10 @@ class DocumentsTab(Tab):
         self._show_register()
 
     def _choices(self) -> None:
-        receipt = self.kind.value == "receipt"
-        self.month.layout.display = "none" if receipt else None
+        receipt, estimate = self.kind.value == "receipt", self.kind.value == "estimate"
+        self.month.layout.display = "none" if receipt or estimate else None
         self.payment.layout.display = None if receipt else "none"
+        self.estimate_box.layout.display = None if estimate else "none"
         client = self.client_id()
         payments = self.state.book.payments
         mine = payments[(payments["client_id"] == client) & (payments["kind"] == "payment")]
@@ -131,6 +146,8 @@ class DocumentsTab(Tab):
                 )
                 return None
             return documents.ReceiptRequest(self.payment.value)
+        if kind == "estimate":
+            return self._estimate(client)
         if not self.month.value:
             self.messages.value = note("There is no month with activity yet.", "warning")
             return None
@@ -140,6 +157,20 @@ class DocumentsTab(Tab):
         if kind == "superbill":
             return documents.SuperbillRequest(client, first, last)
         return documents.StatementRequest(client, first, last)
+
+    def _estimate(self, client: str) -> Request | None:
+        try:
+            wanted = documents.estimate_services(self.services.value)
+        except ValueError as exc:
+            self.messages.value = note(str(exc), "warning")
+            return None
+        first = self.start.value or self.state.result.as_of
+        last = self.end.value or documents.a_year_from(first)
+        if last < first:
+            self.messages.value = note("The period ends before it starts.", "warning")
+            return None
+        frequency = cast("Frequency", self.frequency.value)
+        return documents.EstimateRequest(client, first, last, wanted, frequency)
 
     def show_preview(self) -> None:
         self.dash.refresh()
