@@ -127,6 +127,14 @@ MACROS: tuple[Macro, ...] = (
         ("Home", "Clients"),
     ),
     Macro(
+        "Invoice",
+        "Invoice",
+        "invoice_main",
+        "On Sessions: the selected session's invoice. Elsewhere: the client's charges in "
+        "the Client form's period (blank: last month) not on another invoice yet.",
+        ("Home", "Clients", "Sessions"),
+    ),
+    Macro(
         "MatchDeposits",
         "Match deposits",
         "match_deposits_main",

@@ -230,3 +230,51 @@ def test_journey_a_period_that_is_not_one_issues_nothing(book_path, tmp_path, pe
     alert = next(a for a in actions if a["func"] == "alert")["args"][0]
     assert alert == f"Not issued: {why}"
     assert status(actions, home.CLIENT_FORM) == alert
+
+
+def test_journey_invoice_on_a_sessions_row_then_never_twice(book_path, tmp_path):
+    """Invoice pressed on an attended session's row: that session's invoice, the same
+    PDF as ``practicebook.documents`` makes; pressed again on the same row once the
+    Documents row is in the book, it is refused naming the invoice."""
+    from dataclasses import replace
+
+    from practicebook import documents
+
+    book, _ = api.load(book_path)
+    attended = book.sessions[book.sessions["status"] == "attended"].iloc[0]
+    session_id, client_id = str(attended["session_id"]), str(attended["client_id"])
+    expected = documents.invoice(book, client_id, sessions=[session_id])
+    assert expected.total > 0
+    where = {"active": "Sessions", "selection": f"D{int(attended['_row'])}"}
+    path, actions = run_in_folder(book_path, tmp_path, excel.invoice, **where)
+    assert path is not None and path.name.startswith("INV-00001_invoice_" + client_id)
+    assert path.read_bytes() == documents.to_pdf(replace(expected, number="INV-00001"), book=book)
+    row = documents_row(actions, book_path)
+    at = {key: row[col - 1] for key, col in book.layouts["Documents"].column_of.items()}
+    assert at["type"] == "invoice" and Decimal(str(at["total"])) == expected.total
+
+    issued = apply_to_file(tmp_path / book_path.name, actions, "Documents", tmp_path / "i.xlsm")
+    again = tmp_path / "again"
+    again.mkdir()
+    path, actions = run_in_folder(issued, again, excel.invoice, **where)
+    alert = next(a for a in actions if a["func"] == "alert")["args"][0]
+    assert path is None and alert.startswith("Not issued: ") and "INV-00001" in alert
+
+
+def test_journey_invoice_for_a_clients_period_from_home(book_path, tmp_path):
+    from dataclasses import replace
+
+    from practicebook import documents
+
+    book, _ = api.load(book_path)
+    expected = documents.invoice(book, "C0003", start=dt.date(2026, 5, 1), end=dt.date(2026, 5, 31))
+    assert len(expected.charge_ids) > 1
+    edits = typed(
+        home.CLIENT_FORM,
+        {"client_id": "C0003", "period_start": "2026-05-01", "period_end": "2026-05-31"},
+    )
+    path, _ = run_in_folder(
+        book_path, tmp_path, excel.invoice, active="Home", selection="H14", edits=edits
+    )
+    assert path is not None
+    assert path.read_bytes() == documents.to_pdf(replace(expected, number="INV-00001"), book=book)

@@ -1,9 +1,10 @@
-"""Statement, Receipt and Superbill buttons (a client document from the live workbook),
+"""Statement, Superbill, Invoice and Receipt buttons (a client document from the live workbook),
 and Match deposits (where each payment's money is).
 
 Each acts where it is pressed: Statement and Superbill on Home's Client form or on the
 selected row of Clients or Sessions, for the period in the Client form's From and To
-cells (both blank: last calendar month), Receipt on the selected row of Payments. The
+cells (both blank: last calendar month), Invoice there too or on the selected Sessions
+row (that session alone), Receipt on the selected row of Payments. The
 document is built by ``practicebook.documents`` from the workbook as it is on screen,
 numbered one past the highest number the Documents sheet or the AuditLog holds in its
 series, saved as a PDF in ``documents/`` beside the workbook (never over an existing
@@ -18,6 +19,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -54,6 +56,8 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 __all__ = [
     "DEPOSITS_SHEET",
     "chosen_period",
+    "invoice",
+    "invoice_main",
     "match_deposits",
     "match_deposits_main",
     "receipt",
@@ -246,6 +250,14 @@ def chosen_period(values: dict[str, object], today: dt.date) -> tuple[dt.date, d
     return first, last
 
 
+#: The builder of each document a client's period gives.
+_BUILDERS: dict[str, Callable[..., documents.Document]] = {
+    "Statement": documents.statement,
+    "Superbill": documents.superbill,
+    "Invoice": documents.invoice,
+}
+
+
 def _client_document(book: xw.Book, title: str) -> Path | None:
     sheet, client_id = _row_id(book, ("Clients", "Sessions"), "client_id")
     form = home.CLIENT_FORM if sheet == home.HOME else None
@@ -262,13 +274,35 @@ def _client_document(book: xw.Book, title: str) -> Path | None:
         _refuse(book, title, f"Not issued: {period}", form)
         return None
     first, last = period
-    make = documents.statement if title == "Statement" else documents.superbill
+    make = _BUILDERS[title]
     try:
         doc = make(core_book, client_id, start=first, end=last)
     except (LookupError, ValueError) as exc:  # nothing to bill in the month, say
         _refuse(book, title, f"Not issued: {exc}", form)
         return None
     return _issue(book, title, doc, core_book, form)
+
+
+def invoice(book: xw.Book) -> Path | None:
+    """Issue an invoice where the button was pressed: on a Sessions row, for that
+    session's charges; on Home's Client form or a Clients row, for the client's charges
+    in the form's period (blank: last calendar month) that no live invoice holds yet.
+    A charge is never on two live invoices: asked again, it is refused with the number
+    of the invoice that has it."""
+    _, session_id = _row_id(book, ("Sessions",), "session_id")
+    if session_id is None:
+        return _client_document(book, "Invoice")
+    _, client_id = _row_id(book, ("Sessions",), "client_id")
+    core_book, _ = read_book(book)
+    if session_id not in {str(s) for s in core_book.sessions["session_id"]}:
+        _refuse(book, "Invoice", f"Session {session_id} is not on the Sessions sheet.")
+        return None
+    try:
+        doc = documents.invoice(core_book, client_id or "", sessions=[session_id])
+    except (LookupError, ValueError) as exc:
+        _refuse(book, "Invoice", f"Not issued: {exc}")
+        return None
+    return _issue(book, "Invoice", doc, core_book)
 
 
 def receipt(book: xw.Book) -> Path | None:
@@ -291,6 +325,7 @@ def receipt(book: xw.Book) -> Path | None:
 
 statement_main = _on_caller(statement, "RunPython: Statement where it was pressed.")
 superbill_main = _on_caller(superbill, "RunPython: Superbill where it was pressed.")
+invoice_main = _on_caller(invoice, "RunPython: Invoice where it was pressed.")
 receipt_main = _on_caller(receipt, "RunPython: Receipt where it was pressed.")
 
 

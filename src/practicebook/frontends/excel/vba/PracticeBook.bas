@@ -47,6 +47,10 @@ Public Sub Superbill()
     RunEntry "superbill_main"
 End Sub
 
+Public Sub Invoice()
+    RunEntry "invoice_main"
+End Sub
+
 Public Sub MatchDeposits()
     RunEntry "match_deposits_main"
 End Sub
