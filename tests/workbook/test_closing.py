@@ -5,6 +5,7 @@ changed by hand with the part editor, as Excel would, not through the writers.""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 import practicebook
 from practicebook import bank
-from practicebook.core import entry
+from practicebook.core import closing, entry
 from practicebook.core.reconcile import reconcile
 from practicebook.generate import generate
 from practicebook.generate.bank import statements
@@ -23,6 +24,21 @@ from practicebook.workbook import edits, ooxml
 from tests.support.books import ROOT
 
 MARCH = dt.date(2026, 3, 31)
+
+#: The example practice closed through March 2026, as the first version that recorded
+#: closes wrote it: a close recorded then must verify with today's code.
+RECORDED_V1 = (
+    "closed rows v1 through 2026-03-31; "
+    "Payments rows=198 last=199 closed=6 "
+    "sha256=c79767abbdd32bdc29679c3536462db7705364a8588f1a6ef449c2c77554c964 "
+    "groups=1a89e5b48007c41db4b6f6398340ebb502353cbf3a436021f4d8f7ba68ec53b32bab69fa82c682fbee0fa03e79ab00b0e093ab897af7ab69fa53b32b58753f3a138e52f05c22f2b317e365811756191a9dc92b66e33ac9dd1cb1e33ac9dd1cb1; "
+    "Adjustments rows=1 last=2 closed=0 "
+    "sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 "
+    "groups=01ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba47; "
+    "Sessions rows=600 last=601 closed=23 "
+    "sha256=5493f3eb674cb67f68a22a7245c8cc7deff7c25e5bcf6a966d240da7f21b91b8 "
+    "groups=4451de9b2378132fc75496115fc25bd12a042e95b5110c9b96d36cc6cb2248c23eec806b3fb8261be3786bbf477a5780ac3511c847a688bc288ec8b35e401b7bd099abecd4b7fb736bbf477a57805d56134f9ea1bc98e9f0b6b250fdbbbfe0ef"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +150,14 @@ def test_a_close_typed_by_hand_is_one_note_not_a_flood(tmp_path):
     assert [(str(i.where), i.severity) for i in findings] == [
         (str(book.cell("Practice", "value", int(row))), Severity.NOTE)
     ]
+
+
+def test_a_close_recorded_by_the_first_version_still_verifies():
+    """The digests are of canonical texts; computing them faster must not change them."""
+    book, _ = practicebook.load(ROOT / "examples" / "example-practice.xlsx")
+    assert closing.snapshot(book, MARCH).text() == RECORDED_V1
+    settings = dataclasses.replace(book.settings, lock_through_date=MARCH)
+    closed = dataclasses.replace(
+        book, settings=settings, closes=(("2026-04-02T09:00:00Z", RECORDED_V1),)
+    )
+    assert closing.closed_period_issues(closed) == []

@@ -253,9 +253,10 @@ def _sheet_issues(
         )
     kept = frame[in_period & ~beyond]
     texts = _texts(kept, p)
-    ids = kept[p.key].tolist()
-    digest, groups = _digests(texts, ids)
-    if digest != seal.digest:
+    digest, order, ordered = _whole(texts)
+    if digest != seal.digest:  # only then are the group digests worth computing
+        ids = kept[p.key].tolist()
+        groups = _groups(texts[0], ordered, order, ids)
         issues.append(_changed(book, p, seal, kept, _suspects(ids, groups, seal.groups), on))
     return issues
 
@@ -360,13 +361,20 @@ def _texts(frame: pd.DataFrame, p: Protected) -> tuple[str, pa.Array]:
 def _canonical(values: pd.Series, kind: Kind) -> pa.Array:
     """A column's values as canonical text ("" for a blank)."""
     if kind in (Kind.DATE, Kind.DATETIME):
+        # ISO text, to the second: "2026-03-02" or "2026-03-02T09:15:00" (Arrow's text of
+        # a timestamp has a space where ISO has the T)
         stamps = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[s]")
-        text = np.datetime_as_string(stamps, unit="D" if kind is Kind.DATE else "s")
-        out = pa.array(np.where(np.isnat(stamps), "", text), type=pa.string())
+        moments = pa.array(stamps, mask=np.isnat(stamps))
+        if kind is Kind.DATE:
+            out = pc.cast(pc.cast(moments, pa.date32()), pa.string())
+        else:
+            out = pc.binary_replace_slice(
+                pc.cast(moments, pa.string()), start=10, stop=11, replacement="T"
+            )
     elif kind in (Kind.MONEY, Kind.INTEGER) and pd.api.types.is_integer_dtype(values.dtype):
         out = pc.cast(pa.array(values.astype("Int64"), from_pandas=True), pa.string())
     elif kind is Kind.BOOL and pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
-        out = pa.array(np.where(values.to_numpy(dtype=bool), "true", "false"), type=pa.string())
+        out = pc.if_else(pa.array(values.to_numpy(dtype=bool)), "true", "false")
     elif kind in (Kind.ID, Kind.TEXT, Kind.CHOICE) and pd.api.types.is_string_dtype(values):
         out = _escaped(pc.cast(pa.array(values, from_pandas=True), pa.string()))
     else:
@@ -408,10 +416,21 @@ def _digests(texts: tuple[str, pa.Array], ids: Sequence[object]) -> tuple[str, s
     sheet changes nothing), and the group digests: for each bit of a CRC-32 of the row's
     ID (stable, fast), the SHA-256 of the column keys and of the rows' own SHA-256
     digests (in the same order) with it clear, then with it set."""
+    whole, order, ordered = _whole(texts)
+    return whole, _groups(texts[0], ordered, order, ids)
+
+
+def _whole(texts: tuple[str, pa.Array]) -> tuple[str, np.ndarray, list[str]]:
+    """The whole digest, the sort order of the rows and their texts in that order."""
     keys, rows = texts
     order = pc.sort_indices(rows).to_numpy()
     ordered = rows.take(order).to_numpy(zero_copy_only=False).tolist()
     whole = hashlib.sha256("\n".join([keys, *ordered]).encode()).hexdigest()
+    return whole, order, ordered
+
+
+def _groups(keys: str, ordered: list[str], order: np.ndarray, ids: Sequence[object]) -> str:
+    """The group digests (see ``_digests``): needed only to say which row changed."""
     sha = hashlib.sha256
     own = np.array([sha(t.encode()).digest() for t in ordered], dtype="S32")
     hashes = np.array([_id_hash(i) for i in ids], dtype=np.uint32)[order]
@@ -422,7 +441,7 @@ def _digests(texts: tuple[str, pa.Array], ids: Sequence[object]) -> tuple[str, s
         for side in (0, 1):
             part = sha(head + own[bit == side].tobytes()).hexdigest()
             groups.append(part[:GROUP_DIGITS])
-    return whole, "".join(groups)
+    return "".join(groups)
 
 
 def _date_of(value: object) -> dt.date:
