@@ -25,6 +25,8 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.model import ROW, Book
@@ -278,13 +280,18 @@ def _same_line(old: object, line: StatementLine) -> bool:
     return old == line
 
 
+#: The BankLines columns ``_Existing`` reads.
+_EXISTING = ("line_id", "posted_date", "amount", "fee", "external_id", "import_key")
+
+
 class _Existing:
     """The account's lines by import key and external ID; a line's day and amounts are
     read only when a statement line's key finds it."""
 
     def __init__(self, book: Book, account_id: str) -> None:
         lines = book.all_rows("BankLines")
-        self.mine = lines[(lines["account_id"] == account_id).to_numpy(dtype=bool)]
+        mine = (lines["account_id"] == account_id).to_numpy(dtype=bool)
+        self.mine = lines.loc[mine, list(_EXISTING)]  # only what a key lookup reads
         self.at: dict[str, int] = {}
         for column in ("external_id", "import_key"):
             keys = self.mine[column]
@@ -318,11 +325,13 @@ def _minor(value: object) -> int:
 
 def _line_numbers(book: Book, account_id: str) -> int:
     """The highest number of the account's line IDs (``CHK-00042`` → 42)."""
-    ids = book.all_rows("BankLines")["line_id"].dropna().astype(str)
+    ids = pa.array(book.all_rows("BankLines")["line_id"], from_pandas=True, type=pa.string())
     prefix = f"{account_id}-"
-    numbers = ids[ids.str.startswith(prefix)].str.slice(len(prefix))
-    numbers = numbers[numbers.str.isdigit()]
-    return int(numbers.astype(int).max()) if len(numbers) else 0
+    numbers = pc.utf8_slice_codeunits(
+        pc.filter(ids, pc.starts_with(ids, prefix)), start=len(prefix)
+    )
+    numbers = pc.filter(numbers, pc.utf8_is_digit(numbers))
+    return int(pc.max(pc.cast(numbers, pa.int64())).as_py() or 0) if len(numbers) else 0
 
 
 def _row(
