@@ -26,6 +26,7 @@ __all__ = [
     "BUTTON_COLUMN",
     "CANCEL_FORM",
     "CLIENT_FORM",
+    "ESTIMATE_FORM",
     "FORMS",
     "FORM_DEFAULTS",
     "FORM_LABELS",
@@ -135,6 +136,15 @@ MACROS: tuple[Macro, ...] = (
         ("Home", "Clients", "Sessions"),
     ),
     Macro(
+        "Estimate",
+        "Good-faith estimate",
+        "estimate_main",
+        "The good-faith estimate of the client in the Client form, or on the selected row: "
+        "the services and frequency of the estimate form, over the Client form's period "
+        "(blank: a year from today).",
+        ("Home", "Clients"),
+    ),
+    Macro(
         "MatchDeposits",
         "Match deposits",
         "match_deposits_main",
@@ -242,9 +252,18 @@ CLIENT_FORM = Form("Documents", "Client", 7, 14, ("client_id", "period_start", "
 #: Home's Import bank file form: the statement file (a full path, or one beside the
 #: workbook) and the account its lines go to (blank: the one the file belongs to).
 BANK_FORM = Form("BankLines", "Import bank file", 13, 6, ("statement_file", "account_id"))
+#: Home's Good-faith estimate form: the services expected (``90791=1, 90834``: a count,
+#: or as often as the frequency says) and how often.
+ESTIMATE_FORM = Form(
+    "Documents", "Good-faith estimate", 13, 11, ("estimate_services", "estimate_frequency")
+)
 #: Form fields that are no column of their form's sheet: plain text cells.
-FREE_FIELDS = ("statement_file",)
-FORM_DEFAULTS = {("Sessions", "status"): "scheduled", ("Payments", "kind"): "payment"}
+FREE_FIELDS = ("statement_file", "estimate_services", "estimate_frequency")
+FORM_DEFAULTS = {
+    ("Sessions", "status"): "scheduled",
+    ("Payments", "kind"): "payment",
+    ("Documents", "estimate_frequency"): "weekly",
+}
 #: Form labels other than the column's header, by form title and field.
 FORM_LABELS = {
     ("Late cancellation", "cancel_requested_at"): "Heard at (blank = now)",
@@ -252,6 +271,8 @@ FORM_LABELS = {
     ("Client", "period_end"): "Documents to",
     ("Import bank file", "statement_file"): "Statement file",
     ("Import bank file", "account_id"): "Account ID (blank: the file's)",
+    ("Good-faith estimate", "estimate_services"): "Services (90791=1, 90834)",
+    ("Good-faith estimate", "estimate_frequency"): "Frequency (weekly, biweekly, monthly)",
 }
 #: A3: the one-line outcome of the last button pressed.
 RESULT_CELL = (3, 1)

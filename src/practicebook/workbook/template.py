@@ -298,7 +298,8 @@ def _write_home(
         ws.write_string(1 + 2 * i, home.BUTTON_COLUMN, macro.help)
     ws.set_column(home.BANK_FORM.column - 1, home.BANK_FORM.column - 1, 30)
     ws.set_column(home.BANK_FORM.column, home.BANK_FORM.column, 40)
-    for form in (*home.FORMS.values(), home.CANCEL_FORM, home.CLIENT_FORM, home.BANK_FORM):
+    forms = (home.CANCEL_FORM, home.CLIENT_FORM, home.BANK_FORM, home.ESTIMATE_FORM)
+    for form in (*home.FORMS.values(), *forms):
         _write_form(ws, formats, form, heading, lists)
     homesheet.write_balances(
         wb,
@@ -333,7 +334,11 @@ def _write_form(
         r, c = form.value_cell(key)
         if key in home.FREE_FIELDS:
             ws.write_string(r - 1, c - 2, home.FORM_LABELS[(form.title, key)])
-            ws.write_blank(r - 1, c - 1, None, formats.of(Kind.ID))
+            value = home.FORM_DEFAULTS.get((form.sheet, key))
+            if value is None:
+                ws.write_blank(r - 1, c - 1, None, formats.of(Kind.ID))
+            else:
+                ws.write_string(r - 1, c - 1, value, formats.of(Kind.ID))
             continue
         col = sheet.column(key)
         ws.write_string(r - 1, c - 2, home.FORM_LABELS.get((form.title, key), col.header))

@@ -278,3 +278,66 @@ def test_journey_invoice_for_a_clients_period_from_home(book_path, tmp_path):
     )
     assert path is not None
     assert path.read_bytes() == documents.to_pdf(replace(expected, number="INV-00001"), book=book)
+
+
+def test_journey_good_faith_estimate_from_home(book_path, tmp_path):
+    """Client, services and frequency typed on Home, the period left blank: a year from
+    today, the same PDF as ``practicebook.documents.estimate`` makes."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from practicebook import documents
+    from practicebook.core.documents import next_numbers
+
+    book, _ = api.load(book_path)
+    today = dt.datetime.now(ZoneInfo(book.settings.timezone)).date()
+    services = [("90791", 1), ("90834", None)]
+    expected = documents.estimate(
+        book,
+        "C0003",
+        services=services,
+        start=today,
+        end=documents.a_year_from(today),
+        frequency="biweekly",
+    )
+    assert expected.total > 0
+    edits = {
+        **typed(home.CLIENT_FORM, {"client_id": "C0003"}),
+        **typed(
+            home.ESTIMATE_FORM,
+            {"estimate_services": "90791=1, 90834", "estimate_frequency": "Biweekly"},
+        ),
+    }
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.estimate, active="Home", selection="N11", edits=edits
+    )
+    number = next_numbers([], "estimate", None)[0]
+    assert path is not None and path.name.startswith(f"{number}_estimate_C0003")
+    assert path.read_bytes() == documents.to_pdf(replace(expected, number=number), book=book)
+    row = documents_row(actions, book_path)
+    at = {key: row[col - 1] for key, col in book.layouts["Documents"].column_of.items()}
+    assert at["type"] == "estimate" and Decimal(str(at["total"])) == expected.total
+
+
+@pytest.mark.parametrize(
+    ("typed_in", "why"),
+    [
+        ({"estimate_services": ""}, "Home!N11: Name the services expected"),
+        ({"estimate_services": "90834=often"}, "Home!N11: '90834=often': write CODE"),
+        (
+            {"estimate_services": "90834", "estimate_frequency": "daily"},
+            "Home!N12: 'daily' is no frequency",
+        ),
+    ],
+)
+def test_journey_an_estimate_says_what_to_type(book_path, tmp_path, typed_in, why):
+    edits = {
+        **typed(home.CLIENT_FORM, {"client_id": "C0003"}),
+        **typed(home.ESTIMATE_FORM, typed_in),
+    }
+    path, actions = run_in_folder(
+        book_path, tmp_path, excel.estimate, active="Home", selection="N11", edits=edits
+    )
+    alert = next(a for a in actions if a["func"] == "alert")["args"][0]
+    assert path is None and alert.startswith(f"Not issued: {why}")
+    assert status(actions, home.ESTIMATE_FORM) == alert

@@ -130,7 +130,7 @@ def test_journey_buttons_are_on_the_sheets_where_their_data_is(book_path):
                 shown[name] = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", text)
     assert shown["Home"] == [m.sub for m in home.macros_on("Home")]
     assert shown["Sessions"] == ["MarkLateCancellation", "ExplainBalance", "Statement", "Invoice"]
-    assert shown["Clients"] == ["ExplainBalance", "Statement", "Superbill", "Invoice"]
+    assert shown["Clients"] == ["ExplainBalance", "Statement", "Superbill", "Invoice", "Estimate"]
     assert shown["Payments"] == ["ExplainBalance", "Receipt"]
     assert {"MatchDeposits", "ImportBankFile", "Invoice"} <= set(shown["Home"])
 

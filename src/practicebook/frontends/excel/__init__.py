@@ -37,6 +37,8 @@ SELECTED_NAMES = (
 )
 #: The entry points of ``documents``: client documents and deposits, from the live workbook.
 DOCUMENT_NAMES = (
+    "estimate",
+    "estimate_main",
     "invoice",
     "invoice_main",
     "match_deposits",

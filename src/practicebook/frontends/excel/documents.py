@@ -56,6 +56,8 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 __all__ = [
     "DEPOSITS_SHEET",
     "chosen_period",
+    "estimate",
+    "estimate_main",
     "invoice",
     "invoice_main",
     "match_deposits",
@@ -218,10 +220,15 @@ def _home_cell(key: str) -> str:
     return f"{home.HOME}!{column_letter(col)}{row}"
 
 
-def chosen_period(values: dict[str, object], today: dt.date) -> tuple[dt.date, dt.date] | str:
-    """The documents' period from Home's Client form: its From and To days, or last
-    calendar month when both are blank; a message naming the cell when they are not a
-    period.
+def chosen_period(
+    values: dict[str, object],
+    today: dt.date,
+    blank: Callable[[dt.date], tuple[dt.date, dt.date]] = last_month,
+    blank_name: str = "last month",
+) -> tuple[dt.date, dt.date] | str:
+    """The documents' period from Home's Client form: its From and To days, or ``blank``
+    of today (last calendar month) when both are blank; a message naming the cell when
+    they are not a period.
 
     >>> chosen_period({}, dt.date(2026, 4, 9))
     (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
@@ -236,12 +243,10 @@ def chosen_period(values: dict[str, object], today: dt.date) -> tuple[dt.date, d
             return f"{_home_cell(key)} is not a day: type a date such as 2026-03-01."
     first, last = days["period_start"], days["period_end"]
     if first is None and last is None:
-        return last_month(today)
+        return blank(today)
     if first is None or last is None:
-        blank = "period_start" if first is None else "period_end"
-        return (
-            f"Type both days of the period, or neither (last month): {_home_cell(blank)} is blank."
-        )
+        empty = _home_cell("period_start" if first is None else "period_end")
+        return f"Type both days of the period, or neither ({blank_name}): {empty} is blank."
     if first > last:
         return (
             f"The period ends before it starts: {_home_cell('period_end')} is before "
@@ -305,6 +310,58 @@ def invoice(book: xw.Book) -> Path | None:
     return _issue(book, "Invoice", doc, core_book)
 
 
+def _a_year(today: dt.date) -> tuple[dt.date, dt.date]:
+    return today, documents.a_year_from(today)
+
+
+def estimate(book: xw.Book) -> Path | None:
+    """Issue the good-faith estimate of the client where the button was pressed: the
+    services and frequency of Home's estimate form over the Client form's period (blank:
+    a year from today), priced as ``practicebook estimate`` prices them."""
+    title = "Good-faith estimate"
+    sheet, client_id = _row_id(book, ("Clients",), "client_id")
+    form = home.CLIENT_FORM if sheet == home.HOME else None
+    if client_id is None:
+        cell = _home_cell("client_id")
+        _refuse(book, title, f"Type a Client ID in {cell}, or select a client's row first.", form)
+        return None
+    core_book, _ = read_book(book)
+    if client_id not in {str(c) for c in core_book.clients["client_id"]}:
+        _refuse(book, title, f"Client {client_id} is not on the Clients sheet.", form)
+        return None
+    today = _now(core_book).date()
+    values = _form(book, home.CLIENT_FORM)
+    period = chosen_period(values, today, _a_year, "a year from today")
+    wanted = _form(book, home.ESTIMATE_FORM)
+    frequency = str(wanted.get("estimate_frequency") or "").strip().lower() or None
+    try:
+        services = documents.estimate_services(str(wanted.get("estimate_services") or ""))
+    except ValueError as exc:
+        period = f"{_estimate_cell('estimate_services')}: {exc}"
+    if frequency not in (None, "weekly", "biweekly", "monthly"):
+        period = (
+            f"{_estimate_cell('estimate_frequency')}: {frequency[:20]!r} is no frequency: "
+            "type weekly, biweekly or monthly"
+        )
+    if isinstance(period, str):
+        _refuse(book, title, f"Not issued: {period}", home.ESTIMATE_FORM)
+        return None
+    first, last = period
+    try:
+        doc = documents.estimate(
+            core_book, client_id, services=services, start=first, end=last, frequency=frequency
+        )
+    except (LookupError, ValueError) as exc:  # an unknown service code, say
+        _refuse(book, title, f"Not issued: {exc}", home.ESTIMATE_FORM)
+        return None
+    return _issue(book, title, doc, core_book, home.ESTIMATE_FORM)
+
+
+def _estimate_cell(key: str) -> str:
+    row, col = home.ESTIMATE_FORM.value_cell(key)
+    return f"{home.HOME}!{column_letter(col)}{row}"
+
+
 def receipt(book: xw.Book) -> Path | None:
     """Issue the receipt of the payment on the selected Payments row."""
     _, payment_id = _row_id(book, ("Payments",), "payment_id")
@@ -326,6 +383,7 @@ def receipt(book: xw.Book) -> Path | None:
 statement_main = _on_caller(statement, "RunPython: Statement where it was pressed.")
 superbill_main = _on_caller(superbill, "RunPython: Superbill where it was pressed.")
 invoice_main = _on_caller(invoice, "RunPython: Invoice where it was pressed.")
+estimate_main = _on_caller(estimate, "RunPython: Good-faith estimate where it was pressed.")
 receipt_main = _on_caller(receipt, "RunPython: Receipt where it was pressed.")
 
 

@@ -51,6 +51,10 @@ Public Sub Invoice()
     RunEntry "invoice_main"
 End Sub
 
+Public Sub Estimate()
+    RunEntry "estimate_main"
+End Sub
+
 Public Sub MatchDeposits()
     RunEntry "match_deposits_main"
 End Sub
