@@ -109,3 +109,32 @@ def test_journey_import_bank_file_says_what_is_missing_and_writes_nothing(
     assert plan is None and alert.startswith("Not imported: ")
     assert status(actions, home.BANK_FORM) == alert
     assert not [a for a in actions if a["func"] == "setValues" and a["sheet_position"] != HOME]
+
+
+def test_journey_import_bank_file_names_a_balance_it_did_not_add(book_path, files, tmp_path):
+    """Assertions already holds another balance for the statement's closing day: the lines
+    go in, the balance does not, and the line under the form says why."""
+    import openpyxl
+
+    book, _ = api.load(book_path)
+    stated = bank.plan_import(book, files[STATEMENT], name=STATEMENT, account="CHK").assertions
+    day = stated[0]["date"]
+    wb = openpyxl.load_workbook(book_path, keep_vba=True)
+    layout = book.layouts["Assertions"]
+    cells = {"account_id": "CHK", "date": day, "expected_balance": 1.00, "source": "typed"}
+    row = layout.header_row + 1
+    for key, value in cells.items():
+        wb[layout.sheet].cell(row, layout.column_of[key]).value = value
+    asserted = tmp_path / "asserted.xlsm"
+    wb.save(asserted)
+    folder = tmp_path / "office"
+    folder.mkdir()
+    (folder / STATEMENT).write_bytes(files[STATEMENT])
+    edits = typed(home.BANK_FORM, {"statement_file": STATEMENT, "account_id": "CHK"})
+    plan, actions = pressed(asserted, folder, edits)
+    assert plan is not None and len(plan.rows) == 9 and plan.assertions == []
+    assert status(actions, home.BANK_FORM) == (
+        f"{STATEMENT} into CHK: added 9, already present 0, conflicting 0. Note: the "
+        f"statement states another balance for CHK at the end of {day.isoformat()} than "
+        "the Assertions sheet; it was not added"
+    )

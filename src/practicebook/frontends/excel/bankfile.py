@@ -95,6 +95,11 @@ def import_bank_file(book: xw.Book) -> bank.ImportPlan | None:
         f"{path.name} into {plan.account_id}: added {len(plan.rows)}, "
         f"already present {plan.present}, conflicting {len(plan.conflicts)}."
     )
+    notes = [i for i in plan.issues if not i.is_error]
+    if notes:  # a balance the Assertions sheet states otherwise, say
+        line += f" Note: {notes[0].message}" + (
+            f" (and {len(notes) - 1} more)" if notes[1:] else ""
+        )
     _status(book, home.BANK_FORM, line, ok=True)
     result_line(book, f"Imported {line}")
     return plan
