@@ -241,6 +241,7 @@ def test_documents_good_faith_estimate_preview_and_issue(dash, book_path):
         ("", None, "Name the services expected"),
         ("90834=weekly", None, "write CODE or CODE=COUNT"),
         ("90834", dt.date(2026, 1, 1), "The period ends before it starts."),
+        ("99999=1", None, "Nothing to preview: service &#x27;99999&#x27; has no Services row"),
     ],
 )
 def test_documents_estimate_says_what_is_missing(dash, services, end, why):

@@ -179,7 +179,15 @@ class DocumentsTab(Tab):
             self.preview.value = ""
             self._stale()
             return
-        doc = documents.Builder(self.state.book).build(request, issued_on=self.state.result.as_of)
+        try:
+            doc = documents.Builder(self.state.book).build(
+                request, issued_on=self.state.result.as_of
+            )
+        except (LookupError, ValueError) as exc:  # nothing to bill, an unknown service…
+            self.messages.value = note(f"Nothing to preview: {exc}.", "warning")
+            self.preview.value = ""
+            self._stale()
+            return
         self.document = doc
         self.messages.value = ""
         self.preview.value = self._preview_html(doc)
@@ -245,7 +253,7 @@ class DocumentsTab(Tab):
         except RowRefused as exc:
             self.messages.value = issue_html(exc.issues)
             return
-        except (PracticebookError, OSError) as exc:
+        except (PracticebookError, OSError, LookupError, ValueError) as exc:
             self.messages.value = note(str(exc), "error")
             return
         self._stale()
