@@ -1,17 +1,18 @@
-"""Statement, Superbill, Invoice and Receipt buttons (a client document from the live workbook),
-and Match deposits (where each payment's money is).
+"""Statement, Superbill, Invoice, Good-faith estimate and Receipt buttons (a client
+document from the live workbook), and Match deposits (where each payment's money is).
 
-Each acts where it is pressed: Statement and Superbill on Home's Client form or on the
-selected row of Clients or Sessions, for the period in the Client form's From and To
-cells (both blank: last calendar month), Invoice there too or on the selected Sessions
-row (that session alone), Receipt on the selected row of Payments. The
-document is built by ``practicebook.documents`` from the workbook as it is on screen,
-numbered one past the highest number the Documents sheet or the AuditLog holds in its
-series, saved as a PDF in ``documents/`` beside the workbook (never over an existing
-file), recorded as a Documents row and logged on the AuditLog, as ``practicebook
-statement`` does for a file. A document with an error-level issue (a superbill's
-missing diagnosis, say) is refused with its first problem, and nothing is written.
-Excel on the web has no folder beside the workbook: there the buttons say so.
+Each acts where it is pressed: Statement, Superbill, Invoice and the estimate on Home's
+Client form or on the selected row of Clients (Statement and Invoice on Sessions too),
+for the period in the Client form's From and To cells (both blank: last calendar month;
+for an estimate, a year from today); Invoice on a Sessions row bills that session alone;
+Receipt acts on the selected row of Payments. The document is built by
+``practicebook.documents`` from the workbook as it is on screen, numbered one past the
+highest number the Documents sheet or the AuditLog holds in its series, saved as a PDF
+in ``documents/`` beside the workbook (never over an existing file), recorded as a
+Documents row and logged on the AuditLog, as ``practicebook statement`` does for a file.
+A document with an error-level issue (a superbill's missing diagnosis, say) is refused
+with its first problem, and nothing is written. Excel on the web has no folder beside
+the workbook: there the buttons say so.
 """
 
 from __future__ import annotations
@@ -226,9 +227,9 @@ def chosen_period(
     blank: Callable[[dt.date], tuple[dt.date, dt.date]] = last_month,
     blank_name: str = "last month",
 ) -> tuple[dt.date, dt.date] | str:
-    """The documents' period from Home's Client form: its From and To days, or ``blank``
-    of today (last calendar month) when both are blank; a message naming the cell when
-    they are not a period.
+    """The documents' period from Home's Client form: its From and To days, or
+    ``blank(today)`` (by default last calendar month) when both are blank; a message
+    naming the cell when they are not a period.
 
     >>> chosen_period({}, dt.date(2026, 4, 9))
     (datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
