@@ -138,3 +138,21 @@ def test_journey_import_bank_file_names_a_balance_it_did_not_add(book_path, file
         f"statement states another balance for CHK at the end of {day.isoformat()} than "
         "the Assertions sheet; it was not added"
     )
+
+
+def test_journey_import_bank_file_into_a_new_account(book_path, files, tmp_path):
+    """An account the workbook does not have yet: its BankAccounts row goes in first, as
+    ``practicebook bank import --account`` adds it to a file."""
+    folder = tmp_path / "office"
+    folder.mkdir()
+    (folder / STATEMENT).write_bytes(files[STATEMENT])
+    edits = typed(home.BANK_FORM, {"statement_file": str(folder / STATEMENT), "account_id": "SAV"})
+    plan, actions = pressed(book_path, folder, edits)
+    assert plan is not None and plan.new_account is not None and len(plan.rows) == 9
+    by_cli = tmp_path / "cli.xlsm"
+    shutil.copy(book_path, by_cli)
+    bank.import_statement(by_cli, folder / STATEMENT, account="SAV")
+    by_button = after(folder / book_path.name, actions, tmp_path / "button.xlsm")
+    for sheet in WRITTEN:
+        assert records(by_button, sheet) == records(by_cli, sheet), sheet
+    assert [r["account_id"] for r in records(by_button, "BankAccounts")][-1] == "SAV"
