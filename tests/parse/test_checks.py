@@ -45,3 +45,27 @@ def test_every_referenced_sheet_has_a_code_for_an_unknown_reference():
         if col.references
     }
     assert targets - set(UNKNOWN_REFERENCE) == set()
+
+
+def test_an_unknown_reference_into_an_entered_sheet_says_add_it_there():
+    book, _ = book_from(BOOK)
+    hints = {str(i.where): i.hint for i in checks.run(book)}
+    assert hints["Payments!C2"] == "Add 'C7' to the Clients sheet, or correct the Client ID."
+
+
+def test_an_unknown_document_says_issue_it_with_practicebook_not_add_a_row():
+    # the gallery's case: a void row cancelling a document the register does not hold
+    from pathlib import Path
+
+    from practicebook import api
+    from tests.test_gallery import load_case
+
+    tables, _options, _wanted = load_case(Path(__file__).parents[1] / "cases/unknown-document.md")
+    _book, issues = api.load_tables(tables)
+    (unknown,) = [i for i in issues if i.code.value == "unknown-document"]
+    assert str(unknown.where) == "Documents!E3"
+    assert unknown.hint == (
+        "The Documents sheet is written by practicebook: issue the document with "
+        "practicebook, or correct the Voids."
+    )
+    assert "Add" not in unknown.hint

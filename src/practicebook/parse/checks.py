@@ -66,7 +66,7 @@ def _unknown(
         where = book.cell(sheet.name, key, int(frame[ROW].iat[int(pos)]))
         if personal:
             message = f"the {col.header} on this row is not on the {target} sheet"
-            hint = f"Add it to the {target} sheet, or correct the {col.header}."
+            hint = _unknown_hint("it", target, col.header)
         else:
             message, hint = _unknown_wording(col.header, value, target, near.get(fold_id(value)))
         row_id = _row_id(sheet, frame, int(pos))
@@ -90,13 +90,29 @@ def _unknown_wording(header: str, value: str, target: str, near: str | None) -> 
     if near is None:
         return (
             f"{header} {value!r} is not on the {target} sheet",
-            f"Add {value!r} to the {target} sheet, or correct the {header}.",
+            _unknown_hint(repr(value), target, header),
         )
     return (
         f"{header} {value!r} is not on the {target} sheet; did you mean {near!r}? IDs are "
         "exact, letter case included",
         f"Type it exactly as on the {target} sheet: {near}.",
     )
+
+
+#: How rows come to be on a sheet only practicebook appends to (``appended_by_practicebook``).
+_APPENDED_BY = {
+    "Documents": "issue the document with practicebook",
+    "BankLines": "import the bank statement with practicebook",
+}
+
+
+def _unknown_hint(what: str, target: str, header: str) -> str:
+    """What to do about an unknown reference: add the row to the target sheet, or — on a
+    sheet only practicebook appends to — have practicebook write it; or correct the cell."""
+    if WORKBOOK.sheet(target).appended_by_practicebook:
+        how = _APPENDED_BY.get(target, "let practicebook add the row")
+        return f"The {target} sheet is written by practicebook: {how}, or correct the {header}."
+    return f"Add {what} to the {target} sheet, or correct the {header}."
 
 
 def _client_of(frame: pd.DataFrame, pos: int) -> str | None:

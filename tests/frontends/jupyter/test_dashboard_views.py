@@ -227,6 +227,21 @@ def test_documents_good_faith_estimate_preview_and_issue(dash, book_path):
     )
     assert expected.total > 0
     assert shown(expected.total) in tab.preview.value and not tab.issue_button.disabled
+    # every line on screen as the builder made it; every two weeks through 2027: 27 sessions
+    lines = expected.lines.set_index("service_code")
+    assert int(lines.loc["90834", "sessions"]) == len(
+        pd.date_range("2027-01-01", "2027-12-31", freq="14D")
+    )
+    assert lines.loc["90834", "total"] == lines.loc["90834", "fee"] * 27
+    assert sum(lines["total"]) == expected.total
+    for code, line in lines.iterrows():
+        row = re.search(
+            rf"<tr[^>]*>(?:(?!</tr>).)*<td>{code}</td>(?:(?!</tr>).)*</tr>", tab.preview.value, re.S
+        )
+        assert row is not None, code
+        for key in ("fee", "total"):
+            assert shown(line[key]) in row.group(0), (code, key)
+        assert f">{int(line['sessions'])}<" in row.group(0), code
     tab.issue_button.click()
     register = documents.register(practicebook.load(book_path)[0])
     assert list(register["type"]) == ["estimate"]

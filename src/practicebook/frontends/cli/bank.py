@@ -78,6 +78,7 @@ def _issues_text(issues: list[Issue]) -> None:
 @click.option(
     "--mapping",
     default=None,
+    metavar="FIELD=COLUMN;…",
     help="A bank CSV's columns, e.g. 'date=Posting Date; amount=Amount' (saved on the account).",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be added; write nothing.")
@@ -222,18 +223,23 @@ def status_command(
 
 
 def _status_text(book: Path, result: BankMatch) -> None:
+    import pandas as pd
     from rich.markup import escape
 
     from practicebook.frontends.cli.show import console, money_table
+    from practicebook.l10n import format_date
+
+    def day(value: Any) -> str:
+        return "" if pd.isna(value) else format_date(value.date(), result.locale)
 
     out = console()
     out.print(
-        f"[bold]{escape(book.name)}[/bold] bank as of {result.as_of.isoformat()}, "
-        f"amounts in {result.currency}"
+        f"[bold]{escape(book.name)}[/bold] bank as of "
+        f"{format_date(result.as_of, result.locale)}, amounts in {result.currency}"
     )
     accounts = result.accounts.copy()
     for column in ("last_posted", "last_assertion", "reconciled_through"):
-        accounts[column] = accounts[column].dt.strftime("%Y-%m-%d").fillna("")
+        accounts[column] = accounts[column].map(day).astype(object)
     accounts["processor"] = accounts["processor"].fillna("")
     table = money_table(
         "Accounts", accounts, ["balance"], result.currency, result.locale, "accounts"
@@ -360,7 +366,10 @@ def one_line_unless_refused() -> Iterator[None]:
 @click.option("--account", required=True, help="The account whose statement it is.")
 @click.option("--through", type=DAY, required=True, help="The statement's last day, YYYY-MM-DD.")
 @click.option(
-    "--balance", default=None, help="The statement's ending balance (default: Assertions)."
+    "--balance",
+    default=None,
+    metavar="AMOUNT",
+    help="The statement's ending balance, e.g. 1234.56 (default: Assertions).",
 )
 @click.option("--close", is_flag=True, help="Also close the books through that day.")
 @password_option()

@@ -43,12 +43,17 @@ def main() -> None:
 
 @main.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--currency", default="USD", show_default=True, help="ISO 4217 currency code.")
-@click.option("--locale", default="en_US", show_default=True, help="Locale, e.g. en_CA.")
+@click.option(
+    "--currency", default="USD", show_default=True, metavar="CODE", help="ISO 4217 currency code."
+)
+@click.option(
+    "--locale", default="en_US", show_default=True, metavar="LOCALE", help="Locale, e.g. en_CA."
+)
 @click.option(
     "--timezone",
     default="America/New_York",
     show_default=True,
+    metavar="ZONE",
     help="IANA time zone of session times.",
 )
 @click.option("--name", "practice_name", default="", help="Practice name.")

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 _client = click.option("--client", "client_id", required=True, help="Client ID, e.g. C0001.")
-_month = click.option("--month", "month", default=None, help="The month, YYYY-MM.")
+_month = click.option(
+    "--month", "month", default=None, metavar="YYYY-MM", help="The month, YYYY-MM."
+)
 _from = click.option("--from", "start", type=DAY, default=None, help="First day, YYYY-MM-DD.")
 _to = click.option("--to", "end", type=DAY, default=None, help="Last day, YYYY-MM-DD.")
 _out = click.option(
@@ -123,7 +125,12 @@ def _report(done: Sequence[Issued]) -> None:
 @click.command()
 @book_argument
 @click.option("--client", "client_id", default=None, help="Client ID, e.g. C0001.")
-@click.option("--all", "every", is_flag=True, help="Every client with activity or a balance.")
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every client with activity or a balance who has no statement for the period yet.",
+)
 @_month
 @_from
 @_to
