@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -255,3 +257,65 @@ def test_a_new_adjustment_in_the_closed_period_is_refused(sheet):
         {"client_id": "C1", "date": "2026-01-05", "type": "correction", "amount": "5"},
     )
     assert "locked-period" in {i.code.value for i in row.issues} and not row.accepted
+
+
+#: What closing ``_with_separators()`` through LOCK recorded before the digests were hashed
+#: from Arrow's buffers: a workbook closed then must verify the same after an upgrade.
+RECORDED_EARLIER = (
+    "closed rows v1 through 2026-01-31; "
+    "Payments rows=3 last=4 closed=2 sha256=53f3768f82de0d387afaa00d4f4fe3f116870ab0b7090"
+    "2968f021873e9801376 groups=bcbd59d2e34ff2000678f03ed2e34fbcbd59f2000678f03e78f03ef20"
+    "006f2000678f03ed2e34fbcbd5978f03ef2000678f03ef20006bcbd59d2e34fbcbd59d2e34fbcbd59d2e"
+    "34ff2000678f03ed2e34fbcbd5978f03ef20006d2e34fbcbd59; "
+    "Adjustments rows=0 last=0 closed=0 sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e464"
+    "9b934ca495991b7852b855 groups=01ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba47"
+    "01ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba47"
+    "01ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba4701ba47; "
+    "Sessions rows=2 last=3 closed=1 sha256=f6121a3ff89e03ffd4813a6db16b08436442b7a2cf506"
+    "02f07868a38816181bb groups=75b68c57b70d57b70d75b68c75b68c57b70d75b68c57b70d57b70d75b"
+    "68c75b68c57b70d57b70d75b68c75b68c57b70d75b68c57b70d75b68c57b70d57b70d75b68c57b70d75b"
+    "68c57b70d75b68c75b68c57b70d75b68c57b70d75b68c57b70d"
+)
+
+
+def _with_separators(**p1: str):
+    """The book with P1's reference holding the escape character and both separators (and
+    any other ``p1`` texts), P2's a plain one."""
+    made = book()
+    payments = made.frames["Payments"].copy()
+    for key, text in {"reference": "a\\b\x1fc\nd", **p1}.items():
+        texts = payments[key].astype(object)
+        texts[payments["payment_id"] == "P1"] = text
+        texts[payments["payment_id"] == "P2"] = "r2" if key == "reference" else texts.iloc[1]
+        payments[key] = texts.astype(made.frames["Payments"][key].dtype)
+    return dataclasses.replace(made, frames={**made.frames, "Payments": payments})
+
+
+def test_a_close_recorded_by_an_earlier_version_still_verifies():
+    now = _with_separators()
+    assert closing.snapshot(now, LOCK).text() == RECORDED_EARLIER
+    event = (CLOSED_AT, f"books closed through 2026-01-31 (before: never); {RECORDED_EARLIER}")
+    assert closing.closed_period_issues(dataclasses.replace(now, closes=(event,))) == []
+
+
+def test_a_separator_inside_a_value_cannot_pass_for_the_next_column():
+    then = _with_separators(method="card\x1fx", reference="y")
+    now = _with_separators(method="card", reference="x\x1fy")  # the same text joined
+    assert [(i.row_id, str(i.where)) for i in found(now, then=then)] == [("P1", "Payments!B2")]
+    assert found(_with_separators(method="card\x1fx", reference="y"), then=then) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab\x1f\n\\é", max_size=6), max_size=12),
+    st.integers(0, 3),
+    st.text(alphabet="ab_\x1f", max_size=8),
+)
+def test_property_the_whole_digest_is_of_the_keys_and_sorted_rows_joined_by_newlines(
+    texts, skip, keys
+):
+    rows = pa.array(["x"] * skip + texts, type=pa.string())[skip:]  # a slice, too
+    digest, _, ordered = closing._whole((keys, rows))
+    expected = "\n".join([keys, *sorted(texts, key=lambda t: t.encode())])
+    assert digest == hashlib.sha256(expected.encode()).hexdigest()
+    assert ordered.to_pylist() == sorted(texts, key=lambda t: t.encode())

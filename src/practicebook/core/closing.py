@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.l10n import format_date
 from practicebook.model import ROW, Book
-from practicebook.schema import WORKBOOK, Kind, normalize_header
+from practicebook.schema import WORKBOOK, Column, Kind, normalize_header
 
 __all__ = [
     "PROTECTED",
@@ -154,7 +154,7 @@ def snapshot(book: Book, through: dt.date) -> Snapshot:
         frame = book.all_rows(p.sheet)
         rows = frame[ROW].to_numpy(dtype=np.int64)
         last = int(rows.max()) if len(rows) else 0
-        kept = frame[_in_period(frame, p, through)]
+        kept = _rows(frame, p, _in_period(frame, p, through))
         texts = _texts(kept, p)
         digest, groups = _digests(texts, kept[p.key].tolist())
         sheets.append(SheetSnapshot(p.sheet, len(frame), last, len(kept), digest, groups))
@@ -239,8 +239,8 @@ def _sheet_issues(
     locale = book.settings.locale
     closed = format_date(lock, locale)
     issues = []
-    added = frame[in_period & beyond]
-    for r in added.to_dict("records"):
+    added = in_period & beyond
+    for r in frame[added].to_dict("records") if added.any() else []:
         issues.append(
             _at_row(
                 book,
@@ -251,7 +251,7 @@ def _sheet_issues(
                 f"Date it after {closed}: corrections belong in the open period.",
             )
         )
-    kept = frame[in_period & ~beyond]
+    kept = _rows(frame, p, in_period & ~beyond)
     texts = _texts(kept, p)
     digest, order, ordered = _whole(texts)
     if digest != seal.digest:  # only then are the group digests worth computing
@@ -341,13 +341,25 @@ def _in_period(frame: pd.DataFrame, p: Protected, through: dt.date) -> np.ndarra
     return inside
 
 
+def _rows(frame: pd.DataFrame, p: Protected, which: np.ndarray) -> pd.DataFrame:
+    """The rows ``which`` selects, with only the columns a digest or a finding reads."""
+    read = {ROW, p.key, p.date, "client_id", *(c.key for c in _digested(p))}
+    return frame.loc[which, [k for k in frame.columns if k in read]]
+
+
+def _digested(p: Protected) -> list[Column]:
+    """The columns of ``p``'s sheet its digests may cover: all but the personal ones and
+    those left out."""
+    return [c for c in WORKBOOK.sheet(p.sheet).columns if not c.phi and c.key not in p.left_out]
+
+
 def _texts(frame: pd.DataFrame, p: Protected) -> tuple[str, pa.Array]:
     """The rows' canonical texts: the keys of the columns holding a value in any of them
     (so a column added blank by an upgrade changes nothing), and each row's values in
     those columns, separated by a unit separator (escaped inside values)."""
     keys, arrays = [], []
-    for c in WORKBOOK.sheet(p.sheet).columns:
-        if c.phi or c.key in p.left_out or c.key not in frame:
+    for c in _digested(p):
+        if c.key not in frame:
             continue
         values = _canonical(frame[c.key], c.kind)
         if len(values) and pc.any(pc.not_equal(values, "")).as_py():
@@ -384,11 +396,23 @@ def _canonical(values: pd.Series, kind: Kind) -> pa.Array:
 
 def _escaped(text: pa.Array) -> pa.Array:
     """Text with the separators (and the escape character) escaped."""
-    if not pc.any(pc.match_substring_regex(text, "[\\\\\\x1f\\n]")).as_py():
+    if not _may_hold(text, b"\\\x1f\n"):
         return text
     for raw, escaped in (("\\", "\\\\"), ("\x1f", "\\x1f"), ("\n", "\\n")):
         text = pc.replace_substring(text, raw, escaped)
     return text
+
+
+def _may_hold(text: pa.Array, characters: bytes) -> bool:
+    """Whether any of the (ASCII) ``characters`` may occur in ``text``: a scan of its data
+    buffer (all of it for a slice, so at worst a false "may")."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    data = text.buffers()[2] if len(text) else None
+    if data is None:
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    return any(bool((raw == c).any()) for c in characters)
 
 
 def _value(value: object) -> str:
@@ -420,19 +444,33 @@ def _digests(texts: tuple[str, pa.Array], ids: Sequence[object]) -> tuple[str, s
     return whole, _groups(texts[0], ordered, order, ids)
 
 
-def _whole(texts: tuple[str, pa.Array]) -> tuple[str, np.ndarray, list[str]]:
-    """The whole digest, the sort order of the rows and their texts in that order."""
+def _whole(texts: tuple[str, pa.Array]) -> tuple[str, np.ndarray, pa.Array]:
+    """The whole digest, the sort order of the rows and their texts in that order.
+
+    The digest is of ``"\\n".join([keys, *ordered])``, hashed from Arrow's UTF-8 data
+    (each row with its newline appended, the last newline dropped) without a Python
+    string per row."""
     keys, rows = texts
     order = pc.sort_indices(rows).to_numpy()
-    ordered = rows.take(order).to_numpy(zero_copy_only=False).tolist()
-    whole = hashlib.sha256("\n".join([keys, *ordered]).encode()).hexdigest()
-    return whole, order, ordered
+    ordered = rows.take(order)
+    sha = hashlib.sha256(keys.encode())
+    if len(ordered):
+        lines = pc.binary_join_element_wise(ordered, "", "\n")
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        wide = pa.types.is_large_string(lines.type)
+        ends = np.frombuffer(lines.buffers()[1], dtype=np.int64 if wide else np.int32)
+        start, stop = int(ends[lines.offset]), int(ends[lines.offset + len(lines)])
+        sha.update(b"\n")
+        sha.update(memoryview(lines.buffers()[2])[start : stop - 1])
+    return sha.hexdigest(), order, ordered
 
 
-def _groups(keys: str, ordered: list[str], order: np.ndarray, ids: Sequence[object]) -> str:
+def _groups(keys: str, ordered: pa.Array, order: np.ndarray, ids: Sequence[object]) -> str:
     """The group digests (see ``_digests``): needed only to say which row changed."""
     sha = hashlib.sha256
-    own = np.array([sha(t.encode()).digest() for t in ordered], dtype="S32")
+    texts = ordered.to_numpy(zero_copy_only=False).tolist()
+    own = np.array([sha(t.encode()).digest() for t in texts], dtype="S32")
     hashes = np.array([_id_hash(i) for i in ids], dtype=np.uint32)[order]
     head = keys.encode() + b"\n"
     groups = []
