@@ -14,6 +14,9 @@ fresh process, interleaved:
   read the workbook, build, lay out, write every file, number them and record them in
   the Documents sheet in one safe write.
 
+The first line says whether ReportLab's C accelerator (``pip install
+'practicebook[documents]'``) was in use: the same bytes, laid out faster.
+
 Targets: 1,000 statements issued end to end in <= 30 s; memory bounded (the peak does
 not grow with the number of statements: the PDFs are written as they are made).
 Inputs are cached in ``benchmarks/.cache``.
@@ -22,6 +25,7 @@ Inputs are cached in ``benchmarks/.cache``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import pickle
 import shutil
 import sys
@@ -139,7 +143,11 @@ def bench(count: int) -> None:
     issued = compare("documents", ["issue"], f"{path}|{count}", repeats=1)["issue"]
     d, p = data["data"], data["pdf"]
     cpu = {k: float(v["result"]["cpu"]) for k, v in (("data", d), ("pdf", p), ("issue", issued))}
-    print(f"{count:>6,} statements ({path.name}, May 2026): {p['result']['pages']} pages")
+    accel = "with" if importlib.util.find_spec("_rl_accel") else "without"
+    print(
+        f"{count:>6,} statements ({path.name}, May 2026): {p['result']['pages']} pages, "
+        f"{accel} ReportLab's accelerator (the documents extra)"
+    )
     print(
         f"{'':>8}data only  {d['seconds']:6.2f} s ({cpu['data']:5.2f} s CPU)  "
         f"peak {d['peak_mb']:5.0f} MB"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from decimal import Decimal
 
 import pytest
@@ -185,3 +186,42 @@ def test_a_void_reason_excel_cannot_hold_is_refused_with_a_hint_that_fits(book_p
     assert issue.code.value == "out-of-range" and issue.where.sheet == "Documents"
     assert issue.hint.startswith("Shorten it")
     assert book_path.read_bytes() == before
+
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names fds by /proc")
+
+
+def _fsynced_names(monkeypatch, fail: bool = False) -> list[str]:
+    """Spy on ``os.fsync``: the names of the files flushed (``fail``: each flush fails)."""
+    real, names = os.fsync, []
+
+    def spy(fd):
+        names.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        if fail:
+            raise OSError(5, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    return names
+
+
+@needs_proc
+def test_every_file_of_a_run_is_flushed_before_the_workbook_records_it(book_path, monkeypatch):
+    names = _fsynced_names(monkeypatch)
+    requests = [StatementRequest(c, *MARCH) for c in ("C1", "C2")]
+    done = documents.issue_many(book_path, requests, issued_at=AT)
+    flushed = [n for n in names if n.startswith(".practicebook-doc-")]
+    assert len(flushed) == len(set(flushed)) == len(done) == 2
+    first_workbook = next(i for i, n in enumerate(names) if not n.startswith(".practicebook-doc-"))
+    assert all(names.index(n) < first_workbook for n in flushed)
+
+
+@needs_proc
+def test_a_file_that_cannot_be_flushed_refuses_the_run(book_path, tmp_path, monkeypatch):
+    before = book_path.read_bytes()
+    _fsynced_names(monkeypatch, fail=True)
+    requests = [StatementRequest(c, *MARCH) for c in ("C1", "C2")]
+    with pytest.raises(WriteFailed, match=r"ST-00001_statement_C1_2026-03\.pdf: Input/output"):
+        documents.issue_many(book_path, requests, issued_at=AT)
+    assert book_path.read_bytes() == before
+    assert not list((tmp_path / "documents").glob("*"))

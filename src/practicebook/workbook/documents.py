@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
@@ -236,7 +237,7 @@ def issue_many(
             pdf = to_pdf(doc, paper=paper_of(book))
             digest = hashlib.sha256(pdf).hexdigest()
             target = folder / file_name(str(doc.number), doc)
-            temps.append((_write_temp(folder, target, pdf), target))
+            temps.append((_write_temp(folder, target, pdf, flush=False), target))
             done.append(Issued(str(doc.number), target, digest, doc))
             rows.append(_row(book, doc, when, digest, target.name))
             events.append(
@@ -251,6 +252,7 @@ def issue_many(
             )
             if progress is not None:
                 progress(k + 1, len(numbered))
+        _flush(temps)  # on disk before the workbook records them
         return _append(path, plain, book, rows, events, key)
 
     try:
@@ -417,21 +419,45 @@ def _make_folder(folder: Path) -> None:
         raise WriteFailed(folder, exc.strerror or type(exc).__name__) from None
 
 
-def _write_temp(folder: Path, target: Path, data: bytes, *, replace_ok: bool = False) -> Path:
-    """``data`` in a temporary file beside ``target``, flushed to disk."""
+def _write_temp(
+    folder: Path, target: Path, data: bytes, *, replace_ok: bool = False, flush: bool = True
+) -> Path:
+    """``data`` in a temporary file beside ``target``, flushed to disk (``flush=False``:
+    the caller flushes it, with the others of a run, by ``_flush``)."""
     if target.exists() and not replace_ok:
         raise WriteFailed(target, "a file of that name exists already; nothing was issued")
     fd, name = tempfile.mkstemp(prefix=".practicebook-doc-", suffix=".pdf", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if flush:
+                handle.flush()
+                os.fsync(handle.fileno())
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(name)
         raise WriteFailed(target, exc.strerror or type(exc).__name__) from None
     return Path(name)
+
+
+def _flush(temps: Sequence[tuple[Path, Path]]) -> None:
+    """Every temporary file of ``temps`` (with its target) flushed to disk, a few at a
+    time: the file system commits concurrent flushes together, where one after the
+    other each waits for the disk."""
+
+    def flush(pair: tuple[Path, Path]) -> None:
+        temp, target = pair
+        try:
+            fd = os.open(temp, os.O_RDWR)  # Windows flushes only what may be written
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise WriteFailed(target, exc.strerror or type(exc).__name__) from None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(flush, temps))  # the first failure raises here
 
 
 def _install(temp: Path, target: Path) -> None:

@@ -14,6 +14,7 @@ and the file identifier, so the same document gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections.abc import Sequence
 from decimal import Decimal
@@ -90,6 +91,11 @@ class _Styles:
         )
 
 
+# babel's formatting was a tenth of a page's cost; a run of documents repeats few amounts and days
+_money = functools.lru_cache(maxsize=8192)(format_money)
+_day = functools.lru_cache(maxsize=2048)(format_date)
+
+
 class _Writer:
     """Turns a document's values into text and paragraphs, in its locale."""
 
@@ -102,13 +108,13 @@ class _Writer:
         if value is None:
             return "—"
         if isinstance(value, Decimal):
-            return format_money(to_minor(value, doc.currency), doc.currency, doc.locale)
+            return _money(to_minor(value, doc.currency), doc.currency, doc.locale)
         if isinstance(value, tuple):
             return f"{self.text(value[0])} – {self.text(value[1])}"
         if isinstance(value, dt.datetime):
-            return format_date(value.date(), doc.locale)
+            return _day(value.date(), doc.locale)
         if isinstance(value, dt.date):
-            return format_date(value, doc.locale)
+            return _day(value, doc.locale)
         return str(value)
 
     def para(self, value: Value, style: ParagraphStyle | None = None) -> Paragraph:
