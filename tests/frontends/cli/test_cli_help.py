@@ -12,22 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from practicebook.frontends.cli import main
+from tests.frontends.cli.test_cli_output import _commands
 
 CLI_MD = Path(__file__).parents[3] / "docs" / "cli.md"
 
 
 def run(*args, env=None):
     return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
-
-
-def _commands(group=None, prefix=()):
-    """Every command of ``practicebook``, by its words (``("bank", "match")``)."""
-    group = group or main
-    for name, command in group.commands.items():
-        if getattr(command, "commands", None):
-            yield from _commands(command, (*prefix, name))
-        else:
-            yield (*prefix, name), command
 
 
 def _shown(words) -> dict[str, str]:

@@ -264,8 +264,13 @@ _BUILDERS: dict[str, Callable[..., documents.Document]] = {
 }
 
 
-def _client_document(book: xw.Book, title: str) -> Path | None:
-    sheet, client_id = _row_id(book, ("Clients", "Sessions"), "client_id")
+def _client_target(
+    book: xw.Book, title: str, sheets: tuple[str, ...]
+) -> tuple[Book, str, home.Form | None] | None:
+    """The live workbook, the client where the button was pressed (Home's Client form, or
+    the selected row of ``sheets``) and the form to answer under; ``None``, with a
+    message, when there is no such client."""
+    sheet, client_id = _row_id(book, sheets, "client_id")
     form = home.CLIENT_FORM if sheet == home.HOME else None
     if client_id is None:
         cell = _home_cell("client_id")
@@ -275,6 +280,14 @@ def _client_document(book: xw.Book, title: str) -> Path | None:
     if client_id not in {str(c) for c in core_book.clients["client_id"]}:
         _refuse(book, title, f"Client {client_id} is not on the Clients sheet.", form)
         return None
+    return core_book, client_id, form
+
+
+def _client_document(book: xw.Book, title: str) -> Path | None:
+    target = _client_target(book, title, ("Clients", "Sessions"))
+    if target is None:
+        return None
+    core_book, client_id, form = target
     period = chosen_period(_form(book, home.CLIENT_FORM), _now(core_book).date())
     if isinstance(period, str):
         _refuse(book, title, f"Not issued: {period}", form)
@@ -320,16 +333,10 @@ def estimate(book: xw.Book) -> Path | None:
     services and frequency of Home's estimate form over the Client form's period (blank:
     a year from today), priced as ``practicebook estimate`` prices them."""
     title = "Good-faith estimate"
-    sheet, client_id = _row_id(book, ("Clients",), "client_id")
-    form = home.CLIENT_FORM if sheet == home.HOME else None
-    if client_id is None:
-        cell = _home_cell("client_id")
-        _refuse(book, title, f"Type a Client ID in {cell}, or select a client's row first.", form)
+    target = _client_target(book, title, ("Clients",))
+    if target is None:
         return None
-    core_book, _ = read_book(book)
-    if client_id not in {str(c) for c in core_book.clients["client_id"]}:
-        _refuse(book, title, f"Client {client_id} is not on the Clients sheet.", form)
-        return None
+    core_book, client_id, _ = target
     today = _now(core_book).date()
     values = _form(book, home.CLIENT_FORM)
     period = chosen_period(values, today, _a_year, "a year from today")
