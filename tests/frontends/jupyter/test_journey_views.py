@@ -85,6 +85,7 @@ def page(browser, server):
 
     opened.on("request", record)
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    free_slot(server)
     opened.goto(server["url"])
     expect(opened.locator(".pb-tabs")).to_be_visible()
     expect(opened.locator(".pb-header")).to_contain_text("clients")
@@ -317,13 +318,18 @@ def _kernels(server) -> set[int]:
     }
 
 
-def test_journey_a_closed_pages_kernel_ends_within_a_minute(browser, server):
+def free_slot(server) -> None:
+    """Wait (at most 90 s) until a page may start a kernel: the pages earlier tests
+    closed hold theirs until the server ends idle kernels."""
     from practicebook.frontends.jupyter.launch import MAX_KERNELS
 
-    # the pages earlier tests closed may still hold kernels: wait until one may start
     waited = time.monotonic()
     while time.monotonic() - waited < 90 and len(_kernels(server)) >= MAX_KERNELS:
         time.sleep(1)
+
+
+def test_journey_a_closed_pages_kernel_ends_within_a_minute(browser, server):
+    free_slot(server)
     context = browser.new_context()
     opened = context.new_page()
     opened.goto(server["url"])
