@@ -9,6 +9,7 @@ from the same run.
 from __future__ import annotations
 
 import json
+import pickle
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,17 @@ def workbook(sessions: int) -> Path:
         tmp.replace(path)
         print(f"  generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return path
+
+
+def book_pickle(path: Path) -> Path:
+    """The loaded book of a workbook, pickled once beside it so runs skip the read."""
+    target = path.with_suffix(".book.pickle")
+    if not target.exists():
+        import practicebook
+
+        book, _ = practicebook.load(path)
+        target.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
+    return target
 
 
 _RUNNER = """

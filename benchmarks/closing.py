@@ -3,7 +3,7 @@
     python benchmarks/closing.py            # 100k sessions
     python benchmarks/closing.py 10000      # another size
 
-On a generated practice (loaded once and pickled, as ``benchmarks/reconcile.py`` does),
+On a generated practice (loaded once and pickled, ``_common.book_pickle``),
 closed through the end of September with the snapshot a close records
 (``practicebook.core.closing``), in fresh processes, interleaved:
 
@@ -30,21 +30,10 @@ import sys
 import time
 from pathlib import Path
 
-from _common import measure, workbook
+from _common import book_pickle, measure, workbook
 
 AS_OF = "2026-12-31"
 THROUGH = dt.date(2026, 9, 30)
-
-
-def _pickled(sessions: int) -> Path:
-    path = workbook(sessions)
-    target = path.with_suffix(".book.pickle")
-    if not target.exists():
-        import practicebook
-
-        book, _ = practicebook.load(path)
-        target.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
-    return target
 
 
 def _closed(book: object) -> object:
@@ -117,7 +106,7 @@ def _median(runs: list[dict[str, object]], key: str) -> float:
 def main(sizes: list[int], repeats: int = 3) -> None:
     names = ("open", "closed", "snapshot")
     for sessions in sizes:
-        pickled = str(_pickled(sessions))
+        pickled = str(book_pickle(workbook(sessions)))
         runs: dict[str, list[dict[str, object]]] = {n: [] for n in names}
         for _ in range(repeats):  # interleaved, each in a fresh process
             for name in names:

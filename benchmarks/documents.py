@@ -33,22 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import CACHE, compare, workbook
+from _common import CACHE, book_pickle, compare, workbook
 
 SESSIONS = 100_000
 FIRST, LAST = dt.date(2026, 5, 1), dt.date(2026, 5, 31)
 ISSUED = dt.datetime(2026, 6, 1, 9, 0)
-
-
-def _pickled(path: Path) -> Path:
-    """The loaded book of a workbook, pickled once so runs skip the read."""
-    target = path.with_suffix(".book.pickle")
-    if not target.exists():
-        import practicebook
-
-        book, _ = practicebook.load(path)
-        target.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
-    return target
 
 
 def _warm() -> None:
@@ -138,7 +127,7 @@ def run_issue(state: tuple[Path, int]) -> dict[str, object]:
 
 def bench(count: int) -> None:
     path = workbook(SESSIONS)
-    pickled = _pickled(path)
+    pickled = book_pickle(path)
     data = compare("documents", ["data", "pdf"], f"{pickled}|{count}")
     issued = compare("documents", ["issue"], f"{path}|{count}", repeats=1)["issue"]
     d, p = data["data"], data["pdf"]

@@ -32,20 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-from _common import CACHE, measure, workbook
+from _common import CACHE, book_pickle, measure, workbook
 
 AS_OF = "2026-12-31"
-
-
-def _book_pickle(path: Path) -> Path:
-    """The loaded book of a workbook, pickled once so core runs skip the read."""
-    target = path.with_suffix(".book.pickle")
-    if not target.exists():
-        import practicebook
-
-        book, _ = practicebook.load(path)
-        target.write_bytes(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
-    return target
 
 
 def setup_core(pickled: str) -> object:
@@ -101,7 +90,7 @@ def journal(path: Path) -> Path:
         return target
     import practicebook
 
-    book = pickle.loads(_book_pickle(path).read_bytes())
+    book = pickle.loads(book_pickle(path).read_bytes())
     rec = practicebook.reconcile(book, AS_OF)
     other = {
         "session": "income:sessions",
@@ -142,7 +131,7 @@ def _timed(command: list[str], repeats: int) -> float:
 def bench(sessions: int) -> None:
     repeats = 3 if sessions <= 100_000 else 1  # hledger alone takes minutes at 1M
     path = workbook(sessions)
-    pickled = _book_pickle(path)
+    pickled = book_pickle(path)
     core = [measure("reconcile", "core", str(pickled)) for _ in range(repeats)]
     seconds = statistics.median(float(r["seconds"]) for r in core)  # type: ignore[arg-type]
     peak = max(float(r["peak_mb"]) for r in core)  # type: ignore[arg-type]
