@@ -104,6 +104,17 @@ def tab(page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
 
 
+def choose_client(page, box: str, book, client_id: str) -> None:
+    """Type a client into a searchable list as a bookkeeper does: "Last, Given (ID)",
+    the preferred name when there is one."""
+    clients = book.frame("Clients").set_index("client_id")
+    given = clients.loc[client_id, "preferred_name"]
+    given = given if isinstance(given, str) else clients.loc[client_id, "first_name"]
+    field = page.locator(f"{box} input")
+    field.fill(f"{clients.loc[client_id, 'last_name']}, {given} ({client_id})")
+    field.press("Enter")
+
+
 def test_journey_the_page_opens_offline_with_the_practices_name(page, server):
     book, _issues, _rec = core(server)
     expect(page).to_have_title(book.settings.practice_name)
@@ -173,17 +184,7 @@ def test_journey_flags_filter_by_severity_and_page_through(page, server):
 def test_journey_a_clients_ledger_newest_first(page, server):
     book, _issues, rec = core(server)
     tab(page, "Client ledger")
-    clients = book.frame("Clients").set_index("client_id")
-    label = f"{clients.loc['C0003', 'last_name']}, "
-    chosen = next(
-        f"{label}{clients.loc['C0003', 'first_name']} (C0003)"
-        if not isinstance(clients.loc["C0003", "preferred_name"], str)
-        else f"{label}{clients.loc['C0003', 'preferred_name']} (C0003)"
-        for _ in [0]
-    )
-    box = page.locator(".pb-ledger-client input")
-    box.fill(chosen)
-    box.press("Enter")
+    choose_client(page, ".pb-ledger-client", book, "C0003")
     balance = rec.balances.set_index("client_id").loc["C0003", "balance"]
     expect(page.locator(".pb-ledger-balance")).to_have_text(shown(balance))
     lines = rec.explain("C0003").lines.sort_values("date", ascending=False, kind="stable")
@@ -231,12 +232,7 @@ def test_journey_charts_show_the_cores_figures(page, server):
 def test_journey_issue_a_statement(page, server):
     tab(page, "Documents")
     book, _issues, _rec = core(server)
-    clients = book.frame("Clients").set_index("client_id")
-    given = clients.loc["C0002", "preferred_name"]
-    given = given if isinstance(given, str) else clients.loc["C0002", "first_name"]
-    box = page.locator(".pb-doc-client input")
-    box.fill(f"{clients.loc['C0002', 'last_name']}, {given} (C0002)")
-    box.press("Enter")
+    choose_client(page, ".pb-doc-client", book, "C0002")
     page.locator(".pb-doc-month select").select_option("2026-04")
     page.locator("button.pb-doc-preview").click()
     expected = documents.statement(book, "C0002", month="2026-04")
@@ -258,12 +254,7 @@ def test_journey_issue_a_good_faith_estimate(page, server):
     tab(page, "Documents")
     book, _issues, _rec = core(server)
     page.locator(".pb-doc-kind select").select_option(label="Good-faith estimate")
-    clients = book.frame("Clients").set_index("client_id")
-    given = clients.loc["C0003", "preferred_name"]
-    given = given if isinstance(given, str) else clients.loc["C0003", "first_name"]
-    box = page.locator(".pb-doc-client input")
-    box.fill(f"{clients.loc['C0003', 'last_name']}, {given} (C0003)")
-    box.press("Enter")
+    choose_client(page, ".pb-doc-client", book, "C0003")
     page.locator(".pb-doc-start input").fill("2027-01-01")
     page.locator(".pb-doc-end input").fill("2027-06-30")
     page.locator(".pb-doc-services input").fill("90791=1, 90834")
