@@ -179,3 +179,18 @@ def test_bank_status_shows_days_in_the_workbooks_locale_and_json_keeps_iso(banke
     assert data["as_of"] == "2026-03-31"
     chk = next(a for a in data["accounts"] if a["account_id"] == "CHK")
     assert chk["last_posted"] == last.isoformat()
+
+
+def test_every_door_offers_the_cores_estimate_frequencies():
+    """The CLI spells its choices out (it imports no pandas to draw its help); they and
+    the dashboard's list are the core's."""
+    from typing import get_args
+
+    from practicebook.core.documents import Frequency
+
+    option = next(p for p in main.commands["estimate"].params if p.name == "frequency")
+    assert tuple(option.type.choices) == get_args(Frequency)
+    pytest.importorskip("ipywidgets")
+    from practicebook.frontends.jupyter.tabs.documents import FREQUENCIES
+
+    assert tuple(value for _, value in FREQUENCIES) == get_args(Frequency)

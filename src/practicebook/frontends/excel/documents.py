@@ -23,11 +23,12 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from practicebook import bank, documents
 from practicebook.core.audit import AUDIT_SHEET
-from practicebook.core.documents import next_numbers
+from practicebook.core.documents import Frequency, next_numbers
 from practicebook.errors import MissingDependency
 from practicebook.frontends.excel import livebook
 from practicebook.frontends.excel.feedback import result_line
@@ -346,10 +347,10 @@ def estimate(book: xw.Book) -> Path | None:
         services = documents.estimate_services(str(wanted.get("estimate_services") or ""))
     except ValueError as exc:
         period = f"{_estimate_cell('estimate_services')}: {exc}"
-    if frequency not in (None, "weekly", "biweekly", "monthly"):
+    if frequency is not None and frequency not in get_args(Frequency):
         period = (
             f"{_estimate_cell('estimate_frequency')}: {frequency[:20]!r} is no frequency: "
-            "type weekly, biweekly or monthly"
+            f"type {', '.join(get_args(Frequency)[:-1])} or {get_args(Frequency)[-1]}"
         )
     if isinstance(period, str):
         _refuse(book, title, f"Not issued: {period}", home.ESTIMATE_FORM)
