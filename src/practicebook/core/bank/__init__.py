@@ -26,6 +26,7 @@ from practicebook.core.bank.inputs import bank_book
 from practicebook.core.bank.match import MatchOptions, match_lines
 from practicebook.core.bank.result import BankMatch, Updates
 from practicebook.core.bank.statement import StatementCheck
+from practicebook.core.collector import collector_paused
 from practicebook.core.reconcile import as_of_day
 from practicebook.model import Book
 
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 
+@collector_paused()
 def match(
     book: Book, as_of: dt.date | str | None = None, options: MatchOptions | None = None
 ) -> BankMatch:

@@ -33,6 +33,7 @@ import bisect
 from collections import defaultdict, deque
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = ["Assignment", "Node", "assign"]
 
@@ -40,8 +41,7 @@ __all__ = ["Assignment", "Node", "assign"]
 EXACT_LIMIT = 20_000
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     """A line or a source. ``same``: what makes identical nodes interchangeable (None:
     nothing); ``window``: the days ``line day - source day`` may be (sources);
     ``lanes``: a source may join a line that shares one."""

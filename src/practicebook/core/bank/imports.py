@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
@@ -28,9 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from practicebook.core.collector import collector_paused
 from practicebook.issues import CellRef, Code, Issue, Severity
 from practicebook.model import ROW, Book
-from practicebook.money import from_minor
+from practicebook.money import from_minor, to_minor
 from practicebook.parse.statements import (
     CsvMapping,
     MappingProblem,
@@ -126,6 +128,7 @@ def keyed(account_id: str, lines: Iterable[StatementLine]) -> list[tuple[str, St
     return out
 
 
+@collector_paused()
 def prepare_import(
     book: Book,
     data: bytes,
@@ -226,7 +229,6 @@ def _file_issue(name: str, message: str) -> Issue:
 
 def plan_import(book: Book, statement: Statement, account_id: str, plan: ImportPlan) -> None:
     """Fill ``plan`` with the rows that import ``statement`` into ``account_id``."""
-    existing = _Existing(book, account_id)
     currency = book.settings.currency
     plan.new_account = _new_account(book, statement, account_id)
     if statement.currency and statement.currency != _account_currency(book, account_id):
@@ -240,7 +242,9 @@ def plan_import(book: Book, statement: Statement, account_id: str, plan: ImportP
         return
     numbers = _line_numbers(book, account_id)
     taken_here: dict[str, StatementLine] = {}
-    for key, line in keyed(account_id, statement.lines):
+    lines = keyed(account_id, statement.lines)
+    existing = _Existing(book, account_id, (key for key, _ in lines))
+    for key, line in lines:
         old = existing.get(key) or taken_here.get(key)
         if old is not None:
             if _same_line(old, line):
@@ -280,42 +284,39 @@ def _same_line(old: object, line: StatementLine) -> bool:
     return old == line
 
 
-#: The BankLines columns ``_Existing`` reads.
-_EXISTING = ("line_id", "posted_date", "amount", "fee", "external_id", "import_key")
-
-
 class _Existing:
-    """The account's lines by import key and external ID; a line's day and amounts are
-    read only when a statement line's key finds it."""
+    """The account's lines that hold one of ``keys`` (statement lines' keys) as their
+    import key or external ID; a line's day and amounts are read only for those."""
 
-    def __init__(self, book: Book, account_id: str) -> None:
+    def __init__(self, book: Book, account_id: str, keys: Iterable[str]) -> None:
         lines = book.all_rows("BankLines")
-        mine = (lines["account_id"] == account_id).to_numpy(dtype=bool)
-        self.mine = lines.loc[mine, list(_EXISTING)]  # only what a key lookup reads
+        wanted = pa.array(set(keys), type=pa.string())
+        mine = pc.equal(_strings(lines["account_id"]), account_id)
         self.at: dict[str, int] = {}
-        for column in ("external_id", "import_key"):
-            keys = self.mine[column]
-            given = (keys.notna() & (keys.astype(str) != "")).to_numpy(dtype=bool)
-            found = keys[given].astype(str).tolist()
-            self.at.update(zip(found, np.flatnonzero(given).tolist(), strict=True))
-        self._columns: dict[str, list[object]] = {}
-
-    def _value(self, column: str, i: int) -> object:
-        if column not in self._columns:
-            self._columns[column] = self.mine[column].tolist()
-        return self._columns[column][i]
+        for column in ("external_id", "import_key"):  # an import key wins over an ID
+            values = _strings(lines[column])
+            hit = pc.fill_null(pc.and_(mine, pc.is_in(values, value_set=wanted)), False)
+            rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
+            found = pc.take(values, pa.array(rows, type=pa.int64())).to_pylist()
+            self.at.update(zip(found, rows, strict=True))
+        self.lines = lines
 
     def get(self, key: str) -> _Stored | None:
         i = self.at.get(key)
         if i is None:
             return None
-        posted = self._value("posted_date", i)
+        posted = self.lines["posted_date"].iat[i]
         return _Stored(
-            str(self._value("line_id", i)),
+            str(self.lines["line_id"].iat[i]),
             None if pd.isna(posted) else pd.Timestamp(posted).date(),
-            _minor(self._value("amount", i)),
-            _minor(self._value("fee", i)),
+            _minor(self.lines["amount"].iat[i]),
+            _minor(self.lines["fee"].iat[i]),
         )
+
+
+def _strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column as Arrow strings (blanks null)."""
+    return pa.array(values, from_pandas=True, type=pa.string())
 
 
 def _minor(value: object) -> int:
@@ -325,7 +326,7 @@ def _minor(value: object) -> int:
 
 def _line_numbers(book: Book, account_id: str) -> int:
     """The highest number of the account's line IDs (``CHK-00042`` → 42)."""
-    ids = pa.array(book.all_rows("BankLines")["line_id"], from_pandas=True, type=pa.string())
+    ids = _strings(book.all_rows("BankLines")["line_id"])
     prefix = f"{account_id}-"
     numbers = pc.utf8_slice_codeunits(
         pc.filter(ids, pc.starts_with(ids, prefix)), start=len(prefix)
@@ -425,14 +426,13 @@ def _typed(
     sheet_name: str, rows: list[dict[str, object]], currency: str, first: int
 ) -> pd.DataFrame:
     """Rows of schema keys to values, as ``sheet_name``'s frame holds them."""
-    from practicebook.money import to_minor
     from practicebook.schema import WORKBOOK, Kind
 
     columns: dict[str, object] = {}
     for col in WORKBOOK.sheet(sheet_name).columns:
         values = [r.get(col.key) for r in rows]
         if col.kind is Kind.MONEY:
-            minor = [None if v is None else to_minor(_decimal(v), currency) for v in values]
+            minor = [None if v is None else _minor_units(v, currency) for v in values]
             columns[col.key] = pd.array(minor, dtype="Int64")
         elif col.kind in (Kind.DATE, Kind.DATETIME):
             columns[col.key] = pd.to_datetime(pd.Series(values, dtype=object))
@@ -444,8 +444,9 @@ def _typed(
     return pd.DataFrame(columns)
 
 
-def _decimal(value: object) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+@functools.lru_cache(maxsize=4096)  # a practice's amounts repeat: convert each once
+def _minor_units(value: object, currency: str) -> int:
+    return to_minor(value if isinstance(value, Decimal) else Decimal(str(value)), currency)
 
 
 def with_rows(book: Book, sheet: str, rows: list[dict[str, object]]) -> Book:
@@ -460,6 +461,7 @@ def with_rows(book: Book, sheet: str, rows: list[dict[str, object]]) -> Book:
     return dataclasses.replace(book, frames={**book.frames, sheet: merged})
 
 
+@collector_paused()
 def with_import(book: Book, plan: ImportPlan) -> Book:
     """``book`` as it will be once ``plan`` is written: the lines, the new account and
     the balances added in memory (to preview matching before anything is written)."""

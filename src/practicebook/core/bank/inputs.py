@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 import pandas as pd
 
@@ -112,9 +112,11 @@ class Account:
         return self.opening_date is None or day >= self.opening_date
 
 
-@dataclass(frozen=True)
-class Line:
-    """A statement line as the workbook holds it (``payments``/``lines``: stored matches)."""
+class Line(NamedTuple):
+    """A statement line as the workbook holds it (``payments``/``lines``: stored matches).
+
+    Lines and payments are named tuples: a year's tens of thousands are built on every
+    match, and a tuple is built several times faster than a frozen dataclass."""
 
     line_id: str
     account_id: str
@@ -138,8 +140,7 @@ class Line:
         return self.amount - self.fee
 
 
-@dataclass(frozen=True)
-class Payment:
+class Payment(NamedTuple):
     """A payment (``amount`` > 0) or a refund (``amount`` < 0) as money moves."""
 
     payment_id: str
