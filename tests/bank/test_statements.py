@@ -77,6 +77,18 @@ def test_a_day_column_is_read_in_the_order_it_shows():
     assert [ln.posted for ln in s.lines] == [D(2026, 4, 3), D(2026, 4, 25)]
 
 
+def test_days_with_a_time_read_as_their_day_and_a_bad_one_is_named_whole():
+    from practicebook.parse.statements.text import DayReader, TextProblem
+
+    read = DayReader("MDY").day
+    assert [read(t) for t in ("2026-03-04 23:59:59", "2026-03-04T00:00:01", "2026-03-04")] == [
+        D(2026, 3, 4)
+    ] * 3
+    assert read("2026-03-05 00:00") == D(2026, 3, 5)
+    with pytest.raises(TextProblem, match="'2026-13-04 10:00' is not a day"):
+        read("2026-13-04 10:00")
+
+
 def test_invert_reads_a_card_account_that_writes_purchases_positive():
     text = b"Date,Amount\n2026-03-01,45.00\n"
     s = read_statement(

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from practicebook.issues import CellRef, Code, Issue, Severity
 
 __all__ = ["Problems", "Statement", "StatementBalance", "StatementLine"]
 
 
-@dataclass(frozen=True)
-class StatementLine:
-    """One line of a statement.
+class StatementLine(NamedTuple):
+    """One line of a statement (a named tuple: a year's statements hold tens of thousands).
 
     Attributes:
         row: where it is in the file (the CSV line, or the OFX/CAMT entry's number).

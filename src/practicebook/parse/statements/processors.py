@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from practicebook.issues import Code
@@ -128,9 +128,9 @@ def _rows(table: CsvTable) -> list[_Row]:
 
 
 def _reader(
-    rows: Sequence[_Row], date_names: tuple[str, ...], default_order: str
+    table: CsvTable, date_names: tuple[str, ...], default_order: str
 ) -> Callable[[str], dt.date]:
-    return DayReader.for_column((r.get(*date_names) for r in rows), default_order).day
+    return DayReader.for_column(map(_pick(table, *date_names), table.rows), default_order).day
 
 
 def _payouts(
@@ -181,11 +181,10 @@ def read_stripe(
     table = _table(text, "stripe", problems)
     if table is None:
         return Processed(())
-    rows = _rows(table)
     created = ("created_utc", "created", "created (UTC)", "charge_created_utc")
     effective = ("automatic_payout_effective_at_utc", "automatic_payout_effective_at")
-    day_of = _reader(rows, created, date_order)
-    payout_day = _reader(rows, effective, date_order)
+    day_of = _reader(table, created, date_order)
+    payout_day = _reader(table, effective, date_order)
     amounts = AmountReader(currency, locale, ".")
     category_of, created_of = _pick(table, "reporting_category"), _pick(table, *created)
     gross_of, fee_of = _pick(table, "gross"), _pick(table, "fee")
@@ -223,7 +222,7 @@ def read_stripe(
             )
         )
     lines += _payouts(lines, dates, "STRIPE")
-    return Processed(tuple(lines), currency=_currency(rows, "currency"))
+    return Processed(tuple(lines), currency=_currency(table, "currency"))
 
 
 def read_square(
@@ -234,8 +233,8 @@ def read_square(
     if table is None:
         return Processed(())
     rows = _rows(table)
-    day_of = _reader(rows, ("Date",), date_order)
-    deposit_day = _reader(rows, ("Deposit Date",), date_order)
+    day_of = _reader(table, ("Date",), date_order)
+    deposit_day = _reader(table, ("Deposit Date",), date_order)
     amounts = AmountReader(currency, locale)
     lines: list[StatementLine] = []
     dates: dict[str, dt.date] = {}
@@ -285,7 +284,7 @@ def read_paypal(
     if table is None:
         return Processed(())
     rows = _rows(table)
-    day_of = _reader(rows, ("Date",), date_order)
+    day_of = _reader(table, ("Date",), date_order)
     amounts = AmountReader(currency, locale)
     lines: list[StatementLine] = []
     balances: list[tuple[dt.date, int]] = []
@@ -354,6 +353,6 @@ def _paypal_closing(
     return (StatementBalance(day, balance, "PayPal balance"),)
 
 
-def _currency(rows: Sequence[_Row], name: str) -> str | None:
-    found = {r.get(name).upper() for r in rows if r.get(name)}
+def _currency(table: CsvTable, name: str) -> str | None:
+    found = {c.upper() for c in map(_pick(table, name), table.rows) if c}
     return found.pop() if len(found) == 1 else None
