@@ -148,12 +148,13 @@ def _components(edges: _Edges) -> list[list[str]]:
             x = parent[x]
         return x
 
-    for source, near in edges.items():
+    for source, near in edges.items():  # sources by name, line groups as themselves
+        root = find(source)
         for _, g in near:
-            parent[find(("line", g.key))] = find(("source", source))
+            parent[find(g)] = root
     found: dict[object, list[str]] = defaultdict(list)
     for source in edges:
-        found[find(("source", source))].append(source)
+        found[find(source)].append(source)
     return [sorted(g) for g in sorted(found.values(), key=min)]
 
 
@@ -193,6 +194,12 @@ def _all_accounted(group: list[_Group], edges: _Edges, out: Assignment) -> bool:
     then nothing is left out whichever pairing is taken. The pairing taken is first in,
     first out (sources in date order, each to the earliest line it can be), which never
     crosses two pairs' dates; a pair is named by what made it obvious, when anything did."""
+    if len(group) == 1 and group[0].left:  # the usual group: one source, one line group
+        (source,) = group
+        near = _live(edges[source.name])
+        if len(near) == 1 and near[0][1].left == source.left:
+            _pair(near[0][1], source, source.left, "one candidate", out)
+            return True
     live = {s.name: _live(edges[s.name]) for s in group if s.left}
     lines = {id(g): g for near in live.values() for _, g in near}
     wanted = sum(s.left for s in group)

@@ -112,16 +112,23 @@ class _Matcher:
         self.payments = {p.payment_id: p for p in bank.payments}
         self.held_lines: set[str] = set()
         self.held_payments: set[str] = set()
+        self.processors = {a.account_id for a in bank.accounts.values() if a.is_processor}
 
     # --- bookkeeping ------------------------------------------------------------------
 
     def free_lines(self) -> list[Line]:
-        taken = self.out.matches.keys() | self.held_lines
-        return [ln for ln in self.bank.lines if ln.line_id not in taken]
+        matched, held = self.out.matches, self.held_lines
+        return [
+            ln for ln in self.bank.lines if ln.line_id not in matched and ln.line_id not in held
+        ]
 
     def free_payments(self) -> list[Payment]:
-        taken = self.out.payment_line.keys() | self.held_payments
-        return [p for p in self.bank.payments if p.payment_id not in taken]
+        matched, held = self.out.payment_line, self.held_payments
+        return [
+            p
+            for p in self.bank.payments
+            if p.payment_id not in matched and p.payment_id not in held
+        ]
 
     def record(self, line: Line, payments: Iterable[str], rule: str, stored: bool = False) -> None:
         ids = tuple(payments)
@@ -179,11 +186,15 @@ class _Matcher:
     def by_reference(self) -> None:
         tokens: dict[str, list[Line]] = defaultdict(list)
         for line in self.free_lines():
-            for token in {line.external_id, *line.reference} - {None}:
-                tokens[str(token)].append(line)
+            if line.external_id is not None:
+                tokens[line.external_id].append(line)
+            for token in line.reference:  # IDs of one cell, each once
+                if token != line.external_id:
+                    tokens[token].append(line)
         wanted: dict[str, list[Payment]] = defaultdict(list)
-        chosen: dict[str, Line] = {}
         for p in self.free_payments():
+            if not p.reference:
+                continue
             hits = {
                 ln.line_id: ln
                 for t in p.reference
@@ -192,7 +203,6 @@ class _Matcher:
             }
             if len(hits) == 1:
                 (line,) = hits.values()
-                chosen[p.payment_id] = line
                 wanted[line.line_id].append(p)
         for line_id, payments in sorted(wanted.items()):
             if len(payments) == 1:
@@ -233,7 +243,7 @@ class _Matcher:
                 _same(ln),
             )
             for ln in self.free_lines()
-            if not self.bank.account(ln).is_processor and ln.amount
+            if ln.account_id not in self.processors and ln.amount
         ]
         sources = [
             self._source(p.payment_id, p.received, p.amount, _lanes(("*",), payment_channels(p)))
@@ -241,7 +251,7 @@ class _Matcher:
             if not p.via_processor and not (p.refund and p.method == "cash")  # from the till
         ]
         for payout in self.free_lines():
-            if payout.type == "payout" and self.bank.account(payout).is_processor:
+            if payout.type == "payout" and payout.account_id in self.processors:
                 to = self.bank.account(payout).payout_account or "*"
                 days = (-1, self.options.days)
                 lanes = _lanes((to,), ("electronic",))
@@ -300,7 +310,7 @@ class _Matcher:
         lines = [
             Node(ln.line_id, ln.posted.toordinal(), ln.amount, frozenset({"bank"}), _same(ln))
             for ln in self.free_lines()
-            if not self.bank.account(ln).is_processor
+            if ln.account_id not in self.processors
             and ln.amount > 0
             and "paper" not in line_channels(ln.description)
         ]
@@ -325,19 +335,9 @@ class _Matcher:
             key=lambda p: (p.received, p.payment_id),
         )
         days = [p.received for p in cash]
-        paper = sorted(
-            (
-                ln
-                for ln in self.bank.lines
-                if not self.bank.account(ln).is_processor
-                and ln.amount > 0
-                and "paper" in line_channels(ln.description)
-            ),
-            key=lambda ln: (ln.posted, ln.line_id),
-        )
         previous: dict[str, dt.date] = {}
         out = []
-        for line in paper:
+        for line in self._paper:
             since = previous.get(line.account_id)
             previous[line.account_id] = line.posted
             if line.line_id in self.out.matches or line.line_id in self.held_lines:
@@ -347,9 +347,23 @@ class _Matcher:
             out.append((line, since, cash[lo:hi]))
         return out
 
+    @functools.cached_property
+    def _paper(self) -> list[Line]:
+        """Every deposit of cash and cheques (matched or not), in date order."""
+        return sorted(
+            (
+                ln
+                for ln in self.bank.lines
+                if ln.account_id not in self.processors
+                and ln.amount > 0
+                and "paper" in line_channels(ln.description)
+            ),
+            key=lambda ln: (ln.posted, ln.line_id),
+        )
+
     def _unclaimed(self, payments: list[Payment]) -> list[Payment]:
-        taken = self.out.payment_line.keys() | self.held_payments
-        return [p for p in payments if p.payment_id not in taken]
+        matched, held = self.out.payment_line, self.held_payments
+        return [p for p in payments if p.payment_id not in matched and p.payment_id not in held]
 
     def deposits_since_last(self) -> None:
         """A deposit of everything received since the account's previous deposit."""
