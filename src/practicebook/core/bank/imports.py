@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -428,12 +429,17 @@ def _typed(
     """Rows of schema keys to values, as ``sheet_name``'s frame holds them."""
     from practicebook.schema import WORKBOOK, Kind
 
+    sheet = WORKBOOK.sheet(sheet_name)
+    by_key = _transposed(rows, [col.key for col in sheet.columns])
     columns: dict[str, object] = {}
-    for col in WORKBOOK.sheet(sheet_name).columns:
-        values = [r.get(col.key) for r in rows]
+    for col in sheet.columns:
+        values = by_key[col.key]
         if col.kind is Kind.MONEY:
             minor = [None if v is None else _minor_units(v, currency) for v in values]
             columns[col.key] = pd.array(minor, dtype="Int64")
+        elif col.kind is Kind.DATE and all(v is None or type(v) is dt.date for v in values):
+            days = pa.array(values, type=pa.date32()).to_numpy(zero_copy_only=False)
+            columns[col.key] = pd.Series(days.astype("datetime64[ns]"))
         elif col.kind in (Kind.DATE, Kind.DATETIME):
             columns[col.key] = pd.to_datetime(pd.Series(values, dtype=object))
         elif col.kind is Kind.BOOL:
@@ -442,6 +448,17 @@ def _typed(
             columns[col.key] = pd.Series(values, dtype="str")
     columns[ROW] = np.arange(first, first + len(rows), dtype=np.int64)
     return pd.DataFrame(columns)
+
+
+def _transposed(rows: list[dict[str, object]], keys: list[str]) -> dict[str, list[object]]:
+    """The values of each of ``keys`` in ``rows`` (None where a row has none)."""
+    shared = rows[0].keys()
+    have = [k for k in keys if k in shared]
+    if len(have) > 1 and all(r.keys() == shared for r in rows):  # rows alike: the usual case
+        values = zip(*map(operator.itemgetter(*have), rows), strict=True)
+        found = dict(zip(have, map(list, values), strict=True))
+        return {k: found[k] if k in found else [None] * len(rows) for k in keys}
+    return {k: [r.get(k) for r in rows] for k in keys}
 
 
 @functools.lru_cache(maxsize=4096)  # a practice's amounts repeat: convert each once
@@ -456,7 +473,9 @@ def with_rows(book: Book, sheet: str, rows: list[dict[str, object]]) -> Book:
         return book
     frame = book.frames[sheet]
     first = int(frame[ROW].max()) + 1 if len(frame) else 2
-    added = _typed(sheet, rows, book.settings.currency, first).astype(frame.dtypes.to_dict())
+    added = _typed(sheet, rows, book.settings.currency, first)
+    other = {k: d for k, d in frame.dtypes.items() if k in added and added[k].dtype != d}
+    added = added.astype(other) if other else added  # most columns are typed alike already
     merged = pd.concat([frame, added], ignore_index=True) if len(frame) else added
     return dataclasses.replace(book, frames={**book.frames, sheet: merged})
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import NamedTuple, cast
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from practicebook.model import ROW, Book
 
@@ -196,6 +198,10 @@ class BankBook:
 def _column(values: pd.Series) -> list[object]:
     """A frame column as Python values, blanks (and blank text) as None, days as
     ``date``s."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):  # text: Arrow does it in bulk
+        text = pa.array(values, from_pandas=True)
+        blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+        return cast("list[object]", pc.if_else(blank, pa.scalar(None, text.type), text).to_pylist())
     present = values.notna().to_numpy(dtype=bool, copy=True)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out: list[object] = list(values.dt.date.to_numpy(dtype=object))
