@@ -293,26 +293,34 @@ class _Existing:
         lines = book.all_rows("BankLines")
         wanted = pa.array(set(keys), type=pa.string())
         mine = pc.equal(_strings(lines["account_id"]), account_id)
-        self.at: dict[str, int] = {}
+        at: dict[str, int] = {}
         for column in ("external_id", "import_key"):  # an import key wins over an ID
             values = _strings(lines[column])
             hit = pc.fill_null(pc.and_(mine, pc.is_in(values, value_set=wanted)), False)
             rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
             found = pc.take(values, pa.array(rows, type=pa.int64())).to_pylist()
-            self.at.update(zip(found, rows, strict=True))
-        self.lines = lines
+            at.update(zip(found, rows, strict=True))
+        held = lines.iloc[sorted(set(at.values()))]  # the lines found, read once
+        stored = {
+            row: _Stored(
+                str(line_id),
+                None if pd.isna(posted) else pd.Timestamp(posted).date(),
+                _minor(amount),
+                _minor(fee),
+            )
+            for row, line_id, posted, amount, fee in zip(
+                sorted(set(at.values())),
+                held["line_id"].tolist(),
+                held["posted_date"].tolist(),
+                held["amount"].tolist(),
+                held["fee"].tolist(),
+                strict=True,
+            )
+        }
+        self.by_key = {key: stored[row] for key, row in at.items()}
 
     def get(self, key: str) -> _Stored | None:
-        i = self.at.get(key)
-        if i is None:
-            return None
-        posted = self.lines["posted_date"].iat[i]
-        return _Stored(
-            str(self.lines["line_id"].iat[i]),
-            None if pd.isna(posted) else pd.Timestamp(posted).date(),
-            _minor(self.lines["amount"].iat[i]),
-            _minor(self.lines["fee"].iat[i]),
-        )
+        return self.by_key.get(key)
 
 
 def _strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
@@ -348,17 +356,21 @@ def _row(
         "line_id": line_id,
         "account_id": account_id,
         "posted_date": line.posted,
-        "amount": from_minor(line.amount, currency),
+        "amount": _amount(line.amount, currency),
         "description": line.description or None,
         "external_id": line.external_id,
         "payout_id": line.payout_id,
-        "fee": from_minor(line.fee, currency) if line.fee else None,
+        "fee": _amount(line.fee, currency) if line.fee else None,
         "source_hash": statement.sha256,
         "status": "unmatched",
         "type": line.type,
         "reference": ",".join(line.reference) or None,
         "import_key": key,
     }
+
+
+#: An amount of a statement line as the sheet holds it (a statement repeats its amounts).
+_amount = functools.lru_cache(maxsize=4096)(from_minor)
 
 
 def _account_currency(book: Book, account_id: str) -> str:
