@@ -90,7 +90,8 @@ class _Group:
         return [n.id for n in self.members[self.used :]]
 
 
-_Edges = dict[str, list[tuple[int, _Group]]]  # source group key -> (days apart, line group)
+#: Source group key -> (days apart, line group), the line groups in date order (by day, key).
+_Edges = dict[str, list[tuple[int, _Group]]]
 
 
 def _groups(nodes: Sequence[Node]) -> list[_Group]:
@@ -211,18 +212,19 @@ def _all_accounted(group: list[_Group], edges: _Edges, out: Assignment) -> bool:
     first_seat: dict[int, int] = {}
     for i, g in enumerate(seats):
         first_seat.setdefault(id(g), i)
-    choices = {  # each source's seats, earliest line first
-        name: [
-            first_seat[id(g)] + k
-            for _, g in sorted(near, key=lambda dg: (dg[1].day, dg[1].key))
-            for k in range(g.left)
-        ]
+    choices = {  # each source's seats, earliest line first (candidates are in date order)
+        name: [first_seat[id(g)] + k for _, g in near for k in range(g.left)]
         for name, near in live.items()
     }
     taken = _perfect([choices[s.name] for s in slots], len(seats))
     if taken is None:
         return False
-    rules = [_obvious(live[s.name], seats[seat]) for s, seat in zip(slots, taken, strict=True)]
+    obvious: dict[tuple[str, int], str] = {}
+    rules = [
+        obvious.get((s.name, id(seats[seat])))
+        or obvious.setdefault((s.name, id(seats[seat])), _obvious(live[s.name], seats[seat]))
+        for s, seat in zip(slots, taken, strict=True)
+    ]
     for s, seat, rule in zip(slots, taken, rules, strict=True):
         _pair(seats[seat], s, 1, rule, out)
     return True

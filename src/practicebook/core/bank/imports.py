@@ -178,12 +178,11 @@ def prepare_import(
 def _saved_mapping(book: Book, account: str | None) -> CsvMapping | None:
     if account is None:
         return None
-    frame = book.frames["BankAccounts"]
-    rows = frame[frame["account_id"] == account]
-    if not len(rows) or not isinstance(rows["csv_mapping"].iat[0], str):
+    row = _account(book, account)
+    if row is None or not isinstance(row["csv_mapping"], str):
         return None
     try:
-        return parse_mapping(rows["csv_mapping"].iat[0])
+        return parse_mapping(row["csv_mapping"])
     except MappingProblem:
         return None
 
@@ -194,9 +193,9 @@ def _account_for(
     """The account the statement's lines go to, or None and why not."""
     processor = statement.processor
     if account is not None:
-        rows = frame[frame["account_id"] == account]
-        if len(rows):
-            kind = rows["kind"].iat[0]
+        row = _account_in(frame, account)
+        if row is not None:
+            kind = row["kind"]
             if processor and kind != "processor":
                 return (
                     None,
@@ -220,6 +219,19 @@ def _account_for(
     if len(banks) == 1:
         return str(banks["account_id"].iat[0]), ""
     return None, "name the account the statement belongs to (--account CHK; a new one is added)"
+
+
+def _account(book: Book, account_id: str | None) -> dict[str, object] | None:
+    """The BankAccounts row of ``account_id`` (column keys to values), or None."""
+    return _account_in(book.frames["BankAccounts"], account_id)
+
+
+def _account_in(frame: pd.DataFrame, account_id: str | None) -> dict[str, object] | None:
+    ids = frame["account_id"].tolist()  # a few accounts: a list beats a frame filter
+    if account_id not in ids:
+        return None
+    at = ids.index(account_id)
+    return {str(c): frame[c].iat[at] for c in frame.columns}
 
 
 def _file_issue(name: str, message: str) -> Issue:
@@ -285,6 +297,10 @@ def _same_line(old: object, line: StatementLine) -> bool:
     return old == line
 
 
+#: The BankLines columns of a line already imported that a new line is compared with.
+_STORED = ("line_id", "posted_date", "amount", "fee")
+
+
 class _Existing:
     """The account's lines that hold one of ``keys`` (statement lines' keys) as their
     import key or external ID; a line's day and amounts are read only for those."""
@@ -300,7 +316,8 @@ class _Existing:
             rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
             found = pc.take(values, pa.array(rows, type=pa.int64())).to_pylist()
             at.update(zip(found, rows, strict=True))
-        held = lines.iloc[sorted(set(at.values()))]  # the lines found, read once
+        found_rows = sorted(set(at.values()))  # the lines found, read once
+        held = [lines[c].take(found_rows).tolist() for c in _STORED]
         stored = {
             row: _Stored(
                 str(line_id),
@@ -308,14 +325,7 @@ class _Existing:
                 _minor(amount),
                 _minor(fee),
             )
-            for row, line_id, posted, amount, fee in zip(
-                sorted(set(at.values())),
-                held["line_id"].tolist(),
-                held["posted_date"].tolist(),
-                held["amount"].tolist(),
-                held["fee"].tolist(),
-                strict=True,
-            )
+            for row, line_id, posted, amount, fee in zip(found_rows, *held, strict=True)
         }
         self.by_key = {key: stored[row] for key, row in at.items()}
 
@@ -374,16 +384,15 @@ _amount = functools.lru_cache(maxsize=4096)(from_minor)
 
 
 def _account_currency(book: Book, account_id: str) -> str:
-    frame = book.frames["BankAccounts"]
-    rows = frame[frame["account_id"] == account_id]
-    if len(rows) and isinstance(rows["currency"].iat[0], str) and rows["currency"].iat[0].strip():
-        return str(rows["currency"].iat[0]).strip().upper()
+    row = _account(book, account_id)
+    currency = None if row is None else row["currency"]
+    if isinstance(currency, str) and currency.strip():
+        return currency.strip().upper()
     return book.settings.currency
 
 
 def _new_account(book: Book, statement: Statement, account_id: str) -> dict[str, object] | None:
-    frame = book.frames["BankAccounts"]
-    if (frame["account_id"] == account_id).any():
+    if _account(book, account_id) is not None:
         return None
     processor = statement.processor
     row: dict[str, object] = {
