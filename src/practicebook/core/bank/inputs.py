@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple, cast
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -202,6 +203,8 @@ def _column(values: pd.Series) -> list[object]:
         text = pa.array(values, from_pandas=True)
         blank = pc.equal(pc.utf8_trim_whitespace(text), "")
         return cast("list[object]", pc.if_else(blank, pa.scalar(None, text.type), text).to_pylist())
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # days, no zone
+        return cast("list[object]", values.to_numpy("datetime64[D]").astype(object).tolist())
     present = values.notna().to_numpy(dtype=bool, copy=True)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         out: list[object] = list(values.dt.date.to_numpy(dtype=object))
@@ -301,82 +304,73 @@ def _ids(values: list[object]) -> list[tuple[str, ...]]:
     return [() if v is None else split_ids(v) for v in values]
 
 
-def _lines(frame: pd.DataFrame) -> Iterator[Line]:
+def _lines(frame: pd.DataFrame) -> list[Line]:
     """Every line with a posted day, column by column (a year holds tens of thousands)."""
+    frame = frame[frame["posted_date"].notna()]
     c = _columns(frame, _LINE_KEYS)
-    rows = zip(
-        c["line_id"],
-        c["account_id"],
-        c["posted_date"],
-        _ints(c["amount"]),
-        _ints(c["fee"]),
-        _texts(c["type"]),
-        _texts(c["external_id"]),
-        _ids(c["reference"]),
-        _texts(c["payout_id"]),
-        c["status"],
-        _ids(c["matched_payment_ids"]),
-        _ids(c["matched_line_ids"]),
-        _texts(c["match_rule"]),
-        _ints(c[ROW]),
-        c["description"],
-        strict=True,
-    )
-    for line_id, account, posted, amount, fee, kind, ext, ref, payout, status, *rest in rows:
-        if not isinstance(posted, dt.date):
-            continue
-        paid, others, rule, row, description = rest
-        yield Line(
-            str(line_id),
-            str(account),
-            posted,
-            amount or 0,
-            fee or 0,
-            kind,
-            ext,
-            ref,
-            payout,
-            str(status or "unmatched"),
-            paid,
-            others,
-            rule,
-            row or 0,
-            str(description or ""),
+    made = list(
+        map(
+            Line._make,
+            zip(
+                _strs(c["line_id"]),
+                _strs(c["account_id"]),
+                c["posted_date"],
+                _whole(frame["amount"]),
+                _whole(frame["fee"]),
+                _texts(c["type"]),
+                _texts(c["external_id"]),
+                _ids(c["reference"]),
+                _texts(c["payout_id"]),
+                _strs(c["status"], "unmatched"),
+                _ids(c["matched_payment_ids"]),
+                _ids(c["matched_line_ids"]),
+                _texts(c["match_rule"]),
+                _whole(frame[ROW]),
+                _strs(c["description"], ""),
+                strict=True,
+            ),
         )
+    )
+    return [ln for ln in made if isinstance(ln.posted, dt.date)]
 
 
-def _payments(frame: pd.DataFrame) -> Iterator[Payment]:
+def _strs(values: list[object], blank: str | None = None) -> list[str]:
+    """Values as text, a blank as ``blank`` (None: the text ``None``, as ``str`` has it)."""
+    if None not in values and all(type(v) is str for v in values):
+        return cast("list[str]", values)
+    return [blank if v is None and blank is not None else str(v) for v in values]
+
+
+def _whole(values: pd.Series) -> list[int]:
+    """A whole-number column as ints, a blank as 0."""
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return cast("list[int]", values.fillna(0).astype("int64").tolist())
+    return [v or 0 for v in _ints(_column(values))]
+
+
+def _payments(frame: pd.DataFrame) -> list[Payment]:
     """Every payment with a day and an amount, column by column (refunds negative)."""
+    frame = frame[frame["received_date"].notna() & frame["amount"].notna()]
     c = _columns(frame, _PAYMENT_KEYS)
-    rows = zip(
-        c["payment_id"],
-        c["client_id"],
-        _texts(c["method"]),
-        _texts(c["processor"]),
-        _ids(c["reference"]),
-        _ints(c["amount"]),
-        c["kind"],
-        _ints(c["processor_fee"]),
-        _texts(c["payout_id"]),
-        c["received_date"],
-        c["deposit_date"],
-        _ints(c[ROW]),
-        strict=True,
-    )
-    for payment_id, client, method, processor, ref, amount, kind, fee, *rest in rows:
-        payout, received, deposit, row = rest
-        if not isinstance(received, dt.date) or amount is None:
-            continue
-        yield Payment(
-            str(payment_id),
-            str(client),
-            method,
-            processor,
-            ref,
-            -amount if kind == "refund" else amount,
-            fee,
-            payout,
-            received,
-            deposit if isinstance(deposit, dt.date) else None,
-            row or 0,
+    refund = (frame["kind"] == "refund").fillna(False).to_numpy(dtype=bool)
+    amount = frame["amount"].astype("int64").to_numpy()
+    made = list(
+        map(
+            Payment._make,
+            zip(
+                _strs(c["payment_id"]),
+                _strs(c["client_id"]),
+                _texts(c["method"]),
+                _texts(c["processor"]),
+                _ids(c["reference"]),
+                np.where(refund, -amount, amount).tolist(),
+                _ints(c["processor_fee"]),
+                _texts(c["payout_id"]),
+                c["received_date"],
+                [d if isinstance(d, dt.date) else None for d in c["deposit_date"]],
+                _whole(frame[ROW]),
+                strict=True,
+            ),
         )
+    )
+    return [p for p in made if isinstance(p.received, dt.date)]
