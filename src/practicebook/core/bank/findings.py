@@ -183,9 +183,12 @@ class _Findings:
 
     def fees(self) -> None:
         lines = {ln.line_id: ln for ln in self.bank.lines}
+        paid_to = self.matching.payment_line
         for p in self.bank.payments:
-            line = lines.get(self.matching.payment_line.get(p.payment_id, ""))
-            if line is None or p.fee is None or not self.bank.account(line).is_processor:
+            if p.fee is None:
+                continue
+            line = lines.get(paid_to.get(p.payment_id, ""))
+            if line is None or not self.bank.account(line).is_processor:
                 continue
             match = self.matching.matches[line.line_id]
             if len(match.payments) == 1 and p.fee != line.fee:
