@@ -20,6 +20,7 @@ import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from practicebook.issues import Code
 from practicebook.parse.statements.model import Problems, StatementBalance, StatementLine
@@ -174,6 +175,14 @@ def _blank(_cells: tuple[str, ...]) -> str:
     return ""
 
 
+def _picks(table: CsvTable, *names: str) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """A row's cells of the columns ``names`` that the table has, in that order."""
+    found = [at for at in (table.column(n) for n in names) if at is not None]
+    if len(found) > 1:
+        return cast("Callable[[tuple[str, ...]], tuple[str, ...]]", operator.itemgetter(*found))
+    return lambda cells: tuple(cells[at] for at in found)
+
+
 def read_stripe(
     text: str, problems: Problems, *, currency: str, locale: str, date_order: str
 ) -> Processed:
@@ -190,9 +199,10 @@ def read_stripe(
     gross_of, fee_of = _pick(table, "gross"), _pick(table, "fee")
     payout_of, effective_of = _pick(table, "automatic_payout_id"), _pick(table, *effective)
     txn_of = _pick(table, "balance_transaction_id")
-    ids_of = [_pick(table, n) for n in ("charge_id", "payment_intent_id", "source_id")]
+    ids_of = _picks(table, "charge_id", "payment_intent_id", "source_id")
     lines: list[StatementLine] = []
     dates: dict[str, dt.date] = {}
+    labels: dict[str, str] = {}  # each category's description, made once
     for cells, line in zip(table.rows, table.lines, strict=True):
         category = category_of(cells).casefold()
         kind = _STRIPE_KIND.get(category, "adjustment")
@@ -207,16 +217,19 @@ def read_stripe(
             continue
         if kind == "fee":  # a fee of its own: no gross, the whole net is fee
             gross, fee = 0, -(gross - fee)
-        ids = [i for i in (pick(cells) for pick in ids_of) if i]
+        label = labels.get(category) or labels.setdefault(
+            category, f"STRIPE {category.upper() or 'LINE'}"
+        )
+        ids = [i for i in ids_of(cells) if i]
         lines.append(
             StatementLine(
                 line,
                 posted,
                 gross,
                 fee,
-                f"STRIPE {category.upper() or 'LINE'}",
+                label,
                 txn_of(cells) or None,
-                tuple(dict.fromkeys(ids)),
+                tuple(dict.fromkeys(ids)) if len(ids) > 1 else tuple(ids),
                 payout,
                 kind,
             )

@@ -133,7 +133,7 @@ def read_csv(text: str) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
-            cells = [cell.strip() for cell in row]
+            cells = list(map(str.strip, row))
             if any(cells):
                 rows.append((reader.line_num, cells))
     except csv.Error as exc:
@@ -151,10 +151,13 @@ def find_header(
         folded = {normalize_header(c) for c in cells}
         if all(group & folded for group in groups):
             width = len(cells)
-            body = [(n, (r + [""] * width)[:width]) for n, r in rows[at + 1 :]]
+            body = rows[at + 1 :]
             return CsvTable(
                 tuple(cells),
-                tuple(tuple(r) for _, r in body),
+                tuple(
+                    tuple(r) if len(r) == width else tuple((r + [""] * width)[:width])
+                    for _, r in body
+                ),
                 tuple(n for n, _ in body),
                 line,
             )
