@@ -69,21 +69,22 @@ class _Group:
     key: tuple[str, int, int]
     members: list[Node]
     used: int = 0
+    left: int = 0  # members not used yet (read in every step: kept, not counted)
     name: str = ""  # the key as one text (``_skey``)
+    day: int = 0
 
     def __post_init__(self) -> None:
         self.name = self.key[0] + repr(self.key[1:])
+        self.day = self.key[1]
+        self.left = len(self.members)
 
-    @property
-    def day(self) -> int:
-        return self.key[1]
-
-    @property
-    def left(self) -> int:
-        return len(self.members) - self.used
+    def add(self, node: Node) -> None:
+        self.members.append(node)
+        self.left += 1
 
     def take(self) -> Node:
         self.used += 1
+        self.left -= 1
         return self.members[self.used - 1]
 
     def rest(self) -> list[str]:
@@ -107,7 +108,7 @@ def _groups(nodes: Sequence[Node]) -> list[_Group]:
             )
         key = (first, node.day, node.amount)
         if key in found:
-            found[key].members.append(node)
+            found[key].add(node)
         else:
             found[key] = _Group(key, [node])
     return list(found.values())

@@ -184,17 +184,17 @@ class _Matcher:
     # --- 2. reference -----------------------------------------------------------------
 
     def by_reference(self) -> None:
-        tokens: dict[str, list[Line]] = defaultdict(list)
+        quoting = [p for p in self.free_payments() if p.reference]
+        quoted = {t for p in quoting for t in p.reference}
+        tokens: dict[str, list[Line]] = defaultdict(list)  # lines by the quoted IDs they hold
         for line in self.free_lines():
-            if line.external_id is not None:
+            if line.external_id in quoted:
                 tokens[line.external_id].append(line)
             for token in line.reference:  # IDs of one cell, each once
-                if token != line.external_id:
+                if token in quoted and token != line.external_id:
                     tokens[token].append(line)
         wanted: dict[str, list[Payment]] = defaultdict(list)
-        for p in self.free_payments():
-            if not p.reference:
-                continue
+        for p in quoting:
             hits = {
                 ln.line_id: ln
                 for t in p.reference
@@ -461,6 +461,7 @@ def payment_channels(p: Payment) -> tuple[str, ...]:
     return _BY_METHOD.get(p.method or "", _ANY)
 
 
+@functools.lru_cache(maxsize=1024)  # a few accounts and ways of paying: made once each
 def _lanes(accounts: tuple[str, ...], channels: tuple[str, ...]) -> frozenset[str]:
     return frozenset(f"{a}|{c}" for a in accounts for c in channels)
 
