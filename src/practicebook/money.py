@@ -48,6 +48,7 @@ __all__ = [
     "from_minor",
     "is_currency",
     "max_amount",
+    "max_minor",
     "parse_money_text",
     "parse_number_text",
     "quantize",
@@ -74,10 +75,15 @@ def digits(currency: str) -> int:
 
 
 @cache
+def max_minor(currency: str) -> int:
+    """The largest amount a cell may hold in ``currency`` (either sign), in minor units."""
+    return min(int(MAX_AMOUNT) * int(10 ** digits(currency)), MAX_MINOR)
+
+
+@cache
 def max_amount(currency: str) -> Decimal:
     """The largest amount a cell may hold in ``currency`` (either sign)."""
-    most = min(int(MAX_AMOUNT) * 10 ** digits(currency), MAX_MINOR)
-    return from_minor(most, currency)
+    return from_minor(max_minor(currency), currency)
 
 
 def within_limit(amount: Decimal, currency: str) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from practicebook.parse.statements import (
     detect_format,
@@ -348,3 +350,32 @@ def test_a_file_over_the_limit_is_refused_unread(monkeypatch):
 )
 def test_descriptions_keep_the_kind_of_line_and_nothing_that_names_anyone(text, masked):
     assert mask_description(text) == masked
+
+
+@given(
+    whole=st.integers(min_value=0, max_value=10**13 - 1),
+    fraction=st.text(alphabet="0123456789", max_size=3),
+    negative=st.booleans(),
+    currency=st.sampled_from(["USD", "JPY", "BHD", "CLF"]),
+)
+def test_plain_amounts_read_as_decimal_reads_them(whole, fraction, negative, currency):
+    """The reader's shortcut for plain amounts agrees with Decimal, the largest amount
+    included: a statement's amount is the same cent whichever way it is read."""
+    from decimal import Decimal
+
+    from practicebook.money import digits, to_minor, within_limit
+    from practicebook.parse.statements.text import AmountReader, TextProblem
+
+    places = digits(currency)
+    text = (
+        ("-" if negative else "")
+        + str(whole)
+        + (f".{fraction[:places]}" if fraction[:places] else "")
+    )
+    reader = AmountReader(currency, "en_US")
+    value = Decimal(text)
+    if within_limit(value, currency):
+        assert reader.minor(text) == to_minor(value, currency)
+    else:
+        with pytest.raises(TextProblem, match="larger than an amount can be"):
+            reader.minor(text)

@@ -23,6 +23,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from practicebook.money import (
     MoneyTextError,
     digits,
+    max_minor,
     parse_money_text,
     to_minor,
     within_limit,
@@ -187,6 +188,7 @@ class AmountReader:
             rf"^-?[0-9]{{1,13}}(\.[0-9]{{1,{places}}})?$" if dot and places else r"^-?[0-9]{1,13}$"
         )
         self._plain = re.compile(plain)
+        self._places, self._most = places, max_minor(currency)
         first = self.locales[0]  # the convention that reads a grouped amount first
         grouped = get_decimal_symbol(first) == "." and get_group_symbol(first) == ","
         self._grouped = (
@@ -209,9 +211,10 @@ class AmountReader:
 
     def _minor(self, text: str) -> int:
         raw = text.strip()
-        plain = self._plain.match(raw)
-        if plain is not None and within_limit(Decimal(raw), self.currency):
-            return to_minor(Decimal(raw), self.currency)  # 1234.56 in any dot convention
+        if self._plain.match(raw) is not None:  # 1234.56 in any dot convention
+            minor = _plain_minor(raw, self._places)
+            if abs(minor) <= self._most:
+                return minor
         if self._grouped is not None and self._grouped.match(raw):
             value = Decimal(raw.replace(",", ""))  # 1,234.56 where that is the convention
             if within_limit(value, self.currency):
@@ -235,6 +238,19 @@ class AmountReader:
     def optional(self, text: str) -> int:
         """``text`` in minor units, 0 when blank."""
         return self.minor(text) if text.strip() else 0
+
+
+def _plain_minor(text: str, places: int) -> int:
+    """The minor units of a plain amount (``-1234.5``: ASCII digits, at most ``places``
+    after the point), exactly as ``to_minor(Decimal(text))`` has them.
+
+    >>> _plain_minor("-1234.5", 2), _plain_minor("7", 2), _plain_minor("-0.07", 2)
+    (-123450, 700, -7)
+    """
+    negative = text.startswith("-")
+    whole, _, fraction = (text[1:] if negative else text).partition(".")
+    minor = int(whole) * int(10**places) + (int(fraction.ljust(places, "0")) if fraction else 0)
+    return -minor if negative else minor
 
 
 class DayReader:
