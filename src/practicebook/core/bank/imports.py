@@ -456,8 +456,9 @@ def _typed(
     for col in sheet.columns:
         values = by_key[col.key]
         if col.kind is Kind.MONEY:
-            minor = [None if v is None else _minor_units(v, currency) for v in values]
-            columns[col.key] = pd.array(minor, dtype="Int64")
+            blank = np.fromiter((v is None for v in values), bool, len(values))
+            minor = [0 if v is None else _minor_units(v, currency) for v in values]
+            columns[col.key] = pd.arrays.IntegerArray(np.array(minor, dtype=np.int64), blank)
         elif col.kind is Kind.DATE and all(v is None or type(v) is dt.date for v in values):
             days = pa.array(values, type=pa.date32()).to_numpy(zero_copy_only=False)
             columns[col.key] = pd.Series(days.astype("datetime64[ns]"))
@@ -466,9 +467,18 @@ def _typed(
         elif col.kind is Kind.BOOL:
             columns[col.key] = pd.Series([bool(v) for v in values], dtype=bool)
         else:
-            columns[col.key] = pd.Series(values, dtype="str")
+            columns[col.key] = _text(values)
     columns[ROW] = np.arange(first, first + len(rows), dtype=np.int64)
     return pd.DataFrame(columns)
+
+
+def _text(values: list[object]) -> pd.Series:
+    """A text column (blanks None) as the frames hold text: Arrow strings."""
+    try:
+        text = pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas converts the rest
+        return pd.Series(values, dtype="str")
+    return pd.Series(pd.array(text, dtype="str"))
 
 
 def _transposed(rows: list[dict[str, object]], keys: list[str]) -> dict[str, list[object]]:
