@@ -181,3 +181,22 @@ def test_the_account_is_named_when_the_book_has_several():
     book = appended(empty_book(), "BankAccounts", [{"account_id": "SAV", "kind": "bank"}])
     plan = prepare_import(book, ofx(("20260303", "1.00", "F1")), "x.ofx")
     assert not plan.ok and "--account" in plan.issues[-1].message
+
+
+def test_a_processors_file_goes_to_its_one_account_and_asks_among_several():
+    stripe = b"balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category\ntxn_1,2026-03-02,usd,1.00,0.10,0.90,charge\n"
+    one = appended(
+        empty_book(),
+        "BankAccounts",
+        [{"account_id": "CARDS", "kind": "processor", "processor": "stripe"}],
+    )
+    assert prepare_import(one, stripe, "stripe.csv").account_id == "CARDS"
+    assert prepare_import(one, ofx(("20260303", "1.00", "F1")), "x.ofx").account_id == "CHK"
+    refused = prepare_import(one, ofx(("20260303", "1.00", "F1")), "x.ofx", account="CARDS")
+    assert not refused.ok and "CARDS is a processor account" in refused.issues[-1].message
+    two = appended(
+        one, "BankAccounts", [{"account_id": "CARDS2", "kind": "processor", "processor": "stripe"}]
+    )
+    plan = prepare_import(two, stripe, "stripe.csv")
+    assert not plan.ok
+    assert plan.issues[-1].message == "several Stripe accounts: name one with --account"

@@ -208,16 +208,17 @@ def _account_for(
                     f"{account} is a processor account; a bank statement goes into a bank account",
                 )
         return account, ""
+    rows = list(zip(frame["account_id"], frame["kind"], frame["processor"], strict=True))
     if processor:
-        same = frame[(frame["kind"] == "processor") & (frame["processor"] == processor)]
+        same = [a for a, kind, by in rows if kind == "processor" and by == processor]
         if len(same) == 1:
-            return str(same["account_id"].iat[0]), ""
-        if not len(same):
+            return str(same[0]), ""
+        if not same:
             return processor.upper(), ""
         return None, f"several {processor.title()} accounts: name one with --account"
-    banks = frame[frame["kind"].fillna("bank") == "bank"]
+    banks = [a for a, kind, _ in rows if ("bank" if pd.isna(kind) else kind) == "bank"]
     if len(banks) == 1:
-        return str(banks["account_id"].iat[0]), ""
+        return str(banks[0]), ""
     return None, "name the account the statement belongs to (--account CHK; a new one is added)"
 
 
@@ -307,12 +308,13 @@ class _Existing:
 
     def __init__(self, book: Book, account_id: str, keys: Iterable[str]) -> None:
         lines = book.all_rows("BankLines")
-        wanted = pa.array(set(keys), type=pa.string())
+        wanted = pa.array(set(keys), type=pa.large_string())
         mine = pc.equal(_strings(lines["account_id"]), account_id)
         at: dict[str, int] = {}
         for column in ("external_id", "import_key"):  # an import key wins over an ID
             values = _strings(lines[column])
-            hit = pc.fill_null(pc.and_(mine, pc.is_in(values, value_set=wanted)), False)
+            found_in = pc.is_in(values, value_set=wanted.cast(values.type))
+            hit = pc.fill_null(pc.and_(mine, found_in), False)
             rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist()
             found = pc.take(values, pa.array(rows, type=pa.int64())).to_pylist()
             at.update(zip(found, rows, strict=True))
@@ -334,7 +336,10 @@ class _Existing:
 
 
 def _strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    """A text column as Arrow strings (blanks null)."""
+    """A text column as Arrow strings (blanks null), the frame's own when it has them."""
+    text = pa.array(values, from_pandas=True)
+    if pa.types.is_string(text.type) or pa.types.is_large_string(text.type):
+        return text
     return pa.array(values, from_pandas=True, type=pa.string())
 
 
