@@ -178,7 +178,7 @@ def prepare_import(
 def _saved_mapping(book: Book, account: str | None) -> CsvMapping | None:
     if account is None:
         return None
-    row = _account(book, account)
+    row = _account(book, account, "csv_mapping")
     if row is None or not isinstance(row["csv_mapping"], str):
         return None
     try:
@@ -193,7 +193,7 @@ def _account_for(
     """The account the statement's lines go to, or None and why not."""
     processor = statement.processor
     if account is not None:
-        row = _account_in(frame, account)
+        row = _account_in(frame, account, ("kind",))
         if row is not None:
             kind = row["kind"]
             if processor and kind != "processor":
@@ -222,17 +222,20 @@ def _account_for(
     return None, "name the account the statement belongs to (--account CHK; a new one is added)"
 
 
-def _account(book: Book, account_id: str | None) -> dict[str, object] | None:
-    """The BankAccounts row of ``account_id`` (column keys to values), or None."""
-    return _account_in(book.frames["BankAccounts"], account_id)
+def _account(book: Book, account_id: str | None, *columns: str) -> dict[str, object] | None:
+    """The values of ``columns`` on the BankAccounts row of ``account_id``, or None when
+    there is no such row."""
+    return _account_in(book.frames["BankAccounts"], account_id, columns)
 
 
-def _account_in(frame: pd.DataFrame, account_id: str | None) -> dict[str, object] | None:
+def _account_in(
+    frame: pd.DataFrame, account_id: str | None, columns: tuple[str, ...]
+) -> dict[str, object] | None:
     ids = frame["account_id"].tolist()  # a few accounts: a list beats a frame filter
     if account_id not in ids:
         return None
     at = ids.index(account_id)
-    return {str(c): frame[c].iat[at] for c in frame.columns}
+    return {c: frame[c].iat[at] for c in columns}
 
 
 def _file_issue(name: str, message: str) -> Issue:
@@ -389,7 +392,7 @@ _amount = functools.lru_cache(maxsize=4096)(from_minor)
 
 
 def _account_currency(book: Book, account_id: str) -> str:
-    row = _account(book, account_id)
+    row = _account(book, account_id, "currency")
     currency = None if row is None else row["currency"]
     if isinstance(currency, str) and currency.strip():
         return currency.strip().upper()

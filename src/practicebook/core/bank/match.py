@@ -114,22 +114,26 @@ class _Matcher:
         self.held_lines: set[str] = set()
         self.held_payments: set[str] = set()
         self.processors = {a.account_id for a in bank.accounts.values() if a.is_processor}
+        # each pass looks at one side: lines of bank or processor accounts, payments that
+        # reach the bank through a processor or not
+        self.bank_side = [ln for ln in bank.lines if ln.account_id not in self.processors]
+        self.processor_side = [ln for ln in bank.lines if ln.account_id in self.processors]
+        self.via_processor = [p for p in bank.payments if p.via_processor]
+        self.direct = [p for p in bank.payments if not p.via_processor]
 
     # --- bookkeeping ------------------------------------------------------------------
 
-    def free_lines(self) -> list[Line]:
+    def free_lines(self, lines: list[Line] | None = None) -> list[Line]:
+        """The lines (default: all) not matched and not held in a tie."""
         matched, held = self.out.matches, self.held_lines
-        return [
-            ln for ln in self.bank.lines if ln.line_id not in matched and ln.line_id not in held
-        ]
+        pool = self.bank.lines if lines is None else lines
+        return [ln for ln in pool if ln.line_id not in matched and ln.line_id not in held]
 
-    def free_payments(self) -> list[Payment]:
+    def free_payments(self, payments: list[Payment] | None = None) -> list[Payment]:
+        """The payments (default: all) not matched and not held in a tie."""
         matched, held = self.out.payment_line, self.held_payments
-        return [
-            p
-            for p in self.bank.payments
-            if p.payment_id not in matched and p.payment_id not in held
-        ]
+        pool = self.bank.payments if payments is None else payments
+        return [p for p in pool if p.payment_id not in matched and p.payment_id not in held]
 
     def record(self, line: Line, payments: Iterable[str], rule: str, stored: bool = False) -> None:
         ids = tuple(payments)
@@ -221,14 +225,12 @@ class _Matcher:
                 frozenset({lanes[ln.account_id]}),
                 _same(ln),
             )
-            for ln in self.free_lines()
-            if ln.account_id in lanes and ln.type in _PAYABLE and ln.amount
+            for ln in self.free_lines(self.processor_side)
+            if ln.type in _PAYABLE and ln.amount
         ]
         every = frozenset(lanes.values())
         sources = []
-        for p in self.free_payments():
-            if not p.via_processor:
-                continue
+        for p in self.free_payments(self.via_processor):
             wanted = _payment_lanes(p, every)
             if wanted:
                 sources.append(self._source(p.payment_id, p.received, p.amount, wanted))
@@ -243,16 +245,16 @@ class _Matcher:
                 _lanes(("*", ln.account_id), line_channels(ln.description)),
                 _same(ln),
             )
-            for ln in self.free_lines()
-            if ln.account_id not in self.processors and ln.amount
+            for ln in self.free_lines(self.bank_side)
+            if ln.amount
         ]
         sources = [
             self._source(p.payment_id, p.received, p.amount, _lanes(("*",), payment_channels(p)))
-            for p in self.free_payments()
-            if not p.via_processor and not (p.refund and p.method == "cash")  # from the till
+            for p in self.free_payments(self.direct)
+            if not (p.refund and p.method == "cash")  # from the till
         ]
-        for payout in self.free_lines():
-            if payout.type == "payout" and payout.account_id in self.processors:
+        for payout in self.free_lines(self.processor_side):
+            if payout.type == "payout":
                 to = self.bank.account(payout).payout_account or "*"
                 days = (-1, self.options.days)
                 lanes = _lanes((to,), ("electronic",))
@@ -292,8 +294,8 @@ class _Matcher:
     def payout_groups(self) -> None:
         every = frozenset(self._processor_lanes().values())
         groups: dict[str, list[Payment]] = defaultdict(list)
-        for p in self.free_payments():
-            if p.via_processor and p.payout_id and not _payment_lanes(p, every):
+        for p in self.free_payments(self.via_processor):
+            if p.payout_id and not _payment_lanes(p, every):
                 groups[p.payout_id].append(p)
         sources = []
         for payout, members in sorted(groups.items()):
@@ -310,10 +312,8 @@ class _Matcher:
             )
         lines = [
             Node(ln.line_id, ln.posted.toordinal(), ln.amount, frozenset({"bank"}), _same(ln))
-            for ln in self.free_lines()
-            if ln.account_id not in self.processors
-            and ln.amount > 0
-            and "paper" not in line_channels(ln.description)
+            for ln in self.free_lines(self.bank_side)
+            if ln.amount > 0 and "paper" not in line_channels(ln.description)
         ]
         done = assign(lines, sources)
         for line_id, source, how in done.pairs:
@@ -354,10 +354,8 @@ class _Matcher:
         return sorted(
             (
                 ln
-                for ln in self.bank.lines
-                if ln.account_id not in self.processors
-                and ln.amount > 0
-                and "paper" in line_channels(ln.description)
+                for ln in self.bank_side
+                if ln.amount > 0 and "paper" in line_channels(ln.description)
             ),
             key=lambda ln: (ln.posted, ln.line_id),
         )
