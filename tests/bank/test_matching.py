@@ -496,3 +496,36 @@ def test_the_generated_year_is_explained_but_for_what_was_planted(year):
     assert set(payments.loc[list(till["payment_id"]), "state"]) == {"paid out in cash"}
     left = result.lines[result.lines["status"] == "unmatched"]
     assert sorted(left["amount"].astype(str)) == ["-15.00"] * 11 + ["180.00"]
+
+
+def test_records_read_alike_from_arrow_text_and_from_python_objects():
+    """The bank's records are read from Arrow text in bulk; the same cells held as Python
+    objects (text padded with spaces, blank text, blanks) read to the same records."""
+    import dataclasses
+
+    from practicebook.core.bank.inputs import bank_book
+
+    book, _ = book_from(STRIPE_BOOK)
+    as_arrow, as_objects = {}, {}
+    for sheet in ("BankLines", "Payments"):
+        arrow, objects = book.frames[sheet].copy(), book.frames[sheet].copy()
+        for column in arrow.columns:
+            if str(arrow[column].dtype) == "str":
+                cells = [
+                    None if i % 3 == 2 else f" {v} " if isinstance(v, str) else "   "
+                    for i, v in enumerate(arrow[column].astype(object))
+                ]
+                if column.endswith("_id") and column != "payout_id":
+                    cells = [f" {v} " for v in arrow[column]]  # IDs are required
+                arrow[column] = pd.Series(cells, index=arrow.index, dtype="str")
+                objects[column] = pd.Series(cells, index=arrow.index, dtype=object)
+        as_arrow[sheet], as_objects[sheet] = arrow, objects
+    day = dt.date(2026, 3, 31)
+    read_arrow = bank_book(dataclasses.replace(book, frames={**book.frames, **as_arrow}), day)
+    read_objects = bank_book(dataclasses.replace(book, frames={**book.frames, **as_objects}), day)
+    assert str(as_objects["BankLines"]["type"].dtype) == "object"
+    assert str(as_arrow["BankLines"]["type"].dtype) == "str"
+    assert read_arrow.lines == read_objects.lines and len(read_arrow.lines) == 4
+    assert read_arrow.payments == read_objects.payments and len(read_arrow.payments) == 3
+    assert [ln.type for ln in read_arrow.lines] == ["payment", "payment", None, None]
+    assert read_arrow.lines[0].line_id == " S1 "  # IDs are read as written

@@ -11,9 +11,10 @@ minor units.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -49,36 +50,8 @@ _ACCOUNT_KEYS = (
     "reconciled_through",
     "currency",
 )
-_LINE_KEYS = (
-    "line_id",
-    "account_id",
-    "posted_date",
-    "amount",
-    "fee",
-    "type",
-    "external_id",
-    "reference",
-    "payout_id",
-    "status",
-    "matched_payment_ids",
-    "matched_line_ids",
-    "match_rule",
-    "description",
-)
-_PAYMENT_KEYS = (
-    "payment_id",
-    "client_id",
-    "received_date",
-    "kind",
-    "method",
-    "processor",
-    "reference",
-    "amount",
-    "processor_fee",
-    "payout_id",
-    "deposit_date",
-)
 _ASSERTION_KEYS = ("account_id", "date", "expected_balance", "source")
+_R = TypeVar("_R", bound=tuple[object, ...])
 #: Line statuses that say the line is explained (matched, or not client money).
 EXPLAINED = frozenset({"matched", "not_client_money", "reconciled"})
 
@@ -286,59 +259,67 @@ def bank_book(book: Book, as_of: dt.date) -> BankBook:
     )
 
 
-def _columns(frame: pd.DataFrame, keys: tuple[str, ...]) -> dict[str, list[object]]:
-    """The columns ``keys`` of ``frame`` (and the row number) as lists of Python values:
-    blanks None, days ``date``s."""
-    return {c: _column(frame[c]) for c in (*keys, ROW)}
+def _text_column(
+    values: pd.Series, *, strip: bool = False, blank: str | None = None
+) -> list[str | None]:
+    """A text column's values: blank text as ``blank`` (default None), stripped when
+    ``strip``; Arrow does it in bulk."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        text = pa.array(values, from_pandas=True)
+        trimmed = pc.utf8_trim_whitespace(text)
+        kept = pc.if_else(
+            pc.equal(trimmed, ""), pa.scalar(None, text.type), trimmed if strip else text
+        )
+        return cast("list[str | None]", pc.fill_null(kept, blank).to_pylist())
+    out = [None if v is None else str(v).strip() if strip else str(v) for v in _column(values)]
+    return out if blank is None else [blank if v is None else v for v in out]
 
 
-def _texts(values: list[object]) -> list[str | None]:
-    return [None if v is None else str(v).strip() for v in values]
+def _named(values: pd.Series) -> list[str]:
+    """An ID column's values (required, so never blank; one would read ``None``)."""
+    out = _text_column(values)
+    return cast("list[str]", out) if None not in out else [str(v) for v in out]
 
 
 def _ints(values: list[object]) -> list[int | None]:
     return [None if v is None else int(v) for v in cast("list[int | None]", values)]
 
 
-def _ids(values: list[object]) -> list[tuple[str, ...]]:
+def _ids(values: list[str | None]) -> list[tuple[str, ...]]:
     return [() if v is None else split_ids(v) for v in values]
+
+
+def _records_of(kind: type[_R], columns: Iterable[tuple[object, ...]]) -> list[_R]:
+    """Records made straight from their columns' values (``tuple.__new__``: the fields are
+    zipped in order, so ``_make``'s check of their number is not needed)."""
+    return list(map(functools.partial(tuple.__new__, kind), columns))
 
 
 def _lines(frame: pd.DataFrame) -> list[Line]:
     """Every line with a posted day, column by column (a year holds tens of thousands)."""
     frame = frame[frame["posted_date"].notna()]
-    c = _columns(frame, _LINE_KEYS)
-    made = list(
-        map(
-            Line._make,
-            zip(
-                _strs(c["line_id"]),
-                _strs(c["account_id"]),
-                c["posted_date"],
-                _whole(frame["amount"]),
-                _whole(frame["fee"]),
-                _texts(c["type"]),
-                _texts(c["external_id"]),
-                _ids(c["reference"]),
-                _texts(c["payout_id"]),
-                _strs(c["status"], "unmatched"),
-                _ids(c["matched_payment_ids"]),
-                _ids(c["matched_line_ids"]),
-                _texts(c["match_rule"]),
-                _whole(frame[ROW]),
-                _strs(c["description"], ""),
-                strict=True,
-            ),
-        )
+    made = _records_of(
+        Line,
+        zip(
+            _named(frame["line_id"]),
+            _named(frame["account_id"]),
+            _column(frame["posted_date"]),
+            _whole(frame["amount"]),
+            _whole(frame["fee"]),
+            _text_column(frame["type"], strip=True),
+            _text_column(frame["external_id"], strip=True),
+            _ids(_text_column(frame["reference"])),
+            _text_column(frame["payout_id"], strip=True),
+            _text_column(frame["status"], blank="unmatched"),
+            _ids(_text_column(frame["matched_payment_ids"])),
+            _ids(_text_column(frame["matched_line_ids"])),
+            _text_column(frame["match_rule"], strip=True),
+            _whole(frame[ROW]),
+            _text_column(frame["description"], blank=""),
+            strict=True,
+        ),
     )
     return [ln for ln in made if isinstance(ln.posted, dt.date)]
-
-
-def _strs(values: list[object], blank: str | None = None) -> list[str]:
-    """Values as text, a blank as ``blank`` (None: the text ``None``, as ``str`` has it)."""
-    if None not in values and all(type(v) is str for v in values):
-        return cast("list[str]", values)
-    return [blank if v is None and blank is not None else str(v) for v in values]
 
 
 def _whole(values: pd.Series) -> list[int]:
@@ -351,26 +332,23 @@ def _whole(values: pd.Series) -> list[int]:
 def _payments(frame: pd.DataFrame) -> list[Payment]:
     """Every payment with a day and an amount, column by column (refunds negative)."""
     frame = frame[frame["received_date"].notna() & frame["amount"].notna()]
-    c = _columns(frame, _PAYMENT_KEYS)
     refund = (frame["kind"] == "refund").fillna(False).to_numpy(dtype=bool)
     amount = frame["amount"].astype("int64").to_numpy()
-    made = list(
-        map(
-            Payment._make,
-            zip(
-                _strs(c["payment_id"]),
-                _strs(c["client_id"]),
-                _texts(c["method"]),
-                _texts(c["processor"]),
-                _ids(c["reference"]),
-                np.where(refund, -amount, amount).tolist(),
-                _ints(c["processor_fee"]),
-                _texts(c["payout_id"]),
-                c["received_date"],
-                [d if isinstance(d, dt.date) else None for d in c["deposit_date"]],
-                _whole(frame[ROW]),
-                strict=True,
-            ),
-        )
+    made = _records_of(
+        Payment,
+        zip(
+            _named(frame["payment_id"]),
+            _named(frame["client_id"]),
+            _text_column(frame["method"], strip=True),
+            _text_column(frame["processor"], strip=True),
+            _ids(_text_column(frame["reference"])),
+            np.where(refund, -amount, amount).tolist(),
+            _ints(_column(frame["processor_fee"])),
+            _text_column(frame["payout_id"], strip=True),
+            _column(frame["received_date"]),
+            [d if isinstance(d, dt.date) else None for d in _column(frame["deposit_date"])],
+            _whole(frame[ROW]),
+            strict=True,
+        ),
     )
     return [p for p in made if isinstance(p.received, dt.date)]
