@@ -206,16 +206,18 @@ class _Findings:
 
     def _short_deposits(self, lines: dict[str, Line]) -> None:
         """A payout with no deposit of its amount, and one deposit close to it."""
+        processors = {a.account_id for a in self.bank.accounts.values() if a.is_processor}
+        matched = self.matching.matches
         deposits = [
             ln
             for ln in self.bank.lines
             if ln.amount > 0
-            and not self.bank.account(ln).is_processor
-            and ln.line_id not in self.matching.matches
+            and ln.account_id not in processors
+            and ln.line_id not in matched
             and ln.line_id not in self.held_lines
         ]
         for payout in lines.values():
-            if payout.type != "payout" or payout.line_id in self.matching.matches:
+            if payout.type != "payout" or payout.line_id in matched:
                 continue
             expected = -payout.net
             near = [

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
+from itertools import accumulate
 
 from practicebook.core.bank.inputs import Account, BankBook, Line
 
@@ -27,18 +29,17 @@ class Balances:
         self.accounts = bank.accounts
         by_account: dict[str, list[Line]] = defaultdict(list)
         for line in bank.lines:
-            if bank.accounts[line.account_id].counts(line.posted):
-                by_account[line.account_id].append(line)
+            by_account[line.account_id].append(line)
         self.days: dict[str, list[dt.date]] = {}
         self.running: dict[str, list[int]] = {}
         for account_id, lines in by_account.items():
-            lines.sort(key=lambda ln: (ln.posted, ln.line_id))
-            total, running = 0, []
-            for line in lines:
-                total += line.net
-                running.append(total)
-            self.days[account_id] = [ln.posted for ln in lines]
-            self.running[account_id] = running
+            opening = bank.accounts[account_id].opening_date
+            counted = [ln for ln in lines if opening is None or ln.posted >= opening]
+            if not counted:
+                continue
+            counted.sort(key=operator.attrgetter("posted", "line_id"))
+            self.days[account_id] = [ln.posted for ln in counted]
+            self.running[account_id] = list(accumulate(ln.amount - ln.fee for ln in counted))
 
     def at(self, account_id: str, day: dt.date) -> int | None:
         """The balance at the end of ``day`` (None before the account's opening date)."""
