@@ -359,23 +359,22 @@ def test_descriptions_keep_the_kind_of_line_and_nothing_that_names_anyone(text, 
     currency=st.sampled_from(["USD", "JPY", "BHD", "CLF"]),
 )
 def test_plain_amounts_read_as_decimal_reads_them(whole, fraction, negative, currency):
-    """The reader's shortcut for plain amounts agrees with Decimal, the largest amount
-    included: a statement's amount is the same cent whichever way it is read."""
+    """The reader's shortcut for plain amounts (and amounts grouped by thousands) agrees
+    with Decimal, the largest amount included: an amount is the same cent either way."""
     from decimal import Decimal
 
     from practicebook.money import digits, to_minor, within_limit
     from practicebook.parse.statements.text import AmountReader, TextProblem
 
     places = digits(currency)
-    text = (
-        ("-" if negative else "")
-        + str(whole)
-        + (f".{fraction[:places]}" if fraction[:places] else "")
-    )
-    reader = AmountReader(currency, "en_US")
+    cents = f".{fraction[:places]}" if fraction[:places] else ""
+    text = ("-" if negative else "") + str(whole) + cents
+    grouped = ("-" if negative else "") + f"{whole:,}" + cents  # 1,234.56 in en_US
     value = Decimal(text)
-    if within_limit(value, currency):
-        assert reader.minor(text) == to_minor(value, currency)
-    else:
-        with pytest.raises(TextProblem, match="larger than an amount can be"):
-            reader.minor(text)
+    for written in {text, grouped}:
+        reader = AmountReader(currency, "en_US")
+        if within_limit(value, currency):
+            assert reader.minor(written) == to_minor(value, currency)
+        else:
+            with pytest.raises(TextProblem, match="larger than an amount can be"):
+                reader.minor(written)

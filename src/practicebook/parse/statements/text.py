@@ -15,7 +15,6 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import ClassVar
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -216,9 +215,9 @@ class AmountReader:
             if abs(minor) <= self._most:
                 return minor
         if self._grouped is not None and self._grouped.match(raw):
-            value = Decimal(raw.replace(",", ""))  # 1,234.56 where that is the convention
-            if within_limit(value, self.currency):
-                return to_minor(value, self.currency)
+            minor = _plain_minor(raw.replace(",", ""), self._places)  # 1,234.56 where usual
+            if abs(minor) <= self._most:
+                return minor
         sign = 1
         marker = raw[-2:].upper()
         if marker in ("CR", "DR") and len(raw) > 2:
