@@ -200,3 +200,35 @@ def test_a_processors_file_goes_to_its_one_account_and_asks_among_several():
     plan = prepare_import(two, stripe, "stripe.csv")
     assert not plan.ok
     assert plan.issues[-1].message == "several Stripe accounts: name one with --account"
+
+
+def test_a_day_beyond_what_a_timestamp_holds_is_never_read_as_another_day():
+    """Days a nanosecond timestamp cannot hold (before 1677, after 2262) are refused as
+    pandas refuses them, never wrapped around to another day."""
+    import pandas as pd
+    import pytest
+
+    for day in (dt.date(2300, 1, 4), dt.date(1600, 1, 1)):
+        try:
+            book = appended(
+                empty_book(),
+                "BankLines",
+                [{"line_id": "CHK-09999", "account_id": "CHK", "posted_date": day, "amount": 1}],
+            )
+        except pd.errors.OutOfBoundsDatetime:
+            continue
+        posted = book.frames["BankLines"]["posted_date"].iloc[-1]
+        pytest.fail(f"{day} was read as {posted}")
+    book = appended(
+        empty_book(),
+        "BankLines",
+        [
+            {
+                "line_id": "CHK-09999",
+                "account_id": "CHK",
+                "posted_date": dt.date(2262, 4, 11),
+                "amount": 1,
+            }
+        ],
+    )
+    assert book.frames["BankLines"]["posted_date"].iloc[-1] == pd.Timestamp("2262-04-11")

@@ -529,3 +529,10 @@ def test_records_read_alike_from_arrow_text_and_from_python_objects():
     assert read_arrow.payments == read_objects.payments and len(read_arrow.payments) == 3
     assert [ln.type for ln in read_arrow.lines] == ["payment", "payment", None, None]
     assert read_arrow.lines[0].line_id == " S1 "  # IDs are read as written
+
+
+def test_records_are_refused_when_their_columns_do_not_fit_their_fields():
+    from practicebook.core.bank.inputs import Payment, _records_of
+
+    with pytest.raises(TypeError, match="Payment has 11 fields, not 2"):
+        _records_of(Payment, ["P1"], ["C1"])

@@ -378,3 +378,13 @@ def test_plain_amounts_read_as_decimal_reads_them(whole, fraction, negative, cur
         else:
             with pytest.raises(TextProblem, match="larger than an amount can be"):
                 reader.minor(written)
+
+
+def test_a_day_with_a_time_is_read_the_same_whatever_was_read_before():
+    from practicebook.parse.statements.text import DayReader, TextProblem
+
+    read = DayReader("MDY").day
+    assert read("2026-03-01 10:00") == D(2026, 3, 1)
+    with pytest.raises(TextProblem):
+        read("2026-03-01 10:00\nnote")  # a second line is not a time of day
+    assert read("2026-03-01 23:59 ") == D(2026, 3, 1)

@@ -7,6 +7,10 @@ them in a reference cycle: the collections it triggers free nothing and took abo
 sixth of the time (``benchmarks/bank.py``). Reference counting frees everything as
 usual while the collector is paused; it resumes when the work is done, also when it
 fails, and is left alone when something else had already paused it.
+
+The switch belongs to the whole process: a thread that pauses the collector while this
+work runs finds it resumed when the work ends. Results never depend on it; only memory
+held in cycles waits a little longer to be freed.
 """
 
 from __future__ import annotations

@@ -340,10 +340,10 @@ class _Existing:
 
 def _strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     """A text column as Arrow strings (blanks null), the frame's own when it has them."""
-    text = pa.array(values, from_pandas=True)
-    if pa.types.is_string(text.type) or pa.types.is_large_string(text.type):
-        return text
-    return pa.array(values, from_pandas=True, type=pa.string())
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        return pa.array(values, from_pandas=True)
+    cells = values.astype(object).where(values.notna(), None).tolist()
+    return pa.array([None if v is None else str(v) for v in cells], type=pa.string())
 
 
 def _minor(value: object) -> int:
@@ -467,7 +467,9 @@ def _typed(
             blank = np.fromiter((v is None for v in values), bool, len(values))
             minor = [0 if v is None else _minor_units(v, currency) for v in values]
             columns[col.key] = pd.arrays.IntegerArray(np.array(minor, dtype=np.int64), blank)
-        elif col.kind is Kind.DATE and all(v is None or type(v) is dt.date for v in values):
+        elif col.kind is Kind.DATE and all(
+            v is None or (type(v) is dt.date and _NS_FIRST <= v <= _NS_LAST) for v in values
+        ):  # days a nanosecond timestamp holds: Arrow converts them in bulk
             days = pa.array(values, type=pa.date32()).to_numpy(zero_copy_only=False)
             columns[col.key] = pd.Series(days.astype("datetime64[ns]"))
         elif col.kind in (Kind.DATE, Kind.DATETIME):
@@ -478,6 +480,10 @@ def _typed(
             columns[col.key] = _text(values)
     columns[ROW] = np.arange(first, first + len(rows), dtype=np.int64)
     return pd.DataFrame(columns)
+
+
+#: The days a nanosecond timestamp can hold (pandas refuses the others).
+_NS_FIRST, _NS_LAST = pd.Timestamp.min.date() + dt.timedelta(days=1), pd.Timestamp.max.date()
 
 
 def _text(values: list[object]) -> pd.Series:
@@ -500,7 +506,7 @@ def _transposed(rows: list[dict[str, object]], keys: list[str]) -> dict[str, lis
     return {k: [r.get(k) for r in rows] for k in keys}
 
 
-@functools.lru_cache(maxsize=4096)  # a practice's amounts repeat: convert each once
+@functools.lru_cache(maxsize=4096, typed=True)  # amounts repeat: each converted once
 def _minor_units(value: object, currency: str) -> int:
     return to_minor(value if isinstance(value, Decimal) else Decimal(str(value)), currency)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,6 @@ _ACCOUNT_KEYS = (
     "currency",
 )
 _ASSERTION_KEYS = ("account_id", "date", "expected_balance", "source")
-_R = TypeVar("_R", bound=tuple[object, ...])
 #: Line statuses that say the line is explained (matched, or not client money).
 EXPLAINED = frozenset({"matched", "not_client_money", "reconciled"})
 
@@ -271,8 +270,12 @@ def _text_column(
             pc.equal(trimmed, ""), pa.scalar(None, text.type), trimmed if strip else text
         )
         return cast("list[str | None]", pc.fill_null(kept, blank).to_pylist())
-    out = [None if v is None else str(v).strip() if strip else str(v) for v in _column(values)]
-    return out if blank is None else [blank if v is None else v for v in out]
+    out: list[str | None] = []
+    for v in _column(values):  # other cells, one by one
+        if blank is not None:
+            v = v or blank
+        out.append(None if v is None else str(v).strip() if strip else str(v))
+    return out
 
 
 def _named(values: pd.Series) -> list[str]:
@@ -285,14 +288,21 @@ def _ints(values: list[object]) -> list[int | None]:
     return [None if v is None else int(v) for v in cast("list[int | None]", values)]
 
 
-def _ids(values: list[str | None]) -> list[tuple[str, ...]]:
+def _ids(values: list[object]) -> list[tuple[str, ...]]:
     return [() if v is None else split_ids(v) for v in values]
 
 
-def _records_of(kind: type[_R], columns: Iterable[tuple[object, ...]]) -> list[_R]:
-    """Records made straight from their columns' values (``tuple.__new__``: the fields are
-    zipped in order, so ``_make``'s check of their number is not needed)."""
-    return list(map(functools.partial(tuple.__new__, kind), columns))
+_R = TypeVar("_R", Line, Payment)
+
+
+def _records_of(kind: type[_R], *columns: list[Any]) -> list[_R]:
+    """Records made straight from their columns, one value of each per record
+    (``tuple.__new__``: the columns are checked against the fields once, not per record
+    as ``_make`` would)."""
+    fields = kind._fields
+    if len(columns) != len(fields):
+        raise TypeError(f"{kind.__name__} has {len(fields)} fields, not {len(columns)}")
+    return list(map(functools.partial(tuple.__new__, kind), zip(*columns, strict=True)))
 
 
 def _lines(frame: pd.DataFrame) -> list[Line]:
@@ -300,24 +310,21 @@ def _lines(frame: pd.DataFrame) -> list[Line]:
     frame = frame[frame["posted_date"].notna()]
     made = _records_of(
         Line,
-        zip(
-            _named(frame["line_id"]),
-            _named(frame["account_id"]),
-            _column(frame["posted_date"]),
-            _whole(frame["amount"]),
-            _whole(frame["fee"]),
-            _text_column(frame["type"], strip=True),
-            _text_column(frame["external_id"], strip=True),
-            _ids(_text_column(frame["reference"])),
-            _text_column(frame["payout_id"], strip=True),
-            _text_column(frame["status"], blank="unmatched"),
-            _ids(_text_column(frame["matched_payment_ids"])),
-            _ids(_text_column(frame["matched_line_ids"])),
-            _text_column(frame["match_rule"], strip=True),
-            _whole(frame[ROW]),
-            _text_column(frame["description"], blank=""),
-            strict=True,
-        ),
+        _named(frame["line_id"]),
+        _named(frame["account_id"]),
+        _column(frame["posted_date"]),
+        _whole(frame["amount"]),
+        _whole(frame["fee"]),
+        _text_column(frame["type"], strip=True),
+        _text_column(frame["external_id"], strip=True),
+        _ids(_column(frame["reference"])),
+        _text_column(frame["payout_id"], strip=True),
+        _text_column(frame["status"], blank="unmatched"),
+        _ids(_column(frame["matched_payment_ids"])),
+        _ids(_column(frame["matched_line_ids"])),
+        _text_column(frame["match_rule"], strip=True),
+        _whole(frame[ROW]),
+        _text_column(frame["description"], blank=""),
     )
     return [ln for ln in made if isinstance(ln.posted, dt.date)]
 
@@ -331,24 +338,21 @@ def _whole(values: pd.Series) -> list[int]:
 
 def _payments(frame: pd.DataFrame) -> list[Payment]:
     """Every payment with a day and an amount, column by column (refunds negative)."""
-    frame = frame[frame["received_date"].notna() & frame["amount"].notna()]
-    refund = (frame["kind"] == "refund").fillna(False).to_numpy(dtype=bool)
-    amount = frame["amount"].astype("int64").to_numpy()
+    frame = frame[frame["received_date"].notna()]
+    refund = (frame["kind"] == "refund").fillna(False).tolist()
+    amounts = _ints(_column(frame["amount"]))
     made = _records_of(
         Payment,
-        zip(
-            _named(frame["payment_id"]),
-            _named(frame["client_id"]),
-            _text_column(frame["method"], strip=True),
-            _text_column(frame["processor"], strip=True),
-            _ids(_text_column(frame["reference"])),
-            np.where(refund, -amount, amount).tolist(),
-            _ints(_column(frame["processor_fee"])),
-            _text_column(frame["payout_id"], strip=True),
-            _column(frame["received_date"]),
-            [d if isinstance(d, dt.date) else None for d in _column(frame["deposit_date"])],
-            _whole(frame[ROW]),
-            strict=True,
-        ),
+        _named(frame["payment_id"]),
+        _named(frame["client_id"]),
+        _text_column(frame["method"], strip=True),
+        _text_column(frame["processor"], strip=True),
+        _ids(_column(frame["reference"])),
+        [None if a is None else -a if r else a for a, r in zip(amounts, refund, strict=True)],
+        _ints(_column(frame["processor_fee"])),
+        _text_column(frame["payout_id"], strip=True),
+        _column(frame["received_date"]),
+        [d if isinstance(d, dt.date) else None for d in _column(frame["deposit_date"])],
+        _whole(frame[ROW]),
     )
-    return [p for p in made if isinstance(p.received, dt.date)]
+    return [p for p in made if isinstance(p.received, dt.date) and p.amount is not None]

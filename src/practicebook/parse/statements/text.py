@@ -65,7 +65,7 @@ _MONTHS = {
     for m in names.split()
 }
 _ISO = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:[ T].*)?$")
-_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]")  # an ISO day and a time after it
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T].*")  # an ISO day, a time on one line
 _NUMERIC = re.compile(r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})(?:[ T,].*)?$")
 _NAMED = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3,9})\.?[ -,]*(\d{2,4})(?:[ T,].*)?$")
 _NAMED_US = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})(?:[ T,].*)?$")
@@ -286,7 +286,7 @@ class DayReader:
             TextProblem: it is not a day.
         """
         key = text
-        if len(text) > 10 and _ISO_TIME.match(text):
+        if len(text) > 10 and _ISO_TIME.fullmatch(text):
             key = text[:10]  # a time of day says nothing about the day: read each day once
         day = self._read.get(key)
         if day is None:
